@@ -1,0 +1,74 @@
+using Akka.Actor;
+using Router.Actors.Hosting;
+using Router.Messages.Admin;
+using Router.Messages.Endpoints;
+using Router.Messages.Routing;
+
+namespace Router.Actors.Endpoints;
+
+/// <summary>
+/// The single authority for one endpoint, as a sharded entity (entity id = endpoint id). Grants or refuses
+/// leases atomically, learns from outcomes, reclaims expired leases, and hands every changed snapshot to the
+/// node's <see cref="SnapshotExchangeActor"/>, which pushes it to all routers.
+/// </summary>
+internal sealed class EndpointActor : ReceiveActor, IWithTimers
+{
+    private const string SweepTimer = "sweep";
+
+    private readonly string _endpointId;
+    private readonly RouterRuntime _runtime;
+    private readonly IActorRef _snapshotExchange;
+    private readonly EndpointLedger _ledger;
+
+    private sealed class SweepTick
+    {
+        public static readonly SweepTick Instance = new();
+    }
+
+    public EndpointActor(string endpointId, RouterRuntime runtime, IActorRef snapshotExchange)
+    {
+        _endpointId = endpointId;
+        _runtime = runtime;
+        _snapshotExchange = snapshotExchange;
+        _ledger = new EndpointLedger(endpointId, runtime.Options.Endpoint, runtime.Clock);
+
+        Receive<AcquireLease>(OnAcquire);
+        Receive<ReportOutcome>(outcome =>
+        {
+            _ledger.Release(outcome);
+            PublishSnapshot();
+        });
+        Receive<GetEndpointState>(_ =>
+        {
+            var definition = Definition;
+            _ledger.ApplyDefinition(definition);
+            Sender.Tell(new EndpointState(definition, _ledger.Snapshot()));
+        });
+        Receive<SweepTick>(_ => Sweep());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private EndpointDefinition? Definition =>
+        _runtime.Directory.Current.Endpoints.TryGetValue(_endpointId, out var definition) ? definition : null;
+
+    protected override void PreStart() => PublishSnapshot(); // a new incarnation replaces the old one everywhere
+
+    private void OnAcquire(AcquireLease request)
+    {
+        var answer = _ledger.TryAcquire(Definition, request);
+        Sender.Tell(answer);
+        PublishSnapshot();
+        // Only endpoints holding leases need the reclaim timer; idle ones stay silent.
+        if (answer is LeaseAcquired && !Timers.IsTimerActive(SweepTimer))
+            Timers.StartPeriodicTimer(SweepTimer, SweepTick.Instance, _runtime.Options.Endpoint.LeaseSweepInterval);
+    }
+
+    private void Sweep()
+    {
+        if (_ledger.ReclaimExpired(_runtime.Clock.GetUtcNow()) > 0) PublishSnapshot();
+        if (_ledger.InFlight == 0) Timers.Cancel(SweepTimer);
+    }
+
+    private void PublishSnapshot() => _snapshotExchange.Tell(_ledger.Snapshot());
+}

@@ -1,0 +1,58 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Router.Messages.Endpoints;
+
+namespace Router.Actors.Endpoints;
+
+/// <summary>
+/// One per node. Collects the snapshots of the endpoint actors living here and publishes them to every node
+/// as one batch per interval (not one message per change); applies the batches it receives to the node's
+/// <see cref="SnapshotCache"/>.
+/// </summary>
+internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
+{
+    internal const string Topic = "llm-router-endpoint-snapshots";
+    private const string PublishTimer = "publish";
+
+    private readonly SnapshotCache _cache;
+    private readonly TimeSpan _interval;
+    private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
+    private readonly Dictionary<string, EndpointSnapshot> _pending = new(StringComparer.Ordinal);
+
+    private sealed class PublishTick
+    {
+        public static readonly PublishTick Instance = new();
+    }
+
+    public SnapshotExchangeActor(SnapshotCache cache, TimeSpan interval)
+    {
+        _cache = cache;
+        _interval = interval;
+        Receive<EndpointSnapshot>(OnLocalSnapshot);
+        Receive<PublishTick>(_ => Publish());
+        Receive<EndpointSnapshotBatch>(batch =>
+        {
+            foreach (var snapshot in batch.Snapshots) _cache.Apply(snapshot);
+        });
+        Receive<SubscribeAck>(_ => { });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() => _mediator.Tell(new Subscribe(Topic, Self));
+
+    private void OnLocalSnapshot(EndpointSnapshot snapshot)
+    {
+        _cache.Apply(snapshot); // this node sees its own endpoints at once
+        if (_pending.TryGetValue(snapshot.EndpointId, out var queued) && !snapshot.Supersedes(queued)) return;
+        _pending[snapshot.EndpointId] = snapshot;
+        if (!Timers.IsTimerActive(PublishTimer)) Timers.StartSingleTimer(PublishTimer, PublishTick.Instance, _interval);
+    }
+
+    private void Publish()
+    {
+        if (_pending.Count == 0) return;
+        _mediator.Tell(new Publish(Topic, new EndpointSnapshotBatch(_pending.Values.ToArray())));
+        _pending.Clear();
+    }
+}

@@ -1,0 +1,56 @@
+using Router.Actors.Endpoints;
+using Router.Actors.Routing;
+using Router.Actors.Strategies;
+using Router.Messages.Endpoints;
+
+namespace Router.Actors.Hosting;
+
+/// <summary>Everything <see cref="RouterHostingExtensions.AddRouterCluster"/> needs to join a node to the router cluster.</summary>
+public sealed record RouterClusterOptions
+{
+    /// <summary>The actor system name all nodes share; seed addresses look like akka.tcp://llm-router@host:port.</summary>
+    public const string DefaultSystemName = "llm-router";
+
+    /// <summary>Nodes with this role host endpoint shards and a router pool.</summary>
+    public const string GatewayRole = "gateway";
+
+    public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary>Remoting port; 0 picks a free one (tests).</summary>
+    public int Port { get; init; } = 4053;
+
+    /// <summary>The address other nodes use to reach this one, when it differs from <see cref="Hostname"/> (containers).</summary>
+    public string? PublicHostname { get; init; }
+
+    /// <summary>akka.tcp://llm-router@host:port addresses. Empty: join programmatically (tests) or form a single-node cluster.</summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+
+    /// <summary>Cluster roles; without <see cref="GatewayRole"/> the node is a client of the router (another Akka service).</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [GatewayRole];
+
+    /// <summary>Shards of the endpoint region: about 10x the largest node count, fixed for the cluster's life.</summary>
+    public int ShardCount { get; init; } = 100;
+
+    /// <summary>Router actors per node.</summary>
+    public int RouterPoolSize { get; init; } = Math.Clamp(Environment.ProcessorCount, 2, 8);
+
+    /// <summary>How long a directory change waits for a majority of nodes.</summary>
+    public TimeSpan DirectoryWriteTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    public EndpointSettings Endpoint { get; init; } = new();
+    public RoutingSettings Routing { get; init; } = new();
+
+    /// <summary>Model groups from configuration; runtime changes made by admins win over these.</summary>
+    public IReadOnlyList<ModelGroupDefinition> Groups { get; init; } = [];
+
+    /// <summary>Endpoints from configuration; runtime changes made by admins win over these.</summary>
+    public IReadOnlyList<EndpointDefinition> Endpoints { get; init; } = [];
+
+    /// <summary>Built-in strategies plus any custom ones the application registers.</summary>
+    public StrategyRegistry Strategies { get; init; } = new();
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+    public IRandomSource Random { get; init; } = SharedRandomSource.Instance;
+
+    public bool IsGateway => Roles.Contains(GatewayRole);
+}

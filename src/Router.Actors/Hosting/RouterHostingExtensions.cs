@@ -1,0 +1,109 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Akka.Routing;
+using Router.Actors.Directory;
+using Router.Actors.Endpoints;
+using Router.Actors.Routing;
+using Router.Messages;
+using Router.Messages.Serialization;
+
+namespace Router.Actors.Hosting;
+
+public static class RouterHostingExtensions
+{
+    /// <summary>Name of the endpoint entity type in Cluster Sharding.</summary>
+    public const string EndpointTypeName = "llm-endpoint";
+
+    /// <summary>Path under which every gateway's router pool is registered with DistributedPubSub.</summary>
+    public const string RouterPath = "/user/llm-router";
+
+    /// <summary>
+    /// Wires a node into the router cluster: remoting, clustering (keep-majority split-brain resolver),
+    /// distributed data and pub-sub, the endpoint shard region (a proxy on non-gateway nodes), the endpoint
+    /// directory, the snapshot exchange, the router pool and the message serializer. The gateway node,
+    /// the tests and client-role services all call this one method.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddRouterCluster(this AkkaConfigurationBuilder builder, RouterClusterOptions options)
+    {
+        var runtime = new RouterRuntime(options);
+        var extractor = new EndpointMessageExtractor(options.ShardCount);
+
+        builder
+            .AddHocon(RouterHocon, HoconAddMode.Prepend)
+            .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
+            .WithClustering(new ClusterOptions
+            {
+                Roles = options.Roles.ToArray(),
+                SeedNodes = options.SeedNodes.ToArray(),
+                SplitBrainResolver = new KeepMajorityOption(),
+            })
+            .WithDistributedPubSub(string.Empty)
+            .WithCustomSerializer(RouterMessageSerializer.SerializerName, [typeof(IRouterMessage)],
+                system => new RouterMessageSerializer(system));
+
+        if (options.IsGateway)
+        {
+            builder.WithShardRegion<EndpointRegion>(EndpointTypeName,
+                (system, registry) =>
+                {
+                    var exchange = StartNodeServices(system, registry, runtime);
+                    return endpointId => Props.Create(() => new EndpointActor(endpointId, runtime, exchange));
+                },
+                extractor,
+                new ShardOptions
+                {
+                    Role = RouterClusterOptions.GatewayRole,
+                    StateStoreMode = StateStoreMode.DData,
+                    RememberEntities = false,
+                    // Passivating an idle endpoint would drop its latency window and counters.
+                    ShouldPassivateIdleEntities = false,
+                });
+        }
+        else
+        {
+            builder.WithShardRegionProxy<EndpointRegion>(EndpointTypeName, RouterClusterOptions.GatewayRole, extractor);
+        }
+
+        return builder.WithActors((system, registry) =>
+        {
+            StartNodeServices(system, registry, runtime);
+            var region = registry.Get<EndpointRegion>();
+            var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region)), "llm-endpoint-directory");
+            registry.Register<EndpointDirectory>(directory);
+            if (!options.IsGateway) return;
+
+            var pool = system.ActorOf(
+                Props.Create(() => new RouterActor(runtime, region)).WithRouter(new RoundRobinPool(options.RouterPoolSize)),
+                RouterPath["/user/".Length..]);
+            registry.Register<RouterPool>(pool);
+            DistributedPubSub.Get(system).Mediator.Tell(new Put(pool));
+        });
+    }
+
+    /// <summary>
+    /// Registers the runtime extension and starts the snapshot exchange, once, whichever start-up task needs
+    /// them first (Akka.Hosting starts shard regions before plain actors).
+    /// </summary>
+    private static IActorRef StartNodeServices(ActorSystem system, IActorRegistry registry, RouterRuntime runtime)
+    {
+        if (registry.TryGet<SnapshotExchange>(out var existing)) return existing;
+        system.RegisterExtension(new RouterRuntimeExtensionId(runtime));
+        var exchange = system.ActorOf(
+            Props.Create(() => new SnapshotExchangeActor(runtime.Snapshots, runtime.Options.Endpoint.SnapshotInterval)),
+            "llm-endpoint-snapshots");
+        registry.Register<SnapshotExchange>(exchange);
+        return exchange;
+    }
+
+    /// <summary>Settings no option exposes: fast local notification of directory changes.</summary>
+    private const string RouterHocon = """
+        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
+        akka.cluster.distributed-data.gossip-interval = 500ms
+        akka.cluster.sharding.distributed-data.majority-min-cap = 0
+        """;
+}

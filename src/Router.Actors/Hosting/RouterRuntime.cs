@@ -1,0 +1,36 @@
+using Akka.Actor;
+using Router.Actors.Directory;
+using Router.Actors.Endpoints;
+using Router.Actors.Strategies;
+
+namespace Router.Actors.Hosting;
+
+/// <summary>
+/// The node-local state shared by the router's actors and the gateway: the directory view and the snapshot
+/// cache (both lock-free reads), the strategy registry and the options. One per actor system; an Akka
+/// extension so any code holding the <see cref="ActorSystem"/> can reach it.
+/// </summary>
+public sealed class RouterRuntime : IExtension
+{
+    public RouterRuntime(RouterClusterOptions options)
+    {
+        Options = options;
+        // Start from configuration so the node routes before the first replicated update arrives.
+        Directory.Publish(new DirectorySnapshot(options.Groups, options.Endpoints));
+    }
+
+    public RouterClusterOptions Options { get; }
+    public DirectoryView Directory { get; } = new();
+    public SnapshotCache Snapshots { get; } = new();
+    public StrategyRegistry Strategies => Options.Strategies;
+    public TimeProvider Clock => Options.Clock;
+
+    public static RouterRuntime Get(ActorSystem system) => system.GetExtension<RouterRuntime>()
+        ?? throw new InvalidOperationException("This actor system was not configured with AddRouterCluster.");
+}
+
+/// <summary>Registers an already-built <see cref="RouterRuntime"/> as the system's extension.</summary>
+internal sealed class RouterRuntimeExtensionId(RouterRuntime runtime) : ExtensionIdProvider<RouterRuntime>
+{
+    public override RouterRuntime CreateExtension(ExtendedActorSystem system) => runtime;
+}

@@ -1,0 +1,197 @@
+using Akka.Actor;
+using Router.Actors.Hosting;
+using Router.Actors.Strategies;
+using Router.Messages.Endpoints;
+using Router.Messages.Routing;
+
+namespace Router.Actors.Routing;
+
+/// <summary>
+/// A routee of the node's router pool. For each <see cref="RouteRequest"/>: filter the group's endpoints,
+/// rank them with the group's strategy on cached snapshots, and ask the best one's <c>EndpointActor</c> for a
+/// lease (one round trip in the common case); on refusal or timeout, ask the next, within a budget.
+/// Never blocks: decisions in progress wait in <see cref="_pending"/>, keyed by lease id.
+/// </summary>
+internal sealed class RouterActor : ReceiveActor, IWithTimers
+{
+    private readonly RouterRuntime _runtime;
+    private readonly IActorRef _endpointRegion;
+    private readonly RoutingSettings _settings;
+    private readonly Dictionary<(string Group, string Strategy), IRoutingStrategy> _strategies = new();
+    private readonly Dictionary<string, Decision> _pending = new(StringComparer.Ordinal);
+
+    private sealed class Decision(RouteRequest request, IActorRef replyTo, IRoutingStrategy strategy, List<EndpointCandidate> remaining)
+    {
+        public RouteRequest Request { get; } = request;
+        public IActorRef ReplyTo { get; } = replyTo;
+        public IRoutingStrategy Strategy { get; } = strategy;
+        public List<EndpointCandidate> Remaining { get; } = remaining;
+        public List<(LeaseRefusalReason? Reason, TimeSpan? RetryAfter)> Refusals { get; } = [];
+        public EndpointCandidate? Current { get; set; }
+        public DateTimeOffset AskedAt { get; set; }
+        public int Attempts { get; set; }
+    }
+
+    private sealed class TimeoutTick
+    {
+        public static readonly TimeoutTick Instance = new();
+    }
+
+    public RouterActor(RouterRuntime runtime, IActorRef endpointRegion)
+    {
+        _runtime = runtime;
+        _endpointRegion = endpointRegion;
+        _settings = runtime.Options.Routing;
+
+        Receive<RouteRequest>(OnRouteRequest);
+        Receive<LeaseAcquired>(OnLeaseAcquired);
+        Receive<LeaseRefused>(OnLeaseRefused);
+        Receive<ReportOutcome>(outcome => _endpointRegion.Forward(outcome)); // for services without a region proxy
+        Receive<TimeoutTick>(_ => ExpireSlowAttempts());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() =>
+        Timers.StartPeriodicTimer("timeouts", TimeoutTick.Instance, _settings.AcquireTimeout / 4);
+
+    private void OnRouteRequest(RouteRequest request)
+    {
+        var now = _runtime.Clock.GetUtcNow();
+        var selection = CandidateSelector.Select(_runtime.Directory.Current, _runtime.Snapshots, request, now);
+        if (selection.Rejection is { } rejection)
+        {
+            Sender.Tell(rejection);
+            return;
+        }
+        var group = selection.Group!;
+        var decision = new Decision(request, Sender, StrategyFor(group), selection.Candidates);
+        AskNext(decision, now);
+    }
+
+    private void OnLeaseAcquired(LeaseAcquired acquired)
+    {
+        _runtime.Snapshots.Apply(acquired.Snapshot);
+        if (!_pending.Remove(acquired.LeaseId, out var decision))
+        {
+            // The attempt had timed out and the request moved on: give the lease straight back.
+            _endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.Cancelled));
+            return;
+        }
+        var endpoint = decision.Current!.Definition;
+        var lease = new Lease(acquired.LeaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, acquired.ExpiresAt);
+        decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts));
+    }
+
+    private void OnLeaseRefused(LeaseRefused refused)
+    {
+        _runtime.Snapshots.Apply(refused.Snapshot);
+        if (!_pending.Remove(refused.LeaseId, out var decision)) return;
+        decision.Refusals.Add((refused.Reason, refused.RetryAfter));
+        AskNext(decision, _runtime.Clock.GetUtcNow());
+    }
+
+    private void ExpireSlowAttempts()
+    {
+        if (_pending.Count == 0) return;
+        var now = _runtime.Clock.GetUtcNow();
+        List<(string LeaseId, Decision Decision)>? expired = null;
+        foreach (var (leaseId, decision) in _pending)
+            if (now - decision.AskedAt >= _settings.AcquireTimeout) (expired ??= []).Add((leaseId, decision));
+        if (expired is null) return;
+        foreach (var (leaseId, decision) in expired)
+        {
+            _pending.Remove(leaseId);
+            decision.Refusals.Add((null, null));
+            AskNext(decision, now);
+        }
+    }
+
+    private void AskNext(Decision decision, DateTimeOffset now)
+    {
+        if (decision.Attempts >= _settings.MaxAcquireAttempts || decision.Remaining.Count == 0)
+        {
+            decision.ReplyTo.Tell(Exhausted(decision));
+            return;
+        }
+
+        var pick = decision.Strategy.Pick(PreferredTier(decision.Remaining), new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy));
+        decision.Remaining.Remove(pick);
+        decision.Current = pick;
+        decision.Attempts++;
+        decision.AskedAt = now;
+
+        var leaseId = Guid.NewGuid().ToString("N");
+        _pending[leaseId] = decision;
+        var request = decision.Request;
+        _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, request.RequestId,
+            request.LeaseDuration ?? _settings.LeaseDuration, request.EstimatedInputTokens));
+    }
+
+    /// <summary>
+    /// The candidates the strategy chooses among: those the cache believes have room (all of them if none
+    /// seems to), and of those the lowest order tier.
+    /// </summary>
+    private static List<EndpointCandidate> PreferredTier(List<EndpointCandidate> remaining)
+    {
+        var withRoom = remaining.FindAll(HasRoom);
+        var pool = withRoom.Count > 0 ? withRoom : remaining;
+        var tier = int.MaxValue;
+        foreach (var candidate in pool) tier = Math.Min(tier, candidate.Definition.Order);
+        return pool.FindAll(c => c.Definition.Order == tier);
+    }
+
+    private static bool HasRoom(EndpointCandidate candidate)
+    {
+        var (definition, snapshot) = (candidate.Definition, candidate.Snapshot);
+        return (definition.MaxInFlight is not { } max || snapshot.InFlight < max) &&
+               (definition.Rpm is not { } rpm || snapshot.RequestsLastMinute < rpm);
+    }
+
+    private IRoutingStrategy StrategyFor(ModelGroupDefinition group)
+    {
+        var key = (group.Name, group.Strategy);
+        if (!_strategies.TryGetValue(key, out var strategy))
+        {
+            strategy = _runtime.Strategies.Contains(group.Strategy)
+                ? _runtime.Strategies.Create(group.Strategy)
+                : new RoundRobinStrategy(); // validated on write; a strategy removed since falls back safely
+            _strategies[key] = strategy;
+        }
+        return strategy;
+    }
+
+    private static NoEndpointAvailable Exhausted(Decision decision)
+    {
+        var refusals = decision.Refusals;
+        var group = decision.Request.ModelGroup;
+        TimeSpan? retryAfter = refusals.Where(r => r.RetryAfter is not null).Select(r => r.RetryAfter).Min();
+        var summary = string.Join(", ", refusals
+            .GroupBy(r => r.Reason?.ToString() ?? "no answer in time")
+            .Select(g => $"{g.Count()} {Describe(g.Key)}"));
+        var message = $"No endpoint of '{group}' could take the request ({decision.Attempts} asked: {summary}).";
+
+        NoEndpointReason reason;
+        if (refusals.All(r => r.Reason is LeaseRefusalReason.RateLimited or LeaseRefusalReason.TokenLimited))
+            reason = NoEndpointReason.AllRateLimited;
+        else if (refusals.All(r => r.Reason is LeaseRefusalReason.CoolingDown or LeaseRefusalReason.ProbeInFlight))
+            reason = NoEndpointReason.AllCoolingDown;
+        else if (refusals.All(r => r.Reason is null))
+            reason = NoEndpointReason.Timeout;
+        else
+            reason = NoEndpointReason.AllAtCapacity;
+        return new NoEndpointAvailable(group, reason, message, retryAfter);
+    }
+
+    private static string Describe(string reason) => reason switch
+    {
+        nameof(LeaseRefusalReason.AtCapacity) => "at capacity",
+        nameof(LeaseRefusalReason.RateLimited) => "over their rpm limit",
+        nameof(LeaseRefusalReason.TokenLimited) => "over their tpm limit",
+        nameof(LeaseRefusalReason.CoolingDown) => "cooling down",
+        nameof(LeaseRefusalReason.ProbeInFlight) => "waiting for a recovery probe",
+        nameof(LeaseRefusalReason.Drained) => "drained",
+        nameof(LeaseRefusalReason.UnknownEndpoint) => "not yet known on their node",
+        _ => reason,
+    };
+}

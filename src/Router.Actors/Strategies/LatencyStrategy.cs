@@ -1,0 +1,76 @@
+using Router.Messages.Endpoints;
+
+namespace Router.Actors.Strategies;
+
+/// <summary>
+/// Prefers the fastest endpoints: mean latency, or mean time to first token for streaming requests.
+/// Unmeasured endpoints are tried first, stale ones are re-probed now and then so a once-slow endpoint can
+/// recover, and otherwise the pick is random among those within <see cref="StrategySettings.LatencyBuffer"/>
+/// of the best so the fastest endpoint is not flooded.
+/// </summary>
+public sealed class LatencyStrategy : IRoutingStrategy
+{
+    public const string StrategyName = "latency";
+
+    // When this instance last sent a re-probe to each endpoint: without it every request arriving before
+    // the probe's sample lands would see the same stale endpoint and stampede it.
+    private readonly Dictionary<string, DateTimeOffset> _reprobedAt = new(StringComparer.Ordinal);
+
+    public string Name => StrategyName;
+
+    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    {
+        var stream = context.Request.Stream;
+
+        // (a) No sample yet: nothing to compare, so measure it.
+        for (var i = 0; i < candidates.Count; i++)
+            if (Metric(candidates[i].Snapshot, stream).Samples == 0)
+                return candidates[i];
+
+        // (b) Re-probe the stalest endpoint whose last sample is older than the window, at most once per
+        // window per endpoint. A zero or negative window disables re-probing.
+        var window = context.Settings.LatencyReprobeAfter;
+        if (window > TimeSpan.Zero)
+        {
+            // Guarded so a Now near DateTimeOffset.MinValue cannot underflow.
+            var staleBefore = context.Now > DateTimeOffset.MinValue + window ? context.Now - window : DateTimeOffset.MinValue;
+            var stalest = -1;
+            var stalestAt = DateTimeOffset.MaxValue;
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var c = candidates[i];
+                var lastSample = c.Snapshot.LastSampleAt ?? DateTimeOffset.MinValue;
+                if (lastSample >= staleBefore || lastSample >= stalestAt)
+                    continue;
+                if (_reprobedAt.TryGetValue(c.Id, out var probedAt) && probedAt > staleBefore)
+                    continue;
+                stalest = i;
+                stalestAt = lastSample;
+            }
+
+            if (stalest >= 0)
+            {
+                _reprobedAt[candidates[stalest].Id] = context.Now;
+                return candidates[stalest];
+            }
+        }
+
+        // (c) Uniformly among those within the buffer of the best (reservoir sampling, no allocation).
+        var bestMs = double.MaxValue;
+        for (var i = 0; i < candidates.Count; i++)
+            bestMs = Math.Min(bestMs, Metric(candidates[i].Snapshot, stream).MeanMs);
+        var limit = bestMs * (1 + Math.Max(0, context.Settings.LatencyBuffer));
+
+        var picked = -1;
+        var eligible = 0;
+        for (var i = 0; i < candidates.Count; i++)
+            if (Metric(candidates[i].Snapshot, stream).MeanMs <= limit && context.Random.Next(++eligible) == 0)
+                picked = i;
+
+        return candidates[picked];
+    }
+
+    /// <summary>Time to first token for streaming requests when measured, else whole-request latency.</summary>
+    private static WindowStats Metric(EndpointSnapshot snapshot, bool stream) =>
+        stream && snapshot.TimeToFirstToken.Samples > 0 ? snapshot.TimeToFirstToken : snapshot.Latency;
+}

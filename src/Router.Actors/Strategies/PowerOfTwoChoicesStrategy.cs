@@ -1,0 +1,33 @@
+namespace Router.Actors.Strategies;
+
+/// <summary>
+/// Power of two choices: draws two distinct endpoints at random and takes the less loaded one. Nearly as
+/// balanced as least-busy, but it does not herd every router onto the same endpoint when snapshots lag.
+/// </summary>
+public sealed class PowerOfTwoChoicesStrategy : IRoutingStrategy
+{
+    public const string StrategyName = "power-of-two";
+
+    public string Name => StrategyName;
+
+    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    {
+        var count = candidates.Count;
+        if (count == 1)
+            return candidates[0];
+
+        // Second index drawn from the remaining count-1 slots and shifted past the first: always distinct.
+        var i = context.Random.Next(count);
+        var j = context.Random.Next(count - 1);
+        if (j >= i)
+            j++;
+
+        var first = candidates[i];
+        var second = candidates[j];
+        var a = first.Snapshot;
+        var b = second.Snapshot;
+        if (a.InFlight != b.InFlight)
+            return a.InFlight < b.InFlight ? first : second;
+        return b.Latency.MeanMs < a.Latency.MeanMs ? second : first;
+    }
+}

@@ -1,0 +1,54 @@
+namespace Router.Actors.Strategies;
+
+/// <summary>
+/// Maps strategy names to factories. Holds the built-ins; users add their own with <see cref="Register"/>
+/// (code, e.g. through Akka.Hosting) or <see cref="RegisterType"/> (a type name from configuration).
+/// </summary>
+public sealed class StrategyRegistry
+{
+    private readonly Dictionary<string, Func<IRoutingStrategy>> _factories = new(StringComparer.OrdinalIgnoreCase);
+
+    public StrategyRegistry()
+    {
+        Register(RoundRobinStrategy.StrategyName, () => new RoundRobinStrategy());
+        Register(WeightedRoundRobinStrategy.StrategyName, () => new WeightedRoundRobinStrategy());
+        Register(WeightedRandomStrategy.StrategyName, () => new WeightedRandomStrategy());
+        Register(LeastBusyStrategy.StrategyName, () => new LeastBusyStrategy());
+        Register(LatencyStrategy.StrategyName, () => new LatencyStrategy());
+        Register(PowerOfTwoChoicesStrategy.StrategyName, () => new PowerOfTwoChoicesStrategy());
+        Register(UsageStrategy.StrategyName, () => new UsageStrategy());
+        Register(CostStrategy.StrategyName, () => new CostStrategy());
+        Register(SessionAffinityStrategy.StrategyName, () => new SessionAffinityStrategy());
+    }
+
+    public IReadOnlyCollection<string> Names => _factories.Keys;
+
+    public bool Contains(string name) => _factories.ContainsKey(name);
+
+    /// <summary>Adds or replaces a strategy. The factory is called once per model group per router actor.</summary>
+    public StrategyRegistry Register(string name, Func<IRoutingStrategy> factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _factories[name] = factory;
+        return this;
+    }
+
+    /// <summary>Registers a type by its assembly-qualified name, e.g. "Acme.Routing.PreferEu, Acme.Routing".</summary>
+    public StrategyRegistry RegisterType(string name, string assemblyQualifiedTypeName)
+    {
+        var type = Type.GetType(assemblyQualifiedTypeName, throwOnError: false)
+                   ?? throw new ArgumentException(
+                       $"Custom strategy '{name}': type '{assemblyQualifiedTypeName}' was not found. " +
+                       "Use 'Namespace.Type, AssemblyName' and put the assembly next to the node.");
+        if (!typeof(IRoutingStrategy).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null)
+            throw new ArgumentException(
+                $"Custom strategy '{name}': {type.FullName} must implement {nameof(IRoutingStrategy)} and have a public parameterless constructor.");
+        return Register(name, () => (IRoutingStrategy)Activator.CreateInstance(type)!);
+    }
+
+    public IRoutingStrategy Create(string name) =>
+        _factories.TryGetValue(name, out var factory)
+            ? factory()
+            : throw new ArgumentException(
+                $"Unknown routing strategy '{name}'. Known: {string.Join(", ", _factories.Keys.Order())}.");
+}

@@ -1,0 +1,36 @@
+namespace Router.Messages.Endpoints;
+
+/// <summary>Router to endpoint: grant one lease or refuse, atomically against the endpoint's caps.</summary>
+/// <param name="Duration">How long the lease lives unless released; reclaimed after.</param>
+public sealed record AcquireLease(
+    string EndpointId,
+    string LeaseId,
+    string RequestId,
+    TimeSpan Duration,
+    int EstimatedTokens = 0) : IWithEndpointId;
+
+public sealed record LeaseAcquired(
+    string EndpointId,
+    string LeaseId,
+    DateTimeOffset ExpiresAt,
+    EndpointSnapshot Snapshot) : IRouterMessage;
+
+public sealed record LeaseRefused(
+    string EndpointId,
+    string LeaseId,
+    LeaseRefusalReason Reason,
+    TimeSpan? RetryAfter,
+    EndpointSnapshot Snapshot) : IRouterMessage;
+
+public enum LeaseRefusalReason
+{
+    /// <summary>The endpoint is not in this node's directory (yet).</summary>
+    UnknownEndpoint,
+    AtCapacity,
+    RateLimited,
+    TokenLimited,
+    CoolingDown,
+    /// <summary>Half-open breaker: its single probe request is already out.</summary>
+    ProbeInFlight,
+    Drained,
+}

@@ -1,0 +1,36 @@
+namespace Router.Messages.Routing;
+
+/// <summary>
+/// Releases a lease and feeds the endpoint's latency window, token counters and circuit breaker.
+/// Send it to the endpoint region, or to a router which forwards it.
+/// </summary>
+/// <param name="RetryAfter">An upstream Retry-After (429/503); the endpoint cools down at least this long.</param>
+public sealed record ReportOutcome(
+    string EndpointId,
+    string LeaseId,
+    OutcomeKind Kind,
+    double LatencyMs = 0,
+    double? TimeToFirstTokenMs = null,
+    int PromptTokens = 0,
+    int CompletionTokens = 0,
+    TimeSpan? RetryAfter = null) : IWithEndpointId;
+
+public enum OutcomeKind
+{
+    Success,
+    /// <summary>Upstream 4xx other than 429: the caller's fault, not the endpoint's.</summary>
+    ClientError,
+    /// <summary>The client went away before the upstream answered: release only.</summary>
+    Cancelled,
+    RateLimited,
+    ServerError,
+    Timeout,
+    ConnectError,
+}
+
+public static class OutcomeKindExtensions
+{
+    /// <summary>Outcomes that count towards the endpoint's circuit breaker.</summary>
+    public static bool IsEndpointFailure(this OutcomeKind kind) =>
+        kind is OutcomeKind.RateLimited or OutcomeKind.ServerError or OutcomeKind.Timeout or OutcomeKind.ConnectError;
+}

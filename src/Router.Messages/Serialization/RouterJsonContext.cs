@@ -1,0 +1,37 @@
+using System.Text.Json.Serialization;
+using Router.Messages.Admin;
+using Router.Messages.Endpoints;
+using Router.Messages.Routing;
+
+namespace Router.Messages.Serialization;
+
+/// <summary>Source-generated System.Text.Json metadata for every wire message: no reflection on the hot path.</summary>
+[JsonSourceGenerationOptions(
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RouteRequest))]
+[JsonSerializable(typeof(Lease))]
+[JsonSerializable(typeof(LeaseGranted))]
+[JsonSerializable(typeof(NoEndpointAvailable))]
+[JsonSerializable(typeof(ReportOutcome))]
+[JsonSerializable(typeof(EndpointDefinition))]
+[JsonSerializable(typeof(ModelGroupDefinition))]
+[JsonSerializable(typeof(EndpointSnapshot))]
+[JsonSerializable(typeof(EndpointSnapshotBatch))]
+[JsonSerializable(typeof(AcquireLease))]
+[JsonSerializable(typeof(LeaseAcquired))]
+[JsonSerializable(typeof(LeaseRefused))]
+[JsonSerializable(typeof(UpsertModelGroup))]
+[JsonSerializable(typeof(RegisterEndpoint))]
+[JsonSerializable(typeof(UpdateEndpoint))]
+[JsonSerializable(typeof(RemoveEndpoint))]
+[JsonSerializable(typeof(DrainEndpoint))]
+[JsonSerializable(typeof(UndrainEndpoint))]
+[JsonSerializable(typeof(ManagementResult))]
+[JsonSerializable(typeof(GetEndpointState))]
+[JsonSerializable(typeof(EndpointState))]
+[JsonSerializable(typeof(GetGroupState))]
+[JsonSerializable(typeof(GroupState))]
+[JsonSerializable(typeof(ListModelGroups))]
+[JsonSerializable(typeof(ModelGroupList))]
+internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -1,0 +1,77 @@
+using Akka.Cluster;
+using Router.Actors.Hosting;
+using Router.Messages.Endpoints;
+
+namespace Router.Actors.Tests.Cluster;
+
+/// <summary>Several router nodes in this process, joined into one cluster on loopback.</summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly List<TestNode> _nodes = [];
+
+    public IReadOnlyList<TestNode> Nodes => _nodes;
+    public TestNode this[int index] => _nodes[index];
+
+    public static async Task<TestCluster> StartAsync(int gateways, RouterClusterOptions options)
+    {
+        var cluster = new TestCluster();
+        try
+        {
+            for (var i = 0; i < gateways; i++) await cluster.AddNodeAsync(options);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a node, joins it to the first one, and waits until every node sees it up.</summary>
+    public async Task<TestNode> AddNodeAsync(RouterClusterOptions options)
+    {
+        var node = await TestNode.StartAsync(options);
+        _nodes.Add(node);
+        await node.Cluster.JoinAsync(_nodes[0].Address, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await WaitUntil(() => _nodes.All(n => n.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == _nodes.Count),
+            "every node sees every member up");
+        return node;
+    }
+
+    public void Forget(TestNode node) => _nodes.Remove(node);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after the timeout.</summary>
+    public static async Task WaitUntil(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (cts.IsCancellationRequested) throw new TimeoutException($"Timed out waiting until {what}.");
+            await Task.Delay(25);
+        }
+    }
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (cts.IsCancellationRequested) throw new TimeoutException($"Timed out waiting until {what}.");
+            await Task.Delay(25);
+        }
+    }
+
+    public static RouterClusterOptions Options(string strategy, params EndpointDefinition[] endpoints) => new()
+    {
+        Groups = endpoints.Select(e => e.ModelGroup).Distinct().Select(g => new ModelGroupDefinition(g, strategy)).ToList(),
+        Endpoints = endpoints,
+        Endpoint = new() { LeaseSweepInterval = TimeSpan.FromMilliseconds(100), SnapshotInterval = TimeSpan.FromMilliseconds(50) },
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        // Stop in reverse so the oldest (coordinator) goes last and hand-offs stay quick.
+        foreach (var node in Enumerable.Reverse(_nodes)) await node.DisposeAsync();
+        _nodes.Clear();
+    }
+}
