@@ -20,11 +20,12 @@ public sealed class LatencyStrategy : IRoutingStrategy
 
     public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
-        var stream = context.Request.Stream;
+        var stream = UseTimeToFirstToken(candidates, context.Request.Stream);
 
-        // (a) No sample yet: nothing to compare, so measure it.
+        // (a) No sample yet: nothing to compare, so measure it, one request at a time so a new endpoint
+        // is not flooded before its first sample lands.
         for (var i = 0; i < candidates.Count; i++)
-            if (Metric(candidates[i].Snapshot, stream).Samples == 0)
+            if (Metric(candidates[i].Snapshot, stream).Samples == 0 && candidates[i].Snapshot.InFlight == 0)
                 return candidates[i];
 
         // (b) Re-probe the stalest endpoint whose last sample is older than the window, at most once per
@@ -55,22 +56,44 @@ public sealed class LatencyStrategy : IRoutingStrategy
             }
         }
 
-        // (c) Uniformly among those within the buffer of the best (reservoir sampling, no allocation).
+        // (c) Uniformly among measured endpoints within the buffer of the best (reservoir sampling, no
+        // allocation); when none is measured yet, uniformly among all.
         var bestMs = double.MaxValue;
         for (var i = 0; i < candidates.Count; i++)
-            bestMs = Math.Min(bestMs, Metric(candidates[i].Snapshot, stream).MeanMs);
+        {
+            var metric = Metric(candidates[i].Snapshot, stream);
+            if (metric.Samples > 0) bestMs = Math.Min(bestMs, metric.MeanMs);
+        }
         var limit = bestMs * (1 + Math.Max(0, context.Settings.LatencyBuffer));
 
         var picked = -1;
         var eligible = 0;
         for (var i = 0; i < candidates.Count; i++)
-            if (Metric(candidates[i].Snapshot, stream).MeanMs <= limit && context.Random.Next(++eligible) == 0)
+        {
+            var metric = Metric(candidates[i].Snapshot, stream);
+            var measuredAndNearBest = metric.Samples > 0 && metric.MeanMs <= limit;
+            if ((measuredAndNearBest || bestMs == double.MaxValue) && context.Random.Next(++eligible) == 0)
                 picked = i;
+        }
 
         return candidates[picked];
     }
 
-    /// <summary>Time to first token for streaming requests when measured, else whole-request latency.</summary>
-    private static WindowStats Metric(EndpointSnapshot snapshot, bool stream) =>
-        stream && snapshot.TimeToFirstToken.Samples > 0 ? snapshot.TimeToFirstToken : snapshot.Latency;
+    /// <summary>
+    /// Streaming requests compare time to first token, but only when every measured candidate has it:
+    /// one endpoint's TTFT must never be compared with another's whole-request latency.
+    /// </summary>
+    private static bool UseTimeToFirstToken(IReadOnlyList<EndpointCandidate> candidates, bool stream)
+    {
+        if (!stream) return false;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var snapshot = candidates[i].Snapshot;
+            if (snapshot.Latency.Samples > 0 && snapshot.TimeToFirstToken.Samples == 0) return false;
+        }
+        return true;
+    }
+
+    private static WindowStats Metric(EndpointSnapshot snapshot, bool timeToFirstToken) =>
+        timeToFirstToken ? snapshot.TimeToFirstToken : snapshot.Latency;
 }

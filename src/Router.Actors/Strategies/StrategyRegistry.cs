@@ -21,7 +21,7 @@ public sealed class StrategyRegistry
         Register(SessionAffinityStrategy.StrategyName, () => new SessionAffinityStrategy());
     }
 
-    public IReadOnlyCollection<string> Names => _factories.Keys;
+    public IReadOnlyCollection<string> Names => _factories.Keys.ToArray();
 
     public bool Contains(string name) => _factories.ContainsKey(name);
 
@@ -29,6 +29,7 @@ public sealed class StrategyRegistry
     public StrategyRegistry Register(string name, Func<IRoutingStrategy> factory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
         _factories[name] = factory;
         return this;
     }
@@ -36,13 +37,22 @@ public sealed class StrategyRegistry
     /// <summary>Registers a type by its assembly-qualified name, e.g. "Acme.Routing.PreferEu, Acme.Routing".</summary>
     public StrategyRegistry RegisterType(string name, string assemblyQualifiedTypeName)
     {
-        var type = Type.GetType(assemblyQualifiedTypeName, throwOnError: false)
-                   ?? throw new ArgumentException(
-                       $"Custom strategy '{name}': type '{assemblyQualifiedTypeName}' was not found. " +
-                       "Use 'Namespace.Type, AssemblyName' and put the assembly next to the node.");
-        if (!typeof(IRoutingStrategy).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null)
+        Type? type;
+        try
+        {
+            type = Type.GetType(assemblyQualifiedTypeName, throwOnError: false);
+        }
+        catch (Exception e) when (e is FileLoadException or BadImageFormatException or ArgumentException)
+        {
+            throw new ArgumentException($"Custom strategy '{name}': cannot load '{assemblyQualifiedTypeName}': {e.Message}", e);
+        }
+        if (type is null)
             throw new ArgumentException(
-                $"Custom strategy '{name}': {type.FullName} must implement {nameof(IRoutingStrategy)} and have a public parameterless constructor.");
+                $"Custom strategy '{name}': type '{assemblyQualifiedTypeName}' was not found. " +
+                "Use 'Namespace.Type, AssemblyName' and put the assembly next to the node.");
+        if (type.IsAbstract || !typeof(IRoutingStrategy).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null)
+            throw new ArgumentException(
+                $"Custom strategy '{name}': {type.FullName} must be a concrete class implementing {nameof(IRoutingStrategy)} with a public parameterless constructor.");
         return Register(name, () => (IRoutingStrategy)Activator.CreateInstance(type)!);
     }
 

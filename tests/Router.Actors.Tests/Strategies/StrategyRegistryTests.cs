@@ -64,7 +64,7 @@ public class StrategyRegistryTests
     {
         var act = () => _registry.RegisterType("text", typeof(System.Text.StringBuilder).AssemblyQualifiedName!);
 
-        act.Should().Throw<ArgumentException>().WithMessage("*text*StringBuilder*must implement IRoutingStrategy*");
+        act.Should().Throw<ArgumentException>().WithMessage("*text*StringBuilder*must be a concrete class implementing IRoutingStrategy*");
     }
 
     [Fact]
