@@ -1,0 +1,51 @@
+namespace Router.Simulator;
+
+/// <summary>
+/// The live state shared by the simulator's handlers: its options (changes apply to the next requests) and its stats.
+/// </summary>
+public sealed class SimulatorState
+{
+    private readonly Lock _gate = new();
+
+    /// <summary>Uses <paramref name="options"/> itself as the live instance (validated first).</summary>
+    public SimulatorState(SimulatorOptions? options = null)
+    {
+        Options = options ?? new SimulatorOptions();
+        Options.Validate();
+    }
+
+    /// <summary>
+    /// The live options. Setting a property directly applies to the next requests; prefer <see cref="Reconfigure"/>
+    /// to change several values atomically and validated.
+    /// </summary>
+    public SimulatorOptions Options { get; }
+
+    /// <summary>Request counters.</summary>
+    public SimulatorStats Stats { get; } = new();
+
+    /// <summary>Unix time (seconds) reported as the model's "created".</summary>
+    public long CreatedUnixSeconds { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>A copy of the options as they are now.</summary>
+    public SimulatorOptions Snapshot()
+    {
+        lock (_gate) return Options.Clone();
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to a copy, validates it and then publishes it as a whole; on an invalid result
+    /// nothing changes and <see cref="ArgumentException"/> is thrown. Returns the new options (a copy).
+    /// </summary>
+    public SimulatorOptions Reconfigure(Action<SimulatorOptions> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_gate)
+        {
+            var next = Options.Clone();
+            change(next);
+            next.Validate();
+            Options.CopyFrom(next);
+            return next.Clone();
+        }
+    }
+}
