@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
-using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Akka.Routing;
@@ -19,8 +18,8 @@ public static class RouterHostingExtensions
     /// <summary>Name of the endpoint entity type in Cluster Sharding.</summary>
     public const string EndpointTypeName = "llm-endpoint";
 
-    /// <summary>Path under which every gateway's router pool is registered with DistributedPubSub.</summary>
-    public const string RouterPath = "/user/llm-router";
+    /// <summary>Every gateway's router pool lives at /user/{this name}.</summary>
+    public const string RouterActorName = "llm-router";
 
     /// <summary>
     /// Wires a node into the router cluster: remoting, clustering (keep-majority split-brain resolver),
@@ -79,9 +78,8 @@ public static class RouterHostingExtensions
 
             var pool = system.ActorOf(
                 Props.Create(() => new RouterActor(runtime, region)).WithRouter(new RoundRobinPool(options.RouterPoolSize)),
-                RouterPath["/user/".Length..]);
+                RouterActorName);
             registry.Register<RouterPool>(pool);
-            DistributedPubSub.Get(system).Mediator.Tell(new Put(pool));
         });
     }
 

@@ -1,4 +1,6 @@
+using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Sharding;
 using Router.Actors.Hosting;
 using Router.Messages.Endpoints;
 
@@ -35,6 +37,13 @@ public sealed class TestCluster : IAsyncDisposable
         await node.Cluster.JoinAsync(_nodes[0].Address, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         await WaitUntil(() => _nodes.All(n => n.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == _nodes.Count),
             "every node sees every member up");
+        // Shards are placed on the regions the coordinator knows: wait until it knows every gateway's.
+        var gateways = _nodes.Count(n => n.Runtime.Options.IsGateway);
+        await WaitUntilAsync(async () =>
+        {
+            var stats = await _nodes[0].Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
+            return stats.Regions.Count == gateways;
+        }, "the shard coordinator knows every gateway's region");
         return node;
     }
 

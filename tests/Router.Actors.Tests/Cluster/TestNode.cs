@@ -38,7 +38,7 @@ public sealed class TestNode : IAsyncDisposable
         var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka(RouterClusterOptions.DefaultSystemName, builder =>
             {
-                builder.ConfigureLoggers(loggers => loggers.LogLevel = Akka.Event.LogLevel.WarningLevel);
+                builder.ConfigureLoggers(loggers => loggers.LogLevel = Environment.GetEnvironmentVariable("ROUTER_TEST_LOGLEVEL") == "debug" ? Akka.Event.LogLevel.DebugLevel : Akka.Event.LogLevel.WarningLevel);
                 builder.AddHocon("""
                     akka.cluster.split-brain-resolver.stable-after = 3s
                     akka.coordinated-shutdown.exit-clr = off

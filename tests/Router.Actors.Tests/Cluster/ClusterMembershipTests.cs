@@ -1,0 +1,88 @@
+using Akka.Actor;
+using Router.Actors.Hosting;
+using Router.Messages.Endpoints;
+using Router.Messages.Routing;
+
+namespace Router.Actors.Tests.Cluster;
+
+[Collection(nameof(ClusterTests))]
+public class ClusterMembershipTests
+{
+    private static readonly EndpointDefinition[] TwelveEndpoints = Enumerable.Range(1, 12)
+        .Select(i => new EndpointDefinition($"ep-{i:00}", "chat", $"http://10.0.0.{i}:8000"))
+        .ToArray();
+
+    [Fact]
+    public async Task A_leaving_node_hands_its_endpoint_shards_to_the_others_and_routing_continues()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", TwelveEndpoints));
+        var leaving = cluster[2];
+
+        // Touch every endpoint so its entity lives somewhere; some land on the node that will leave.
+        foreach (var endpoint in TwelveEndpoints) (await cluster[0].StateOfAsync(endpoint.Id)).Definition.Should().NotBeNull();
+        var hostedOnLeaving = await EndpointsHostedOn(leaving);
+        hostedOnLeaving.Should().NotBeEmpty("12 endpoints over 100 shards and 3 nodes put some on every node");
+
+        await leaving.StopAsync(); // graceful: CoordinatedShutdown leaves the cluster and hands shards off
+        cluster.Forget(leaving);
+        await TestCluster.WaitUntil(() => cluster.Nodes.All(n => n.Cluster.State.Members.Count == 2), "the node has left");
+
+        // Every endpoint, including those that lived on the departed node, grants leases via both survivors.
+        foreach (var node in cluster.Nodes)
+        {
+            var exclude = new List<string>();
+            for (var i = 0; i < TwelveEndpoints.Length; i++)
+            {
+                var answer = await node.RouteAsync(new RouteRequest("chat", $"after-leave-{i}", ExcludeEndpoints: exclude.ToArray()));
+                var lease = answer.Should().BeOfType<LeaseGranted>().Subject.Lease;
+                exclude.Add(lease.EndpointId);
+                node.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 5));
+            }
+            exclude.Should().BeEquivalentTo(TwelveEndpoints.Select(e => e.Id));
+        }
+    }
+
+    [Fact]
+    public async Task A_client_role_actor_system_routes_through_the_gateways_like_another_akka_service()
+    {
+        var endpoint = new EndpointDefinition("only", "chat", "http://10.0.0.1:8000", MaxInFlight: 1);
+        var options = TestCluster.Options("round-robin", endpoint);
+        await using var cluster = await TestCluster.StartAsync(2, options);
+        var service = await cluster.AddNodeAsync(options with { Roles = ["billing-service"] });
+        var client = new RouterClient(service.System, service.Region);
+
+        var answer = await client.RouteAsync(new RouteRequest("chat", "from-service"), TimeSpan.FromSeconds(10));
+        var lease = answer.Should().BeOfType<LeaseGranted>().Subject.Lease;
+        lease.EndpointId.Should().Be("only");
+        lease.Url.Should().Be("http://10.0.0.1:8000");
+
+        (await cluster[0].StateOfAsync("only")).Snapshot.InFlight.Should().Be(1);
+        client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 12));
+        await TestCluster.WaitUntilAsync(async () => (await cluster[1].StateOfAsync("only")).Snapshot.InFlight == 0,
+            "the service's release reached the endpoint");
+    }
+
+    [Fact]
+    public async Task A_lease_whose_holder_never_reports_is_reclaimed_after_its_expiry()
+    {
+        var endpoint = new EndpointDefinition("single", "chat", "http://10.0.0.1:8000", MaxInFlight: 1);
+        await using var cluster = await TestCluster.StartAsync(1, TestCluster.Options("round-robin", endpoint));
+        var node = cluster[0];
+
+        var first = await node.RouteAsync(new RouteRequest("chat", "abandoned", LeaseDuration: TimeSpan.FromMilliseconds(300)));
+        first.Should().BeOfType<LeaseGranted>();
+        (await node.RouteAsync(new RouteRequest("chat", "blocked"))).Should().BeOfType<NoEndpointAvailable>()
+            .Which.Reason.Should().Be(NoEndpointReason.AllAtCapacity);
+
+        await TestCluster.WaitUntilAsync(async () => (await node.StateOfAsync("single")).Snapshot.InFlight == 0,
+            "the abandoned lease is reclaimed");
+        (await node.RouteAsync(new RouteRequest("chat", "after"))).Should().BeOfType<LeaseGranted>();
+    }
+
+    private static async Task<List<string>> EndpointsHostedOn(TestNode node)
+    {
+        var state = await node.Region.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(
+            Akka.Cluster.Sharding.GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
+        return state.Shards.SelectMany(s => s.EntityIds).ToList();
+    }
+}

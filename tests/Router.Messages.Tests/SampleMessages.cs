@@ -1,0 +1,55 @@
+using Router.Messages;
+using Router.Messages.Admin;
+using Router.Messages.Endpoints;
+using Router.Messages.Routing;
+
+namespace Router.Messages.Tests;
+
+/// <summary>One fully populated instance of every wire message (nulls only where the message allows them).</summary>
+public static class SampleMessages
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 25, 10, 30, 15, 123, TimeSpan.Zero);
+
+    public static readonly EndpointDefinition Endpoint = new(
+        "azure-eu-1", "gpt-4o", "https://eu.example.com/openai", "AZURE_EU_KEY", "gpt-4o-2024-08-06",
+        Weight: 3, MaxInFlight: 20, Rpm: 600, Tpm: 100_000, Order: 1, Tags: ["eu", "prod"], ContextWindow: 128_000,
+        InputCostPer1KTokens: 0.0025, OutputCostPer1KTokens: 0.01, Drained: true);
+
+    public static readonly ModelGroupDefinition Group = new("gpt-4o", "latency", ["gpt-4o-mini"], ["gpt-4o-long"]);
+
+    public static readonly EndpointSnapshot Snapshot = new(
+        "azure-eu-1", 638_999_000_000_000_000, 42, At, 3, 7,
+        new WindowStats(100, 812.5, 790, 1400), new WindowStats(50, 210, 200, 380), At,
+        120, 45_000, CircuitState.HalfOpen, At.AddSeconds(30), 2, false, 1234, 17);
+
+    public static readonly Lease Lease = new("lease-1", "azure-eu-1", "gpt-4o", "https://eu.example.com/openai", At.AddMinutes(5));
+
+    public static IEnumerable<IRouterMessage> All() =>
+    [
+        new RouteRequest("gpt-4o", "req-1", "session-9", 1500, ["eu"], ["azure-us-1"], true, TimeSpan.FromMinutes(2)),
+        Lease,
+        new LeaseGranted(Lease, 2),
+        new NoEndpointAvailable("gpt-4o", NoEndpointReason.AllRateLimited, "all over rpm", TimeSpan.FromSeconds(12)),
+        new ReportOutcome("azure-eu-1", "lease-1", OutcomeKind.RateLimited, 830.5, 120.25, 1500, 300, TimeSpan.FromSeconds(5)),
+        Endpoint,
+        Group,
+        Snapshot,
+        new EndpointSnapshotBatch([Snapshot, Snapshot with { EndpointId = "azure-eu-2" }]),
+        new AcquireLease("azure-eu-1", "lease-1", "req-1", TimeSpan.FromMinutes(5), 1500),
+        new LeaseAcquired("azure-eu-1", "lease-1", At.AddMinutes(5), Snapshot),
+        new LeaseRefused("azure-eu-1", "lease-1", LeaseRefusalReason.TokenLimited, TimeSpan.FromSeconds(3), Snapshot),
+        new UpsertModelGroup(Group),
+        new RegisterEndpoint(Endpoint),
+        new UpdateEndpoint("azure-eu-1", 5, 10, 100, 5000, 2, ["eu"]),
+        new RemoveEndpoint("azure-eu-1"),
+        new DrainEndpoint("azure-eu-1"),
+        new UndrainEndpoint("azure-eu-1"),
+        ManagementResult.Rejected("endpoint 'x' does not exist"),
+        new GetEndpointState("azure-eu-1"),
+        new EndpointState(Endpoint, Snapshot),
+        new GetGroupState("gpt-4o"),
+        new GroupState(Group, [new EndpointState(Endpoint, Snapshot), new EndpointState(null, EndpointSnapshot.Empty("gone"))]),
+        new ListModelGroups(),
+        new ModelGroupList([Group, new ModelGroupDefinition("embeddings")]),
+    ];
+}
