@@ -1,0 +1,39 @@
+namespace Router.Node.Configuration;
+
+/// <summary>Loads and validates a node's configuration from the usual .NET sources.</summary>
+public static class NodeConfiguration
+{
+    /// <summary>
+    /// "--config file.json" replaces the embedded appsettings.json (so its model groups are not merged
+    /// with the simulated default ones); environment variables and the command line still override it.
+    /// </summary>
+    public static void ApplyConfigFileArgument(ConfigurationManager configuration, string[] args)
+    {
+        var index = Array.FindIndex(args, a => a is "--config" or "-c");
+        if (index < 0) return;
+        if (index + 1 >= args.Length)
+            throw new NodeConfigurationException(["--config: give the path of a JSON configuration file, e.g. --config router.json"]);
+        var path = Path.GetFullPath(args[index + 1]);
+        if (!File.Exists(path))
+            throw new NodeConfigurationException([$"--config: the file '{path}' does not exist"]);
+
+        var remaining = args.Where((_, i) => i != index && i != index + 1).ToArray();
+        configuration.Sources.Clear();
+        configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
+        configuration.AddEnvironmentVariables();
+        configuration.AddCommandLine(remaining);
+    }
+
+    public static NodeSettings Bind(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.Get<NodeSettings>() ?? new NodeSettings();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder's message names the key and the value it could not convert.
+            throw new NodeConfigurationException([e.Message + (e.InnerException is null ? "" : " " + e.InnerException.Message)]);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Router.Actors.Endpoints;
+using Router.Actors.Hosting;
+using Router.Actors.Routing;
+using Router.Actors.Strategies;
+using Router.Messages.Endpoints;
+
+namespace Router.Node.Configuration;
+
+/// <summary>Turns validated <see cref="NodeSettings"/> into the routing core's <see cref="RouterClusterOptions"/>.</summary>
+public static class NodeOptionsFactory
+{
+    public static StrategyRegistry CreateStrategies(RouterSettings router)
+    {
+        var registry = new StrategyRegistry();
+        foreach (var (name, typeName) in router.CustomStrategies) registry.RegisterType(name, typeName);
+        return registry;
+    }
+
+    /// <param name="resolveUrl">Maps sim://name urls to the simulators the node started.</param>
+    public static RouterClusterOptions Create(NodeSettings settings, StrategyRegistry strategies, Func<string, string> resolveUrl)
+    {
+        var router = settings.Router;
+        var cluster = settings.Cluster;
+        return new RouterClusterOptions
+        {
+            Hostname = cluster.Hostname,
+            Port = cluster.Port,
+            PublicHostname = cluster.PublicHostname,
+            SeedNodes = cluster.SeedNodes,
+            Roles = cluster.Roles.Count > 0 ? cluster.Roles : [RouterClusterOptions.GatewayRole],
+            ShardCount = cluster.ShardCount,
+            Strategies = strategies,
+            Endpoint = new EndpointSettings
+            {
+                LatencyWindowSize = router.LatencyWindowSize,
+                FailureThreshold = router.FailureThreshold,
+                Cooldown = TimeSpan.FromSeconds(router.CooldownSeconds),
+            },
+            Routing = new RoutingSettings
+            {
+                // A lease outlives the longest request, so only a dead gateway's leases are ever reclaimed.
+                LeaseDuration = TimeSpan.FromSeconds(router.RequestTimeoutSeconds + 30),
+                MaxAcquireAttempts = router.MaxAcquireAttempts,
+                Strategy = new StrategySettings
+                {
+                    LatencyBuffer = router.LatencyBuffer,
+                    LatencyReprobeAfter = TimeSpan.FromSeconds(router.LatencyReprobeSeconds),
+                    SessionLoadFactor = router.SessionLoadFactor,
+                },
+            },
+            Groups = settings.ModelGroups
+                .Select(g => new ModelGroupDefinition(g.Key, g.Value.Strategy, g.Value.Fallbacks, g.Value.ContextWindowFallbacks))
+                .ToList(),
+            Endpoints = settings.ModelGroups
+                .SelectMany(g => g.Value.Endpoints.Select(e => ToDefinition(g.Key, e.Key, e.Value, resolveUrl(e.Value.Url))))
+                .ToList(),
+        };
+    }
+
+    public static EndpointDefinition ToDefinition(string group, string id, EndpointConfig e, string url) => new(
+        id, group, url.TrimEnd('/'), e.ApiKeyEnv, e.UpstreamModel, e.Weight, e.MaxInFlight, e.Rpm, e.Tpm, e.Order,
+        e.Tags, e.ContextWindow, e.InputCostPer1KTokens, e.OutputCostPer1KTokens);
+}

@@ -1,0 +1,103 @@
+using Router.Simulator;
+
+namespace Router.Node.Configuration;
+
+/// <summary>
+/// The whole configuration of a node, bound from ordinary .NET configuration (appsettings.json or the file
+/// given with --config, environment variables such as Router__Retries=3, command-line --Router:Retries=3).
+/// </summary>
+public sealed class NodeSettings
+{
+    public GatewaySettings Gateway { get; set; } = new();
+    public ClusterSettings Cluster { get; set; } = new();
+    public RouterSettings Router { get; set; } = new();
+
+    /// <summary>Model groups by the name clients send as "model".</summary>
+    public Dictionary<string, ModelGroupSettings> ModelGroups { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Simulated endpoints the node starts itself; endpoint urls refer to them as sim://name.</summary>
+    public Dictionary<string, SimulatorOptions> Simulators { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class GatewaySettings
+{
+    /// <summary>Where the OpenAI-compatible API listens (semicolon-separated).</summary>
+    public string Urls { get; set; } = "http://localhost:4000";
+
+    /// <summary>Keys clients must send as "Authorization: Bearer ..."; empty lets every client in.</summary>
+    public List<string> ApiKeys { get; set; } = [];
+
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
+
+    /// <summary>How long a stopping node waits for requests in flight before leaving the cluster.</summary>
+    public double ShutdownDrainSeconds { get; set; } = 30;
+}
+
+public sealed class ClusterSettings
+{
+    public string Hostname { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 4053;
+    public string? PublicHostname { get; set; }
+
+    /// <summary>akka.tcp://llm-router@host:port; empty forms a single-node cluster.</summary>
+    public List<string> SeedNodes { get; set; } = [];
+
+    public List<string> Roles { get; set; } = [];
+    public int ShardCount { get; set; } = 100;
+}
+
+public sealed class RouterSettings
+{
+    /// <summary>Extra upstream attempts on other endpoints after a retryable failure.</summary>
+    public int Retries { get; set; } = 2;
+
+    public double RequestTimeoutSeconds { get; set; } = 600;
+
+    /// <summary>Streaming requests fail over when no byte arrives within this time.</summary>
+    public double FirstTokenTimeoutSeconds { get; set; } = 60;
+
+    public double ConnectTimeoutSeconds { get; set; } = 10;
+    public double CooldownSeconds { get; set; } = 30;
+    public int FailureThreshold { get; set; } = 3;
+    public int LatencyWindowSize { get; set; } = 100;
+    public double LatencyBuffer { get; set; } = 0.1;
+    public double LatencyReprobeSeconds { get; set; } = 10;
+    public double SessionLoadFactor { get; set; } = 1.25;
+    public int MaxAcquireAttempts { get; set; } = 3;
+
+    /// <summary>Custom strategies: name to assembly-qualified type name of an IRoutingStrategy.</summary>
+    public Dictionary<string, string> CustomStrategies { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class ModelGroupSettings
+{
+    public string Strategy { get; set; } = "round-robin";
+    public List<string> Fallbacks { get; set; } = [];
+    public List<string> ContextWindowFallbacks { get; set; } = [];
+
+    /// <summary>Endpoints by id; ids are unique across all groups.</summary>
+    public Dictionary<string, EndpointConfig> Endpoints { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class EndpointConfig
+{
+    /// <summary>OpenAI-style API base, e.g. https://api.openai.com/v1 or http://vllm:8000/v1, or sim://name.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Name of the environment variable holding the upstream API key (never the key itself).</summary>
+    public string? ApiKeyEnv { get; set; }
+
+    /// <summary>Model name sent upstream when it differs from the group name.</summary>
+    public string? UpstreamModel { get; set; }
+
+    public int Weight { get; set; } = 1;
+    public int? MaxInFlight { get; set; }
+    public int? Rpm { get; set; }
+    public long? Tpm { get; set; }
+    public int Order { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public int? ContextWindow { get; set; }
+    public double InputCostPer1KTokens { get; set; }
+    public double OutputCostPer1KTokens { get; set; }
+}

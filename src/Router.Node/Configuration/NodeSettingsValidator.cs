@@ -1,0 +1,88 @@
+using Router.Actors.Directory;
+using Router.Actors.Hosting;
+using Router.Actors.Strategies;
+
+namespace Router.Node.Configuration;
+
+/// <summary>
+/// Checks a node's configuration before anything starts. Every problem names its configuration key
+/// (e.g. "ModelGroups:gpt-4o:Endpoints:east:Url") so the operator knows exactly what to fix.
+/// </summary>
+public static class NodeSettingsValidator
+{
+    public static IReadOnlyList<string> Validate(NodeSettings settings, StrategyRegistry strategies, Func<string, string?> environment)
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string key, string problem)
+        {
+            if (!ok) problems.Add($"{key}: {problem}");
+        }
+
+        var gateway = settings.Gateway;
+        Check(!string.IsNullOrWhiteSpace(gateway.Urls), "Gateway:Urls", "must name at least one url, e.g. http://localhost:4000");
+        Check(gateway.MaxRequestBodyBytes > 0, "Gateway:MaxRequestBodyBytes", $"must be positive, got {gateway.MaxRequestBodyBytes}");
+        Check(gateway.MaxRequestHeadersBytes > 0, "Gateway:MaxRequestHeadersBytes", $"must be positive, got {gateway.MaxRequestHeadersBytes}");
+        Check(gateway.ShutdownDrainSeconds >= 0, "Gateway:ShutdownDrainSeconds", $"must be 0 or more, got {gateway.ShutdownDrainSeconds}");
+        for (var i = 0; i < gateway.ApiKeys.Count; i++)
+            Check(!string.IsNullOrWhiteSpace(gateway.ApiKeys[i]), $"Gateway:ApiKeys:{i}", "is empty");
+
+        var cluster = settings.Cluster;
+        Check(cluster.Port is >= 0 and <= 65535, "Cluster:Port", $"must be 0-65535, got {cluster.Port}");
+        Check(!string.IsNullOrWhiteSpace(cluster.Hostname), "Cluster:Hostname", "is empty");
+        Check(cluster.ShardCount > 0, "Cluster:ShardCount", $"must be positive, got {cluster.ShardCount}");
+        var seedPrefix = $"akka.tcp://{RouterClusterOptions.DefaultSystemName}@";
+        for (var i = 0; i < cluster.SeedNodes.Count; i++)
+            Check(cluster.SeedNodes[i].StartsWith(seedPrefix, StringComparison.Ordinal) && cluster.SeedNodes[i].LastIndexOf(':') > seedPrefix.Length,
+                $"Cluster:SeedNodes:{i}", $"'{cluster.SeedNodes[i]}' must look like {seedPrefix}host:port");
+
+        var router = settings.Router;
+        Check(router.Retries >= 0, "Router:Retries", $"must be 0 or more, got {router.Retries}");
+        Check(router.RequestTimeoutSeconds > 0, "Router:RequestTimeoutSeconds", $"must be positive, got {router.RequestTimeoutSeconds}");
+        Check(router.FirstTokenTimeoutSeconds > 0, "Router:FirstTokenTimeoutSeconds", $"must be positive, got {router.FirstTokenTimeoutSeconds}");
+        Check(router.ConnectTimeoutSeconds > 0, "Router:ConnectTimeoutSeconds", $"must be positive, got {router.ConnectTimeoutSeconds}");
+        Check(router.CooldownSeconds > 0, "Router:CooldownSeconds", $"must be positive, got {router.CooldownSeconds}");
+        Check(router.FailureThreshold > 0, "Router:FailureThreshold", $"must be positive, got {router.FailureThreshold}");
+        Check(router.LatencyWindowSize > 0, "Router:LatencyWindowSize", $"must be positive, got {router.LatencyWindowSize}");
+        Check(router.LatencyBuffer >= 0, "Router:LatencyBuffer", $"must be 0 or more, got {router.LatencyBuffer}");
+        Check(router.SessionLoadFactor >= 1, "Router:SessionLoadFactor", $"must be 1 or more, got {router.SessionLoadFactor}");
+        Check(router.MaxAcquireAttempts > 0, "Router:MaxAcquireAttempts", $"must be positive, got {router.MaxAcquireAttempts}");
+
+        Check(settings.ModelGroups.Count > 0, "ModelGroups", "no model group is configured; add at least one with its endpoints");
+        var endpointGroups = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (groupName, group) in settings.ModelGroups)
+        {
+            var groupKey = $"ModelGroups:{groupName}";
+            Check(strategies.Contains(group.Strategy), $"{groupKey}:Strategy",
+                $"unknown strategy '{group.Strategy}' (known: {string.Join(", ", strategies.Names.Order())})");
+            foreach (var fallback in group.Fallbacks.Concat(group.ContextWindowFallbacks))
+                Check(settings.ModelGroups.ContainsKey(fallback) && fallback != groupName, $"{groupKey}:Fallbacks",
+                    fallback == groupName ? "a group cannot fall back to itself" : $"'{fallback}' is not a configured model group");
+
+            foreach (var (endpointId, endpoint) in group.Endpoints)
+            {
+                var key = $"{groupKey}:Endpoints:{endpointId}";
+                if (!endpointGroups.TryAdd(endpointId, groupName))
+                    problems.Add($"{key}: endpoint id '{endpointId}' is also used in group '{endpointGroups[endpointId]}'; ids must be unique");
+                if (SimulatedUrls.TryGetName(endpoint.Url, out var simulator))
+                {
+                    Check(settings.Simulators.ContainsKey(simulator), $"{key}:Url", $"'{endpoint.Url}' names no entry under Simulators");
+                }
+                else
+                {
+                    foreach (var problem in DefinitionValidator.Validate(NodeOptionsFactory.ToDefinition(groupName, endpointId, endpoint, endpoint.Url)))
+                        problems.Add($"{key}: {problem}");
+                }
+                if (!string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv))
+                    Check(!string.IsNullOrEmpty(environment(endpoint.ApiKeyEnv)), $"{key}:ApiKeyEnv",
+                        $"the environment variable '{endpoint.ApiKeyEnv}' is not set");
+            }
+        }
+
+        foreach (var (name, simulator) in settings.Simulators)
+        {
+            try { simulator.Validate(); }
+            catch (ArgumentException e) { problems.Add($"Simulators:{name}: {e.Message}"); }
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,11 @@
+using Router.Messages.Routing;
+
+namespace Router.Node.Gateway;
+
+/// <summary>How one upstream attempt ended, as the gateway's retry loop and the endpoint's ledger need it.</summary>
+/// <param name="ResponseSent">The client has its answer (success, pass-through error, or a stream that broke midway): stop.</param>
+/// <param name="Failure">Why the attempt failed, when another endpoint may still serve the request.</param>
+internal sealed record AttemptResult(OutcomeKind Kind, bool ResponseSent, UpstreamFailure? Failure)
+{
+    public bool ClientGone => Kind == OutcomeKind.Cancelled;
+}

@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+
+namespace Router.Node.Gateway;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ErrorEnvelope))]
+[JsonSerializable(typeof(ModelList))]
+internal sealed partial class GatewayJsonContext : JsonSerializerContext;
+
+internal sealed record ModelList(string Object, IReadOnlyList<ModelEntry> Data);
+
+internal sealed record ModelEntry(string Id, string Object, long Created, string OwnedBy);

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Microsoft.AspNetCore.Http.Features;
+using Router.Actors.Hosting;
+using Router.Messages.Endpoints;
+using Router.Messages.Routing;
+using Router.Node.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Router.Node.Gateway;
+
+/// <summary>
+/// Serves one OpenAI-compatible POST: read the body, ask the local router pool for a lease, forward with
+/// YARP, report the outcome to the endpoint's actor; on a retryable failure try another endpoint (never
+/// after the client got bytes), then the group's fallbacks.
+/// </summary>
+internal sealed class GatewayRequestHandler(
+    IHttpForwarder forwarder,
+    UpstreamClient upstream,
+    RouterRuntime runtime,
+    RouterActors actors,
+    NodeSettings settings,
+    GatewayStats stats,
+    ILogger<GatewayRequestHandler> logger)
+{
+    private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
+    private readonly RouterSettings _router = settings.Router;
+
+    public async Task HandleAsync(HttpContext context, string upstreamPath)
+    {
+        var startedAt = Stopwatch.GetTimestamp();
+        var body = await RequestBody.ReadAsync(context, settings.Gateway.MaxRequestBodyBytes);
+        if (body is null) return; // the reader already answered (413)
+        if (!OpenAiRequest.TryParse(body.Value.Span, out var request, out var error))
+        {
+            await OpenAiErrors.BadRequest(context, error);
+            return;
+        }
+        if (!runtime.Directory.Current.Groups.ContainsKey(request.Model))
+        {
+            await OpenAiErrors.ModelNotFound(context, request.Model);
+            return;
+        }
+
+        var counters = stats.For(request.Model);
+        counters.Requested();
+        using var requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        requestTimeout.CancelAfter(TimeSpan.FromSeconds(_router.RequestTimeoutSeconds));
+
+        var routing = new RoutingAttempts(request, context, body.Value);
+        try
+        {
+            if (await TryGroupsAsync(context, routing, upstreamPath, startedAt, requestTimeout)) return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client left; its leases were released by each attempt
+        }
+        counters.Failed();
+        await NoServiceAsync(context, routing);
+    }
+
+    /// <summary>Tries the requested group, then its fallbacks; true once the client has a response.</summary>
+    private async Task<bool> TryGroupsAsync(HttpContext context, RoutingAttempts routing, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
+    {
+        var groups = new Queue<string>([routing.Request.Model]);
+        var visited = new HashSet<string>(StringComparer.Ordinal) { routing.Request.Model };
+        while (groups.TryDequeue(out var group))
+        {
+            if (group != routing.Request.Model) stats.For(routing.Request.Model).FellBack();
+            var excluded = new List<string>();
+            for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0; attemptsLeft--)
+            {
+                var answer = await actors.Router.Ask<IRouteResponse>(routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
+                if (answer is NoEndpointAvailable none)
+                {
+                    routing.Refusals.Add(none);
+                    foreach (var next in FallbacksOf(group, none.Reason))
+                        if (visited.Add(next)) groups.Enqueue(next);
+                    break;
+                }
+
+                var lease = ((LeaseGranted)answer).Lease;
+                routing.UpstreamAttempts++;
+                if (routing.UpstreamAttempts > 1) stats.For(routing.Request.Model).Retried();
+                var result = await ForwardAsync(context, routing, lease, upstreamPath, startedAt, requestTimeout);
+                if (result.ResponseSent) return true;
+                if (result.ClientGone) throw new OperationCanceledException(context.RequestAborted);
+                routing.LastFailure = result.Failure;
+                excluded.Add(lease.EndpointId);
+            }
+        }
+        return false;
+    }
+
+    private IEnumerable<string> FallbacksOf(string group, NoEndpointReason reason)
+    {
+        if (!runtime.Directory.Current.Groups.TryGetValue(group, out var definition)) return [];
+        var contextFallbacks = definition.ContextWindowFallbacks ?? [];
+        return reason == NoEndpointReason.ContextWindowExceeded && contextFallbacks.Count > 0
+            ? contextFallbacks
+            : definition.Fallbacks ?? [];
+    }
+
+    private async Task<AttemptResult> ForwardAsync(
+        HttpContext context, RoutingAttempts routing, Lease lease, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
+    {
+        var endpoint = runtime.Directory.Current.Endpoints.GetValueOrDefault(lease.EndpointId);
+        var attemptStartedAt = Stopwatch.GetTimestamp();
+        var transformer = new UpstreamTransformer(
+            new Uri(lease.Url + upstreamPath + context.Request.QueryString),
+            ApiKeyOf(endpoint), lease.EndpointId, routing.UpstreamAttempts, startedAt);
+        SetRequestBody(context, BodyFor(endpoint, routing));
+
+        using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token);
+        var firstTokenTimeout = TimeSpan.FromSeconds(_router.FirstTokenTimeoutSeconds);
+        if (routing.Request.Stream) attemptTimeout.CancelAfter(firstTokenTimeout);
+
+        var clientBody = context.Response.Body;
+        // Streams: the first byte disarms the first-token timer; the request timeout still applies.
+        var observer = new ResponseObserver(clientBody, routing.Request.Stream ? () => attemptTimeout.CancelAfter(Timeout.InfiniteTimeSpan) : null);
+        context.Response.Body = observer;
+        ForwarderError error;
+        try
+        {
+            error = await forwarder.SendAsync(context, lease.Url, upstream.Invoker, upstream.RequestConfig, transformer, attemptTimeout.Token);
+        }
+        finally
+        {
+            context.Response.Body = clientBody;
+        }
+
+        var result = Classify(context, error, transformer, attemptTimeout, requestTimeout);
+        var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
+        double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
+        var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
+        actors.Region.Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
+            routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter));
+
+        if (result.Failure is not null && !result.ResponseSent)
+        {
+            logger.LogInformation("Attempt {Attempt} of {RequestId} on {EndpointId} failed ({Kind}): {Summary}",
+                routing.UpstreamAttempts, context.TraceIdentifier, lease.EndpointId, result.Kind, result.Failure.Summary);
+            ResetResponse(context);
+        }
+        return result;
+    }
+
+    private static AttemptResult Classify(
+        HttpContext context, ForwarderError error, UpstreamTransformer transformer, CancellationTokenSource attemptTimeout, CancellationTokenSource requestTimeout)
+    {
+        if (transformer.Failure is { } failure)
+            return new AttemptResult(failure.Status == StatusCodes.Status429TooManyRequests ? OutcomeKind.RateLimited : OutcomeKind.ServerError, false, failure);
+        if (error == ForwarderError.None)
+            return new AttemptResult(transformer.Status >= 400 ? OutcomeKind.ClientError : OutcomeKind.Success, true, null);
+        if (context.RequestAborted.IsCancellationRequested)
+            return new AttemptResult(OutcomeKind.Cancelled, true, null);
+
+        var sent = context.Response.HasStarted;
+        if (attemptTimeout.IsCancellationRequested || requestTimeout.IsCancellationRequested)
+        {
+            var which = requestTimeout.IsCancellationRequested ? "request timeout" : "first-token timeout";
+            return new AttemptResult(OutcomeKind.Timeout, sent, new UpstreamFailure(StatusCodes.Status504GatewayTimeout, null, $"the upstream hit the {which}"));
+        }
+        var detail = context.GetForwarderErrorFeature()?.Exception?.Message ?? error.ToString();
+        var kind = error is ForwarderError.Request or ForwarderError.RequestTimedOut ? OutcomeKind.ConnectError : OutcomeKind.ServerError;
+        return new AttemptResult(kind, sent, new UpstreamFailure(StatusCodes.Status502BadGateway, null, $"{error}: {detail}"));
+    }
+
+    /// <summary>YARP forwards HttpContext.Request.Body: give each attempt a fresh stream over the bytes already read.</summary>
+    private static void SetRequestBody(HttpContext context, ReadOnlyMemory<byte> body)
+    {
+        var bytes = MemoryMarshal.TryGetArray(body, out var segment) ? segment : new ArraySegment<byte>(body.ToArray());
+        context.Request.Body = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
+        context.Request.ContentLength = bytes.Count;
+        context.Request.ContentType = "application/json";
+    }
+
+    /// <summary>Forget what YARP set on the client response for a failed attempt, before the next one.</summary>
+    private static void ResetResponse(HttpContext context)
+    {
+        context.Response.Clear();
+        context.Features.Set<IForwarderErrorFeature>(null);
+    }
+
+    private static ReadOnlyMemory<byte> BodyFor(EndpointDefinition? endpoint, RoutingAttempts routing)
+    {
+        var upstreamModel = endpoint?.UpstreamModel;
+        if (string.IsNullOrEmpty(upstreamModel) || upstreamModel == routing.Request.Model) return routing.Body;
+        // Only endpoints that serve the model under another name pay for a rewrite.
+        var json = JsonNode.Parse(routing.Body.Span)!.AsObject();
+        json["model"] = upstreamModel;
+        return JsonSerializer.SerializeToUtf8Bytes(json);
+    }
+
+    private static string? ApiKeyOf(EndpointDefinition? endpoint) =>
+        string.IsNullOrWhiteSpace(endpoint?.ApiKeyEnv) ? null : Environment.GetEnvironmentVariable(endpoint.ApiKeyEnv);
+
+    /// <summary>No endpoint served the request: say why, in the status a client can act on.</summary>
+    private static Task NoServiceAsync(HttpContext context, RoutingAttempts routing)
+    {
+        if (routing.LastFailure is { } failure)
+        {
+            var message = $"All {routing.UpstreamAttempts} upstream attempt(s) for '{routing.Request.Model}' failed; last: HTTP {failure.Status}: {failure.Summary}";
+            return failure.Status switch
+            {
+                StatusCodes.Status429TooManyRequests => OpenAiErrors.WriteAsync(context, 429, message, "rate_limit_exceeded", "rate_limit_exceeded", failure.RetryAfter),
+                StatusCodes.Status504GatewayTimeout => OpenAiErrors.WriteAsync(context, 504, message, "timeout", "upstream_timeout"),
+                _ => OpenAiErrors.WriteAsync(context, 502, message, "upstream_error", "upstream_error"),
+            };
+        }
+
+        var refusal = routing.Refusals.FirstOrDefault();
+        var summary = string.Join(" ", routing.Refusals.Select(r => r.Message));
+        return refusal?.Reason switch
+        {
+            NoEndpointReason.AllAtCapacity or NoEndpointReason.AllRateLimited =>
+                OpenAiErrors.WriteAsync(context, 429, summary, "rate_limit_exceeded", "rate_limit_exceeded", refusal.RetryAfter ?? TimeSpan.FromSeconds(1)),
+            NoEndpointReason.ContextWindowExceeded => OpenAiErrors.BadRequest(context, summary, "context_length_exceeded"),
+            NoEndpointReason.NoMatchingTags => OpenAiErrors.BadRequest(context, summary, "no_matching_endpoint"),
+            _ => OpenAiErrors.WriteAsync(context, 503, summary, "service_unavailable", "no_endpoint_available", refusal?.RetryAfter),
+        };
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace Router.Node.Gateway;
+
+/// <summary>
+/// Wraps the client response body while YARP copies the upstream response into it: notes when the first
+/// byte went out (time to first token), and keeps the last few KiB so the token usage can be read at the end.
+/// Every write goes straight through: nothing is buffered on the way to the client.
+/// </summary>
+internal sealed class ResponseObserver(Stream inner, Action? onFirstByte) : Stream
+{
+    private const int TailSize = 4096;
+    private readonly byte[] _tail = new byte[TailSize];
+    private int _tailLength;
+
+    /// <summary><see cref="Stopwatch"/> timestamp of the first byte written, or 0 if none was.</summary>
+    public long FirstByteTimestamp { get; private set; }
+
+    public ReadOnlySpan<byte> Tail => _tail.AsSpan(0, _tailLength);
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Observe(buffer.Span);
+        await inner.WriteAsync(buffer, cancellationToken);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        Observe(buffer.AsSpan(offset, count));
+        inner.Write(buffer, offset, count);
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override void Flush() => inner.Flush();
+
+    private void Observe(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) return;
+        if (FirstByteTimestamp == 0)
+        {
+            FirstByteTimestamp = Stopwatch.GetTimestamp();
+            onFirstByte?.Invoke();
+        }
+        if (bytes.Length >= TailSize)
+        {
+            bytes[^TailSize..].CopyTo(_tail);
+            _tailLength = TailSize;
+            return;
+        }
+        var keep = Math.Min(_tailLength, TailSize - bytes.Length);
+        _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+        bytes.CopyTo(_tail.AsSpan(keep));
+        _tailLength = keep + bytes.Length;
+    }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

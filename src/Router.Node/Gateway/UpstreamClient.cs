@@ -1,0 +1,31 @@
+using System.Diagnostics;
+using System.Net;
+using Router.Node.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Router.Node.Gateway;
+
+/// <summary>The one connection pool to every upstream, set up as YARP recommends for forwarding.</summary>
+internal sealed class UpstreamClient : IDisposable
+{
+    public UpstreamClient(RouterSettings router)
+    {
+        Invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+            ConnectTimeout = TimeSpan.FromSeconds(router.ConnectTimeoutSeconds),
+        });
+        // YARP's default idle timeout (100 s) would cut long generations; ours is the request timeout.
+        RequestConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(router.RequestTimeoutSeconds) };
+    }
+
+    public HttpMessageInvoker Invoker { get; }
+    public ForwarderRequestConfig RequestConfig { get; }
+
+    public void Dispose() => Invoker.Dispose();
+}

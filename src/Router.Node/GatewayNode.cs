@@ -1,0 +1,113 @@
+using Akka.Cluster;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Router.Actors.Hosting;
+using Router.Node.Configuration;
+using Router.Node.Gateway;
+using Router.Node.Simulation;
+
+namespace Router.Node;
+
+/// <summary>
+/// A running gateway node: the ASP.NET Core app (OpenAI-compatible API), its actor system in the router
+/// cluster, and the simulated endpoints of the embedded default configuration. Program and the end-to-end
+/// tests build nodes the same way.
+/// </summary>
+public sealed class GatewayNode : IAsyncDisposable
+{
+    private readonly EmbeddedSimulators _simulators;
+
+    private GatewayNode(WebApplication app, EmbeddedSimulators simulators, NodeSettings settings)
+    {
+        App = app;
+        _simulators = simulators;
+        Settings = settings;
+    }
+
+    public WebApplication App { get; }
+    public NodeSettings Settings { get; }
+    public EmbeddedSimulators Simulators => _simulators;
+
+    /// <summary>The addresses Kestrel actually bound (useful with port 0).</summary>
+    public IReadOnlyCollection<string> Urls =>
+        App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+
+    /// <summary>Reads configuration, validates it, starts the simulators it names and builds the app (not started).</summary>
+    /// <param name="configure">Extra configuration sources with the highest precedence (tests).</param>
+    public static async Task<GatewayNode> CreateAsync(string[] args, Action<IConfigurationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        NodeConfiguration.ApplyConfigFileArgument(builder.Configuration, args);
+        configure?.Invoke(builder.Configuration);
+
+        var settings = NodeConfiguration.Bind(builder.Configuration);
+        var strategies = CreateStrategies(settings);
+        var problems = NodeSettingsValidator.Validate(settings, strategies, Environment.GetEnvironmentVariable);
+        if (problems.Count > 0) throw new NodeConfigurationException(problems);
+
+        var simulators = await EmbeddedSimulators.StartAsync(settings.Simulators);
+        var clusterOptions = NodeOptionsFactory.Create(settings, strategies, simulators.Resolve);
+        ConfigureServer(builder, settings);
+        ConfigureServices(builder.Services, settings, clusterOptions);
+
+        var app = builder.Build();
+        app.MapOpenAiGateway();
+        app.MapGet("/health", (Akka.Actor.ActorSystem system) =>
+            Cluster.Get(system).SelfMember.Status == MemberStatus.Up ? Results.Ok("up") : Results.StatusCode(503));
+        return new GatewayNode(app, simulators, settings);
+    }
+
+    public Task StartAsync() => App.StartAsync();
+    public Task RunAsync() => App.RunAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await _simulators.DisposeAsync();
+    }
+
+    private static Router.Actors.Strategies.StrategyRegistry CreateStrategies(NodeSettings settings)
+    {
+        try { return NodeOptionsFactory.CreateStrategies(settings.Router); }
+        catch (ArgumentException e) { throw new NodeConfigurationException([$"Router:CustomStrategies: {e.Message}"]); }
+    }
+
+    private static void ConfigureServer(WebApplicationBuilder builder, NodeSettings settings)
+    {
+        builder.WebHost.UseUrls(settings.Gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = settings.Gateway.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = settings.Gateway.MaxRequestHeadersBytes;
+        });
+        // Stopping: Kestrel stops accepting and lets requests in flight finish, then the actor system
+        // leaves the cluster and hands its endpoint shards off.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Gateway.ShutdownDrainSeconds + 15));
+    }
+
+    private static void ConfigureServices(IServiceCollection services, NodeSettings settings, RouterClusterOptions clusterOptions)
+    {
+        services.AddAkka(RouterClusterOptions.DefaultSystemName, (akka, _) =>
+        {
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = Akka.Event.LogLevel.WarningLevel;
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            akka.AddRouterCluster(clusterOptions);
+            if (clusterOptions.SeedNodes.Count == 0)
+                akka.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress)); // a cluster of one
+        });
+        services.AddHttpForwarder();
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Gateway);
+        services.AddSingleton(sp => RouterRuntime.Get(sp.GetRequiredService<Akka.Actor.ActorSystem>()));
+        services.AddSingleton<RouterActors>();
+        services.AddSingleton(new UpstreamClient(settings.Router));
+        services.AddSingleton<GatewayStats>();
+        services.AddSingleton<ClientApiKeys>();
+        services.AddSingleton<GatewayRequestHandler>();
+    }
+}
