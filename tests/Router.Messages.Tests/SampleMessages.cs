@@ -1,6 +1,7 @@
 using Router.Messages;
 using Router.Messages.Admin;
 using Router.Messages.Endpoints;
+using Router.Messages.Registry;
 using Router.Messages.Routing;
 
 namespace Router.Messages.Tests;
@@ -39,6 +40,10 @@ public static class SampleMessages
         new LeaseAcquired("azure-eu-1", "lease-1", At.AddMinutes(5), Snapshot),
         new LeaseRefused("azure-eu-1", "lease-1", LeaseRefusalReason.TokenLimited, TimeSpan.FromSeconds(3), Snapshot),
         new UpsertModelGroup(Group),
+        new SetGroupStrategy("gpt-4o", "least-busy"),
+        new EndpointSaved(Endpoint),
+        new EndpointDeleted("azure-eu-1"),
+        new GroupSaved(Group),
         new RegisterEndpoint(Endpoint),
         new UpdateEndpoint("azure-eu-1", 5, 10, 100, 5000, 2, ["eu"]),
         new RemoveEndpoint("azure-eu-1"),

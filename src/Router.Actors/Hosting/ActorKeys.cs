@@ -13,3 +13,6 @@ public sealed class EndpointDirectory;
 
 /// <summary>This node's snapshot publisher/subscriber.</summary>
 public sealed class SnapshotExchange;
+
+/// <summary>The cluster-singleton endpoint registry (a proxy to it on every node).</summary>
+public sealed class EndpointRegistry;

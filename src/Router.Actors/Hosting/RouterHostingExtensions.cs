@@ -4,7 +4,9 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Akka.Pattern;
 using Akka.Routing;
+using Router.Actors.Registry;
 using Router.Actors.Directory;
 using Router.Actors.Endpoints;
 using Router.Actors.Routing;
@@ -68,11 +70,21 @@ public static class RouterHostingExtensions
             builder.WithShardRegionProxy<EndpointRegion>(EndpointTypeName, RouterClusterOptions.GatewayRole, extractor);
         }
 
+        // The registry: one persistent writer of the directory for the whole cluster, restarted with
+        // back-off if its journal fails; every node gets a proxy to it.
+        builder.WithSingleton<EndpointRegistry>("llm-endpoint-registry",
+            BackoffSupervisor.Props(Backoff.OnStop(
+                Props.Create(() => new EndpointRegistryActor(runtime)), "registry",
+                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)),
+            new ClusterSingletonOptions { Role = RouterClusterOptions.GatewayRole },
+            createProxyToo: true);
+
         return builder.WithActors((system, registry) =>
         {
             StartNodeServices(system, registry, runtime);
             var region = registry.Get<EndpointRegion>();
-            var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region)), "llm-endpoint-directory");
+            var registryProxy = registry.Get<EndpointRegistry>();
+            var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region, registryProxy)), "llm-endpoint-directory");
             registry.Register<EndpointDirectory>(directory);
             if (!options.IsGateway) return;
 

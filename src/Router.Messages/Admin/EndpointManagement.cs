@@ -7,6 +7,9 @@ public interface IManagementCommand : IRouterMessage;
 
 public sealed record UpsertModelGroup(ModelGroupDefinition Group) : IManagementCommand;
 
+/// <summary>Changes the strategy of an existing group.</summary>
+public sealed record SetGroupStrategy(string ModelGroup, string Strategy) : IManagementCommand;
+
 /// <summary>Adds a new endpoint; refused when the id is taken.</summary>
 public sealed record RegisterEndpoint(EndpointDefinition Endpoint) : IManagementCommand;
 

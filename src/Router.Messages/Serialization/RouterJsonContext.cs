@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Router.Messages.Admin;
 using Router.Messages.Endpoints;
+using Router.Messages.Registry;
 using Router.Messages.Routing;
 
 namespace Router.Messages.Serialization;
@@ -22,6 +23,10 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(LeaseAcquired))]
 [JsonSerializable(typeof(LeaseRefused))]
 [JsonSerializable(typeof(UpsertModelGroup))]
+[JsonSerializable(typeof(SetGroupStrategy))]
+[JsonSerializable(typeof(EndpointSaved))]
+[JsonSerializable(typeof(EndpointDeleted))]
+[JsonSerializable(typeof(GroupSaved))]
 [JsonSerializable(typeof(RegisterEndpoint))]
 [JsonSerializable(typeof(UpdateEndpoint))]
 [JsonSerializable(typeof(RemoveEndpoint))]
