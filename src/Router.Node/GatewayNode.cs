@@ -1,8 +1,10 @@
 using Akka.Cluster;
 using Akka.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Text.Json.Serialization;
+using Akka.Persistence.Sql.Hosting;
+using LinqToDB;
 using Router.Actors.Hosting;
+using Router.Node.Admin;
 using Router.Node.Configuration;
 using Router.Node.Gateway;
 using Router.Node.Simulation;
@@ -29,9 +31,11 @@ public sealed class GatewayNode : IAsyncDisposable
     public NodeSettings Settings { get; }
     public EmbeddedSimulators Simulators => _simulators;
 
-    /// <summary>The addresses Kestrel actually bound (useful with port 0).</summary>
-    public IReadOnlyCollection<string> Urls =>
-        App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+    /// <summary>The gateway (OpenAI API) addresses actually bound, e.g. with port 0.</summary>
+    public IReadOnlyList<string> Urls => App.Services.GetRequiredService<Listeners>().GatewayUrls;
+
+    /// <summary>The admin API addresses actually bound.</summary>
+    public IReadOnlyList<string> AdminUrls => App.Services.GetRequiredService<Listeners>().AdminUrls;
 
     /// <summary>Reads configuration, validates it, starts the simulators it names and builds the app (not started).</summary>
     /// <param name="configure">Extra configuration sources with the highest precedence (tests).</param>
@@ -52,7 +56,9 @@ public sealed class GatewayNode : IAsyncDisposable
         ConfigureServices(builder.Services, settings, clusterOptions);
 
         var app = builder.Build();
+        app.Use(ServeOnItsOwnListener);
         app.MapOpenAiGateway();
+        app.MapAdminApi();
         app.MapGet("/health", (Akka.Actor.ActorSystem system) =>
             Cluster.Get(system).SelfMember.Status == MemberStatus.Up ? Results.Ok("up") : Results.StatusCode(503));
         return new GatewayNode(app, simulators, settings);
@@ -73,11 +79,25 @@ public sealed class GatewayNode : IAsyncDisposable
         catch (ArgumentException e) { throw new NodeConfigurationException([$"Router:CustomStrategies: {e.Message}"]); }
     }
 
+    /// <summary>/admin answers only on the admin listener, everything else only on the gateway listener.</summary>
+    private static Task ServeOnItsOwnListener(HttpContext context, Func<Task> next)
+    {
+        var adminPath = context.Request.Path.StartsWithSegments("/admin");
+        if (adminPath != Listeners.IsAdminConnection(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+        return next();
+    }
+
     private static void ConfigureServer(WebApplicationBuilder builder, NodeSettings settings)
     {
-        builder.WebHost.UseUrls(settings.Gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var listeners = new Listeners();
+        builder.Services.AddSingleton(listeners);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            listeners.Configure(kestrel, settings.Gateway.Urls, settings.Admin.Urls);
             kestrel.Limits.MaxRequestBodySize = settings.Gateway.MaxRequestBodyBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = settings.Gateway.MaxRequestHeadersBytes;
         });
@@ -96,6 +116,7 @@ public sealed class GatewayNode : IAsyncDisposable
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            ConfigureRegistryPersistence(akka, settings.Registry);
             akka.AddRouterCluster(clusterOptions);
             if (clusterOptions.SeedNodes.Count == 0)
                 akka.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress)); // a cluster of one
@@ -109,5 +130,24 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddSingleton<GatewayStats>();
         services.AddSingleton<ClientApiKeys>();
         services.AddSingleton<GatewayRequestHandler>();
+        services.AddSingleton(settings.Admin);
+        services.AddSingleton<AdminCommands>();
+        services.AddSingleton<AdminTokenFilter>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+    }
+
+    /// <summary>The registry's runtime changes go to SQLite (default, no set-up), PostgreSQL, or memory.</summary>
+    private static void ConfigureRegistryPersistence(AkkaConfigurationBuilder akka, RegistrySettings registry)
+    {
+        switch (registry.Provider.ToLowerInvariant())
+        {
+            case "sqlite":
+                akka.WithSqlPersistence(registry.ConnectionString, ProviderName.SQLiteMS);
+                break;
+            case "postgresql":
+                akka.WithSqlPersistence(registry.ConnectionString, ProviderName.PostgreSQL15);
+                break;
+            // "memory": Akka's in-memory journal, lost when the node stops.
+        }
     }
 }

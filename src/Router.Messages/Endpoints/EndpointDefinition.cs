@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Router.Messages.Endpoints;
 
 /// <summary>
@@ -28,5 +30,6 @@ public sealed record EndpointDefinition(
     double OutputCostPer1KTokens = 0,
     bool Drained = false) : IRouterMessage
 {
+    [JsonIgnore]
     public IReadOnlyList<string> TagsOrEmpty => Tags ?? [];
 }

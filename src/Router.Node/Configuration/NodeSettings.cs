@@ -11,6 +11,8 @@ public sealed class NodeSettings
     public GatewaySettings Gateway { get; set; } = new();
     public ClusterSettings Cluster { get; set; } = new();
     public RouterSettings Router { get; set; } = new();
+    public AdminSettings Admin { get; set; } = new();
+    public RegistrySettings Registry { get; set; } = new();
 
     /// <summary>Model groups by the name clients send as "model".</summary>
     public Dictionary<string, ModelGroupSettings> ModelGroups { get; set; } = new(StringComparer.Ordinal);
@@ -100,4 +102,21 @@ public sealed class EndpointConfig
     public int? ContextWindow { get; set; }
     public double InputCostPer1KTokens { get; set; }
     public double OutputCostPer1KTokens { get; set; }
+}
+
+public sealed class AdminSettings
+{
+    /// <summary>Where the admin API listens; keep it on loopback or a private network.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:9110";
+
+    /// <summary>Bearer token the admin API requires; empty disables the admin API.</summary>
+    public string? Token { get; set; }
+}
+
+public sealed class RegistrySettings
+{
+    /// <summary>Where runtime changes to the registry are persisted: sqlite (default), postgresql, or memory (lost on restart).</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    public string ConnectionString { get; set; } = "Data Source=router-registry.db";
 }

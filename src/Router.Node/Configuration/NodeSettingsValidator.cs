@@ -26,6 +26,14 @@ public static class NodeSettingsValidator
         for (var i = 0; i < gateway.ApiKeys.Count; i++)
             Check(!string.IsNullOrWhiteSpace(gateway.ApiKeys[i]), $"Gateway:ApiKeys:{i}", "is empty");
 
+        problems.AddRange(Listeners.Validate("Gateway:Urls", gateway.Urls));
+        problems.AddRange(Listeners.Validate("Admin:Urls", settings.Admin.Urls));
+        var registry = settings.Registry;
+        Check(registry.Provider.ToLowerInvariant() is "sqlite" or "postgresql" or "memory", "Registry:Provider",
+            $"must be sqlite, postgresql or memory, got '{registry.Provider}'");
+        Check(registry.Provider.Equals("memory", StringComparison.OrdinalIgnoreCase) || !string.IsNullOrWhiteSpace(registry.ConnectionString),
+            "Registry:ConnectionString", "is empty");
+
         var cluster = settings.Cluster;
         Check(cluster.Port is >= 0 and <= 65535, "Cluster:Port", $"must be 0-65535, got {cluster.Port}");
         Check(!string.IsNullOrWhiteSpace(cluster.Hostname), "Cluster:Hostname", "is empty");

@@ -1,0 +1,196 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Router.Actors.Hosting;
+using Router.Messages.Admin;
+using Router.Messages.AdminApi;
+using Router.Messages.Endpoints;
+using Router.Node.Gateway;
+
+namespace Router.Node.Admin;
+
+/// <summary>
+/// Every admin command, independent of transport: the HTTP admin API calls these, and a Petabridge.Cmd
+/// palette could call the same methods. Failures throw <see cref="AdminException"/> with a message that
+/// says what to fix; a refused change leaves the registry as it was.
+/// </summary>
+public sealed class AdminCommands(
+    ActorSystem system,
+    RouterRuntime runtime,
+    Akka.Hosting.ActorRegistry actors,
+    GatewayStats stats,
+    IHostApplicationLifetime lifetime)
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private readonly Cluster _cluster = Cluster.Get(system);
+    private IActorRef Region => actors.Get<EndpointRegion>();
+    private IActorRef Directory => actors.Get<EndpointDirectory>();
+
+    // ---- cluster palette ----
+
+    public ClusterView ClusterState()
+    {
+        var state = _cluster.State;
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        // Oldest first: the oldest gateway hosts the singletons (registry, shard coordinator).
+        var members = state.Members
+            .OrderBy(m => m, Member.AgeOrdering)
+            .Select((m, age) => new MemberView(m.Address.ToString(), m.Status.ToString(), m.Roles.Order().ToList(), !unreachable.Contains(m.Address), age + 1))
+            .ToList();
+        return new ClusterView(_cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, unreachable.Select(a => a.ToString()).ToList());
+    }
+
+    /// <summary>Without an address this node leaves: it stops taking requests, finishes those in flight, hands off its shards and exits.</summary>
+    public AdminMessage Leave(string? address)
+    {
+        if (string.IsNullOrWhiteSpace(address) || ParseMember(address) == _cluster.SelfAddress)
+        {
+            lifetime.StopApplication();
+            return new AdminMessage($"{_cluster.SelfAddress} is leaving: it finishes requests in flight, hands off its shards, then stops");
+        }
+        var member = ParseMember(address);
+        _cluster.Leave(member);
+        return new AdminMessage($"{member} asked to leave the cluster");
+    }
+
+    public AdminMessage Down(string? address)
+    {
+        if (string.IsNullOrWhiteSpace(address)) throw AdminException.BadRequest("give the address of the member to down, e.g. akka.tcp://llm-router@10.0.0.7:4053");
+        var member = ParseMember(address);
+        _cluster.Down(member);
+        return new AdminMessage($"{member} marked down");
+    }
+
+    public AdminMessage DownUnreachable()
+    {
+        var unreachable = _cluster.State.Unreachable.Select(m => m.Address).ToList();
+        foreach (var address in unreachable) _cluster.Down(address);
+        return new AdminMessage(unreachable.Count == 0 ? "no unreachable members" : $"downed {string.Join(", ", unreachable)}");
+    }
+
+    public AdminMessage Join(string? address)
+    {
+        if (string.IsNullOrWhiteSpace(address)) throw AdminException.BadRequest("give the address of a member to join, e.g. akka.tcp://llm-router@10.0.0.7:4053");
+        var target = ParseAddress(address);
+        _cluster.Join(target);
+        return new AdminMessage($"joining {target}");
+    }
+
+    /// <summary>Membership events, starting with the current members, until <paramref name="cancellationToken"/> fires.</summary>
+    public async IAsyncEnumerable<MemberEventView> MemberEvents([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<MemberEventView>();
+        var listener = system.ActorOf(Props.Create(() => new MemberEventListener(channel.Writer)));
+        try
+        {
+            await foreach (var e in channel.Reader.ReadAllAsync(cancellationToken)) yield return e;
+        }
+        finally
+        {
+            system.Stop(listener);
+        }
+    }
+
+    // ---- sharding palette ----
+
+    public async Task<ShardingView> Sharding()
+    {
+        var stats = await Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout), AskTimeout + TimeSpan.FromSeconds(1));
+        var regions = stats.Regions
+            .Select(r => new RegionView(r.Key.ToString(), r.Value.Stats.Count, r.Value.Stats.Values.Sum()))
+            .OrderBy(r => r.Address)
+            .ToList();
+        return new ShardingView(RouterHostingExtensions.EndpointTypeName, regions.Sum(r => r.Shards), regions.Sum(r => r.Entities), regions);
+    }
+
+    // ---- router palette ----
+
+    public IReadOnlyList<GroupView> Groups()
+    {
+        var view = runtime.Directory.Current;
+        return view.Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal)
+            .Select(g => new GroupView(g.Name, g.Strategy, g.Fallbacks ?? [], view.EndpointsOf(g.Name).Length))
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<EndpointView>> Endpoints(string? group)
+    {
+        var view = runtime.Directory.Current;
+        if (!string.IsNullOrEmpty(group) && !view.Groups.ContainsKey(group))
+            throw AdminException.NotFound($"model group '{group}' does not exist (known: {string.Join(", ", view.Groups.Keys.Order())})");
+        var endpoints = string.IsNullOrEmpty(group) ? view.Endpoints.Values.OrderBy(e => e.Id, StringComparer.Ordinal).ToList() : view.EndpointsOf(group).ToList();
+        var states = await Task.WhenAll(endpoints.Select(e => Region.Ask<EndpointState>(new GetEndpointState(e.Id), AskTimeout)));
+        return endpoints.Zip(states, (definition, state) => ToView(definition, state.Snapshot)).ToList();
+    }
+
+    public async Task<EndpointView> Endpoint(string id)
+    {
+        var definition = runtime.Directory.Current.Endpoints.GetValueOrDefault(id)
+                         ?? throw AdminException.NotFound($"endpoint '{id}' does not exist");
+        var state = await Region.Ask<EndpointState>(new GetEndpointState(id), AskTimeout);
+        return ToView(definition, state.Snapshot);
+    }
+
+    public Task<AdminMessage> AddEndpoint(EndpointDefinition? endpoint) =>
+        endpoint is null ? throw AdminException.BadRequest("send the endpoint as JSON: {\"modelGroup\":...,\"id\":...,\"url\":...}") : Change(new RegisterEndpoint(endpoint));
+
+    public Task<AdminMessage> UpdateEndpoint(string id, EndpointPatch? patch) =>
+        patch is null
+            ? throw AdminException.BadRequest("send the settings to change as JSON, e.g. {\"weight\":3}")
+            : Change(new UpdateEndpoint(id, patch.Weight, patch.MaxInFlight, patch.Rpm, patch.Tpm, patch.Order, patch.Tags));
+
+    public Task<AdminMessage> RemoveEndpoint(string id) => Change(new RemoveEndpoint(id));
+    public Task<AdminMessage> Drain(string id) => Change(new DrainEndpoint(id));
+    public Task<AdminMessage> Undrain(string id) => Change(new UndrainEndpoint(id));
+
+    public Task<AdminMessage> SetStrategy(string group, StrategyRequest? request) =>
+        string.IsNullOrWhiteSpace(request?.Strategy)
+            ? throw AdminException.BadRequest($"send the strategy as JSON, e.g. {{\"strategy\":\"least-busy\"}} (known: {string.Join(", ", runtime.Strategies.Names.Order())})")
+            : Change(new SetGroupStrategy(group, request.Strategy));
+
+    /// <summary>This node's request counters per group.</summary>
+    public IReadOnlyList<GroupStatsView> Stats() =>
+        stats.Groups.OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new GroupStatsView(g.Key, g.Value.Requests, g.Value.Errors, g.Value.Retries, g.Value.Fallbacks))
+            .ToList();
+
+    private async Task<AdminMessage> Change(IManagementCommand command)
+    {
+        var result = await Directory.Ask<ManagementResult>(command, AskTimeout);
+        if (!result.Succeeded)
+            throw new AdminException(result.Message.Contains("does not exist") ? StatusCodes.Status404NotFound
+                : result.Message.Contains("already exists") ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, result.Message);
+        return new AdminMessage(result.Message);
+    }
+
+    private static EndpointView ToView(EndpointDefinition definition, EndpointSnapshot snapshot) =>
+        new(definition, snapshot, StateOf(definition, snapshot));
+
+    /// <summary>What an admin wants to know first about an endpoint.</summary>
+    internal static string StateOf(EndpointDefinition definition, EndpointSnapshot snapshot) => (definition.Drained, snapshot.Circuit) switch
+    {
+        (true, _) when snapshot.InFlight > 0 => "draining",
+        (true, _) => "drained",
+        (_, CircuitState.Open) => "cooling-down",
+        (_, CircuitState.HalfOpen) => "probing",
+        _ => "active",
+    };
+
+    private Address ParseMember(string address)
+    {
+        var parsed = ParseAddress(address);
+        return _cluster.State.Members.Any(m => m.Address == parsed)
+            ? parsed
+            : throw AdminException.NotFound($"{address} is not a member of this cluster (members: {string.Join(", ", _cluster.State.Members.Select(m => m.Address))})");
+    }
+
+    private static Address ParseAddress(string address)
+    {
+        try { return Address.Parse(address); }
+        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
+        {
+            throw AdminException.BadRequest($"'{address}' is not an Akka address; expected akka.tcp://llm-router@host:port");
+        }
+    }
+}
