@@ -125,7 +125,11 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddSingleton(settings);
         services.AddSingleton(settings.Gateway);
         services.AddSingleton(sp => RouterRuntime.Get(sp.GetRequiredService<Akka.Actor.ActorSystem>()));
-        services.AddSingleton<RouterActors>();
+        services.AddSingleton(sp =>
+        {
+            var registry = sp.GetRequiredService<ActorRegistry>();
+            return new RouterClient(sp.GetRequiredService<Akka.Actor.ActorSystem>(), registry.Get<EndpointRegion>(), registry.Get<RouterPool>());
+        });
         services.AddSingleton(new UpstreamClient(settings.Router));
         services.AddSingleton<GatewayStats>();
         services.AddSingleton<ClientApiKeys>();

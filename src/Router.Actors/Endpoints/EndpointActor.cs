@@ -44,6 +44,12 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
             _ledger.ApplyDefinition(definition);
             Sender.Tell(new EndpointState(definition, _ledger.Snapshot()));
         });
+        Receive<ReassertLeases>(reassert =>
+        {
+            if (_ledger.Reassert(reassert.Leases) == 0) return;
+            PublishSnapshot();
+            EnsureSweeping();
+        });
         Receive<SweepTick>(_ => Sweep());
     }
 
@@ -59,8 +65,13 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
         var answer = _ledger.TryAcquire(Definition, request);
         Sender.Tell(answer);
         PublishSnapshot();
-        // Only endpoints holding leases need the reclaim timer; idle ones stay silent.
-        if (answer is LeaseAcquired && !Timers.IsTimerActive(SweepTimer))
+        if (answer is LeaseAcquired) EnsureSweeping();
+    }
+
+    /// <summary>Only endpoints holding leases need the reclaim timer; idle ones stay silent.</summary>
+    private void EnsureSweeping()
+    {
+        if (!Timers.IsTimerActive(SweepTimer))
             Timers.StartPeriodicTimer(SweepTimer, SweepTick.Instance, _runtime.Options.Endpoint.LeaseSweepInterval);
     }
 

@@ -11,6 +11,10 @@ namespace Router.Actors.Endpoints;
 internal sealed class EndpointLedger(string endpointId, EndpointSettings settings, TimeProvider clock)
 {
     private readonly Dictionary<string, ActiveLease> _leases = new(StringComparer.Ordinal);
+    // Leases released before this incarnation knew them (its shard just moved): a late re-assertion of one
+    // of these must not count it again.
+    private readonly HashSet<string> _releasedUnknown = new(StringComparer.Ordinal);
+    private const int ReleasedUnknownLimit = 10_000;
     private readonly SlidingMinuteCounter _requests = new();
     private readonly SlidingMinuteCounter _tokens = new();
     private readonly SampleWindow _latency = new(settings.LatencyWindowSize);
@@ -27,6 +31,8 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private readonly record struct ActiveLease(DateTimeOffset ExpiresAt, int EstimatedTokens, bool IsProbe);
 
     public int InFlight => _leases.Count;
+
+    public long Incarnation => _incarnation;
 
     public object TryAcquire(EndpointDefinition? definition, AcquireLease request)
     {
@@ -69,6 +75,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     {
         var now = clock.GetUtcNow();
         var held = _leases.Remove(outcome.LeaseId, out var lease);
+        if (!held) RememberReleasedUnknown(outcome.LeaseId);
         if (held)
         {
             // Replace the estimate with what the upstream actually counted.
@@ -93,6 +100,32 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         }
         _sequence++;
         return held;
+    }
+
+    /// <summary>
+    /// Takes over leases a live holder still has from an earlier incarnation, so the count converges to the
+    /// truth after a shard move; expired, already known or already released leases are skipped. Returns how many were added.
+    /// </summary>
+    public int Reassert(IEnumerable<HeldLease> leases)
+    {
+        var now = clock.GetUtcNow();
+        var added = 0;
+        foreach (var lease in leases)
+        {
+            if (lease.ExpiresAt <= now || _leases.ContainsKey(lease.LeaseId) || _releasedUnknown.Contains(lease.LeaseId)) continue;
+            _leases[lease.LeaseId] = new ActiveLease(lease.ExpiresAt, lease.EstimatedTokens, IsProbe: false);
+            added++;
+        }
+        if (added == 0) return 0;
+        _peakInFlight = Math.Max(_peakInFlight, _leases.Count);
+        _sequence++;
+        return added;
+    }
+
+    private void RememberReleasedUnknown(string leaseId)
+    {
+        if (_releasedUnknown.Count >= ReleasedUnknownLimit) _releasedUnknown.Clear();
+        _releasedUnknown.Add(leaseId);
     }
 
     /// <summary>Drops leases whose holders never reported; returns how many.</summary>

@@ -11,6 +11,9 @@ public sealed class SnapshotCache
 {
     private readonly ConcurrentDictionary<string, EndpointSnapshot> _snapshots = new(StringComparer.Ordinal);
 
+    /// <summary>Called with (endpoint id, incarnation) when a snapshot from a new incarnation of an endpoint actor is stored.</summary>
+    public event Action<string, long>? IncarnationSeen;
+
     /// <summary>Stores <paramref name="snapshot"/> unless a newer one is already there.</summary>
     public void Apply(EndpointSnapshot snapshot)
     {
@@ -18,10 +21,14 @@ public sealed class SnapshotCache
         {
             if (!_snapshots.TryGetValue(snapshot.EndpointId, out var current))
             {
-                if (_snapshots.TryAdd(snapshot.EndpointId, snapshot)) return;
-                continue;
+                if (!_snapshots.TryAdd(snapshot.EndpointId, snapshot)) continue;
+                IncarnationSeen?.Invoke(snapshot.EndpointId, snapshot.Incarnation);
+                return;
             }
-            if (!snapshot.Supersedes(current) || _snapshots.TryUpdate(snapshot.EndpointId, snapshot, current)) return;
+            if (!snapshot.Supersedes(current)) return;
+            if (!_snapshots.TryUpdate(snapshot.EndpointId, snapshot, current)) continue;
+            if (snapshot.Incarnation != current.Incarnation) IncarnationSeen?.Invoke(snapshot.EndpointId, snapshot.Incarnation);
+            return;
         }
     }
 

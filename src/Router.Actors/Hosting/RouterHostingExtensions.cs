@@ -83,6 +83,7 @@ public static class RouterHostingExtensions
         {
             StartNodeServices(system, registry, runtime);
             var region = registry.Get<EndpointRegion>();
+            runtime.ReassertLeasesThrough(region);
             var registryProxy = registry.Get<EndpointRegistry>();
             var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region, registryProxy)), "llm-endpoint-directory");
             registry.Register<EndpointDirectory>(directory);

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Router.Actors.Directory;
 using Router.Actors.Endpoints;
+using Router.Actors.Routing;
+using Router.Messages.Endpoints;
 using Router.Actors.Strategies;
 
 namespace Router.Actors.Hosting;
@@ -22,8 +24,19 @@ public sealed class RouterRuntime : IExtension
     public RouterClusterOptions Options { get; }
     public DirectoryView Directory { get; } = new();
     public SnapshotCache Snapshots { get; } = new();
+
+    /// <summary>Leases this node's callers hold; re-asserted to an endpoint actor that restarted elsewhere.</summary>
+    public LeaseBook Leases { get; } = new();
     public StrategyRegistry Strategies => Options.Strategies;
     public TimeProvider Clock => Options.Clock;
+
+    /// <summary>From now on, a new incarnation of an endpoint actor is told which leases this node still holds on it.</summary>
+    internal void ReassertLeasesThrough(IActorRef endpointRegion) =>
+        Snapshots.IncarnationSeen += (endpointId, incarnation) =>
+        {
+            var stale = Leases.TakeStale(endpointId, incarnation, Clock.GetUtcNow());
+            if (stale.Count > 0) endpointRegion.Tell(new ReassertLeases(endpointId, stale));
+        };
 
     public static RouterRuntime Get(ActorSystem system) => system.GetExtension<RouterRuntime>()
         ?? throw new InvalidOperationException("This actor system was not configured with AddRouterCluster.");

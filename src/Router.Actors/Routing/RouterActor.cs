@@ -79,7 +79,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             return;
         }
         var endpoint = decision.Current!.Definition;
-        var lease = new Lease(acquired.LeaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, acquired.ExpiresAt);
+        var lease = new Lease(acquired.LeaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, acquired.ExpiresAt,
+            acquired.Snapshot.Incarnation, decision.Request.EstimatedInputTokens);
         decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts));
     }
 

@@ -34,3 +34,12 @@ public enum LeaseRefusalReason
     ProbeInFlight,
     Drained,
 }
+
+/// <summary>
+/// A node tells a new incarnation of an endpoint actor (its shard moved) which of its leases are still out,
+/// so the in-flight count converges to what live gateways really hold; leases of dead gateways are not
+/// re-asserted and so stop counting.
+/// </summary>
+public sealed record ReassertLeases(string EndpointId, IReadOnlyList<HeldLease> Leases) : IWithEndpointId;
+
+public sealed record HeldLease(string LeaseId, DateTimeOffset ExpiresAt, int EstimatedTokens);

@@ -22,6 +22,8 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(AcquireLease))]
 [JsonSerializable(typeof(LeaseAcquired))]
 [JsonSerializable(typeof(LeaseRefused))]
+[JsonSerializable(typeof(ReassertLeases))]
+[JsonSerializable(typeof(HeldLease))]
 [JsonSerializable(typeof(UpsertModelGroup))]
 [JsonSerializable(typeof(SetGroupStrategy))]
 [JsonSerializable(typeof(EndpointSaved))]

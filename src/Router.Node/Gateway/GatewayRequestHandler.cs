@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Akka.Actor;
 using Microsoft.AspNetCore.Http.Features;
 using Router.Actors.Hosting;
 using Router.Messages.Endpoints;
@@ -21,7 +20,7 @@ internal sealed class GatewayRequestHandler(
     IHttpForwarder forwarder,
     UpstreamClient upstream,
     RouterRuntime runtime,
-    RouterActors actors,
+    RouterClient router,
     NodeSettings settings,
     GatewayStats stats,
     ILogger<GatewayRequestHandler> logger)
@@ -74,7 +73,7 @@ internal sealed class GatewayRequestHandler(
             var excluded = new List<string>();
             for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0; attemptsLeft--)
             {
-                var answer = await actors.Router.Ask<IRouteResponse>(routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
+                var answer = await router.RouteAsync(routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
                 if (answer is NoEndpointAvailable none)
                 {
                     routing.Refusals.Add(none);
@@ -137,7 +136,7 @@ internal sealed class GatewayRequestHandler(
         var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
         double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
         var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
-        actors.Region.Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
+        router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
             routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter));
 
         if (result.Failure is not null && !result.ResponseSent)

@@ -79,6 +79,42 @@ public class ClusterMembershipTests
         (await node.RouteAsync(new RouteRequest("chat", "after"))).Should().BeOfType<LeaseGranted>();
     }
 
+    [Fact]
+    public async Task After_a_shard_moves_the_new_endpoint_actor_counts_exactly_the_leases_live_nodes_hold()
+    {
+        // One group per endpoint, so a lease can be taken on a chosen endpoint.
+        var endpoints = TwelveEndpoints.Select(e => e with { ModelGroup = e.Id, MaxInFlight = 10 }).ToArray();
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", endpoints));
+        foreach (var endpoint in endpoints) await cluster[0].StateOfAsync(endpoint.Id);
+
+        // An endpoint whose actor lives on a node other than the first (which hosts the singletons).
+        var leaving = cluster[2];
+        var moving = (await EndpointsHostedOn(leaving)).First();
+        var survivor = cluster[1];
+        var survivorClient = new RouterClient(survivor.System, survivor.Region, survivor.Router);
+        var leavingClient = new RouterClient(leaving.System, leaving.Region, leaving.Router);
+
+        var held = new List<Lease>();
+        for (var i = 0; i < 3; i++)
+            held.Add(((LeaseGranted)await survivorClient.RouteAsync(new RouteRequest(moving, $"held-{i}"), TimeSpan.FromSeconds(10))).Lease);
+        for (var i = 0; i < 2; i++) // held by the node that goes away: nobody will re-assert these
+            (await leavingClient.RouteAsync(new RouteRequest(moving, $"lost-{i}"), TimeSpan.FromSeconds(10))).Should().BeOfType<LeaseGranted>();
+        (await survivor.StateOfAsync(moving)).Snapshot.InFlight.Should().Be(5);
+
+        await leaving.StopAsync();
+        cluster.Forget(leaving);
+
+        // The survivor's query starts the endpoint's new actor elsewhere; the survivor re-asserts its 3 leases.
+        await TestCluster.WaitUntilAsync(async () => (await survivor.StateOfAsync(moving)).Snapshot.InFlight == 3,
+            "the new endpoint actor counts the survivor's 3 leases, not the departed node's 2", TimeSpan.FromSeconds(30));
+        var afterMove = (await cluster[0].StateOfAsync(moving)).Snapshot;
+        afterMove.InFlight.Should().Be(3);
+
+        foreach (var lease in held) survivorClient.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 5));
+        await TestCluster.WaitUntilAsync(async () => (await survivor.StateOfAsync(moving)).Snapshot.InFlight == 0, "every lease is released");
+        survivor.Runtime.Leases.Count.Should().Be(0);
+    }
+
     private static async Task<List<string>> EndpointsHostedOn(TestNode node)
     {
         var state = await node.Region.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(
