@@ -37,7 +37,7 @@ public static class SampleMessages
         Snapshot,
         new EndpointSnapshotBatch([Snapshot, Snapshot with { EndpointId = "azure-eu-2" }]),
         new AcquireLease("azure-eu-1", "lease-1", "req-1", TimeSpan.FromMinutes(5), 1500),
-        new LeaseAcquired("azure-eu-1", "lease-1", At.AddMinutes(5), Snapshot),
+        new LeaseAcquired("azure-eu-1", "lease-1", At.AddMinutes(5), 638_999_000_000_000_000, 4),
         new LeaseRefused("azure-eu-1", "lease-1", LeaseRefusalReason.TokenLimited, TimeSpan.FromSeconds(3), Snapshot),
         new ReassertLeases("azure-eu-1", [new HeldLease("lease-1", At.AddMinutes(5), 1500), new HeldLease("lease-2", At.AddMinutes(4), 0)]),
         new UpsertModelGroup(Group),

@@ -14,6 +14,7 @@ namespace Router.Actors.Endpoints;
 internal sealed class EndpointActor : ReceiveActor, IWithTimers
 {
     private const string SweepTimer = "sweep";
+    private const string PublishTimer = "publish";
 
     private readonly string _endpointId;
     private readonly RouterRuntime _runtime;
@@ -23,6 +24,11 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
     private sealed class SweepTick
     {
         public static readonly SweepTick Instance = new();
+    }
+
+    private sealed class PublishTick
+    {
+        public static readonly PublishTick Instance = new();
     }
 
     public EndpointActor(string endpointId, RouterRuntime runtime, IActorRef snapshotExchange)
@@ -51,6 +57,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
             EnsureSweeping();
         });
         Receive<SweepTick>(_ => Sweep());
+        Receive<PublishTick>(_ => _snapshotExchange.Tell(_ledger.Snapshot()));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -58,7 +65,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
     private EndpointDefinition? Definition =>
         _runtime.Directory.Current.Endpoints.TryGetValue(_endpointId, out var definition) ? definition : null;
 
-    protected override void PreStart() => PublishSnapshot(); // a new incarnation replaces the old one everywhere
+    // A new incarnation announces itself at once: nodes holding leases on it re-assert them.
+    protected override void PreStart() => _snapshotExchange.Tell(_ledger.Snapshot());
 
     private void OnAcquire(AcquireLease request)
     {
@@ -81,5 +89,13 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
         if (_ledger.InFlight == 0) Timers.Cancel(SweepTimer);
     }
 
-    private void PublishSnapshot() => _snapshotExchange.Tell(_ledger.Snapshot());
+    /// <summary>
+    /// Changes are published at most once per snapshot interval: a busy endpoint changes thousands of times a
+    /// second, and routers only need a recent picture (every grant is still decided here).
+    /// </summary>
+    private void PublishSnapshot()
+    {
+        if (!Timers.IsTimerActive(PublishTimer))
+            Timers.StartSingleTimer(PublishTimer, PublishTick.Instance, _runtime.Options.Endpoint.SnapshotInterval);
+    }
 }

@@ -42,7 +42,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _drained = definition.Drained;
 
         if (_leases.TryGetValue(request.LeaseId, out var existing)) // a retried acquire: same answer, no double count
-            return new LeaseAcquired(endpointId, request.LeaseId, existing.ExpiresAt, Snapshot(now));
+            return new LeaseAcquired(endpointId, request.LeaseId, existing.ExpiresAt, _incarnation, _leases.Count);
         if (definition.Drained) return Refuse(request, LeaseRefusalReason.Drained, null, now);
 
         var circuit = _breaker.Observe(now);
@@ -67,7 +67,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _tokens.Add(now, request.EstimatedTokens);
         _totalRequests++;
         _sequence++;
-        return new LeaseAcquired(endpointId, request.LeaseId, expiresAt, Snapshot(now));
+        return new LeaseAcquired(endpointId, request.LeaseId, expiresAt, _incarnation, _leases.Count);
     }
 
     /// <summary>Releases the lease (if still held) and learns from the outcome; returns whether the lease was held.</summary>

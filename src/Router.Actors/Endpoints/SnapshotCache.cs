@@ -4,34 +4,45 @@ using Router.Messages.Endpoints;
 namespace Router.Actors.Endpoints;
 
 /// <summary>
-/// The node's latest known snapshot of every endpoint, fed by pushed batches and by lease answers.
-/// Routers rank on it without asking endpoints; the endpoint actor still decides every grant.
+/// The node's latest known snapshot of every endpoint, fed by the pushed batches. Routers rank on it without
+/// asking endpoints; the endpoint actor still decides every grant. Each endpoint has one
+/// <see cref="EndpointSlot"/> for the node's lifetime, so a router can hold the slots of a group and read
+/// them without a lookup per endpoint per decision.
 /// </summary>
 public sealed class SnapshotCache
 {
-    private readonly ConcurrentDictionary<string, EndpointSnapshot> _snapshots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, EndpointSlot> _slots = new(StringComparer.Ordinal);
 
     /// <summary>Called with (endpoint id, incarnation) when a snapshot from a new incarnation of an endpoint actor is stored.</summary>
     public event Action<string, long>? IncarnationSeen;
 
+    public EndpointSlot Slot(string endpointId) => _slots.GetOrAdd(endpointId, id => new EndpointSlot(id));
+
+    public EndpointSnapshot Get(string endpointId) => Slot(endpointId).Snapshot;
+
     /// <summary>Stores <paramref name="snapshot"/> unless a newer one is already there.</summary>
     public void Apply(EndpointSnapshot snapshot)
     {
+        var slot = Slot(snapshot.EndpointId);
+        if (!slot.TryReplace(snapshot, out var previous)) return;
+        if (previous.Incarnation != snapshot.Incarnation) IncarnationSeen?.Invoke(snapshot.EndpointId, snapshot.Incarnation);
+    }
+}
+
+/// <summary>The current snapshot of one endpoint on this node, swapped atomically.</summary>
+public sealed class EndpointSlot(string endpointId)
+{
+    private EndpointSnapshot _snapshot = EndpointSnapshot.Empty(endpointId);
+
+    public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    internal bool TryReplace(EndpointSnapshot snapshot, out EndpointSnapshot previous)
+    {
         while (true)
         {
-            if (!_snapshots.TryGetValue(snapshot.EndpointId, out var current))
-            {
-                if (!_snapshots.TryAdd(snapshot.EndpointId, snapshot)) continue;
-                IncarnationSeen?.Invoke(snapshot.EndpointId, snapshot.Incarnation);
-                return;
-            }
-            if (!snapshot.Supersedes(current)) return;
-            if (!_snapshots.TryUpdate(snapshot.EndpointId, snapshot, current)) continue;
-            if (snapshot.Incarnation != current.Incarnation) IncarnationSeen?.Invoke(snapshot.EndpointId, snapshot.Incarnation);
-            return;
+            previous = Volatile.Read(ref _snapshot);
+            if (!snapshot.Supersedes(previous)) return false;
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous)) return true;
         }
     }
-
-    public EndpointSnapshot Get(string endpointId) =>
-        _snapshots.TryGetValue(endpointId, out var snapshot) ? snapshot : EndpointSnapshot.Empty(endpointId);
 }

@@ -13,6 +13,7 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
 {
     internal const string Topic = "llm-router-endpoint-snapshots";
     private const string PublishTimer = "publish";
+    private const int BatchSize = 64;
 
     private readonly SnapshotCache _cache;
     private readonly TimeSpan _interval;
@@ -49,10 +50,11 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
         if (!Timers.IsTimerActive(PublishTimer)) Timers.StartSingleTimer(PublishTimer, PublishTick.Instance, _interval);
     }
 
+    /// <summary>Batches stay far below the remoting frame limit, however many endpoints changed.</summary>
     private void Publish()
     {
-        if (_pending.Count == 0) return;
-        _mediator.Tell(new Publish(Topic, new EndpointSnapshotBatch(_pending.Values.ToArray())));
+        foreach (var chunk in _pending.Values.Chunk(BatchSize))
+            _mediator.Tell(new Publish(Topic, new EndpointSnapshotBatch(chunk)));
         _pending.Clear();
     }
 }

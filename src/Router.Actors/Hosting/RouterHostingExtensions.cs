@@ -36,7 +36,16 @@ public static class RouterHostingExtensions
 
         builder
             .AddHocon(RouterHocon, HoconAddMode.Prepend)
-            .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = options.Hostname,
+                Port = options.Port,
+                PublicHostName = options.PublicHostname,
+                // The replicated directory of a large deployment (1,000+ endpoints) exceeds Akka's 128 KB default.
+                MaxFrameSize = 8 * 1024 * 1024,
+                SendBufferSize = 16 * 1024 * 1024,
+                ReceiveBufferSize = 16 * 1024 * 1024,
+            })
             .WithClustering(new ClusterOptions
             {
                 Roles = options.Roles.ToArray(),

@@ -1,16 +1,8 @@
-using Router.Actors.Directory;
-using Router.Actors.Endpoints;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
 
 namespace Router.Actors.Routing;
-
-/// <summary>The endpoints a request may go to, or why there are none.</summary>
-internal readonly record struct CandidateSelection(
-    ModelGroupDefinition? Group,
-    List<EndpointCandidate> Candidates,
-    NoEndpointAvailable? Rejection);
 
 /// <summary>
 /// Applies the filters every strategy relies on: excluded, drained, tags, context window, cooling down.
@@ -19,20 +11,20 @@ internal readonly record struct CandidateSelection(
 /// </summary>
 internal static class CandidateSelector
 {
-    public static CandidateSelection Select(DirectorySnapshot directory, SnapshotCache snapshots, RouteRequest request, DateTimeOffset now)
+    /// <summary>Fills <paramref name="candidates"/> (one pass, no allocation per endpoint); returns why it stayed empty, or null.</summary>
+    public static NoEndpointAvailable? Select(GroupMembers members, RouteRequest request, DateTimeOffset now, List<EndpointCandidate> candidates)
     {
-        if (!directory.Groups.TryGetValue(request.ModelGroup, out var group))
-            return Reject(null, request, NoEndpointReason.UnknownGroup, $"The model '{request.ModelGroup}' does not exist.");
-        var endpoints = directory.EndpointsOf(group.Name);
-        if (endpoints.IsEmpty)
-            return Reject(group, request, NoEndpointReason.NoEndpoints, $"The model '{group.Name}' has no endpoints.");
+        var group = members.Group;
+        var endpoints = members.Endpoints;
+        if (endpoints.Length == 0)
+            return Reject(request, NoEndpointReason.NoEndpoints, $"The model '{group.Name}' has no endpoints.");
 
-        var candidates = new List<EndpointCandidate>(endpoints.Length);
         var stage = NoEndpointReason.AllExcluded;
         DateTimeOffset? earliestCooldownEnd = null;
-        foreach (var endpoint in endpoints)
+        for (var i = 0; i < endpoints.Length; i++)
         {
-            if (request.ExcludeEndpoints?.Contains(endpoint.Id) == true) continue;
+            var endpoint = endpoints[i];
+            if (request.ExcludeEndpoints is { Count: > 0 } excluded && excluded.Contains(endpoint.Id)) continue;
             Advance(ref stage, NoEndpointReason.AllDrained);
             if (endpoint.Drained) continue;
             Advance(ref stage, NoEndpointReason.NoMatchingTags);
@@ -40,7 +32,7 @@ internal static class CandidateSelector
             Advance(ref stage, NoEndpointReason.ContextWindowExceeded);
             if (endpoint.ContextWindow is { } window && request.EstimatedInputTokens > window) continue;
             Advance(ref stage, NoEndpointReason.AllCoolingDown);
-            var snapshot = snapshots.Get(endpoint.Id);
+            var snapshot = members.Slots[i].Snapshot;
             if (snapshot.IsCoolingDown(now))
             {
                 if (earliestCooldownEnd is null || snapshot.CooldownUntil < earliestCooldownEnd) earliestCooldownEnd = snapshot.CooldownUntil;
@@ -49,19 +41,22 @@ internal static class CandidateSelector
             candidates.Add(new EndpointCandidate(endpoint, snapshot));
         }
 
-        if (candidates.Count > 0) return new CandidateSelection(group, candidates, null);
+        if (candidates.Count > 0) return null;
         return stage switch
         {
-            NoEndpointReason.AllExcluded => Reject(group, request, stage, $"Every endpoint of '{group.Name}' was already tried for this request."),
-            NoEndpointReason.AllDrained => Reject(group, request, stage, $"Every endpoint of '{group.Name}' is drained."),
-            NoEndpointReason.NoMatchingTags => Reject(group, request, stage,
+            NoEndpointReason.AllExcluded => Reject(request, stage, $"Every endpoint of '{group.Name}' was already tried for this request."),
+            NoEndpointReason.AllDrained => Reject(request, stage, $"Every endpoint of '{group.Name}' is drained."),
+            NoEndpointReason.NoMatchingTags => Reject(request, stage,
                 $"No endpoint of '{group.Name}' has all the tags [{string.Join(", ", request.Tags ?? [])}]."),
-            NoEndpointReason.ContextWindowExceeded => Reject(group, request, stage,
+            NoEndpointReason.ContextWindowExceeded => Reject(request, stage,
                 $"The prompt (~{request.EstimatedInputTokens} tokens) exceeds the context window of every endpoint of '{group.Name}'."),
-            _ => Reject(group, request, NoEndpointReason.AllCoolingDown,
+            _ => Reject(request, NoEndpointReason.AllCoolingDown,
                 $"Every endpoint of '{group.Name}' is cooling down after failures.", earliestCooldownEnd - now),
         };
     }
+
+    public static NoEndpointAvailable UnknownGroup(RouteRequest request) =>
+        Reject(request, NoEndpointReason.UnknownGroup, $"The model '{request.ModelGroup}' does not exist.");
 
     private static bool HasAllTags(EndpointDefinition endpoint, IReadOnlyList<string>? wanted)
     {
@@ -87,7 +82,6 @@ internal static class CandidateSelector
         _ => 4,
     };
 
-    private static CandidateSelection Reject(
-        ModelGroupDefinition? group, RouteRequest request, NoEndpointReason reason, string message, TimeSpan? retryAfter = null) =>
-        new(group, [], new NoEndpointAvailable(request.ModelGroup, reason, message, retryAfter));
+    private static NoEndpointAvailable Reject(RouteRequest request, NoEndpointReason reason, string message, TimeSpan? retryAfter = null) =>
+        new(request.ModelGroup, reason, message, retryAfter);
 }

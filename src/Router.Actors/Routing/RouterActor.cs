@@ -18,10 +18,15 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private readonly IActorRef _endpointRegion;
     private readonly RoutingSettings _settings;
     private readonly Dictionary<(string Group, string Strategy), IRoutingStrategy> _strategies = new();
+    private readonly Dictionary<string, GroupMembers> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Decision> _pending = new(StringComparer.Ordinal);
+    // Candidate lists are reused: a group of 1,000 endpoints would otherwise cost a large list per decision.
+    private readonly Stack<List<EndpointCandidate>> _listPool = new();
+    private readonly List<EndpointCandidate> _tierScratch = [];
 
-    private sealed class Decision(RouteRequest request, IActorRef replyTo, IRoutingStrategy strategy, List<EndpointCandidate> remaining)
+    private sealed class Decision(RouteRequest request, IActorRef replyTo, IRoutingStrategy strategy, List<EndpointCandidate> remaining, bool needsTiering)
     {
+        public bool NeedsTiering { get; } = needsTiering;
         public RouteRequest Request { get; } = request;
         public IActorRef ReplyTo { get; } = replyTo;
         public IRoutingStrategy Strategy { get; } = strategy;
@@ -58,30 +63,50 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private void OnRouteRequest(RouteRequest request)
     {
         var now = _runtime.Clock.GetUtcNow();
-        var selection = CandidateSelector.Select(_runtime.Directory.Current, _runtime.Snapshots, request, now);
-        if (selection.Rejection is { } rejection)
+        if (MembersOf(request.ModelGroup) is not { } members)
         {
+            Sender.Tell(CandidateSelector.UnknownGroup(request));
+            return;
+        }
+        var candidates = RentList();
+        if (CandidateSelector.Select(members, request, now, candidates) is { } rejection)
+        {
+            ReturnList(candidates);
             Sender.Tell(rejection);
             return;
         }
-        var group = selection.Group!;
-        var decision = new Decision(request, Sender, StrategyFor(group), selection.Candidates);
+        var decision = new Decision(request, Sender, StrategyFor(members.Group), candidates, members.NeedsTiering);
         AskNext(decision, now);
+    }
+
+    /// <summary>The group's endpoints and snapshot slots, rebuilt only when the directory changed.</summary>
+    private GroupMembers? MembersOf(string groupName)
+    {
+        var directory = _runtime.Directory.Current;
+        if (_members.TryGetValue(groupName, out var members) && ReferenceEquals(members.Directory, directory)) return members;
+        if (!directory.Groups.TryGetValue(groupName, out var group))
+        {
+            _members.Remove(groupName);
+            return null;
+        }
+        members = GroupMembers.Build(directory, group, _runtime.Snapshots);
+        _members[groupName] = members;
+        return members;
     }
 
     private void OnLeaseAcquired(LeaseAcquired acquired)
     {
-        _runtime.Snapshots.Apply(acquired.Snapshot);
         if (!_pending.Remove(acquired.LeaseId, out var decision))
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
             _endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.Cancelled));
             return;
         }
-        var endpoint = decision.Current!.Definition;
+        var endpoint = decision.Current!.Value.Definition;
         var lease = new Lease(acquired.LeaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, acquired.ExpiresAt,
-            acquired.Snapshot.Incarnation, decision.Request.EstimatedInputTokens);
+            acquired.Incarnation, decision.Request.EstimatedInputTokens);
         decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts));
+        ReturnList(decision.Remaining);
     }
 
     private void OnLeaseRefused(LeaseRefused refused)
@@ -113,11 +138,13 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         if (decision.Attempts >= _settings.MaxAcquireAttempts || decision.Remaining.Count == 0)
         {
             decision.ReplyTo.Tell(Exhausted(decision));
+            ReturnList(decision.Remaining);
             return;
         }
 
-        var pick = decision.Strategy.Pick(PreferredTier(decision.Remaining), new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy));
-        decision.Remaining.Remove(pick);
+        var choices = decision.NeedsTiering ? PreferredTier(decision.Remaining) : decision.Remaining;
+        var pick = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy));
+        decision.Remaining.RemoveAt(decision.Remaining.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition)));
         decision.Current = pick;
         decision.Attempts++;
         decision.AskedAt = now;
@@ -131,15 +158,42 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// The candidates the strategy chooses among: those the cache believes have room (all of them if none
-    /// seems to), and of those the lowest order tier.
+    /// seems to), and of those the lowest order tier. In the common case (all have room, one tier) that is
+    /// the list itself; otherwise a scratch list, valid until the next call.
     /// </summary>
-    private static List<EndpointCandidate> PreferredTier(List<EndpointCandidate> remaining)
+    private List<EndpointCandidate> PreferredTier(List<EndpointCandidate> remaining)
     {
-        var withRoom = remaining.FindAll(HasRoom);
-        var pool = withRoom.Count > 0 ? withRoom : remaining;
+        var anyRoom = false;
+        var allRoom = true;
+        foreach (var candidate in remaining)
+        {
+            var room = HasRoom(candidate);
+            anyRoom |= room;
+            allRoom &= room;
+        }
         var tier = int.MaxValue;
-        foreach (var candidate in pool) tier = Math.Min(tier, candidate.Definition.Order);
-        return pool.FindAll(c => c.Definition.Order == tier);
+        var tiers = 0;
+        foreach (var candidate in remaining)
+        {
+            if (anyRoom && !HasRoom(candidate)) continue;
+            var order = candidate.Definition.Order;
+            if (order < tier) (tier, tiers) = (order, tiers + 1);
+            else if (order > tier) tiers++;
+        }
+        if ((allRoom || !anyRoom) && tiers == 1) return remaining;
+
+        _tierScratch.Clear();
+        foreach (var candidate in remaining)
+            if ((!anyRoom || HasRoom(candidate)) && candidate.Definition.Order == tier) _tierScratch.Add(candidate);
+        return _tierScratch;
+    }
+
+    private List<EndpointCandidate> RentList() => _listPool.TryPop(out var list) ? list : [];
+
+    private void ReturnList(List<EndpointCandidate> list)
+    {
+        list.Clear();
+        if (_listPool.Count < 64) _listPool.Push(list);
     }
 
     private static bool HasRoom(EndpointCandidate candidate)

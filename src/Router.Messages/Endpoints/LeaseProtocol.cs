@@ -9,11 +9,13 @@ public sealed record AcquireLease(
     TimeSpan Duration,
     int EstimatedTokens = 0) : IWithEndpointId;
 
+/// <summary>Kept small (no full snapshot): it crosses the network once per routing decision.</summary>
 public sealed record LeaseAcquired(
     string EndpointId,
     string LeaseId,
     DateTimeOffset ExpiresAt,
-    EndpointSnapshot Snapshot) : IRouterMessage;
+    long Incarnation,
+    int InFlight) : IRouterMessage;
 
 public sealed record LeaseRefused(
     string EndpointId,

@@ -15,7 +15,7 @@ public class PowerOfTwoChoicesStrategyTests
     {
         var only = Make("only", inFlight: 9);
 
-        _strategy.Pick([only], Context(new ScriptedRandom())).Should().BeSameAs(only);
+        _strategy.Pick([only], Context(new ScriptedRandom())).Should().Be(only);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class PreferEuStrategy : IRoutingStrategy
     {
         EndpointCandidate? best = null;
         foreach (var c in candidates)
-            if (c.Definition.TagsOrEmpty.Contains("eu") && (best is null || c.Snapshot.InFlight < best.Snapshot.InFlight))
+            if (c.Definition.TagsOrEmpty.Contains("eu") && (best is null || c.Snapshot.InFlight < best.Value.Snapshot.InFlight))
                 best = c;
         return best ?? candidates[context.Random.Next(candidates.Count)];
     }

@@ -1,0 +1,57 @@
+using System.Runtime;
+using Router.Bench;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+Console.WriteLine($"Router decision benchmark: {options.Nodes} gateway node(s) in-process, {options.Callers} callers, " +
+                  $"strategy {options.Strategy}, {options.Seconds} s per group, groups [{string.Join(", ", options.GroupSizes)}]");
+Console.WriteLine($"  {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {GCSettings.IsServerGC}, " +
+                  $"{(System.Diagnostics.Debugger.IsAttached ? "debugger attached" : "no debugger")}");
+Console.WriteLine($"Goals: >= {Report.ThroughputGoal:N0} decisions/s, p99 <= {Report.P99GoalMs} ms, " +
+                  $"largest group within {Report.ScalingGoal}x the cost of the smallest");
+#if DEBUG
+Console.WriteLine("  WARNING: Debug build; run with -c Release for meaningful numbers.");
+#endif
+
+var clusterOptions = BenchCluster.Options(options);
+var startup = System.Diagnostics.Stopwatch.StartNew();
+await using var cluster = await BenchCluster.StartAsync(options.Nodes, clusterOptions);
+Console.WriteLine($"Cluster of {options.Nodes} up with {clusterOptions.Endpoints.Count} endpoints in {startup.Elapsed.TotalSeconds:F1} s " +
+                  $"(router pool {clusterOptions.RouterPoolSize} per node)");
+
+startup.Restart();
+await cluster.StartEntitiesAsync(clusterOptions.Endpoints.Select(e => e.Id));
+var (moves, shards) = await cluster.SettleShardsAsync(quiet: TimeSpan.FromSeconds(options.SettleSeconds), max: TimeSpan.FromSeconds(45));
+Console.WriteLine($"All endpoint entities started; entities per node {string.Join("/", shards.EntitiesPerNode(options.Nodes))}; " +
+                  $"{moves} shard move(s) while settling ({startup.Elapsed.TotalSeconds:F1} s)");
+Console.WriteLine();
+
+var runner = new LoadRunner(cluster, options.Callers);
+var results = new List<(int Endpoints, LoadResult Result)>();
+foreach (var size in options.GroupSizes)
+{
+    var group = BenchCluster.GroupName(size);
+    var leased = await runner.WarmUpAsync(group, size, minimum: TimeSpan.FromSeconds(2), maximum: TimeSpan.FromSeconds(options.WarmupSeconds));
+    Console.WriteLine($"{group}: warmed up, {leased}/{size} endpoints leased at least once");
+    GC.Collect();
+    var before = await ShardMap.ReadAsync(cluster);
+    var result = await runner.MeasureAsync(group, TimeSpan.FromSeconds(options.Seconds));
+    var after = await ShardMap.ReadAsync(cluster);
+    Report.Group(size, result);
+    Report.Diagnostics(size, result, before, after);
+    results.Add((size, result));
+}
+
+Report.Summary(options, results);
+Console.WriteLine();
+Console.WriteLine("Stopping the cluster...");
+return 0;
