@@ -121,6 +121,7 @@ public sealed class GatewayNode : IAsyncDisposable
             if (clusterOptions.SeedNodes.Count == 0)
                 akka.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress)); // a cluster of one
         });
+        services.AddHostedService<GracefulDrain>(); // after AddAkka, so it stops before the actor system
         services.AddHttpForwarder();
         services.AddSingleton(settings);
         services.AddSingleton(settings.Gateway);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Router.Simulator;
@@ -64,6 +65,7 @@ public sealed class SimulatedEndpoint : IAsyncDisposable
         });
         builder.WebHost.UseKestrelCore().UseUrls(url);
         builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton<IHostLifetime, InProcessLifetime>();
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
 
         var app = builder.Build();
