@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Router.Actors.Hosting;
 using Router.Messages.Admin;
 using Router.Messages.Endpoints;
@@ -52,10 +53,15 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
         });
         Receive<ReassertLeases>(reassert =>
         {
-            if (_ledger.Reassert(reassert.Leases) == 0) return;
+            if (_ledger.Reassert(reassert.Leases, reassert.Holder) == 0) return;
             PublishSnapshot();
             EnsureSweeping();
         });
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            if (_ledger.DropHolder(removed.Member.Address.ToString()) > 0) PublishSnapshot();
+        });
+        Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<SweepTick>(_ => Sweep());
         Receive<PublishTick>(_ => _snapshotExchange.Tell(_ledger.Snapshot()));
     }
@@ -65,8 +71,14 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
     private EndpointDefinition? Definition =>
         _runtime.Directory.Current.Endpoints.TryGetValue(_endpointId, out var definition) ? definition : null;
 
-    // A new incarnation announces itself at once: nodes holding leases on it re-assert them.
-    protected override void PreStart() => _snapshotExchange.Tell(_ledger.Snapshot());
+    protected override void PreStart()
+    {
+        // A new incarnation announces itself at once: nodes holding leases on it re-assert them.
+        _snapshotExchange.Tell(_ledger.Snapshot());
+        Cluster.Get(Context.System).Subscribe(Self, typeof(ClusterEvent.MemberRemoved));
+    }
+
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
 
     private void OnAcquire(AcquireLease request)
     {

@@ -28,7 +28,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private long _totalFailures;
     private bool _drained;
 
-    private readonly record struct ActiveLease(DateTimeOffset ExpiresAt, int EstimatedTokens, bool IsProbe);
+    private readonly record struct ActiveLease(DateTimeOffset ExpiresAt, int EstimatedTokens, bool IsProbe, string Holder);
 
     public int InFlight => _leases.Count;
 
@@ -61,7 +61,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         var isProbe = circuit == CircuitState.HalfOpen;
         if (isProbe) _breaker.ProbeStarted();
         var expiresAt = now + request.Duration;
-        _leases[request.LeaseId] = new ActiveLease(expiresAt, request.EstimatedTokens, isProbe);
+        _leases[request.LeaseId] = new ActiveLease(expiresAt, request.EstimatedTokens, isProbe, request.Holder);
         _peakInFlight = Math.Max(_peakInFlight, _leases.Count);
         _requests.Add(now, 1);
         _tokens.Add(now, request.EstimatedTokens);
@@ -106,14 +106,14 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// Takes over leases a live holder still has from an earlier incarnation, so the count converges to the
     /// truth after a shard move; expired, already known or already released leases are skipped. Returns how many were added.
     /// </summary>
-    public int Reassert(IEnumerable<HeldLease> leases)
+    public int Reassert(IEnumerable<HeldLease> leases, string holder = "")
     {
         var now = clock.GetUtcNow();
         var added = 0;
         foreach (var lease in leases)
         {
             if (lease.ExpiresAt <= now || _leases.ContainsKey(lease.LeaseId) || _releasedUnknown.Contains(lease.LeaseId)) continue;
-            _leases[lease.LeaseId] = new ActiveLease(lease.ExpiresAt, lease.EstimatedTokens, IsProbe: false);
+            _leases[lease.LeaseId] = new ActiveLease(lease.ExpiresAt, lease.EstimatedTokens, IsProbe: false, holder);
             added++;
         }
         if (added == 0) return 0;
@@ -126,6 +126,19 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     {
         if (_releasedUnknown.Count >= ReleasedUnknownLimit) _releasedUnknown.Clear();
         _releasedUnknown.Add(leaseId);
+    }
+
+    /// <summary>Drops the leases held through a node that left the cluster (or crashed and was downed); returns how many.</summary>
+    public int DropHolder(string holder)
+    {
+        List<string>? gone = null;
+        foreach (var (id, lease) in _leases)
+            if (lease.Holder.Length > 0 && lease.Holder == holder) (gone ??= []).Add(id);
+        if (gone is null) return 0;
+        foreach (var id in gone)
+            if (_leases.Remove(id, out var lease) && lease.IsProbe) _breaker.ProbeAbandoned();
+        _sequence++;
+        return gone.Count;
     }
 
     /// <summary>Drops leases whose holders never reported; returns how many.</summary>

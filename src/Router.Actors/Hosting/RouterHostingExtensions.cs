@@ -92,7 +92,7 @@ public static class RouterHostingExtensions
         {
             StartNodeServices(system, registry, runtime);
             var region = registry.Get<EndpointRegion>();
-            runtime.ReassertLeasesThrough(region);
+            runtime.ReassertLeasesThrough(region, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
             var registryProxy = registry.Get<EndpointRegistry>();
             var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region, registryProxy)), "llm-endpoint-directory");
             registry.Register<EndpointDirectory>(directory);

@@ -31,11 +31,11 @@ public sealed class RouterRuntime : IExtension
     public TimeProvider Clock => Options.Clock;
 
     /// <summary>From now on, a new incarnation of an endpoint actor is told which leases this node still holds on it.</summary>
-    internal void ReassertLeasesThrough(IActorRef endpointRegion) =>
+    internal void ReassertLeasesThrough(IActorRef endpointRegion, string selfAddress) =>
         Snapshots.IncarnationSeen += (endpointId, incarnation) =>
         {
             var stale = Leases.TakeStale(endpointId, incarnation, Clock.GetUtcNow());
-            if (stale.Count > 0) endpointRegion.Tell(new ReassertLeases(endpointId, stale));
+            if (stale.Count > 0) endpointRegion.Tell(new ReassertLeases(endpointId, stale, selfAddress));
         };
 
     public static RouterRuntime Get(ActorSystem system) => system.GetExtension<RouterRuntime>()

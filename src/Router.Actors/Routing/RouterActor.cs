@@ -17,6 +17,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private readonly RouterRuntime _runtime;
     private readonly IActorRef _endpointRegion;
     private readonly RoutingSettings _settings;
+    private readonly string _selfAddress = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
     private readonly Dictionary<(string Group, string Strategy), IRoutingStrategy> _strategies = new();
     private readonly Dictionary<string, GroupMembers> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Decision> _pending = new(StringComparer.Ordinal);
@@ -35,6 +36,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         public EndpointCandidate? Current { get; set; }
         public DateTimeOffset AskedAt { get; set; }
         public int Attempts { get; set; }
+        public string Holder { get; set; } = "";
     }
 
     private sealed class TimeoutTick
@@ -76,6 +78,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             return;
         }
         var decision = new Decision(request, Sender, StrategyFor(members.Group), candidates, members.NeedsTiering);
+        decision.Holder = HolderOf(Sender);
         AskNext(decision, now);
     }
 
@@ -153,7 +156,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _pending[leaseId] = decision;
         var request = decision.Request;
         _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, request.RequestId,
-            request.LeaseDuration ?? _settings.LeaseDuration, request.EstimatedInputTokens));
+            request.LeaseDuration ?? _settings.LeaseDuration, request.EstimatedInputTokens, decision.Holder));
     }
 
     /// <summary>
@@ -202,6 +205,10 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         return (definition.MaxInFlight is not { } max || snapshot.InFlight < max) &&
                (definition.Rpm is not { } rpm || snapshot.RequestsLastMinute < rpm);
     }
+
+    /// <summary>The node of the caller that will hold the lease (a remote service's, or this node's).</summary>
+    private string HolderOf(IActorRef caller) =>
+        caller.Path.Address.HasGlobalScope ? caller.Path.Address.ToString() : _selfAddress;
 
     private IRoutingStrategy StrategyFor(ModelGroupDefinition group)
     {

@@ -2,12 +2,15 @@ namespace Router.Messages.Endpoints;
 
 /// <summary>Router to endpoint: grant one lease or refuse, atomically against the endpoint's caps.</summary>
 /// <param name="Duration">How long the lease lives unless released; reclaimed after.</param>
+/// <param name="Holder">Cluster address of the node whose caller holds the lease: its leases are dropped
+/// when that node is removed from the cluster, so a crashed gateway never keeps capacity.</param>
 public sealed record AcquireLease(
     string EndpointId,
     string LeaseId,
     string RequestId,
     TimeSpan Duration,
-    int EstimatedTokens = 0) : IWithEndpointId;
+    int EstimatedTokens = 0,
+    string Holder = "") : IWithEndpointId;
 
 /// <summary>Kept small (no full snapshot): it crosses the network once per routing decision.</summary>
 public sealed record LeaseAcquired(
@@ -42,6 +45,6 @@ public enum LeaseRefusalReason
 /// so the in-flight count converges to what live gateways really hold; leases of dead gateways are not
 /// re-asserted and so stop counting.
 /// </summary>
-public sealed record ReassertLeases(string EndpointId, IReadOnlyList<HeldLease> Leases) : IWithEndpointId;
+public sealed record ReassertLeases(string EndpointId, IReadOnlyList<HeldLease> Leases, string Holder = "") : IWithEndpointId;
 
 public sealed record HeldLease(string LeaseId, DateTimeOffset ExpiresAt, int EstimatedTokens);

@@ -115,6 +115,27 @@ public class ClusterMembershipTests
         survivor.Runtime.Leases.Count.Should().Be(0);
     }
 
+    [Fact]
+    public async Task Leases_held_through_a_node_that_left_stop_counting_at_once_not_at_their_expiry()
+    {
+        var endpoints = TwelveEndpoints.Select(e => e with { ModelGroup = e.Id }).ToArray();
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", endpoints));
+        foreach (var endpoint in endpoints) await cluster[0].StateOfAsync(endpoint.Id);
+        var staying = (await EndpointsHostedOn(cluster[1])).First();
+        var leaving = cluster[2];
+        var client = new RouterClient(leaving.System, leaving.Region, leaving.Router);
+
+        for (var i = 0; i < 2; i++) // five-minute leases whose holder goes away without reporting
+            (await client.RouteAsync(new RouteRequest(staying, $"orphan-{i}"), TimeSpan.FromSeconds(10))).Should().BeOfType<LeaseGranted>();
+        (await cluster[1].StateOfAsync(staying)).Snapshot.InFlight.Should().Be(2);
+
+        await leaving.StopAsync();
+        cluster.Forget(leaving);
+
+        await TestCluster.WaitUntilAsync(async () => (await cluster[1].StateOfAsync(staying)).Snapshot.InFlight == 0,
+            "the endpoint drops the departed node's leases when it is removed from the cluster");
+    }
+
     private static async Task<List<string>> EndpointsHostedOn(TestNode node)
     {
         var state = await node.Region.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(
