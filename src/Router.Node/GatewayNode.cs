@@ -116,6 +116,8 @@ public sealed class GatewayNode : IAsyncDisposable
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            akka.AddHocon($"akka.cluster.split-brain-resolver.stable-after = {settings.Cluster.SplitBrainStableAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s",
+                HoconAddMode.Prepend);
             ConfigureRegistryPersistence(akka, settings.Registry);
             akka.AddRouterCluster(clusterOptions);
             if (clusterOptions.SeedNodes.Count == 0)

@@ -23,7 +23,7 @@ public static class SampleMessages
         new WindowStats(100, 812.5, 790, 1400), new WindowStats(50, 210, 200, 380), At,
         120, 45_000, CircuitState.HalfOpen, At.AddSeconds(30), 2, false, 1234, 17);
 
-    public static readonly Lease Lease = new("lease-1", "azure-eu-1", "gpt-4o", "https://eu.example.com/openai", At.AddMinutes(5), 638_999_000_000_000_000, 1500);
+    public static readonly Lease Lease = new("lease-1", "azure-eu-1", "gpt-4o", "https://eu.example.com/openai", At.AddMinutes(5), 1500);
 
     public static IEnumerable<IRouterMessage> All() =>
     [
@@ -37,7 +37,8 @@ public static class SampleMessages
         Snapshot,
         new EndpointSnapshotBatch([Snapshot, Snapshot with { EndpointId = "azure-eu-2" }]),
         new AcquireLease("azure-eu-1", "lease-1", "req-1", TimeSpan.FromMinutes(5), 1500, "akka.tcp://llm-router@10.0.0.5:4053"),
-        new LeaseAcquired("azure-eu-1", "lease-1", At.AddMinutes(5), 638_999_000_000_000_000, 4),
+        new LeaseAcquired("azure-eu-1", "lease-1", At.AddMinutes(5), 4),
+        new QueryHeldLeases("azure-eu-1"),
         new LeaseRefused("azure-eu-1", "lease-1", LeaseRefusalReason.TokenLimited, TimeSpan.FromSeconds(3), Snapshot),
         new ReassertLeases("azure-eu-1", [new HeldLease("lease-1", At.AddMinutes(5), 1500), new HeldLease("lease-2", At.AddMinutes(4), 0)], "akka.tcp://llm-router@10.0.0.6:4053"),
         new UpsertModelGroup(Group),

@@ -12,10 +12,11 @@ namespace Router.Actors.Endpoints;
 /// leases atomically, learns from outcomes, reclaims expired leases, and hands every changed snapshot to the
 /// node's <see cref="SnapshotExchangeActor"/>, which pushes it to all routers.
 /// </summary>
-internal sealed class EndpointActor : ReceiveActor, IWithTimers
+internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private const string SweepTimer = "sweep";
     private const string PublishTimer = "publish";
+    private const string CollectTimer = "collect-held-leases";
 
     private readonly string _endpointId;
     private readonly RouterRuntime _runtime;
@@ -32,14 +33,65 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
         public static readonly PublishTick Instance = new();
     }
 
+    private sealed class CollectTimeout
+    {
+        public static readonly CollectTimeout Instance = new();
+    }
+
+    private readonly HashSet<string> _awaitingHolders = new(StringComparer.Ordinal);
+
     public EndpointActor(string endpointId, RouterRuntime runtime, IActorRef snapshotExchange)
     {
         _endpointId = endpointId;
         _runtime = runtime;
         _snapshotExchange = snapshotExchange;
         _ledger = new EndpointLedger(endpointId, runtime.Options.Endpoint, runtime.Clock);
+        Become(CollectingHeldLeases);
+    }
 
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>
+    /// First, before granting anything: every member reports the leases its callers still hold here (from
+    /// an earlier incarnation, before the shard moved), so caps hold exactly. Acquires wait in the stash.
+    /// </summary>
+    private void CollectingHeldLeases()
+    {
+        Receive<ReassertLeases>(reported =>
+        {
+            _ledger.Reassert(reported.Leases, reported.Holder);
+            _awaitingHolders.Remove(reported.Holder);
+            if (_awaitingHolders.Count == 0) StartServing();
+        });
+        Receive<CollectTimeout>(_ => StartServing()); // a member that cannot answer in time holds nothing we can count on
+        Receive<AcquireLease>(_ => Stash.Stash());
+        CommonHandlers();
+    }
+
+    private void StartServing()
+    {
+        Timers.Cancel(CollectTimer);
+        if (_ledger.InFlight > 0) EnsureSweeping();
+        PublishSnapshot();
+        Become(Serving);
+        Stash.UnstashAll();
+    }
+
+    private void Serving()
+    {
         Receive<AcquireLease>(OnAcquire);
+        Receive<ReassertLeases>(reassert =>
+        {
+            if (_ledger.Reassert(reassert.Leases, reassert.Holder) == 0) return;
+            PublishSnapshot();
+            EnsureSweeping();
+        });
+        Receive<CollectTimeout>(_ => { }); // sent just before every member had answered
+        CommonHandlers();
+    }
+
+    private void CommonHandlers()
+    {
         Receive<ReportOutcome>(outcome =>
         {
             _ledger.Release(outcome);
@@ -50,12 +102,6 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
             var definition = Definition;
             _ledger.ApplyDefinition(definition);
             Sender.Tell(new EndpointState(definition, _ledger.Snapshot()));
-        });
-        Receive<ReassertLeases>(reassert =>
-        {
-            if (_ledger.Reassert(reassert.Leases, reassert.Holder) == 0) return;
-            PublishSnapshot();
-            EnsureSweeping();
         });
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
@@ -73,9 +119,16 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        // A new incarnation announces itself at once: nodes holding leases on it re-assert them.
-        _snapshotExchange.Tell(_ledger.Snapshot());
-        Cluster.Get(Context.System).Subscribe(Self, typeof(ClusterEvent.MemberRemoved));
+        var cluster = Cluster.Get(Context.System);
+        cluster.Subscribe(Self, typeof(ClusterEvent.MemberRemoved));
+        foreach (var member in cluster.State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp))
+        {
+            _awaitingHolders.Add(member.Address.ToString());
+            Context.ActorSelection(new RootActorPath(member.Address) / "user" / RouterHostingExtensions.SnapshotExchangeName)
+                .Tell(new QueryHeldLeases(_endpointId));
+        }
+        if (_awaitingHolders.Count == 0) Self.Tell(CollectTimeout.Instance);
+        else Timers.StartSingleTimer(CollectTimer, CollectTimeout.Instance, _runtime.Options.Endpoint.HeldLeaseCollectionTimeout);
     }
 
     protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);

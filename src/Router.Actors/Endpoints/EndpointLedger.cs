@@ -32,8 +32,6 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
 
     public int InFlight => _leases.Count;
 
-    public long Incarnation => _incarnation;
-
     public object TryAcquire(EndpointDefinition? definition, AcquireLease request)
     {
         var now = clock.GetUtcNow();
@@ -42,7 +40,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _drained = definition.Drained;
 
         if (_leases.TryGetValue(request.LeaseId, out var existing)) // a retried acquire: same answer, no double count
-            return new LeaseAcquired(endpointId, request.LeaseId, existing.ExpiresAt, _incarnation, _leases.Count);
+            return new LeaseAcquired(endpointId, request.LeaseId, existing.ExpiresAt, _leases.Count);
         if (definition.Drained) return Refuse(request, LeaseRefusalReason.Drained, null, now);
 
         var circuit = _breaker.Observe(now);
@@ -67,7 +65,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _tokens.Add(now, request.EstimatedTokens);
         _totalRequests++;
         _sequence++;
-        return new LeaseAcquired(endpointId, request.LeaseId, expiresAt, _incarnation, _leases.Count);
+        return new LeaseAcquired(endpointId, request.LeaseId, expiresAt, _leases.Count);
     }
 
     /// <summary>Releases the lease (if still held) and learns from the outcome; returns whether the lease was held.</summary>

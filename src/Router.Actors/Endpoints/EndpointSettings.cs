@@ -18,6 +18,9 @@ public sealed record EndpointSettings
     /// <summary>How often expired leases are reclaimed (they are also reclaimed on every acquire).</summary>
     public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a starting endpoint actor waits for members to report the leases they hold before granting.</summary>
+    public TimeSpan HeldLeaseCollectionTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Retry hint given when an endpoint is at its in-flight cap.</summary>
     public TimeSpan CapacityRetryHint { get; init; } = TimeSpan.FromMilliseconds(250);
 }

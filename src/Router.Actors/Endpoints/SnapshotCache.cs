@@ -13,9 +13,6 @@ public sealed class SnapshotCache
 {
     private readonly ConcurrentDictionary<string, EndpointSlot> _slots = new(StringComparer.Ordinal);
 
-    /// <summary>Called with (endpoint id, incarnation) when a snapshot from a new incarnation of an endpoint actor is stored.</summary>
-    public event Action<string, long>? IncarnationSeen;
-
     public EndpointSlot Slot(string endpointId) => _slots.GetOrAdd(endpointId, id => new EndpointSlot(id));
 
     public EndpointSnapshot Get(string endpointId) => Slot(endpointId).Snapshot;
@@ -23,9 +20,7 @@ public sealed class SnapshotCache
     /// <summary>Stores <paramref name="snapshot"/> unless a newer one is already there.</summary>
     public void Apply(EndpointSnapshot snapshot)
     {
-        var slot = Slot(snapshot.EndpointId);
-        if (!slot.TryReplace(snapshot, out var previous)) return;
-        if (previous.Incarnation != snapshot.Incarnation) IncarnationSeen?.Invoke(snapshot.EndpointId, snapshot.Incarnation);
+        Slot(snapshot.EndpointId).TryReplace(snapshot);
     }
 }
 
@@ -36,11 +31,11 @@ public sealed class EndpointSlot(string endpointId)
 
     public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
-    internal bool TryReplace(EndpointSnapshot snapshot, out EndpointSnapshot previous)
+    internal bool TryReplace(EndpointSnapshot snapshot)
     {
         while (true)
         {
-            previous = Volatile.Read(ref _snapshot);
+            var previous = Volatile.Read(ref _snapshot);
             if (!snapshot.Supersedes(previous)) return false;
             if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous)) return true;
         }

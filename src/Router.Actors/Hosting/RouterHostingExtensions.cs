@@ -20,6 +20,9 @@ public static class RouterHostingExtensions
     /// <summary>Name of the endpoint entity type in Cluster Sharding.</summary>
     public const string EndpointTypeName = "llm-endpoint";
 
+    /// <summary>Every node's snapshot exchange (which also answers for the node's held leases) lives at /user/{this name}.</summary>
+    public const string SnapshotExchangeName = "llm-endpoint-snapshots";
+
     /// <summary>Every gateway's router pool lives at /user/{this name}.</summary>
     public const string RouterActorName = "llm-router";
 
@@ -92,7 +95,6 @@ public static class RouterHostingExtensions
         {
             StartNodeServices(system, registry, runtime);
             var region = registry.Get<EndpointRegion>();
-            runtime.ReassertLeasesThrough(region, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
             var registryProxy = registry.Get<EndpointRegistry>();
             var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region, registryProxy)), "llm-endpoint-directory");
             registry.Register<EndpointDirectory>(directory);
@@ -112,10 +114,11 @@ public static class RouterHostingExtensions
     private static IActorRef StartNodeServices(ActorSystem system, IActorRegistry registry, RouterRuntime runtime)
     {
         if (registry.TryGet<SnapshotExchange>(out var existing)) return existing;
+        // Endpoint actors find every node's exchange at this path to collect held leases.
         system.RegisterExtension(new RouterRuntimeExtensionId(runtime));
         var exchange = system.ActorOf(
-            Props.Create(() => new SnapshotExchangeActor(runtime.Snapshots, runtime.Options.Endpoint.SnapshotInterval)),
-            "llm-endpoint-snapshots");
+            Props.Create(() => new SnapshotExchangeActor(runtime)),
+            SnapshotExchangeName);
         registry.Register<SnapshotExchange>(exchange);
         return exchange;
     }

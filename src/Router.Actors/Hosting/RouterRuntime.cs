@@ -2,7 +2,6 @@ using Akka.Actor;
 using Router.Actors.Directory;
 using Router.Actors.Endpoints;
 using Router.Actors.Routing;
-using Router.Messages.Endpoints;
 using Router.Actors.Strategies;
 
 namespace Router.Actors.Hosting;
@@ -25,18 +24,10 @@ public sealed class RouterRuntime : IExtension
     public DirectoryView Directory { get; } = new();
     public SnapshotCache Snapshots { get; } = new();
 
-    /// <summary>Leases this node's callers hold; re-asserted to an endpoint actor that restarted elsewhere.</summary>
+    /// <summary>Leases this node's callers hold; reported to an endpoint actor that restarted elsewhere.</summary>
     public LeaseBook Leases { get; } = new();
     public StrategyRegistry Strategies => Options.Strategies;
     public TimeProvider Clock => Options.Clock;
-
-    /// <summary>From now on, a new incarnation of an endpoint actor is told which leases this node still holds on it.</summary>
-    internal void ReassertLeasesThrough(IActorRef endpointRegion, string selfAddress) =>
-        Snapshots.IncarnationSeen += (endpointId, incarnation) =>
-        {
-            var stale = Leases.TakeStale(endpointId, incarnation, Clock.GetUtcNow());
-            if (stale.Count > 0) endpointRegion.Tell(new ReassertLeases(endpointId, stale, selfAddress));
-        };
 
     public static RouterRuntime Get(ActorSystem system) => system.GetExtension<RouterRuntime>()
         ?? throw new InvalidOperationException("This actor system was not configured with AddRouterCluster.");

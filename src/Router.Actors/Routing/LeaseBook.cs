@@ -6,8 +6,8 @@ namespace Router.Actors.Routing;
 
 /// <summary>
 /// The leases this node's callers hold right now (added when granted to them, removed when they report).
-/// When an endpoint's actor restarts elsewhere (its shard moved), the node re-asserts the leases it still
-/// holds there, so the new actor's in-flight count converges to the truth.
+/// A new incarnation of an endpoint actor asks every node for these before it grants anything, so its
+/// in-flight count starts from the truth after its shard moved.
 /// </summary>
 public sealed class LeaseBook
 {
@@ -19,24 +19,16 @@ public sealed class LeaseBook
 
     public void Remove(string leaseId) => _held.TryRemove(leaseId, out _);
 
-    /// <summary>
-    /// The leases on <paramref name="endpointId"/> granted by an older incarnation than
-    /// <paramref name="incarnation"/>; they are re-stamped so each is re-asserted once.
-    /// </summary>
-    public List<HeldLease> TakeStale(string endpointId, long incarnation, DateTimeOffset now)
+    /// <summary>The unexpired leases held on <paramref name="endpointId"/>; expired ones are forgotten.</summary>
+    public List<HeldLease> HeldOn(string endpointId, DateTimeOffset now)
     {
-        var stale = new List<HeldLease>();
+        var held = new List<HeldLease>();
         foreach (var (id, lease) in _held)
         {
-            if (lease.EndpointId != endpointId || lease.Incarnation >= incarnation) continue;
-            if (lease.ExpiresAt <= now)
-            {
-                _held.TryRemove(id, out _); // its holder never reported; the endpoint reclaimed it anyway
-                continue;
-            }
-            _held[id] = lease with { Incarnation = incarnation };
-            stale.Add(new HeldLease(id, lease.ExpiresAt, lease.EstimatedTokens));
+            if (lease.EndpointId != endpointId) continue;
+            if (lease.ExpiresAt <= now) _held.TryRemove(id, out _); // the endpoint reclaimed it anyway
+            else held.Add(new HeldLease(id, lease.ExpiresAt, lease.EstimatedTokens));
         }
-        return stale;
+        return held;
     }
 }

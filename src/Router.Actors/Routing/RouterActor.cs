@@ -14,6 +14,9 @@ namespace Router.Actors.Routing;
 /// </summary>
 internal sealed class RouterActor : ReceiveActor, IWithTimers
 {
+    /// <summary>How long an endpoint that did not answer an acquire in time is avoided.</summary>
+    private static readonly TimeSpan SilentPenalty = TimeSpan.FromSeconds(10);
+
     private readonly RouterRuntime _runtime;
     private readonly IActorRef _endpointRegion;
     private readonly RoutingSettings _settings;
@@ -24,6 +27,9 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     // Candidate lists are reused: a group of 1,000 endpoints would otherwise cost a large list per decision.
     private readonly Stack<List<EndpointCandidate>> _listPool = new();
     private readonly List<EndpointCandidate> _tierScratch = [];
+    private readonly List<EndpointCandidate> _answeringScratch = [];
+    // Endpoints whose actor did not answer in time (its node may be down): avoided while others remain.
+    private readonly Dictionary<string, DateTimeOffset> _silentUntil = new(StringComparer.Ordinal);
 
     private sealed class Decision(RouteRequest request, IActorRef replyTo, IRoutingStrategy strategy, List<EndpointCandidate> remaining, bool needsTiering)
     {
@@ -99,6 +105,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
     private void OnLeaseAcquired(LeaseAcquired acquired)
     {
+        _silentUntil.Remove(acquired.EndpointId);
         if (!_pending.Remove(acquired.LeaseId, out var decision))
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
@@ -107,7 +114,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         }
         var endpoint = decision.Current!.Value.Definition;
         var lease = new Lease(acquired.LeaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, acquired.ExpiresAt,
-            acquired.Incarnation, decision.Request.EstimatedInputTokens);
+            decision.Request.EstimatedInputTokens);
         decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts));
         ReturnList(decision.Remaining);
     }
@@ -115,6 +122,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private void OnLeaseRefused(LeaseRefused refused)
     {
         _runtime.Snapshots.Apply(refused.Snapshot);
+        _silentUntil.Remove(refused.EndpointId);
         if (!_pending.Remove(refused.LeaseId, out var decision)) return;
         decision.Refusals.Add((refused.Reason, refused.RetryAfter));
         AskNext(decision, _runtime.Clock.GetUtcNow());
@@ -131,6 +139,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         foreach (var (leaseId, decision) in expired)
         {
             _pending.Remove(leaseId);
+            _silentUntil[decision.Current!.Value.Id] = now + SilentPenalty;
             decision.Refusals.Add((null, null));
             AskNext(decision, now);
         }
@@ -146,6 +155,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         }
 
         var choices = decision.NeedsTiering ? PreferredTier(decision.Remaining) : decision.Remaining;
+        if (_silentUntil.Count > 0) choices = Answering(choices, now);
         var pick = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy));
         decision.Remaining.RemoveAt(decision.Remaining.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition)));
         decision.Current = pick;
@@ -189,6 +199,22 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         foreach (var candidate in remaining)
             if ((!anyRoom || HasRoom(candidate)) && candidate.Definition.Order == tier) _tierScratch.Add(candidate);
         return _tierScratch;
+    }
+
+    /// <summary>Leaves out endpoints that recently did not answer, unless that would leave nothing.</summary>
+    private List<EndpointCandidate> Answering(List<EndpointCandidate> choices, DateTimeOffset now)
+    {
+        _answeringScratch.Clear();
+        foreach (var candidate in choices)
+        {
+            if (_silentUntil.TryGetValue(candidate.Id, out var until))
+            {
+                if (until > now) continue;
+                _silentUntil.Remove(candidate.Id);
+            }
+            _answeringScratch.Add(candidate);
+        }
+        return _answeringScratch.Count > 0 ? _answeringScratch : choices;
     }
 
     private List<EndpointCandidate> RentList() => _listPool.TryPop(out var list) ? list : [];

@@ -42,7 +42,8 @@ public sealed record MemberEventView(DateTimeOffset At, string Event, string Add
 
 public sealed record ShardingView(string TypeName, int TotalShards, int TotalEntities, IReadOnlyList<RegionView> Regions);
 
-public sealed record RegionView(string Address, int Shards, int Entities);
+/// <param name="EndpointIds">The endpoints whose actors live in this region (null from older nodes).</param>
+public sealed record RegionView(string Address, int Shards, int Entities, IReadOnlyList<string>? EndpointIds = null);
 
 public sealed record GroupView(string Name, string Strategy, IReadOnlyList<string> Fallbacks, int Endpoints);
 

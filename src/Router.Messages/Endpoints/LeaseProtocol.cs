@@ -17,7 +17,6 @@ public sealed record LeaseAcquired(
     string EndpointId,
     string LeaseId,
     DateTimeOffset ExpiresAt,
-    long Incarnation,
     int InFlight) : IRouterMessage;
 
 public sealed record LeaseRefused(
@@ -41,9 +40,15 @@ public enum LeaseRefusalReason
 }
 
 /// <summary>
-/// A node tells a new incarnation of an endpoint actor (its shard moved) which of its leases are still out,
-/// so the in-flight count converges to what live gateways really hold; leases of dead gateways are not
-/// re-asserted and so stop counting.
+/// A new incarnation of an endpoint actor (its shard moved, or the cluster started) asks every member which
+/// of its leases on the endpoint are still out, before granting any: caps hold exactly across a move.
+/// Answered with <see cref="ReassertLeases"/>.
+/// </summary>
+public sealed record QueryHeldLeases(string EndpointId) : IRouterMessage;
+
+/// <summary>
+/// A member's answer to <see cref="QueryHeldLeases"/>: the leases its callers hold on the endpoint. Leases of
+/// a dead node are never re-asserted, so they stop counting.
 /// </summary>
 public sealed record ReassertLeases(string EndpointId, IReadOnlyList<HeldLease> Leases, string Holder = "") : IWithEndpointId;
 

@@ -4,13 +4,11 @@ namespace Router.Messages.Routing;
 /// The right to send one request to one endpoint. Release it with <see cref="ReportOutcome"/>;
 /// a lease that is never released is reclaimed by the endpoint at <paramref name="ExpiresAt"/>.
 /// </summary>
-/// <param name="Incarnation">The endpoint actor incarnation that granted it; when the endpoint's shard moves,
-/// holders re-assert their leases to the new incarnation.</param>
+/// <param name="EstimatedTokens">Re-asserted with the lease if the endpoint's actor restarts elsewhere.</param>
 public sealed record Lease(
     string LeaseId,
     string EndpointId,
     string ModelGroup,
     string Url,
     DateTimeOffset ExpiresAt,
-    long Incarnation = 0,
     int EstimatedTokens = 0) : IRouterMessage;

@@ -23,6 +23,7 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(LeaseAcquired))]
 [JsonSerializable(typeof(LeaseRefused))]
 [JsonSerializable(typeof(ReassertLeases))]
+[JsonSerializable(typeof(QueryHeldLeases))]
 [JsonSerializable(typeof(HeldLease))]
 [JsonSerializable(typeof(UpsertModelGroup))]
 [JsonSerializable(typeof(SetGroupStrategy))]

@@ -94,12 +94,20 @@ public sealed class AdminCommands(
 
     // ---- sharding palette ----
 
+    /// <summary>Each gateway's endpoint region: its shards and which endpoints' actors live there.</summary>
     public async Task<ShardingView> Sharding()
     {
-        var stats = await Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout), AskTimeout + TimeSpan.FromSeconds(1));
-        var regions = stats.Regions
-            .Select(r => new RegionView(r.Key.ToString(), r.Value.Stats.Count, r.Value.Stats.Values.Sum()))
-            .OrderBy(r => r.Address)
+        var gateways = _cluster.State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(RouterClusterOptions.GatewayRole))
+            .Select(m => m.Address)
+            .OrderBy(a => a.ToString(), StringComparer.Ordinal)
+            .ToList();
+        var states = await Task.WhenAll(gateways.Select(address =>
+            system.ActorSelection(new RootActorPath(address) / "system" / "sharding" / RouterHostingExtensions.EndpointTypeName)
+                .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout)));
+        var regions = gateways.Zip(states, (address, state) => new RegionView(
+                address.ToString(), state.Shards.Count, state.Shards.Sum(s => s.EntityIds.Count),
+                state.Shards.SelectMany(s => s.EntityIds).Order(StringComparer.Ordinal).ToList()))
             .ToList();
         return new ShardingView(RouterHostingExtensions.EndpointTypeName, regions.Sum(r => r.Shards), regions.Sum(r => r.Entities), regions);
     }

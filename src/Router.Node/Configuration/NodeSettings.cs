@@ -47,6 +47,9 @@ public sealed class ClusterSettings
 
     public List<string> Roles { get; set; } = [];
     public int ShardCount { get; set; } = 100;
+
+    /// <summary>Keep-majority split-brain resolver: how long membership must be stable before unreachable nodes are downed.</summary>
+    public double SplitBrainStableAfterSeconds { get; set; } = 20;
 }
 
 public sealed class RouterSettings
@@ -60,6 +63,9 @@ public sealed class RouterSettings
     public double FirstTokenTimeoutSeconds { get; set; } = 60;
 
     public double ConnectTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>When every endpoint is at its in-flight cap, wait up to this long for one to free up before answering 429.</summary>
+    public double CapacityWaitSeconds { get; set; } = 5;
     public double CooldownSeconds { get; set; } = 30;
     public int FailureThreshold { get; set; } = 3;
     public int LatencyWindowSize { get; set; } = 100;

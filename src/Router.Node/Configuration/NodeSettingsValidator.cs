@@ -37,6 +37,7 @@ public static class NodeSettingsValidator
         var cluster = settings.Cluster;
         Check(cluster.Port is >= 0 and <= 65535, "Cluster:Port", $"must be 0-65535, got {cluster.Port}");
         Check(!string.IsNullOrWhiteSpace(cluster.Hostname), "Cluster:Hostname", "is empty");
+        Check(cluster.SplitBrainStableAfterSeconds > 0, "Cluster:SplitBrainStableAfterSeconds", $"must be positive, got {cluster.SplitBrainStableAfterSeconds}");
         Check(cluster.ShardCount > 0, "Cluster:ShardCount", $"must be positive, got {cluster.ShardCount}");
         var seedPrefix = $"akka.tcp://{RouterClusterOptions.DefaultSystemName}@";
         for (var i = 0; i < cluster.SeedNodes.Count; i++)
@@ -48,6 +49,7 @@ public static class NodeSettingsValidator
         Check(router.RequestTimeoutSeconds > 0, "Router:RequestTimeoutSeconds", $"must be positive, got {router.RequestTimeoutSeconds}");
         Check(router.FirstTokenTimeoutSeconds > 0, "Router:FirstTokenTimeoutSeconds", $"must be positive, got {router.FirstTokenTimeoutSeconds}");
         Check(router.ConnectTimeoutSeconds > 0, "Router:ConnectTimeoutSeconds", $"must be positive, got {router.ConnectTimeoutSeconds}");
+        Check(router.CapacityWaitSeconds >= 0, "Router:CapacityWaitSeconds", $"must be 0 or more, got {router.CapacityWaitSeconds}");
         Check(router.CooldownSeconds > 0, "Router:CooldownSeconds", $"must be positive, got {router.CooldownSeconds}");
         Check(router.FailureThreshold > 0, "Router:FailureThreshold", $"must be positive, got {router.FailureThreshold}");
         Check(router.LatencyWindowSize > 0, "Router:LatencyWindowSize", $"must be positive, got {router.LatencyWindowSize}");

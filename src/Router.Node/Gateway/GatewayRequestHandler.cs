@@ -26,6 +26,7 @@ internal sealed class GatewayRequestHandler(
     ILogger<GatewayRequestHandler> logger)
 {
     private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
+    private const double CapacityPollMs = 50;
     private readonly RouterSettings _router = settings.Router;
 
     public async Task HandleAsync(HttpContext context, string upstreamPath)
@@ -65,6 +66,7 @@ internal sealed class GatewayRequestHandler(
     /// <summary>Tries the requested group, then its fallbacks; true once the client has a response.</summary>
     private async Task<bool> TryGroupsAsync(HttpContext context, RoutingAttempts routing, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
     {
+        var capacityWait = Stopwatch.StartNew();
         var groups = new Queue<string>([routing.Request.Model]);
         var visited = new HashSet<string>(StringComparer.Ordinal) { routing.Request.Model };
         while (groups.TryDequeue(out var group))
@@ -74,6 +76,11 @@ internal sealed class GatewayRequestHandler(
             for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0; attemptsLeft--)
             {
                 var answer = await router.RouteAsync(routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
+                if (answer is NoEndpointAvailable busy && await WaitedForCapacity(busy, capacityWait, requestTimeout.Token))
+                {
+                    attemptsLeft++; // waiting for capacity is not an upstream attempt
+                    continue;
+                }
                 if (answer is NoEndpointAvailable none)
                 {
                     routing.Refusals.Add(none);
@@ -93,6 +100,20 @@ internal sealed class GatewayRequestHandler(
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// Every endpoint is busy (or did not answer in time): wait a moment and ask again, within
+    /// Router:CapacityWaitSeconds, instead of failing a request that a freed lease could serve.
+    /// </summary>
+    private async Task<bool> WaitedForCapacity(NoEndpointAvailable answer, Stopwatch waited, CancellationToken cancellationToken)
+    {
+        if (answer.Reason is not (NoEndpointReason.AllAtCapacity or NoEndpointReason.Timeout)) return false;
+        var left = TimeSpan.FromSeconds(_router.CapacityWaitSeconds) - waited.Elapsed;
+        if (left <= TimeSpan.Zero) return false;
+        var pause = TimeSpan.FromMilliseconds(Math.Min(CapacityPollMs, (answer.RetryAfter ?? TimeSpan.FromMilliseconds(CapacityPollMs)).TotalMilliseconds));
+        await Task.Delay(pause < left ? pause : left, cancellationToken);
+        return true;
     }
 
     private IEnumerable<string> FallbacksOf(string group, NoEndpointReason reason)

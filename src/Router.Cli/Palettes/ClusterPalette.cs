@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Router.Messages.AdminApi;
+using static Router.Cli.Define;
+
+namespace Router.Cli.Palettes;
+
+/// <summary><c>cluster</c>: Akka.NET cluster membership, as seen by the node the CLI talks to.</summary>
+internal static class ClusterPalette
+{
+    public static Palette Create() => new("cluster", "cluster membership, as seen by the node",
+    [
+        new("cluster", "show", "members: address, status, roles, reachability, leader and self", [], [], ctx => ctx.QueryAsync<ClusterView>("/admin/cluster", WriteMembers)),
+        new("cluster", "status", "one line: self status, members up, unreachable, leader", [], [], ctx => ctx.QueryAsync<ClusterView>("/admin/cluster", WriteStatus)),
+        new("cluster", "leader", "the leader's address", [], [], ctx => ctx.QueryAsync<ClusterView>("/admin/cluster", (view, o) => o.WriteLine(view.Leader ?? "(none)"))),
+        new("cluster", "leave", "make a member leave gracefully (default: this node)",
+            [OptionalArg("address", "member address, e.g. akka.tcp://llm-router@10.0.0.5:4053")], [],
+            ctx => ctx.CommandAsync(HttpMethod.Post, "/admin/cluster/leave", new AddressRequest(ctx.Argument("address")))),
+        new("cluster", "down", "mark a member as down",
+            [Arg("address", "member address, e.g. akka.tcp://llm-router@10.0.0.5:4053")], [],
+            ctx => ctx.CommandAsync(HttpMethod.Post, "/admin/cluster/down", new AddressRequest(ctx.RequiredArgument("address")))),
+        new("cluster", "down-unreachable", "mark every unreachable member as down", [], [],
+            ctx => ctx.CommandAsync(HttpMethod.Post, "/admin/cluster/down-unreachable")),
+        new("cluster", "join", "make this node join the cluster at an address",
+            [Arg("address", "seed address, e.g. akka.tcp://llm-router@10.0.0.5:4053")], [],
+            ctx => ctx.CommandAsync(HttpMethod.Post, "/admin/cluster/join", new AddressRequest(ctx.RequiredArgument("address")))),
+        new("cluster", "tail", "print membership events as they happen, until Ctrl-C", [], [], TailAsync),
+    ]);
+
+    private static void WriteMembers(ClusterView view, TextWriter output)
+    {
+        var unreachable = Unreachable(view);
+        var table = new TableWriter("ADDRESS", "STATUS", "ROLES", "REACHABLE", "UP#>", "");
+        foreach (var member in view.Members ?? [])
+        {
+            var notes = new List<string>();
+            if (member.Address == view.Leader)
+            {
+                notes.Add("leader");
+            }
+
+            if (member.Address == view.Self)
+            {
+                notes.Add("self");
+            }
+
+            table.Row(member.Address, member.Status, Format.List(member.Roles), Format.YesNo(!unreachable.Contains(member.Address)),
+                Format.Number(member.UpNumber), string.Join(", ", notes));
+        }
+
+        table.WriteTo(output);
+        output.WriteLine();
+        output.WriteLine($"self:   {view.Self}");
+        output.WriteLine($"leader: {view.Leader ?? "(none)"}");
+        foreach (var address in unreachable.Where(a => view.Members?.All(m => m.Address != a) ?? true))
+        {
+            output.WriteLine($"unreachable (not a member): {address}");
+        }
+    }
+
+    private static void WriteStatus(ClusterView view, TextWriter output)
+    {
+        var members = view.Members ?? [];
+        var self = members.FirstOrDefault(m => m.Address == view.Self)?.Status ?? "not a member";
+        var up = members.Count(m => string.Equals(m.Status, "up", StringComparison.OrdinalIgnoreCase));
+        output.WriteLine($"self {self}, {up} of {Format.Plural(members.Count, "member")} up, {Unreachable(view).Count} unreachable, leader {view.Leader ?? "(none)"}");
+    }
+
+    private static HashSet<string> Unreachable(ClusterView view) =>
+        [.. (view.Unreachable ?? []).Concat((view.Members ?? []).Where(m => !m.Reachable).Select(m => m.Address))];
+
+    private static async Task<int> TailAsync(CommandContext ctx)
+    {
+        try
+        {
+            using var stream = await ctx.Api.OpenStreamAsync("/admin/cluster/events", ctx.Cancellation);
+            if (!ctx.Json)
+            {
+                ctx.Error.WriteLine($"following cluster events from {ctx.Api.BaseUri.GetLeftPart(UriPartial.Authority)} (Ctrl-C to stop)");
+            }
+
+            while (await stream.ReadLineAsync(ctx.Cancellation) is { } line)
+            {
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                ctx.Out.WriteLine(ctx.Json ? line : Describe(line));
+                await ctx.Out.FlushAsync(CancellationToken.None);
+            }
+
+            if (!ctx.Json)
+            {
+                ctx.Error.WriteLine("the node ended the event stream");
+            }
+        }
+        catch (OperationCanceledException) when (ctx.Cancellation.IsCancellationRequested)
+        {
+            // Ctrl-C is how a tail ends.
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static string Describe(string line)
+    {
+        try
+        {
+            var e = JsonSerializer.Deserialize<MemberEventView>(line, AdminJson.Read);
+            return e is null ? line : $"{Format.Time(e.At)}  {e.Event,-20}  {e.Address}  {e.Status}";
+        }
+        catch (JsonException)
+        {
+            return line;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Router.Messages.AdminApi;
+
+namespace Router.Cluster.Tests;
+
+/// <summary>One Router.Node process on loopback, configured from deploy/cluster.json with loopback overrides.</summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    public const string AdminToken = "test-admin-token";
+    private readonly List<string> _arguments;
+    private readonly string _logPath;
+    private Process? _process;
+
+    private readonly IReadOnlyList<string> _extraArguments;
+    private readonly string _workDirectory;
+
+    public NodeProcess(string name, int akkaPort, IEnumerable<string> extraArguments, string workDirectory)
+        : this(name, akkaPort, extraArguments, workDirectory, FreePorts.Next(), FreePorts.Next())
+    {
+    }
+
+    private NodeProcess(string name, int akkaPort, IEnumerable<string> extraArguments, string workDirectory, int gatewayPort, int adminPort)
+    {
+        Name = name;
+        AkkaPort = akkaPort;
+        _extraArguments = extraArguments.ToList();
+        _workDirectory = workDirectory;
+        GatewayUrl = $"http://127.0.0.1:{gatewayPort}";
+        AdminUrl = $"http://127.0.0.1:{adminPort}";
+        _logPath = Path.Combine(workDirectory, name + ".log");
+        _arguments =
+        [
+            RepoPaths.NodeDll, "--config", RepoPaths.ClusterConfig,
+            $"--Gateway:Urls={GatewayUrl}", $"--Admin:Urls={AdminUrl}", $"--Admin:Token={AdminToken}",
+            "--Cluster:Hostname=127.0.0.1", "--Cluster:PublicHostname=127.0.0.1", $"--Cluster:Port={akkaPort}",
+            "--Logging:LogLevel:Default=Warning", .. _extraArguments,
+        ];
+        Admin = new HttpClient { BaseAddress = new Uri(AdminUrl), Timeout = TimeSpan.FromSeconds(15) };
+        Admin.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+    }
+
+    public string Name { get; }
+    public int AkkaPort { get; }
+    public string GatewayUrl { get; }
+    public string AdminUrl { get; }
+    public string Address => $"akka.tcp://llm-router@127.0.0.1:{AkkaPort}";
+    public HttpClient Admin { get; }
+    public bool Running => _process is { HasExited: false };
+
+    /// <summary>The same node (name, ports, configuration) as a fresh process, not yet started.</summary>
+    public NodeProcess Recreate() =>
+        new(Name, AkkaPort, _extraArguments, _workDirectory, new Uri(GatewayUrl).Port, new Uri(AdminUrl).Port);
+
+    public void Start()
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in _arguments) info.ArgumentList.Add(argument);
+        _process = Process.Start(info)!;
+        var log = new StreamWriter(_logPath, append: true) { AutoFlush = true };
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!Running) throw new InvalidOperationException($"{Name} exited with {_process?.ExitCode}:\n{LogTail()}");
+            try
+            {
+                if ((await http.GetAsync(GatewayUrl + "/health")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{Name} did not become healthy in {timeout}:\n{LogTail()}");
+    }
+
+    /// <summary>kill -9: no shutdown hooks, no leaving; the cluster must detect and down it.</summary>
+    public void Kill() => _process?.Kill(entireProcessTree: true);
+
+    /// <summary>SIGTERM, as an orchestrator stops a container; returns when the process has exited.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        if (_process is null || _process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
+    public async Task<ClusterView> ClusterAsync() => (await Admin.GetFromJsonAsync<ClusterView>("/admin/cluster", AdminJson.Options))!;
+
+    public async Task<ShardingView> ShardingAsync() => (await Admin.GetFromJsonAsync<ShardingView>("/admin/sharding", AdminJson.Options))!;
+
+    public async Task<IReadOnlyList<EndpointView>> EndpointsAsync() =>
+        (await Admin.GetFromJsonAsync<List<EndpointView>>("/admin/router/endpoints", AdminJson.Options))!;
+
+    public string LogTail(int lines = 40) =>
+        File.Exists(_logPath) ? string.Join('\n', File.ReadLines(_logPath).TakeLast(lines)) : "(no log)";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Running)
+        {
+            try { await TerminateAsync(TimeSpan.FromSeconds(20)); }
+            catch (OperationCanceledException) { Kill(); }
+        }
+        _process?.Dispose();
+        Admin.Dispose();
+    }
+}
