@@ -26,14 +26,34 @@ public static class NodeConfiguration
 
     public static NodeSettings Bind(IConfiguration configuration)
     {
+        var problems = new List<string>();
+        NodeSettings? settings = null;
         try
         {
-            return configuration.Get<NodeSettings>() ?? new NodeSettings();
+            settings = configuration.Get<NodeSettings>() ?? new NodeSettings();
         }
         catch (InvalidOperationException e)
         {
-            // The binder's message names the key and the value it could not convert.
-            throw new NodeConfigurationException([e.Message + (e.InnerException is null ? "" : " " + e.InnerException.Message)]);
+            problems.Add(Describe(e));
         }
+        // The binder silently drops a dictionary entry whose values do not convert (an endpoint with
+        // Weight=heavy would just vanish), so every endpoint and simulator is bound again on its own.
+        foreach (var group in configuration.GetSection("ModelGroups").GetChildren())
+            foreach (var endpoint in group.GetSection("Endpoints").GetChildren())
+                TryBind<EndpointConfig>(endpoint, problems);
+        foreach (var simulator in configuration.GetSection("Simulators").GetChildren())
+            TryBind<Router.Simulator.SimulatorOptions>(simulator, problems);
+        if (problems.Count > 0) throw new NodeConfigurationException(problems);
+        return settings!;
     }
+
+    private static void TryBind<T>(IConfigurationSection section, List<string> problems)
+    {
+        try { section.Get<T>(); }
+        catch (InvalidOperationException e) { problems.Add(Describe(e)); }
+    }
+
+    /// <summary>The binder's message names the key and the value it could not convert.</summary>
+    private static string Describe(InvalidOperationException e) =>
+        e.Message + (e.InnerException is null ? "" : " " + e.InnerException.Message);
 }

@@ -10,6 +10,9 @@ namespace Router.Node.Configuration;
 /// </summary>
 public static class NodeSettingsValidator
 {
+    /// <summary>Timers in .NET take at most ~24.8 days.</summary>
+    private const double MaxDurationSeconds = 24 * 24 * 3600;
+
     public static IReadOnlyList<string> Validate(NodeSettings settings, StrategyRegistry strategies, Func<string, string?> environment)
     {
         var problems = new List<string>();
@@ -55,6 +58,14 @@ public static class NodeSettingsValidator
         Check(router.LatencyWindowSize > 0, "Router:LatencyWindowSize", $"must be positive, got {router.LatencyWindowSize}");
         Check(router.LatencyBuffer >= 0, "Router:LatencyBuffer", $"must be 0 or more, got {router.LatencyBuffer}");
         Check(router.SessionLoadFactor >= 1, "Router:SessionLoadFactor", $"must be 1 or more, got {router.SessionLoadFactor}");
+        foreach (var (key, seconds) in new[]
+                 {
+                     ("Router:RequestTimeoutSeconds", router.RequestTimeoutSeconds), ("Router:FirstTokenTimeoutSeconds", router.FirstTokenTimeoutSeconds),
+                     ("Router:ConnectTimeoutSeconds", router.ConnectTimeoutSeconds), ("Router:CooldownSeconds", router.CooldownSeconds),
+                     ("Router:CapacityWaitSeconds", router.CapacityWaitSeconds), ("Router:LatencyReprobeSeconds", router.LatencyReprobeSeconds),
+                     ("Gateway:ShutdownDrainSeconds", gateway.ShutdownDrainSeconds), ("Cluster:SplitBrainStableAfterSeconds", cluster.SplitBrainStableAfterSeconds),
+                 })
+            Check(seconds <= MaxDurationSeconds, key, $"must be at most {MaxDurationSeconds} s (24 days), got {seconds}");
         Check(router.MaxAcquireAttempts > 0, "Router:MaxAcquireAttempts", $"must be positive, got {router.MaxAcquireAttempts}");
 
         Check(settings.ModelGroups.Count > 0, "ModelGroups", "no model group is configured; add at least one with its endpoints");
@@ -64,9 +75,10 @@ public static class NodeSettingsValidator
             var groupKey = $"ModelGroups:{groupName}";
             Check(strategies.Contains(group.Strategy), $"{groupKey}:Strategy",
                 $"unknown strategy '{group.Strategy}' (known: {string.Join(", ", strategies.Names.Order())})");
-            foreach (var fallback in group.Fallbacks.Concat(group.ContextWindowFallbacks))
-                Check(settings.ModelGroups.ContainsKey(fallback) && fallback != groupName, $"{groupKey}:Fallbacks",
-                    fallback == groupName ? "a group cannot fall back to itself" : $"'{fallback}' is not a configured model group");
+            foreach (var (list, key) in new[] { (group.Fallbacks, "Fallbacks"), (group.ContextWindowFallbacks, "ContextWindowFallbacks") })
+                foreach (var fallback in list)
+                    Check(settings.ModelGroups.ContainsKey(fallback) && fallback != groupName, $"{groupKey}:{key}",
+                        fallback == groupName ? "a group cannot fall back to itself" : $"'{fallback}' is not a configured model group");
 
             foreach (var (endpointId, endpoint) in group.Endpoints)
             {

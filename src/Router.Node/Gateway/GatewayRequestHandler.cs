@@ -59,6 +59,11 @@ internal sealed class GatewayRequestHandler(
         {
             return; // the client left; its leases were released by each attempt
         }
+        catch (OperationCanceledException) when (requestTimeout.IsCancellationRequested)
+        {
+            // Router:RequestTimeoutSeconds ran out while routing or waiting for capacity.
+            routing.LastFailure ??= new UpstreamFailure(StatusCodes.Status504GatewayTimeout, null, "the request timeout ran out before an endpoint answered");
+        }
         counters.Failed();
         await NoServiceAsync(context, routing);
     }
@@ -73,7 +78,8 @@ internal sealed class GatewayRequestHandler(
         {
             if (group != routing.Request.Model) stats.For(routing.Request.Model).FellBack();
             var excluded = new List<string>();
-            for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0; attemptsLeft--)
+            var reason = NoEndpointReason.AllExcluded; // the retry budget ran out on upstream failures
+            for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0 && !requestTimeout.IsCancellationRequested; attemptsLeft--)
             {
                 var answer = await router.RouteAsync(routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
                 if (answer is NoEndpointAvailable busy && await WaitedForCapacity(busy, capacityWait, requestTimeout.Token))
@@ -84,8 +90,7 @@ internal sealed class GatewayRequestHandler(
                 if (answer is NoEndpointAvailable none)
                 {
                     routing.Refusals.Add(none);
-                    foreach (var next in FallbacksOf(group, none.Reason))
-                        if (visited.Add(next)) groups.Enqueue(next);
+                    reason = none.Reason;
                     break;
                 }
 
@@ -98,6 +103,9 @@ internal sealed class GatewayRequestHandler(
                 routing.LastFailure = result.Failure;
                 excluded.Add(lease.EndpointId);
             }
+            // Nothing left in this group, whether refused or failed: its fallbacks are next.
+            foreach (var next in FallbacksOf(group, reason))
+                if (visited.Add(next)) groups.Enqueue(next);
         }
         return false;
     }
@@ -128,45 +136,56 @@ internal sealed class GatewayRequestHandler(
     private async Task<AttemptResult> ForwardAsync(
         HttpContext context, RoutingAttempts routing, Lease lease, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
     {
-        var endpoint = runtime.Directory.Current.Endpoints.GetValueOrDefault(lease.EndpointId);
-        var attemptStartedAt = Stopwatch.GetTimestamp();
-        var transformer = new UpstreamTransformer(
-            new Uri(lease.Url + upstreamPath + context.Request.QueryString),
-            ApiKeyOf(endpoint), lease.EndpointId, routing.UpstreamAttempts, startedAt);
-        SetRequestBody(context, BodyFor(endpoint, routing));
-
-        using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token);
-        var firstTokenTimeout = TimeSpan.FromSeconds(_router.FirstTokenTimeoutSeconds);
-        if (routing.Request.Stream) attemptTimeout.CancelAfter(firstTokenTimeout);
-
-        var clientBody = context.Response.Body;
-        // Streams: the first byte disarms the first-token timer; the request timeout still applies.
-        var observer = new ResponseObserver(clientBody, routing.Request.Stream ? () => attemptTimeout.CancelAfter(Timeout.InfiniteTimeSpan) : null);
-        context.Response.Body = observer;
-        ForwarderError error;
+        var reported = false;
         try
         {
-            error = await forwarder.SendAsync(context, lease.Url, upstream.Invoker, upstream.RequestConfig, transformer, attemptTimeout.Token);
-        }
-        finally
-        {
-            context.Response.Body = clientBody;
-        }
+            var endpoint = runtime.Directory.Current.Endpoints.GetValueOrDefault(lease.EndpointId);
+            var attemptStartedAt = Stopwatch.GetTimestamp();
+            var transformer = new UpstreamTransformer(
+                new Uri(lease.Url + upstreamPath + context.Request.QueryString),
+                ApiKeyOf(endpoint), lease.EndpointId, routing.UpstreamAttempts, startedAt);
+            SetRequestBody(context, BodyFor(endpoint, routing));
 
-        var result = Classify(context, error, transformer, attemptTimeout, requestTimeout);
-        var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
-        double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
-        var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
-        router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
-            routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter));
+            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token);
+            var firstTokenTimeout = TimeSpan.FromSeconds(_router.FirstTokenTimeoutSeconds);
+            if (routing.Request.Stream) attemptTimeout.CancelAfter(firstTokenTimeout);
 
-        if (result.Failure is not null && !result.ResponseSent)
-        {
-            logger.LogInformation("Attempt {Attempt} of {RequestId} on {EndpointId} failed ({Kind}): {Summary}",
-                routing.UpstreamAttempts, context.TraceIdentifier, lease.EndpointId, result.Kind, result.Failure.Summary);
-            ResetResponse(context);
+            var clientBody = context.Response.Body;
+            // Streams: the first byte disarms the first-token timer; the request timeout still applies.
+            var observer = new ResponseObserver(clientBody, routing.Request.Stream ? () => attemptTimeout.CancelAfter(Timeout.InfiniteTimeSpan) : null);
+            context.Response.Body = observer;
+            ForwarderError error;
+            try
+            {
+                error = await forwarder.SendAsync(context, lease.Url, upstream.Invoker, upstream.RequestConfig, transformer, attemptTimeout.Token);
+            }
+            finally
+            {
+                context.Response.Body = clientBody;
+            }
+
+            var result = Classify(context, error, transformer, attemptTimeout, requestTimeout);
+            var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
+            double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
+            var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
+            router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
+                routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter));
+            reported = true;
+
+            if (result.Failure is not null && !result.ResponseSent)
+            {
+                logger.LogInformation("Attempt {Attempt} of {RequestId} on {EndpointId} failed ({Kind}): {Summary}",
+                    routing.UpstreamAttempts, context.TraceIdentifier, lease.EndpointId, result.Kind, result.Failure.Summary);
+                ResetResponse(context);
+            }
+            return result;
         }
-        return result;
+        catch when (!reported)
+        {
+            // Whatever went wrong, the lease goes back now rather than at its expiry.
+            router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Cancelled));
+            throw;
+        }
     }
 
     private static AttemptResult Classify(
@@ -211,7 +230,7 @@ internal sealed class GatewayRequestHandler(
         var upstreamModel = endpoint?.UpstreamModel;
         if (string.IsNullOrEmpty(upstreamModel) || upstreamModel == routing.Request.Model) return routing.Body;
         // Only endpoints that serve the model under another name pay for a rewrite.
-        var json = JsonNode.Parse(routing.Body.Span)!.AsObject();
+        var json = JsonNode.Parse(routing.Body.Span, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
         json["model"] = upstreamModel;
         return JsonSerializer.SerializeToUtf8Bytes(json);
     }
