@@ -264,6 +264,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             reason = NoEndpointReason.AllRateLimited;
         else if (refusals.All(r => r.Reason is LeaseRefusalReason.CoolingDown or LeaseRefusalReason.ProbeInFlight))
             reason = NoEndpointReason.AllCoolingDown;
+        else if (refusals.All(r => r.Reason is LeaseRefusalReason.Drained))
+            reason = NoEndpointReason.AllDrained; // drained a moment ago: this node's directory had not caught up yet
         else if (refusals.All(r => r.Reason is null))
             reason = NoEndpointReason.Timeout;
         else

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration;
+using Router.Cli;
+using Router.Node;
+using Router.Simulator;
+
+namespace Router.Admin.Tests;
+
+/// <summary>
+/// Two gateway nodes (A and B) in this process, joined into one cluster, sharing one SQLite registry file,
+/// in front of two simulated endpoints. Model groups each test owns: route, drain, bad, concurrent.
+/// </summary>
+public sealed class AdminCluster : IAsyncLifetime
+{
+    public const string Token = "admin-test-token";
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private readonly string _directory = Directory.CreateTempSubdirectory("router-admin-").FullName;
+    private readonly int[] _akkaPorts = [FreePort(), FreePort()];
+
+    public SimulatedEndpoint Fast { get; private set; } = null!;
+    public SimulatedEndpoint Slow { get; private set; } = null!;
+    public GatewayNode A { get; private set; } = null!;
+    public GatewayNode B { get; private set; } = null!;
+    public string RegistryFile => Path.Combine(_directory, "registry.db");
+
+    public async Task InitializeAsync()
+    {
+        Fast = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "fast", LatencyMs = 1, TimeToFirstTokenMs = 0, TokensPerSecond = 0 });
+        Slow = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "slow", LatencyMs = 1500 });
+        await StartNodesAsync();
+    }
+
+    public async Task StartNodesAsync()
+    {
+        A = await StartNodeAsync(_akkaPorts[0]);
+        B = await StartNodeAsync(_akkaPorts[1]);
+        CtlResult? last = null;
+        await WaitUntil(async () => ((last = await Ctl(A, "cluster", "show", "--json")).Output.Split("\"Up\"").Length - 1) == 2,
+            () => $"both nodes are up (last answer: {last})");
+    }
+
+    public async Task StopNodesAsync()
+    {
+        await B.DisposeAsync();
+        await A.DisposeAsync();
+    }
+
+    private async Task<GatewayNode> StartNodeAsync(int akkaPort)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["Gateway:Urls"] = "http://127.0.0.1:0",
+            ["Admin:Urls"] = "http://127.0.0.1:0",
+            ["Admin:Token"] = Token,
+            ["Cluster:Port"] = akkaPort.ToString(),
+            ["Cluster:SeedNodes:0"] = $"akka.tcp://llm-router@127.0.0.1:{_akkaPorts[0]}",
+            ["Registry:Provider"] = "sqlite",
+            ["Registry:ConnectionString"] = $"Data Source={RegistryFile}",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Router:CapacityWaitSeconds"] = "0",
+        };
+        foreach (var group in new[] { "route", "drain", "bad", "concurrent" })
+        {
+            config[$"ModelGroups:{group}:Strategy"] = "round-robin";
+            config[$"ModelGroups:{group}:Endpoints:{group}-1:Url"] = (group == "drain" ? Slow : Fast).ApiBaseUrl;
+        }
+        var node = await GatewayNode.CreateAsync([], c =>
+        {
+            c.Sources.Clear();
+            c.AddInMemoryCollection(config);
+        });
+        await node.StartAsync();
+        return node;
+    }
+
+    public static Task<CtlResult> Ctl(GatewayNode node, params string[] args) => CtlWithToken(node, Token, args);
+
+    /// <summary>Runs routerctl against <paramref name="node"/>'s admin API, as an admin would from a shell.</summary>
+    public static async Task<CtlResult> CtlWithToken(GatewayNode node, string token, params string[] args)
+    {
+        var address = new Uri(node.AdminUrls[0]).Authority;
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = await RouterCtl.RunAsync([address, .. args, "--token", token], TextReader.Null, stdout, stderr);
+        return new CtlResult(exit, stdout.ToString(), stderr.ToString());
+    }
+
+    public static Task WaitUntil(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        WaitUntil(condition, () => what, timeout);
+
+    public static async Task WaitUntil(Func<Task<bool>> condition, Func<string> what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting until {what()}.");
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopNodesAsync();
+        await Fast.DisposeAsync();
+        await Slow.DisposeAsync();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed record CtlResult(int Exit, string Output, string Error)
+{
+    public T Json<T>() => JsonSerializer.Deserialize<T>(Output, AdminCluster.Json)!;
+    public override string ToString() => $"exit {Exit}\nstdout: {Output}\nstderr: {Error}";
+}
