@@ -127,6 +127,8 @@ public static class RouterHostingExtensions
     private const string RouterHocon = """
         akka.cluster.distributed-data.notify-subscribers-interval = 50ms
         akka.cluster.distributed-data.gossip-interval = 500ms
-        akka.cluster.sharding.distributed-data.majority-min-cap = 0
+        # The registry proxy warned "failed to find the singleton after 30 seconds" seconds after every start,
+        # while the registry answered normally; the warning only alarmed operators.
+        akka.cluster.singleton-proxy.log-singleton-identification-failure = off
         """;
 }
