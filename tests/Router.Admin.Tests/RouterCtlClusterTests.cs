@@ -97,8 +97,8 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
             var endpoint = (await AdminCluster.Ctl(B, "router", "endpoint", "show", "route-2", "--json")).Json<EndpointView>();
             return endpoint.Definition is { Weight: 5, Rpm: 600, Tpm: 100000 };
         }, "B sees the changes made on both nodes");
-        (await AdminCluster.Ctl(B, "router", "groups", "--json")).Json<List<GroupView>>()
-            .Single(g => g.Name == "route").Should().Match<GroupView>(g => g.Strategy == "least-busy" && g.Endpoints == 2);
+        await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(B, "router", "groups", "--json")).Json<List<GroupView>>()
+            .Single(g => g.Name == "route") is { Strategy: "least-busy", Endpoints: 2 }, "B sees the strategy set on A", TimeSpan.FromSeconds(1));
 
         var stats = (await AdminCluster.Ctl(B, "router", "stats", "--json")).Json<List<GroupStatsView>>();
         stats.Single(s => s.Group == "route").Requests.Should().BeGreaterThan(0);

@@ -26,6 +26,12 @@ public sealed class RouterRuntime : IExtension
 
     /// <summary>Leases this node's callers hold; reported to an endpoint actor that restarted elsewhere.</summary>
     public LeaseBook Leases { get; } = new();
+
+    /// <summary>
+    /// Endpoints whose actor did not answer an acquire in time (its node may be down), and until when every
+    /// router on this node avoids them while other endpoints remain. Shared so one timeout teaches all routees.
+    /// </summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> SilentEndpoints { get; } = new(StringComparer.Ordinal);
     public StrategyRegistry Strategies => Options.Strategies;
     public TimeProvider Clock => Options.Clock;
 

@@ -28,8 +28,6 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private readonly Stack<List<EndpointCandidate>> _listPool = new();
     private readonly List<EndpointCandidate> _tierScratch = [];
     private readonly List<EndpointCandidate> _answeringScratch = [];
-    // Endpoints whose actor did not answer in time (its node may be down): avoided while others remain.
-    private readonly Dictionary<string, DateTimeOffset> _silentUntil = new(StringComparer.Ordinal);
 
     private sealed class Decision(RouteRequest request, IActorRef replyTo, IRoutingStrategy strategy, List<EndpointCandidate> remaining, bool needsTiering)
     {
@@ -105,7 +103,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
     private void OnLeaseAcquired(LeaseAcquired acquired)
     {
-        _silentUntil.Remove(acquired.EndpointId);
+        _runtime.SilentEndpoints.TryRemove(acquired.EndpointId, out _);
         if (!_pending.Remove(acquired.LeaseId, out var decision))
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
@@ -122,7 +120,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private void OnLeaseRefused(LeaseRefused refused)
     {
         _runtime.Snapshots.Apply(refused.Snapshot);
-        _silentUntil.Remove(refused.EndpointId);
+        _runtime.SilentEndpoints.TryRemove(refused.EndpointId, out _);
         if (!_pending.Remove(refused.LeaseId, out var decision)) return;
         decision.Refusals.Add((refused.Reason, refused.RetryAfter));
         AskNext(decision, _runtime.Clock.GetUtcNow());
@@ -139,7 +137,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         foreach (var (leaseId, decision) in expired)
         {
             _pending.Remove(leaseId);
-            _silentUntil[decision.Current!.Value.Id] = now + SilentPenalty;
+            _runtime.SilentEndpoints[decision.Current!.Value.Id] = now + SilentPenalty;
             decision.Refusals.Add((null, null));
             AskNext(decision, now);
         }
@@ -155,7 +153,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         }
 
         var choices = decision.NeedsTiering ? PreferredTier(decision.Remaining) : decision.Remaining;
-        if (_silentUntil.Count > 0) choices = Answering(choices, now);
+        if (!_runtime.SilentEndpoints.IsEmpty) choices = Answering(choices, now);
         var pick = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy));
         decision.Remaining.RemoveAt(decision.Remaining.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition)));
         decision.Current = pick;
@@ -207,10 +205,10 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _answeringScratch.Clear();
         foreach (var candidate in choices)
         {
-            if (_silentUntil.TryGetValue(candidate.Id, out var until))
+            if (_runtime.SilentEndpoints.TryGetValue(candidate.Id, out var until))
             {
                 if (until > now) continue;
-                _silentUntil.Remove(candidate.Id);
+                _runtime.SilentEndpoints.TryRemove(candidate.Id, out _);
             }
             _answeringScratch.Add(candidate);
         }

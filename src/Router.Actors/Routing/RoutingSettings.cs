@@ -9,7 +9,7 @@ public sealed record RoutingSettings
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long a router waits for one endpoint's answer before trying the next.</summary>
-    public TimeSpan AcquireTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan AcquireTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Endpoints asked per decision at most, when the first ones refuse.</summary>
     public int MaxAcquireAttempts { get; init; } = 3;

@@ -27,6 +27,7 @@ internal sealed class GatewayRequestHandler(
 {
     private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
     private const double CapacityPollMs = 50;
+    private const int MaxSilentRetries = 3;
     private readonly RouterSettings _router = settings.Router;
 
     public async Task HandleAsync(HttpContext context, string upstreamPath)
@@ -71,7 +72,6 @@ internal sealed class GatewayRequestHandler(
     /// <summary>Tries the requested group, then its fallbacks; true once the client has a response.</summary>
     private async Task<bool> TryGroupsAsync(HttpContext context, RoutingAttempts routing, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
     {
-        var capacityWait = Stopwatch.StartNew();
         var groups = new Queue<string>([routing.Request.Model]);
         var visited = new HashSet<string>(StringComparer.Ordinal) { routing.Request.Model };
         while (groups.TryDequeue(out var group))
@@ -82,7 +82,7 @@ internal sealed class GatewayRequestHandler(
             for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0 && !requestTimeout.IsCancellationRequested; attemptsLeft--)
             {
                 var answer = await router.RouteAsync(routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
-                if (answer is NoEndpointAvailable busy && await WaitedForCapacity(busy, capacityWait, requestTimeout.Token))
+                if (answer is NoEndpointAvailable busy && await WaitedForCapacity(busy, routing, requestTimeout.Token))
                 {
                     attemptsLeft++; // waiting for capacity is not an upstream attempt
                     continue;
@@ -114,13 +114,22 @@ internal sealed class GatewayRequestHandler(
     /// Every endpoint is busy (or did not answer in time): wait a moment and ask again, within
     /// Router:CapacityWaitSeconds, instead of failing a request that a freed lease could serve.
     /// </summary>
-    private async Task<bool> WaitedForCapacity(NoEndpointAvailable answer, Stopwatch waited, CancellationToken cancellationToken)
+    private async Task<bool> WaitedForCapacity(NoEndpointAvailable answer, RoutingAttempts routing, CancellationToken cancellationToken)
     {
-        if (answer.Reason is not (NoEndpointReason.AllAtCapacity or NoEndpointReason.Timeout)) return false;
-        var left = TimeSpan.FromSeconds(_router.CapacityWaitSeconds) - waited.Elapsed;
+        if (answer.Reason == NoEndpointReason.Timeout)
+        {
+            // The endpoints asked did not answer (their node is probably down); routers now avoid them,
+            // so asking again at once usually finds a live one.
+            return ++routing.SilentRetries <= MaxSilentRetries;
+        }
+        if (answer.Reason != NoEndpointReason.AllAtCapacity) return false;
+        // Only time spent waiting counts: a slow decision (an endpoint that did not answer) does not use it up.
+        var left = TimeSpan.FromSeconds(_router.CapacityWaitSeconds) - routing.CapacityWaited;
         if (left <= TimeSpan.Zero) return false;
         var pause = TimeSpan.FromMilliseconds(Math.Min(CapacityPollMs, (answer.RetryAfter ?? TimeSpan.FromMilliseconds(CapacityPollMs)).TotalMilliseconds));
-        await Task.Delay(pause < left ? pause : left, cancellationToken);
+        if (pause > left) pause = left;
+        await Task.Delay(pause, cancellationToken);
+        routing.CapacityWaited += pause;
         return true;
     }
 

@@ -12,6 +12,8 @@ internal sealed class RoutingAttempts(OpenAiRequest request, HttpContext context
     public OpenAiRequest Request { get; } = request;
     public ReadOnlyMemory<byte> Body { get; } = body;
     public int UpstreamAttempts { get; set; }
+    public TimeSpan CapacityWaited { get; set; }
+    public int SilentRetries { get; set; }
     public UpstreamFailure? LastFailure { get; set; }
     public List<NoEndpointAvailable> Refusals { get; } = [];
 
