@@ -1,0 +1,449 @@
+#!/usr/bin/env bash
+# Gateway overhead benchmark: the same wrk load against
+#   direct   the 3 simulators themselves (no proxy; the baseline)
+#   yarp     plain YARP, PowerOfTwoChoices over the 3 simulators      (bench/gateway/YarpPeer)
+#   nginx    nginx, least_conn upstream with keepalive                 (config generated below)
+#   gateway  Router.Node, one model group of the 3 simulators, per strategy in $STRATEGIES
+# all in one run, over the same 3 simulator processes. Prints one table and writes it to
+# bench/gateway/results.md. See bench/gateway/README.md for how to read it.
+#
+#   bench/gateway/run.sh                           # defaults below
+#   DURATION=30 CONNECTIONS=60 bench/gateway/run.sh
+#   GATEWAY_ARGS="--Router:MaxAcquireAttempts=1" STRATEGIES=round-robin bench/gateway/run.sh
+#   TARGETS="direct gateway" bench/gateway/run.sh  # a subset (ratios need yarp, added latency needs direct)
+#
+# Needs: dotnet (the .NET 10 SDK), wrk, nginx, curl (apt-get update && apt-get install -y nginx wrk curl).
+set -euo pipefail
+
+# ------------------------------------------------------------------ parameters (environment overrides)
+CONNECTIONS="${CONNECTIONS:-30}"   # wrk -c; a multiple of THREADS (and THREADS of 3) keeps the direct run even
+THREADS="${THREADS:-3}"            # wrk -t; the direct run sends thread i to simulator i mod 3
+DURATION="${DURATION:-15}"         # seconds measured per target
+WARMUP="${WARMUP:-10}"             # seconds of the same load first, not measured (JIT tiering, pools, connections)
+IDLE_DURATION="${IDLE_DURATION:-3}" # seconds of 1-connection load per target: latency without CPU contention
+LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency; small, so the proxies' overhead is visible
+STRATEGIES="${STRATEGIES:-least-busy round-robin}"
+TARGETS="${TARGETS:-direct yarp nginx gateway}"
+OVERHEAD_SAMPLES="${OVERHEAD_SAMPLES:-200}" # sequential curl requests read for x-router-overhead-ms
+OVERHEAD_DURATION="${OVERHEAD_DURATION:-5}" # seconds of load during which wrk reads x-router-overhead-ms
+BASE_PORT="${BASE_PORT:-18100}"
+OTHER_LOAD_WARN="${OTHER_LOAD_WARN:-10}" # % of the machine used by other programs during a run that flags it
+GATEWAY_ARGS="${GATEWAY_ARGS:-}"   # extra command-line settings for Router.Node, e.g. --Router:Retries=0
+SKIP_BUILD="${SKIP_BUILD:-}"       # set to reuse the Release build
+KEEP_TMP="${KEEP_TMP:-}"           # set to keep logs and generated configs after a successful run
+MODEL="gpt-4o-mini"
+BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}'
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+sim_ports=("$((BASE_PORT + 1))" "$((BASE_PORT + 2))" "$((BASE_PORT + 3))")
+yarp_port=$((BASE_PORT + 10))
+nginx_port=$((BASE_PORT + 20))
+gateway_port=$((BASE_PORT + 30))
+admin_port=$((BASE_PORT + 31))
+cluster_port=$((BASE_PORT + 32))
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# ------------------------------------------------------------------ prerequisites
+missing=()
+for tool in dotnet wrk nginx curl awk ss; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  cat >&2 <<MSG
+run.sh: missing: ${missing[*]}
+  Debian/Ubuntu: apt-get update && apt-get install -y nginx wrk curl iproute2
+  (dotnet: the .NET 10 SDK, see global.json)
+MSG
+  exit 1
+fi
+[ $((CONNECTIONS % THREADS)) -eq 0 ] || die "CONNECTIONS ($CONNECTIONS) must be a multiple of THREADS ($THREADS) (wrk gives each thread CONNECTIONS/THREADS)"
+for p in "${sim_ports[@]}" "$yarp_port" "$nginx_port" "$gateway_port" "$admin_port" "$cluster_port"; do
+  if ss -Hltn "sport = :$p" | grep -q .; then die "port $p is in use; pick other ports with BASE_PORT=..."; fi
+done
+
+# The figures are only comparable on an otherwise idle machine: say so when it is not.
+read -r busy0 total0 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)
+sleep 1
+read -r busy1 total1 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)
+idle_busy=$(( 100 * (busy1 - busy0) / (total1 - total0 > 0 ? total1 - total0 : 1) ))
+if [ "$idle_busy" -gt "$OTHER_LOAD_WARN" ]; then
+  echo "run.sh: WARNING: the machine is already ${idle_busy}% busy before the benchmark starts; results will be noisy. Busiest processes:" >&2
+  ps -eo pid,pcpu,etime,args --sort=-pcpu | head -6 | cut -c1-160 >&2
+fi
+
+tmp="$(mktemp -d /tmp/gateway-bench.XXXXXX)"
+pids=()     # every process this script started, stopped on exit
+failed=1
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$failed" = 1 ] || [ -n "$KEEP_TMP" ]; then echo "logs and configs kept in $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start() { # name, then the command: runs it in the background, logs to $tmp/name.log, sets $started
+  local name="$1"; shift
+  "$@" >"$tmp/$name.log" 2>&1 &
+  started=$!
+  pids+=("$started")
+}
+
+stop() { # pid: stops one process this script started
+  local pid="$1" p keep=()
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+
+post_status() { # url: HTTP status of one chat completion
+  curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'content-type: application/json' -d "$BODY" "$1" || true
+}
+
+wait_for_200() { # name, pid, url: until the target answers a chat completion with 200 (60 s at most)
+  local name="$1" pid="$2" url="$3" status=""
+  for _ in $(seq 1 240); do
+    kill -0 "$pid" 2>/dev/null || die "$name exited during start-up; see $tmp/$name.log"
+    status="$(post_status "$url")"
+    [ "$status" = 200 ] && return 0
+    sleep 0.25
+  done
+  die "$name does not answer POST $url with 200 (last status: ${status:-none}); see $tmp/$name.log"
+}
+
+# ------------------------------------------------------------------ measurement helpers
+cpu_ticks() { # pids...: user+system clock ticks, all threads
+  local total=0 pid t
+  for pid in "$@"; do
+    t="$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+    total=$((total + t))
+  done
+  echo "$total"
+}
+
+machine_ticks() { # "busy total" of all cores, from /proc/stat
+  awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat
+}
+
+peak_rss_kb() { # pids...: sum of VmHWM (peak resident set) in KiB
+  local total=0 pid kb
+  for pid in "$@"; do
+    kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
+    total=$((total + ${kb:-0}))
+  done
+  echo "$total"
+}
+
+bench_field() { # file, key: a value of wrk's BENCH line
+  sed -n 's/^BENCH .*\b'"$2"'=\([0-9.]*\).*/\1/p' "$1"
+}
+
+# target rps p50_ms p99_ms idle_p50_ms rss_mib proxy_cores proxy_us_per_req machine_pct non2xx socket_errors sims_us_per_req wrk_us_per_req split other_pct
+results="$tmp/results.tsv"
+
+reset_sim_stats() { # zero the simulators' own counters (GET /_sim/stats), so they cover the measured run only
+  local port
+  for port in "${sim_ports[@]}"; do curl -s -o /dev/null -X POST "http://127.0.0.1:$port/_sim/stats/reset" || true; done
+}
+
+sim_split() { # how the measured run spread over the simulators: "33/33/34% max 14" (share of requests, peak in-flight at any one)
+  local port stats totals="" peak=0 n m
+  for port in "${sim_ports[@]}"; do
+    stats="$(curl -s "http://127.0.0.1:$port/_sim/stats" || true)"
+    n="$(sed -n 's/.*"totalRequests":\([0-9]*\).*/\1/p' <<<"$stats")"
+    m="$(sed -n 's/.*"maxInFlight":\([0-9]*\).*/\1/p' <<<"$stats")"
+    totals+="${n:-0} "
+    [ "${m:-0}" -gt "$peak" ] && peak="$m"
+  done
+  awk -v peak="$peak" '{ t = $1 + $2 + $3; if (t == 0) { print "-"; exit }
+    printf("%.0f/%.0f/%.0f%% max %d\n", 100 * $1 / t, 100 * $2 / t, 100 * $3 / t, peak) }' <<<"$totals"
+}
+: >"$results"
+
+# measure NAME URL SPREAD PIDS...: warm-up, measured run, 1-connection run; appends a row to $results.
+measure() {
+  local name="$1" url="$2" spread="$3"; shift 3
+  local procs=("$@")
+  local out="$tmp/$name.wrk.txt" idle="$tmp/$name.idle.wrk.txt"
+  export BENCH_BODY="$BODY" BENCH_SPREAD="$spread"
+
+  log "$name: warm-up ${WARMUP}s"
+  wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" -s "$here/chat.lua" "$url" >"$tmp/$name.warmup.txt" 2>&1
+
+  log "$name: ${DURATION}s at $CONNECTIONS connections"
+  local cpu0 cpu1 sims0 sims1 m0 m1 TIMEFORMAT='%U %S'
+  reset_sim_stats
+  cpu0="$(cpu_ticks "${procs[@]}")"; sims0="$(cpu_ticks "${sim_pids[@]}")"; m0="$(machine_ticks)"
+  { time wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s "$here/chat.lua" "$url" >"$out" 2>&1; } 2>"$tmp/$name.wrk-cpu.txt"
+  cpu1="$(cpu_ticks "${procs[@]}")"; sims1="$(cpu_ticks "${sim_pids[@]}")"; m1="$(machine_ticks)"
+  local rss; rss="$(peak_rss_kb "${procs[@]}")"
+  local split; split="$(sim_split)"
+
+  log "$name: ${IDLE_DURATION}s at 1 connection"
+  wrk -t 1 -c 1 -d "${IDLE_DURATION}s" -s "$here/chat.lua" "$url" >"$idle" 2>&1
+
+  local requests duration_us
+  requests="$(bench_field "$out" requests)"; duration_us="$(bench_field "$out" duration_us)"
+  [ -n "$requests" ] || die "$name: wrk printed no BENCH line; see $out"
+  local hz; hz="$(getconf CLK_TCK)"
+  awk -v name="$name" -v req="$requests" -v dur="$duration_us" \
+      -v p50="$(bench_field "$out" p50_us)" -v p99="$(bench_field "$out" p99_us)" \
+      -v ip50="$(bench_field "$idle" p50_us)" -v rss="$rss" -v nprocs="${#procs[@]}" \
+      -v cpu="$((cpu1 - cpu0))" -v sims="$((sims1 - sims0))" -v wrk_cpu="$(cat "$tmp/$name.wrk-cpu.txt")" \
+      -v hz="$hz" -v m0="$m0" -v m1="$m1" -v ncpu="$(nproc)" \
+      -v non2xx="$(bench_field "$out" non2xx)" -v sockerr="$(bench_field "$out" socket_errors)" -v spread_text="$split" 'BEGIN {
+        secs = dur / 1e6; rps = req / secs
+        split(m0, a, " "); split(m1, b, " ")
+        machine = (b[2] - a[2]) > 0 ? 100 * (b[1] - a[1]) / (b[2] - a[2]) : 0
+        cores = nprocs > 0 ? cpu / hz / secs : -1
+        us_per_req = nprocs > 0 && req > 0 ? 1e6 * cpu / hz / req : -1
+        split(wrk_cpu, w, " ")
+        # CPU that none of the processes above used: other programs on the machine (or kernel work)
+        other = machine - 100 * ((nprocs > 0 ? cpu / hz : 0) + sims / hz + w[1] + w[2]) / secs / ncpu
+        printf("%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%.0f\t%.0f\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\n", name, rps, p50 / 1000, p99 / 1000, ip50 / 1000,
+          (nprocs > 0 ? rss / 1024 : -1), cores, us_per_req, machine, non2xx, sockerr,
+          1e6 * sims / hz / req, 1e6 * (w[1] + w[2]) / req, spread_text, other)
+      }' >>"$results"
+  if [ "$(bench_field "$out" non2xx)" != 0 ] || [ "$(bench_field "$out" socket_errors)" != 0 ]; then
+    log "$name: WARNING: $(bench_field "$out" non2xx) non-2xx responses, $(bench_field "$out" socket_errors) socket errors (see $out)"
+  fi
+}
+
+# ------------------------------------------------------------------ build
+if [ -z "$SKIP_BUILD" ]; then
+  log "building Release (Router.Node, Router.Simulator, YarpPeer)"
+  for project in src/Router.Node src/Router.Simulator bench/gateway/YarpPeer; do
+    dotnet build "$project" -c Release -nologo -v quiet >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; die "build of $project failed"; }
+  done
+fi
+node_dll="$root/src/Router.Node/bin/Release/net10.0/Router.Node.dll"
+sim_dll="$root/src/Router.Simulator/bin/Release/net10.0/Router.Simulator.dll"
+yarp_dll="$root/bench/gateway/YarpPeer/bin/Release/net10.0/YarpPeer.dll"
+for f in "$node_dll" "$sim_dll" "$yarp_dll"; do [ -f "$f" ] || die "$f is missing (build without SKIP_BUILD)"; done
+
+# ------------------------------------------------------------------ the 3 simulators (shared by every target)
+names=(sim-a sim-b sim-c)
+spread=""
+for i in 0 1 2; do
+  start "${names[$i]}" dotnet "$sim_dll" --urls "http://127.0.0.1:${sim_ports[$i]}" \
+    --Simulator:Name="${names[$i]}" --Simulator:LatencyMs="$LATENCY_MS"
+  sim_pids[$i]=$started
+  spread+="127.0.0.1:${sim_ports[$i]} "
+done
+for i in 0 1 2; do wait_for_200 "${names[$i]}" "${sim_pids[$i]}" "http://127.0.0.1:${sim_ports[$i]}/v1/chat/completions"; done
+log "simulators up on ${sim_ports[*]} (latency ${LATENCY_MS} ms)"
+
+wants() { [[ " $TARGETS " == *" $1 "* ]]; }
+
+# ------------------------------------------------------------------ 1. direct
+if wants direct; then
+  measure direct "http://127.0.0.1:${sim_ports[0]}/v1/chat/completions" "$spread"
+fi
+
+# ------------------------------------------------------------------ 2. YARP, PowerOfTwoChoices
+if wants yarp; then
+  yarp_args=(--urls "http://127.0.0.1:$yarp_port")
+  for i in 0 1 2; do
+    yarp_args+=("--ReverseProxy:Clusters:sims:Destinations:${names[$i]}:Address=http://127.0.0.1:${sim_ports[$i]}/")
+  done
+  start yarp dotnet "$yarp_dll" "${yarp_args[@]}"
+  yarp_pid=$started
+  wait_for_200 yarp "$yarp_pid" "http://127.0.0.1:$yarp_port/v1/chat/completions"
+  measure yarp "http://127.0.0.1:$yarp_port/v1/chat/completions" "" "$yarp_pid"
+  stop "$yarp_pid"
+fi
+
+# ------------------------------------------------------------------ 3. nginx, least_conn
+if wants nginx; then
+  mkdir -p "$tmp/nginx"
+  {
+    [ "$(id -u)" = 0 ] && echo "user root root;"   # workers may write the temp dirs below
+    cat <<CONF
+worker_processes auto;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/nginx/body;
+  proxy_temp_path $tmp/nginx/proxy;
+  fastcgi_temp_path $tmp/nginx/fastcgi;
+  uwsgi_temp_path $tmp/nginx/uwsgi;
+  scgi_temp_path $tmp/nginx/scgi;
+  keepalive_requests 1000000;   # Kestrel does not close busy client connections either
+  upstream sims {
+    least_conn;
+    server 127.0.0.1:${sim_ports[0]};
+    server 127.0.0.1:${sim_ports[1]};
+    server 127.0.0.1:${sim_ports[2]};
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://sims;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+CONF
+  } >"$tmp/nginx/nginx.conf"
+  nginx -t -c "$tmp/nginx/nginx.conf" >"$tmp/nginx-test.log" 2>&1 || { cat "$tmp/nginx-test.log" >&2; die "nginx rejected $tmp/nginx/nginx.conf"; }
+  start nginx nginx -c "$tmp/nginx/nginx.conf" -g 'daemon off;'
+  nginx_pid=$started
+  wait_for_200 nginx "$nginx_pid" "http://127.0.0.1:$nginx_port/v1/chat/completions"
+  # master + workers: memory and CPU are the sum
+  mapfile -t nginx_workers < <(pgrep -P "$nginx_pid")
+  measure nginx "http://127.0.0.1:$nginx_port/v1/chat/completions" "" "$nginx_pid" "${nginx_workers[@]}"
+  stop "$nginx_pid"
+fi
+
+# ------------------------------------------------------------------ 4. the gateway, per strategy
+overhead_report=""
+if wants gateway; then
+  for strategy in $STRATEGIES; do
+    config="$tmp/gateway-$strategy.json"
+    cat >"$config" <<JSON
+{
+  "Logging": { "LogLevel": { "Default": "Warning" } },
+  "Gateway": { "Urls": "http://127.0.0.1:$gateway_port" },
+  "Admin": { "Urls": "http://127.0.0.1:$admin_port", "Token": "bench-admin-token" },
+  "Registry": { "Provider": "memory" },
+  "Cluster": { "Hostname": "127.0.0.1", "Port": $cluster_port, "SeedNodes": [] },
+  "Router": { "Retries": 2 },
+  "ModelGroups": {
+    "$MODEL": {
+      "Strategy": "$strategy",
+      "Endpoints": {
+        "sim-a": { "Url": "http://127.0.0.1:${sim_ports[0]}/v1" },
+        "sim-b": { "Url": "http://127.0.0.1:${sim_ports[1]}/v1" },
+        "sim-c": { "Url": "http://127.0.0.1:${sim_ports[2]}/v1" }
+      }
+    }
+  }
+}
+JSON
+    name="gateway-$strategy"
+    # shellcheck disable=SC2086 # GATEWAY_ARGS is a list of --Key=Value words
+    start "$name" dotnet "$node_dll" --config "$config" $GATEWAY_ARGS
+    gateway_pid=$started
+    wait_for_200 "$name" "$gateway_pid" "http://127.0.0.1:$gateway_port/v1/chat/completions"
+    measure "$name" "http://127.0.0.1:$gateway_port/v1/chat/completions" "" "$gateway_pid"
+
+    # A second view of added latency: the gateway's own x-router-overhead-ms (body read, parse, routing
+    # decision and lease, up to handing the request to YARP), under the same load (a separate run: reading
+    # headers in Lua slows wrk) and over sequential requests on an idle node.
+    log "$name: x-router-overhead-ms under load, ${OVERHEAD_DURATION}s at $CONNECTIONS connections"
+    BENCH_OVERHEAD=1 wrk -t "$THREADS" -c "$CONNECTIONS" -d "${OVERHEAD_DURATION}s" -s "$here/chat.lua" \
+      "http://127.0.0.1:$gateway_port/v1/chat/completions" >"$tmp/$name.overhead-load.txt" 2>&1
+    overhead_report+="$(sed -n 's/^OVERHEAD samples=\([0-9]*\) p50_ms=\([0-9.]*\) p90_ms=\([0-9.]*\) p99_ms=\([0-9.]*\).*/'"$name"': x-router-overhead-ms under load (\1 requests at '"$CONNECTIONS"' connections): p50 \2 ms, p90 \3 ms, p99 \4 ms/p' "$tmp/$name.overhead-load.txt")"$'\n'
+    log "$name: x-router-overhead-ms over $OVERHEAD_SAMPLES sequential requests"
+    for _ in $(seq 1 "$OVERHEAD_SAMPLES"); do
+      curl -s -o /dev/null -D - -H 'content-type: application/json' -d "$BODY" "http://127.0.0.1:$gateway_port/v1/chat/completions" |
+        tr -d '\r' | awk -F': ' 'tolower($1) == "x-router-overhead-ms" {print $2}'
+    done | sort -g >"$tmp/$name.overhead.txt"
+    overhead_report+="$(awk -v name="$name" '{v[NR] = $1} END {
+        if (NR == 0) { printf "%s: no x-router-overhead-ms header seen\n", name; exit }
+        printf("%s: x-router-overhead-ms over %d sequential requests (idle node): p50 %.3f ms, p90 %.3f ms, p99 %.3f ms\n",
+          name, NR, v[rank(0.5)], v[rank(0.9)], v[rank(0.99)]) }
+      function rank(q,  r) { r = int(NR * q + 0.5); return (r < 1 ? 1 : r) }' "$tmp/$name.overhead.txt")"$'\n'
+    stop "$gateway_pid"
+  done
+fi
+
+# ------------------------------------------------------------------ report
+table="$(awk -F'\t' '
+  { row[NR] = $0 }
+  $1 == "direct" { d50 = $3; d99 = $4; di50 = $5; hasd = 1 }
+  $1 == "yarp" { yrps = $2 }
+  function added(v, base) { return hasd ? sprintf("%+.2f", v - base) : "n/a" }
+  END {
+    print "| target | req/s | p50 ms | p99 ms | +p50 ms | +p99 ms | 1-conn p50 ms (+) | peak RSS MiB | vs YARP | errors | backend split |"
+    print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    for (i = 1; i <= NR; i++) {
+      split(row[i], f, "\t"); direct = f[1] == "direct"
+      printf("| %s | %d | %.2f | %.2f | %s | %s | %.2f (%s) | %s | %s | %d | %s |\n", f[1], f[2], f[3], f[4],
+        (direct ? "-" : added(f[3], d50)), (direct ? "-" : added(f[4], d99)), f[5], (direct ? "-" : added(f[5], di50)),
+        (f[6] < 0 ? "-" : f[6]), (yrps ? sprintf("%.2fx", f[2] / yrps) : "n/a"), f[10] + f[11], f[14])
+    }
+  }' "$results")"
+
+cpu_table="$(awk -F'\t' '
+  BEGIN {
+    print "| target | proxy CPU cores | proxy CPU us/req | simulators CPU us/req | wrk CPU us/req | machine CPU busy % | of which other programs % |"
+    print "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  }
+  { printf("| %s | %s | %s | %d | %d | %d | %d |\n", $1, ($7 < 0 ? "-" : $7), ($8 < 0 ? "-" : $8), $12, $13, $9, ($15 < 0 ? 0 : $15)) }' "$results")"
+
+
+goals="$(awk -F'\t' '
+  $1 == "direct" { d50 = $3 } $1 == "yarp" { y = $2 }
+  $1 ~ /^gateway-/ {
+    if (!y || d50 == "") { printf "%s: goals need the direct and yarp runs\n", $1; next }
+    ratio = $2 / y; added = $3 - d50
+    printf("%s: throughput %.2fx YARP (goal >= 0.80x: %s), p50 added %.2f ms (goal <= 1.00 ms: %s)\n", $1, ratio,
+      (ratio >= 0.8 ? "MET" : "NOT MET"), added, (added <= 1.0 ? "MET" : "NOT MET")) }' "$results")"
+
+disturbed="$(awk -F'\t' -v limit="$OTHER_LOAD_WARN" '$15 > limit { printf "%s%s (%d%%)", (n++ ? ", " : ""), $1, $15 }' "$results")"
+if [ -n "$disturbed" ]; then
+  goals+=$'\n'"WARNING: other programs used CPU during: $disturbed. Those rows are not comparable; rerun on a quiet machine."
+fi
+
+aligned() { # a markdown table on stdin, printed as aligned columns
+  sed 's/^| //; s/ |$//' | awk -F' \\| ' '
+    { for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NF; rows = NR }
+    END { for (r = 1; r <= rows; r++) { if (r == 2) continue; line = ""
+            for (i = 1; i <= n; i++) line = line sprintf(i == 1 ? "%-*s" : "  %*s", w[i], cell[r, i]); print line } }'
+}
+
+cpu_model="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+when="$(date -u '+%Y-%m-%d %H:%M UTC')"
+params="wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s --latency after ${WARMUP}s of warm-up, then wrk -t 1 -c 1 -d ${IDLE_DURATION}s; POST /v1/chat/completions with a ${#BODY}-byte body \`$BODY\`; 3 Router.Simulator processes (LatencyMs=$LATENCY_MS, CompletionTokens default); gateway: Registry:Provider=memory, Router:Retries=2, no MaxInFlight, strategies: $STRATEGIES${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}"
+
+echo
+echo "Gateway benchmark, $when, $(nproc) cores ($cpu_model)"
+echo "$params"
+echo
+echo "$table" | aligned
+echo
+echo "CPU per request (all measured during the ${DURATION}s run):"
+echo "$cpu_table" | aligned
+echo
+echo "$goals"
+[ -n "$overhead_report" ] && printf '%s' "$overhead_report"
+
+{
+  echo "# Gateway benchmark results"
+  echo
+  echo "Written by \`bench/gateway/run.sh\` (overwritten on each run); how to read it: [README.md](README.md)."
+  echo
+  echo "- Date: $when"
+  echo "- Machine: $(nproc) cores, $cpu_model, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM; wrk, the proxy and the 3 simulators share these cores"
+  echo "- Software: .NET SDK $(dotnet --version 2>/dev/null), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
+  echo "- Parameters: $params"
+  echo
+  echo "$table"
+  echo
+  echo "$cpu_table"
+  echo
+  echo "$goals" | sed 's/^/- /'
+  [ -n "$overhead_report" ] && printf '%s' "$overhead_report" | sed 's/^/- /'
+  echo
+  echo "+p50/+p99: the target's latency minus the direct run's. 1-conn p50: the median at one connection (no CPU contention) and its difference to direct. Peak RSS: VmHWM of the proxy process(es) (nginx: master + workers) after the run. vs YARP: req/s divided by YARP's. Errors: non-2xx responses plus socket errors. Backend split: each simulator's share of the measured requests and the highest in-flight count any one of them saw (from the simulators' /_sim/stats; 30 connections spread evenly would be about 10-14). CPU: user+system time of each process during the measured run divided by the requests served; machine CPU busy is all cores, and "of which other programs" is the part no process of the benchmark used (other programs on the machine, some kernel work)."
+} >"$here/results.md"
+
+log "table written to bench/gateway/results.md"
+failed=0
