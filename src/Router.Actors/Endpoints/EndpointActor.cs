@@ -9,8 +9,9 @@ namespace Router.Actors.Endpoints;
 
 /// <summary>
 /// The single authority for one endpoint, as a sharded entity (entity id = endpoint id). Grants or refuses
-/// leases atomically, learns from outcomes, reclaims expired leases, and hands every changed snapshot to the
-/// node's <see cref="SnapshotExchangeActor"/>, which pushes it to all routers.
+/// leases atomically, learns from outcomes, reclaims expired leases and the leases of departed nodes, and hands
+/// its snapshot (at most once per interval) to the node's <see cref="SnapshotExchangeActor"/>, which pushes it to
+/// all routers. A new incarnation first collects the leases members still hold, then serves.
 /// </summary>
 internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {

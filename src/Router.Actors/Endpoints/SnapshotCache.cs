@@ -15,7 +15,12 @@ public sealed class SnapshotCache
 
     public EndpointSlot Slot(string endpointId) => _slots.GetOrAdd(endpointId, id => new EndpointSlot(id));
 
-    public EndpointSnapshot Get(string endpointId) => Slot(endpointId).Snapshot;
+    /// <summary>
+    /// Forgets what is known of an endpoint whose actor stopped answering (its node may be gone): its last
+    /// snapshot would otherwise keep it looking busy, so no router would ever try it again and start its
+    /// actor elsewhere. Any later snapshot replaces the blank one.
+    /// </summary>
+    public void Forget(string endpointId) => Slot(endpointId).Reset();
 
     /// <summary>Stores <paramref name="snapshot"/> unless a newer one is already there.</summary>
     public void Apply(EndpointSnapshot snapshot)
@@ -30,6 +35,8 @@ public sealed class EndpointSlot(string endpointId)
     private EndpointSnapshot _snapshot = EndpointSnapshot.Empty(endpointId);
 
     public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    internal void Reset() => Volatile.Write(ref _snapshot, EndpointSnapshot.Empty(endpointId));
 
     internal bool TryReplace(EndpointSnapshot snapshot)
     {

@@ -137,7 +137,9 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         foreach (var (leaseId, decision) in expired)
         {
             _pending.Remove(leaseId);
-            _runtime.SilentEndpoints[decision.Current!.Value.Id] = now + SilentPenalty;
+            var silent = decision.Current!.Value.Id;
+            _runtime.SilentEndpoints[silent] = now + SilentPenalty;
+            _runtime.Snapshots.Forget(silent);
             decision.Refusals.Add((null, null));
             AskNext(decision, now);
         }
