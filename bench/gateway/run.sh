@@ -16,8 +16,8 @@
 set -euo pipefail
 
 # ------------------------------------------------------------------ parameters (environment overrides)
-CONNECTIONS="${CONNECTIONS:-30}"   # wrk -c; a multiple of THREADS (and THREADS of 3) keeps the direct run even
-THREADS="${THREADS:-3}"            # wrk -t; the direct run sends thread i to simulator i mod 3
+CONNECTIONS="${CONNECTIONS:-30}"   # wrk -c; must be a multiple of THREADS
+THREADS="${THREADS:-3}"            # wrk -t; the direct run sends thread i to simulator i mod 3 (so keep it a multiple of 3)
 DURATION="${DURATION:-15}"         # seconds measured per target
 WARMUP="${WARMUP:-10}"             # seconds of the same load first, not measured (JIT tiering, pools, connections)
 IDLE_DURATION="${IDLE_DURATION:-3}" # seconds of 1-connection load per target: latency without CPU contention
@@ -64,10 +64,14 @@ for p in "${sim_ports[@]}" "$yarp_port" "$nginx_port" "$gateway_port" "$admin_po
   if ss -Hltn "sport = :$p" | grep -q .; then die "port $p is in use; pick other ports with BASE_PORT=..."; fi
 done
 
+machine_ticks() { # "busy total" clock ticks of all cores, from /proc/stat
+  awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat
+}
+
 # The figures are only comparable on an otherwise idle machine: say so when it is not.
-read -r busy0 total0 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)
+read -r busy0 total0 < <(machine_ticks)
 sleep 1
-read -r busy1 total1 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)
+read -r busy1 total1 < <(machine_ticks)
 idle_busy=$(( 100 * (busy1 - busy0) / (total1 - total0 > 0 ? total1 - total0 : 1) ))
 if [ "$idle_busy" -gt "$OTHER_LOAD_WARN" ]; then
   echo "run.sh: WARNING: the machine is already ${idle_busy}% busy before the benchmark starts; results will be noisy. Busiest processes:" >&2
@@ -132,10 +136,6 @@ cpu_ticks() { # pids...: user+system clock ticks, all threads
   echo "$total"
 }
 
-machine_ticks() { # "busy total" of all cores, from /proc/stat
-  awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat
-}
-
 peak_rss_kb() { # pids...: sum of VmHWM (peak resident set) in KiB
   local total=0 pid kb
   for pid in "$@"; do
@@ -151,8 +151,9 @@ bench_field() { # file, key: a value of wrk's BENCH line
 
 # target rps p50_ms p99_ms idle_p50_ms rss_mib proxy_cores proxy_us_per_req machine_pct non2xx socket_errors sims_us_per_req wrk_us_per_req split other_pct
 results="$tmp/results.tsv"
+: >"$results"
 
-reset_sim_stats() { # zero the simulators' own counters (GET /_sim/stats), so they cover the measured run only
+reset_sim_stats() { # zero the simulators' own counters (POST /_sim/stats/reset), so they cover the measured run only
   local port
   for port in "${sim_ports[@]}"; do curl -s -o /dev/null -X POST "http://127.0.0.1:$port/_sim/stats/reset" || true; done
 }
@@ -169,7 +170,6 @@ sim_split() { # how the measured run spread over the simulators: "33/33/34% max 
   awk -v peak="$peak" '{ t = $1 + $2 + $3; if (t == 0) { print "-"; exit }
     printf("%.0f/%.0f/%.0f%% max %d\n", 100 * $1 / t, 100 * $2 / t, 100 * $3 / t, peak) }' <<<"$totals"
 }
-: >"$results"
 
 # measure NAME URL SPREAD PIDS...: warm-up, measured run, 1-connection run; appends a row to $results.
 measure() {
@@ -188,7 +188,7 @@ measure() {
   { time wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s "$here/chat.lua" "$url" >"$out" 2>&1; } 2>"$tmp/$name.wrk-cpu.txt"
   cpu1="$(cpu_ticks "${procs[@]}")"; sims1="$(cpu_ticks "${sim_pids[@]}")"; m1="$(machine_ticks)"
   local rss; rss="$(peak_rss_kb "${procs[@]}")"
-  local split; split="$(sim_split)"
+  local backends; backends="$(sim_split)"
 
   log "$name: ${IDLE_DURATION}s at 1 connection"
   wrk -t 1 -c 1 -d "${IDLE_DURATION}s" -s "$here/chat.lua" "$url" >"$idle" 2>&1
@@ -202,7 +202,7 @@ measure() {
       -v ip50="$(bench_field "$idle" p50_us)" -v rss="$rss" -v nprocs="${#procs[@]}" \
       -v cpu="$((cpu1 - cpu0))" -v sims="$((sims1 - sims0))" -v wrk_cpu="$(cat "$tmp/$name.wrk-cpu.txt")" \
       -v hz="$hz" -v m0="$m0" -v m1="$m1" -v ncpu="$(nproc)" \
-      -v non2xx="$(bench_field "$out" non2xx)" -v sockerr="$(bench_field "$out" socket_errors)" -v spread_text="$split" 'BEGIN {
+      -v non2xx="$(bench_field "$out" non2xx)" -v sockerr="$(bench_field "$out" socket_errors)" -v backends="$backends" 'BEGIN {
         secs = dur / 1e6; rps = req / secs
         split(m0, a, " "); split(m1, b, " ")
         machine = (b[2] - a[2]) > 0 ? 100 * (b[1] - a[1]) / (b[2] - a[2]) : 0
@@ -213,7 +213,7 @@ measure() {
         other = machine - 100 * ((nprocs > 0 ? cpu / hz : 0) + sims / hz + w[1] + w[2]) / secs / ncpu
         printf("%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%.0f\t%.0f\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\n", name, rps, p50 / 1000, p99 / 1000, ip50 / 1000,
           (nprocs > 0 ? rss / 1024 : -1), cores, us_per_req, machine, non2xx, sockerr,
-          1e6 * sims / hz / req, 1e6 * (w[1] + w[2]) / req, spread_text, other)
+          1e6 * sims / hz / req, 1e6 * (w[1] + w[2]) / req, backends, other)
       }' >>"$results"
   if [ "$(bench_field "$out" non2xx)" != 0 ] || [ "$(bench_field "$out" socket_errors)" != 0 ]; then
     log "$name: WARNING: $(bench_field "$out" non2xx) non-2xx responses, $(bench_field "$out" socket_errors) socket errors (see $out)"

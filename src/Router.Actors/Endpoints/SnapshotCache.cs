@@ -22,6 +22,9 @@ public sealed class SnapshotCache
     /// </summary>
     public void Forget(string endpointId) => Slot(endpointId).Reset();
 
+    /// <summary>An endpoint answered a grant with its in-flight count: use it until its next snapshot arrives.</summary>
+    public void ObserveInFlight(string endpointId, int inFlight) => Slot(endpointId).ObserveInFlight(inFlight);
+
     /// <summary>Stores <paramref name="snapshot"/> unless a newer one is already there.</summary>
     public void Apply(EndpointSnapshot snapshot)
     {
@@ -35,6 +38,17 @@ public sealed class EndpointSlot(string endpointId)
     private EndpointSnapshot _snapshot = EndpointSnapshot.Empty(endpointId);
 
     public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>
+    /// Takes the in-flight count an endpoint reported with a grant, until its next published snapshot: without
+    /// it, every decision in the 100 ms between snapshots sees the same stale count and herds onto one endpoint.
+    /// </summary>
+    internal void ObserveInFlight(int inFlight)
+    {
+        var current = Volatile.Read(ref _snapshot);
+        if (current.InFlight != inFlight)
+            Interlocked.CompareExchange(ref _snapshot, current with { InFlight = inFlight }, current);
+    }
 
     internal void Reset() => Volatile.Write(ref _snapshot, EndpointSnapshot.Empty(endpointId));
 

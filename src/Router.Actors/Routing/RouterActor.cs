@@ -104,6 +104,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private void OnLeaseAcquired(LeaseAcquired acquired)
     {
         _runtime.SilentEndpoints.TryRemove(acquired.EndpointId, out _);
+        _runtime.Snapshots.ObserveInFlight(acquired.EndpointId, acquired.InFlight);
         if (!_pending.Remove(acquired.LeaseId, out var decision))
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
