@@ -29,7 +29,6 @@ public sealed class GatewayNode : IAsyncDisposable
 
     public WebApplication App { get; }
     public NodeSettings Settings { get; }
-    public EmbeddedSimulators Simulators => _simulators;
 
     /// <summary>The gateway (OpenAI API) addresses actually bound, e.g. with port 0.</summary>
     public IReadOnlyList<string> Urls => App.Services.GetRequiredService<Listeners>().GatewayUrls;

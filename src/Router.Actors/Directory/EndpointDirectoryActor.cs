@@ -60,10 +60,11 @@ internal sealed class EndpointDirectoryActor : ReceiveActor
             return;
         }
         var timeout = _runtime.Options.DirectoryWriteTimeout;
-        var asks = view.EndpointsOf(query.ModelGroup)
-            .Select(e => _endpointRegion.Ask<EndpointState>(new GetEndpointState(e.Id), timeout));
+        var endpoints = view.EndpointsOf(query.ModelGroup);
+        var asks = endpoints.Select(e => _endpointRegion.Ask<EndpointState>(new GetEndpointState(e.Id), timeout));
+        // Definitions from this node's view (what the asker sees), live state from each endpoint's own actor.
         Task.WhenAll(asks).PipeTo(Sender,
-            success: states => new GroupState(group, states),
+            success: states => new GroupState(group, endpoints.Zip(states, (definition, state) => new EndpointState(definition, state.Snapshot)).ToList()),
             failure: ex => new Status.Failure(ex));
     }
 }

@@ -127,9 +127,12 @@ public sealed class AdminCommands(
         var view = runtime.Directory.Current;
         if (!string.IsNullOrEmpty(group) && !view.Groups.ContainsKey(group))
             throw AdminException.NotFound($"model group '{group}' does not exist (known: {string.Join(", ", view.Groups.Keys.Order())})");
-        var endpoints = string.IsNullOrEmpty(group) ? view.Endpoints.Values.OrderBy(e => e.Id, StringComparer.Ordinal).ToList() : view.EndpointsOf(group).ToList();
-        var states = await Task.WhenAll(endpoints.Select(e => Region.Ask<EndpointState>(new GetEndpointState(e.Id), AskTimeout)));
-        return endpoints.Zip(states, (definition, state) => ToView(definition, state.Snapshot)).ToList();
+        var groups = string.IsNullOrEmpty(group) ? view.Groups.Keys.ToList() : [group];
+        var states = await Task.WhenAll(groups.Select(g => Directory.Ask<GroupState>(new GetGroupState(g), AskTimeout)));
+        return states.SelectMany(g => g.Endpoints)
+            .OrderBy(e => e.Definition!.Id, StringComparer.Ordinal)
+            .Select(e => ToView(e.Definition!, e.Snapshot))
+            .ToList();
     }
 
     public async Task<EndpointView> Endpoint(string id)

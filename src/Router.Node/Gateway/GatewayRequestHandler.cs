@@ -161,7 +161,7 @@ internal sealed class GatewayRequestHandler(
 
             var clientBody = context.Response.Body;
             // Streams: the first byte disarms the first-token timer; the request timeout still applies.
-            var observer = new ResponseObserver(clientBody, routing.Request.Stream ? () => attemptTimeout.CancelAfter(Timeout.InfiniteTimeSpan) : null);
+            using var observer = new ResponseObserver(clientBody, routing.Request.Stream ? () => attemptTimeout.CancelAfter(Timeout.InfiniteTimeSpan) : null);
             context.Response.Body = observer;
             ForwarderError error;
             try

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 
 namespace Router.Node.Gateway;
@@ -10,7 +11,8 @@ namespace Router.Node.Gateway;
 internal sealed class ResponseObserver(Stream inner, Action? onFirstByte) : Stream
 {
     private const int TailSize = 4096;
-    private readonly byte[] _tail = new byte[TailSize];
+    // Rented: a fresh 4 KiB array per attempt was the largest allocation on the request path.
+    private byte[] _tail = ArrayPool<byte>.Shared.Rent(TailSize);
     private int _tailLength;
 
     /// <summary><see cref="Stopwatch"/> timestamp of the first byte written, or 0 if none was.</summary>
@@ -54,6 +56,17 @@ internal sealed class ResponseObserver(Stream inner, Action? onFirstByte) : Stre
         _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
         bytes.CopyTo(_tail.AsSpan(keep));
         _tailLength = keep + bytes.Length;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _tail.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_tail);
+            _tail = [];
+            _tailLength = 0;
+        }
+        base.Dispose(disposing); // the client's stream is not ours to close
     }
 
     public override bool CanRead => false;
