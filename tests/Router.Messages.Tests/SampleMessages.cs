@@ -14,7 +14,7 @@ public static class SampleMessages
     public static readonly EndpointDefinition Endpoint = new(
         "azure-eu-1", "gpt-4o", "https://eu.example.com/openai", "AZURE_EU_KEY", "gpt-4o-2024-08-06",
         Weight: 3, MaxInFlight: 20, Rpm: 600, Tpm: 100_000, Order: 1, Tags: ["eu", "prod"], ContextWindow: 128_000,
-        InputCostPer1KTokens: 0.0025, OutputCostPer1KTokens: 0.01, Drained: true);
+        InputCostPer1KTokens: 0.0025, OutputCostPer1KTokens: 0.01, Drained: true, Fencing: LeaseFencing.Strict);
 
     public static readonly ModelGroupDefinition Group = new("gpt-4o", "latency", ["gpt-4o-mini"], ["gpt-4o-long"]);
 
@@ -27,7 +27,7 @@ public static class SampleMessages
 
     public static IEnumerable<IRouterMessage> All() =>
     [
-        new RouteRequest("gpt-4o", "req-1", "session-9", 1500, ["eu"], ["azure-us-1"], true, TimeSpan.FromMinutes(2)),
+        new RouteRequest("gpt-4o", "req-1", "session-9", 1500, ["eu"], ["azure-us-1"], true, TimeSpan.FromMinutes(2), "akka.tcp://llm-router@10.0.0.5:4053#99"),
         Lease,
         new LeaseGranted(Lease, 2),
         new NoEndpointAvailable("gpt-4o", NoEndpointReason.AllRateLimited, "all over rpm", TimeSpan.FromSeconds(12)),
@@ -40,7 +40,12 @@ public static class SampleMessages
         new LeaseAcquired("azure-eu-1", "lease-1", At.AddMinutes(5), 4),
         new QueryHeldLeases("azure-eu-1"),
         new LeaseRefused("azure-eu-1", "lease-1", LeaseRefusalReason.TokenLimited, TimeSpan.FromSeconds(3), Snapshot),
-        new ReassertLeases("azure-eu-1", [new HeldLease("lease-1", At.AddMinutes(5), 1500), new HeldLease("lease-2", At.AddMinutes(4), 0)], "akka.tcp://llm-router@10.0.0.6:4053"),
+        new RenewLeases("azure-eu-1", "akka.tcp://llm-router@10.0.0.6:4053#-1234", 7,
+            [new HeldLease("lease-1", At.AddMinutes(5), 1500, At), new HeldLease("lease-2", At.AddMinutes(4), 0, At.AddSeconds(-3))],
+            ["lease-0"], [new GrantBucket(At.AddSeconds(-2), 3, 4500), new GrantBucket(At.AddSeconds(-1), 1, 20)]),
+        new LeasesRenewed("azure-eu-1", 7, ["lease-2"]),
+        new QuorumPing(42),
+        new QuorumPong(42),
         new UpsertModelGroup(Group),
         new SetGroupStrategy("gpt-4o", "least-busy"),
         new EndpointSaved(Endpoint),

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Event;
 using Router.Actors.Hosting;
+using Router.Actors.Membership;
 using Router.Messages.Admin;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
@@ -9,20 +11,28 @@ namespace Router.Actors.Endpoints;
 
 /// <summary>
 /// The single authority for one endpoint, as a sharded entity (entity id = endpoint id). Grants or refuses
-/// leases atomically, learns from outcomes, reclaims expired leases and the leases of departed nodes, and hands
-/// its snapshot (at most once per interval) to the node's <see cref="SnapshotExchangeActor"/>, which pushes it to
-/// all routers. A new incarnation first collects the leases members still hold, then serves.
+/// leases atomically, learns from outcomes, takes holders' renewals, reclaims leases that ended, and hands its
+/// snapshot (at most once per interval) to the node's <see cref="SnapshotExchangeActor"/>, which pushes it to all
+/// routers. A new incarnation first learns what the previous one granted that may still run, then serves; it grants
+/// only while its node reaches a majority of the gateways.
 /// </summary>
 internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private const string SweepTimer = "sweep";
     private const string PublishTimer = "publish";
+    private const string QueryTimer = "query-held-leases";
     private const string CollectTimer = "collect-held-leases";
 
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _endpointId;
     private readonly RouterRuntime _runtime;
     private readonly IActorRef _snapshotExchange;
     private readonly EndpointLedger _ledger;
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    // Members (address#uid) whose statement of held leases this incarnation has not received yet.
+    private readonly Dictionary<string, Address> _awaiting = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _answered = new(StringComparer.Ordinal);
+    private long _reportedUnrenewed;
 
     private sealed class SweepTick
     {
@@ -34,12 +44,15 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         public static readonly PublishTick Instance = new();
     }
 
-    private sealed class CollectTimeout
+    private sealed class QueryTick
     {
-        public static readonly CollectTimeout Instance = new();
+        public static readonly QueryTick Instance = new();
     }
 
-    private readonly HashSet<string> _awaitingHolders = new(StringComparer.Ordinal);
+    private sealed class CollectDeadline
+    {
+        public static readonly CollectDeadline Instance = new();
+    }
 
     public EndpointActor(string endpointId, RouterRuntime runtime, IActorRef snapshotExchange)
     {
@@ -51,27 +64,48 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     }
 
     public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private EndpointDefinition? Definition =>
+        _runtime.Directory.Current.Endpoints.TryGetValue(_endpointId, out var definition) ? definition : null;
+
+    private LeaseFencing Fencing => Definition?.Fencing ?? LeaseFencing.Available;
 
     /// <summary>
-    /// First, before granting anything: every member reports the leases its callers still hold here (from
-    /// an earlier incarnation, before the shard moved), so caps hold exactly. Acquires wait in the stash.
+    /// First, before granting anything: every member states the leases its callers still hold here and the grants it
+    /// received in the last minute, so caps and windows hold across the move. Members are asked again until they
+    /// answer (a message may be lost). A member silent for the whole lease TTL has aborted its requests by then
+    /// (it could not renew them); with strict fencing the wait is the longest a lease can live.
     /// </summary>
     private void CollectingHeldLeases()
     {
-        Receive<ReassertLeases>(reported =>
+        Receive<RenewLeases>(statement =>
         {
-            _ledger.Reassert(reported.Leases, reported.Holder);
-            _awaitingHolders.Remove(reported.Holder);
-            if (_awaitingHolders.Count == 0) StartServing();
+            OnStatement(statement, serving: false);
+            _awaiting.Remove(statement.Holder);
+            if (_awaiting.Count == 0) StartServing();
         });
-        Receive<CollectTimeout>(_ => StartServing()); // a member that cannot answer in time holds nothing we can count on
+        Receive<QueryTick>(_ =>
+        {
+            ForgetReplacedMembers();
+            foreach (var address in _awaiting.Values) AskHeldLeases(address);
+            if (_awaiting.Count == 0) StartServing();
+        });
+        Receive<CollectDeadline>(_ =>
+        {
+            _log.Warning("Endpoint {0} serving without a statement from {1}: any lease they held has lapsed by now",
+                _endpointId, string.Join(", ", _awaiting.Keys));
+            StartServing();
+        });
         Receive<AcquireLease>(_ => Stash.Stash());
         CommonHandlers();
     }
 
     private void StartServing()
     {
+        Timers.Cancel(QueryTimer);
         Timers.Cancel(CollectTimer);
+        _ledger.TakeOver(_runtime.Snapshots.LastPublished(_endpointId));
         if (_ledger.InFlight > 0) EnsureSweeping();
         PublishSnapshot();
         Become(Serving);
@@ -81,13 +115,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private void Serving()
     {
         Receive<AcquireLease>(OnAcquire);
-        Receive<ReassertLeases>(reassert =>
-        {
-            if (_ledger.Reassert(reassert.Leases, reassert.Holder) == 0) return;
-            PublishSnapshot();
-            EnsureSweeping();
-        });
-        Receive<CollectTimeout>(_ => { }); // sent just before every member had answered
+        Receive<RenewLeases>(statement => OnStatement(statement, serving: true));
+        Receive<QueryTick>(_ => { });
+        Receive<CollectDeadline>(_ => { });
         CommonHandlers();
     }
 
@@ -104,38 +134,79 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             _ledger.ApplyDefinition(definition);
             Sender.Tell(new EndpointState(definition, _ledger.Snapshot()));
         });
-        Receive<ClusterEvent.MemberRemoved>(removed =>
-        {
-            if (_ledger.DropHolder(removed.Member.Address.ToString()) > 0) PublishSnapshot();
-        });
+        Receive<ClusterEvent.MemberUp>(up => OnMemberSeen(up.Member));
+        Receive<ClusterEvent.MemberJoined>(joined => OnMemberSeen(joined.Member));
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<SweepTick>(_ => Sweep());
         Receive<PublishTick>(_ => _snapshotExchange.Tell(_ledger.Snapshot()));
     }
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    private EndpointDefinition? Definition =>
-        _runtime.Directory.Current.Endpoints.TryGetValue(_endpointId, out var definition) ? definition : null;
-
     protected override void PreStart()
     {
-        var cluster = Cluster.Get(Context.System);
-        cluster.Subscribe(Self, typeof(ClusterEvent.MemberRemoved));
-        foreach (var member in cluster.State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.WeaklyUp))
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberJoined));
+        foreach (var member in _cluster.State.Members.Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed)))
         {
-            _awaitingHolders.Add(member.Address.ToString());
-            Context.ActorSelection(new RootActorPath(member.Address) / "user" / RouterHostingExtensions.SnapshotExchangeName)
-                .Tell(new QueryHeldLeases(_endpointId));
+            _awaiting[HolderId.Of(member.UniqueAddress)] = member.Address;
+            AskHeldLeases(member.Address);
         }
-        if (_awaitingHolders.Count == 0) Self.Tell(CollectTimeout.Instance);
-        else Timers.StartSingleTimer(CollectTimer, CollectTimeout.Instance, _runtime.Options.Endpoint.HeldLeaseCollectionTimeout);
+        if (_awaiting.Count == 0)
+        {
+            Self.Tell(QueryTick.Instance);
+            return;
+        }
+        var settings = _runtime.Options.Endpoint;
+        Timers.StartPeriodicTimer(QueryTimer, QueryTick.Instance, settings.HeldLeaseQueryInterval);
+        var wait = Fencing == LeaseFencing.Strict ? _runtime.Options.Routing.LeaseDuration : settings.LeaseTtl;
+        Timers.StartSingleTimer(CollectTimer, CollectDeadline.Instance, wait);
     }
 
-    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    private void AskHeldLeases(Address member) =>
+        Context.ActorSelection(new RootActorPath(member) / "user" / RouterHostingExtensions.LeaseKeeperName)
+            .Tell(new QueryHeldLeases(_endpointId));
+
+    private void OnStatement(RenewLeases statement, bool serving)
+    {
+        var firstAnswer = statement.RecentGrants is not null && _answered.Add(statement.Holder);
+        var unknown = _ledger.Renew(statement, Definition, serving, firstAnswer);
+        Sender.Tell(new LeasesRenewed(_endpointId, statement.Round, unknown));
+        if (unknown.Count > 0)
+            _log.Warning("Endpoint {0} told {1} to stop {2} request(s) it no longer counts", _endpointId, statement.Holder, unknown.Count);
+        if (_ledger.InFlight > 0) EnsureSweeping();
+        PublishSnapshot();
+    }
+
+    /// <summary>A member with the address of a holder but a new uid: the old process is gone, so are its requests.</summary>
+    private void OnMemberSeen(Member member)
+    {
+        var holder = HolderId.Of(member.UniqueAddress);
+        var dropped = _ledger.DropReplacedHolder(member.Address.ToString(), holder);
+        if (dropped > 0)
+        {
+            _log.Info("Endpoint {0} ended {1} lease(s) of the previous incarnation of {2}, which restarted", _endpointId, dropped, member.Address);
+            PublishSnapshot();
+        }
+        ForgetReplacedMembers();
+    }
+
+    /// <summary>While collecting: a member that restarted will never answer for its old incarnation; it holds nothing.</summary>
+    private void ForgetReplacedMembers()
+    {
+        if (_awaiting.Count == 0) return;
+        var current = _cluster.State.Members.Select(m => HolderId.Of(m.UniqueAddress)).ToHashSet(StringComparer.Ordinal);
+        foreach (var (holder, address) in _awaiting.ToList())
+            if (!current.Contains(holder) && _cluster.State.Members.Any(m => m.Address == address)) _awaiting.Remove(holder);
+    }
 
     private void OnAcquire(AcquireLease request)
     {
+        if (!_runtime.Quorum.HasMajority)
+        {
+            Sender.Tell(_ledger.RefuseWithoutQuorum(request));
+            return;
+        }
         var answer = _ledger.TryAcquire(Definition, request);
         Sender.Tell(answer);
         PublishSnapshot();
@@ -151,7 +222,16 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private void Sweep()
     {
-        if (_ledger.ReclaimExpired(_runtime.Clock.GetUtcNow()) > 0) PublishSnapshot();
+        if (_ledger.ReclaimExpired(_runtime.Clock.GetUtcNow(), Fencing) > 0) PublishSnapshot();
+        var unrenewed = _ledger.ReclaimedUnrenewed - _reportedUnrenewed;
+        if (unrenewed > 0)
+        {
+            _reportedUnrenewed = _ledger.ReclaimedUnrenewed;
+            _runtime.Metrics.LeasesReclaimedUnrenewed((int)unrenewed, _endpointId);
+            _log.Warning("Endpoint {0} reclaimed {1} lease(s) not renewed for {2:0.#} s: their holder is cut off or frozen " +
+                         "(a frozen holder may still be running them; use strict fencing to rule that out)",
+                _endpointId, unrenewed, _runtime.Options.Endpoint.LeaseTtl.TotalSeconds);
+        }
         if (_ledger.InFlight == 0) Timers.Cancel(SweepTimer);
     }
 

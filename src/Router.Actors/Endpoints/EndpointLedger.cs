@@ -8,18 +8,22 @@ namespace Router.Actors.Endpoints;
 /// <see cref="EndpointActor"/>, which gives it one message at a time; every grant or refusal is decided
 /// here against the exact counts, so caps hold cluster-wide.
 /// </summary>
+/// <remarks>
+/// A lease ends when its holder releases it, at its hard deadline (the request's own), when its holder is proven
+/// gone (its node restarted), or, with <see cref="LeaseFencing.Available"/>, when its holder has not renewed it for
+/// <see cref="EndpointSettings.LeaseTtl"/>: a holder that cannot renew aborts its request before that.
+/// </remarks>
 internal sealed class EndpointLedger(string endpointId, EndpointSettings settings, TimeProvider clock)
 {
     private readonly Dictionary<string, ActiveLease> _leases = new(StringComparer.Ordinal);
-    // Leases released before this incarnation knew them (its shard just moved): a late re-assertion of one
-    // of these must not count it again.
-    private readonly HashSet<string> _releasedUnknown = new(StringComparer.Ordinal);
-    private const int ReleasedUnknownLimit = 10_000;
+    // Leases this incarnation released or reclaimed: a late renewal or re-assertion must not count one again.
+    private readonly HashSet<string> _ended = new(StringComparer.Ordinal);
+    private const int EndedLimit = 50_000;
     private readonly SlidingMinuteCounter _requests = new();
     private readonly SlidingMinuteCounter _tokens = new();
     private readonly SampleWindow _latency = new(settings.LatencyWindowSize);
     private readonly SampleWindow _timeToFirstToken = new(settings.LatencyWindowSize);
-    private readonly CircuitBreaker _breaker = new(settings.FailureThreshold, settings.Cooldown);
+    private readonly CircuitBreaker _breaker = new(settings.FailureThreshold, settings.Cooldown, settings.MaxRetryAfter);
     private readonly long _incarnation = clock.GetUtcNow().UtcTicks;
     private long _sequence;
     private int _peakInFlight;
@@ -28,19 +32,33 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private long _totalFailures;
     private bool _drained;
 
-    private readonly record struct ActiveLease(DateTimeOffset ExpiresAt, int EstimatedTokens, bool IsProbe, string Holder);
+    private sealed class ActiveLease(DateTimeOffset grantedAt, DateTimeOffset deadline, int estimatedTokens, bool isProbe, string holder, DateTimeOffset renewedAt)
+    {
+        public DateTimeOffset GrantedAt { get; } = grantedAt;
+        public DateTimeOffset Deadline { get; } = deadline;
+        public int EstimatedTokens { get; } = estimatedTokens;
+        public bool IsProbe { get; } = isProbe;
+        public string Holder { get; } = holder;
+        public DateTimeOffset RenewedAt { get; set; } = renewedAt;
+    }
 
     public int InFlight => _leases.Count;
+
+    /// <summary>Leases reclaimed because their holder stopped renewing them (available fencing): each is a request
+    /// that a frozen holder may still be running.</summary>
+    public long ReclaimedUnrenewed { get; private set; }
 
     public object TryAcquire(EndpointDefinition? definition, AcquireLease request)
     {
         var now = clock.GetUtcNow();
-        ReclaimExpired(now);
+        ReclaimExpired(now, definition?.Fencing ?? LeaseFencing.Available);
         if (definition is null) return Refuse(request, LeaseRefusalReason.UnknownEndpoint, null, now);
         _drained = definition.Drained;
 
         if (_leases.TryGetValue(request.LeaseId, out var existing)) // a retried acquire: same answer, no double count
-            return new LeaseAcquired(endpointId, request.LeaseId, existing.ExpiresAt, _leases.Count);
+            return new LeaseAcquired(endpointId, request.LeaseId, existing.Deadline, _leases.Count);
+        if (_ended.Contains(request.LeaseId)) // released (its router gave up on it) before it arrived
+            return Refuse(request, LeaseRefusalReason.AtCapacity, settings.CapacityRetryHint, now);
         if (definition.Drained) return Refuse(request, LeaseRefusalReason.Drained, null, now);
 
         var circuit = _breaker.Observe(now);
@@ -58,14 +76,14 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
 
         var isProbe = circuit == CircuitState.HalfOpen;
         if (isProbe) _breaker.ProbeStarted();
-        var expiresAt = now + request.Duration;
-        _leases[request.LeaseId] = new ActiveLease(expiresAt, request.EstimatedTokens, isProbe, request.Holder);
+        var deadline = now + request.Duration;
+        _leases[request.LeaseId] = new ActiveLease(now, deadline, request.EstimatedTokens, isProbe, request.Holder, now);
         _peakInFlight = Math.Max(_peakInFlight, _leases.Count);
         _requests.Add(now, 1);
         _tokens.Add(now, request.EstimatedTokens);
         _totalRequests++;
         _sequence++;
-        return new LeaseAcquired(endpointId, request.LeaseId, expiresAt, _leases.Count);
+        return new LeaseAcquired(endpointId, request.LeaseId, deadline, _leases.Count);
     }
 
     /// <summary>Releases the lease (if still held) and learns from the outcome; returns whether the lease was held.</summary>
@@ -73,85 +91,146 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     {
         var now = clock.GetUtcNow();
         var held = _leases.Remove(outcome.LeaseId, out var lease);
-        if (!held) RememberReleasedUnknown(outcome.LeaseId);
-        if (held)
-        {
-            // Replace the estimate with what the upstream actually counted.
-            var actualTokens = outcome.PromptTokens + outcome.CompletionTokens;
-            if (actualTokens > 0) _tokens.Add(now, actualTokens - lease.EstimatedTokens);
-        }
+        RememberEnded(outcome.LeaseId);
+        _sequence++;
+        if (outcome.Kind == OutcomeKind.Success) RecordSamples(outcome, now);
+        else if (outcome.Kind == OutcomeKind.Timeout) RecordSamples(outcome, now); // a timeout is a (lower-bound) latency too
+        // Only the outcome of a lease this incarnation counts teaches the breaker and the token window.
+        if (!held) return false;
+
+        // Replace the estimate with what the upstream actually counted, in the second the grant was charged.
+        var actualTokens = outcome.PromptTokens + outcome.CompletionTokens;
+        if (actualTokens > 0) _tokens.AddAt(lease!.GrantedAt, actualTokens - lease.EstimatedTokens, now);
 
         switch (outcome.Kind)
         {
             case OutcomeKind.Success:
-                RecordSamples(outcome, now);
-                _breaker.OnSuccess();
+                _breaker.OnSuccess(lease!.IsProbe);
                 break;
             case var kind when kind.IsEndpointFailure():
-                if (kind == OutcomeKind.Timeout) RecordSamples(outcome, now); // a timeout is a (lower-bound) latency too
                 _totalFailures++;
-                _breaker.OnFailure(now, outcome.RetryAfter);
+                _breaker.OnFailure(now, outcome.RetryAfter, lease!.IsProbe);
                 break;
             default: // client error or cancelled: says nothing about the endpoint's health
-                if (held && lease.IsProbe) _breaker.ProbeAbandoned();
+                if (lease!.IsProbe) _breaker.ProbeAbandoned();
                 break;
         }
-        _sequence++;
-        return held;
+        return true;
     }
 
     /// <summary>
-    /// Takes over leases a live holder still has from an earlier incarnation, so the count converges to the
-    /// truth after a shard move; expired, already known or already released leases are skipped. Returns how many were added.
+    /// Applies a holder's statement: renews the leases it lists, adopts those granted by an earlier incarnation
+    /// (its shard moved), ends the ones it says it released, and, in an answer to the held-lease query, counts its
+    /// grants of the last minute. Returns the listed leases this endpoint does not count: their requests must stop.
     /// </summary>
-    public int Reassert(IEnumerable<HeldLease> leases, string holder = "")
+    /// <param name="serving">False while the incarnation is still collecting: adopt everything (nothing was granted yet).</param>
+    /// <param name="countGrants">Whether <see cref="RenewLeases.RecentGrants"/> is this holder's first answer.</param>
+    public List<string> Renew(RenewLeases statement, EndpointDefinition? definition, bool serving, bool countGrants)
     {
         var now = clock.GetUtcNow();
-        var added = 0;
-        foreach (var lease in leases)
+        var unknown = new List<string>();
+        var changed = false;
+        foreach (var id in statement.Released ?? [])
         {
-            if (lease.ExpiresAt <= now || _leases.ContainsKey(lease.LeaseId) || _releasedUnknown.Contains(lease.LeaseId)) continue;
-            _leases[lease.LeaseId] = new ActiveLease(lease.ExpiresAt, lease.EstimatedTokens, IsProbe: false, holder);
-            added++;
+            if (_leases.Remove(id, out var released) && released.IsProbe) _breaker.ProbeAbandoned();
+            RememberEnded(id);
+            changed = true;
         }
-        if (added == 0) return 0;
-        _peakInFlight = Math.Max(_peakInFlight, _leases.Count);
+        foreach (var held in statement.Held)
+        {
+            if (_leases.TryGetValue(held.LeaseId, out var lease))
+            {
+                lease.RenewedAt = now;
+                continue;
+            }
+            var overCap = serving && definition?.MaxInFlight is { } max && _leases.Count >= max;
+            if (_ended.Contains(held.LeaseId) || held.ExpiresAt <= now || overCap)
+            {
+                // Reclaimed here already, or adopting it would exceed the cap: the holder must stop that request.
+                RememberEnded(held.LeaseId);
+                unknown.Add(held.LeaseId);
+                continue;
+            }
+            _leases[held.LeaseId] = new ActiveLease(held.GrantedAt, held.ExpiresAt, held.EstimatedTokens, false, statement.Holder, now);
+            changed = true;
+        }
+        if (countGrants && statement.RecentGrants is { } grants)
+        {
+            foreach (var bucket in grants)
+            {
+                _requests.AddAt(bucket.Second, bucket.Requests, now);
+                _tokens.AddAt(bucket.Second, bucket.Tokens, now);
+            }
+            changed |= grants.Count > 0;
+        }
+        if (changed)
+        {
+            _peakInFlight = Math.Max(_peakInFlight, _leases.Count);
+            _sequence++;
+        }
+        return unknown;
+    }
+
+    /// <summary>
+    /// Before a new incarnation serves: takes over what the previous one last published (the breaker, and the
+    /// minute windows as a floor), so a move neither reopens a cooling endpoint nor restarts rpm and tpm. Requests the
+    /// previous incarnation counted that no surviving holder reported (their holder died with it) are placed at the
+    /// snapshot's second: they leave the window no earlier than they really would.
+    /// </summary>
+    public void TakeOver(EndpointSnapshot previous)
+    {
+        if (previous.Incarnation == 0 || previous.Incarnation == _incarnation) return;
+        var now = clock.GetUtcNow();
+        _breaker.Restore(previous.Circuit, previous.CooldownUntil, previous.ConsecutiveFailures);
+        var counted = _requests.TotalInWindowEndingAt(previous.TakenAt);
+        if (previous.RequestsLastMinute > counted) _requests.AddAt(previous.TakenAt, previous.RequestsLastMinute - counted, now);
+        var tokens = _tokens.TotalInWindowEndingAt(previous.TakenAt);
+        if (previous.TokensLastMinute > tokens) _tokens.AddAt(previous.TakenAt, previous.TokensLastMinute - tokens, now);
         _sequence++;
-        return added;
     }
 
-    private void RememberReleasedUnknown(string leaseId)
+    /// <summary>Ends the leases of a holder whose node restarted (same address, new incarnation): proof it runs nothing.</summary>
+    public int DropReplacedHolder(string address, string currentHolder)
     {
-        if (_releasedUnknown.Count >= ReleasedUnknownLimit) _releasedUnknown.Clear();
-        _releasedUnknown.Add(leaseId);
-    }
-
-    /// <summary>Drops the leases held through a node that left the cluster (or crashed and was downed); returns how many.</summary>
-    public int DropHolder(string holder)
-    {
+        var prefix = address + "#";
         List<string>? gone = null;
         foreach (var (id, lease) in _leases)
-            if (lease.Holder.Length > 0 && lease.Holder == holder) (gone ??= []).Add(id);
-        if (gone is null) return 0;
-        foreach (var id in gone)
-            if (_leases.Remove(id, out var lease) && lease.IsProbe) _breaker.ProbeAbandoned();
-        _sequence++;
-        return gone.Count;
+            if (lease.Holder.StartsWith(prefix, StringComparison.Ordinal) && lease.Holder != currentHolder) (gone ??= []).Add(id);
+        return End(gone);
     }
 
-    /// <summary>Drops leases whose holders never reported; returns how many.</summary>
-    public int ReclaimExpired(DateTimeOffset now)
+    /// <summary>Ends leases past their deadline or, with available fencing, not renewed within the TTL; returns how many.</summary>
+    public int ReclaimExpired(DateTimeOffset now, LeaseFencing fencing)
     {
         List<string>? expired = null;
         foreach (var (id, lease) in _leases)
-            if (lease.ExpiresAt <= now) (expired ??= []).Add(id);
-        if (expired is null) return 0;
-        foreach (var id in expired)
+        {
+            if (lease.Deadline <= now) (expired ??= []).Add(id);
+            else if (fencing == LeaseFencing.Available && now - lease.RenewedAt >= settings.LeaseTtl)
+            {
+                (expired ??= []).Add(id);
+                ReclaimedUnrenewed++;
+            }
+        }
+        return End(expired);
+    }
+
+    private int End(List<string>? ids)
+    {
+        if (ids is null) return 0;
+        foreach (var id in ids)
         {
             if (_leases.Remove(id, out var lease) && lease.IsProbe) _breaker.ProbeAbandoned();
+            RememberEnded(id);
         }
         _sequence++;
-        return expired.Count;
+        return ids.Count;
+    }
+
+    private void RememberEnded(string leaseId)
+    {
+        if (_ended.Count >= EndedLimit) _ended.Clear();
+        _ended.Add(leaseId);
     }
 
     public void ApplyDefinition(EndpointDefinition? definition)
@@ -191,4 +270,8 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
 
     private LeaseRefused Refuse(AcquireLease request, LeaseRefusalReason reason, TimeSpan? retryAfter, DateTimeOffset now) =>
         new(endpointId, request.LeaseId, reason, retryAfter, Snapshot(now));
+
+    /// <summary>Refuses without consulting the counts: this node may no longer be the endpoint's authority.</summary>
+    public LeaseRefused RefuseWithoutQuorum(AcquireLease request) =>
+        Refuse(request, LeaseRefusalReason.NoQuorum, settings.AuthorityTtl, clock.GetUtcNow());
 }

@@ -25,6 +25,12 @@ public sealed class SnapshotCache
     /// <summary>An endpoint answered a grant with its in-flight count: use it until its next snapshot arrives.</summary>
     public void ObserveInFlight(string endpointId, int inFlight) => Slot(endpointId).ObserveInFlight(inFlight);
 
+    /// <summary>
+    /// The newest snapshot any incarnation of the endpoint published, even after <see cref="Forget"/>: a new
+    /// incarnation takes its breaker and windows over from it.
+    /// </summary>
+    public EndpointSnapshot LastPublished(string endpointId) => Slot(endpointId).LastPublished;
+
     /// <summary>Stores <paramref name="snapshot"/> unless a newer one is already there.</summary>
     public void Apply(EndpointSnapshot snapshot)
     {
@@ -36,8 +42,11 @@ public sealed class SnapshotCache
 public sealed class EndpointSlot(string endpointId)
 {
     private EndpointSnapshot _snapshot = EndpointSnapshot.Empty(endpointId);
+    private EndpointSnapshot _lastPublished = EndpointSnapshot.Empty(endpointId);
 
     public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    internal EndpointSnapshot LastPublished => Volatile.Read(ref _lastPublished);
 
     /// <summary>
     /// Takes the in-flight count an endpoint reported with a grant, until its next published snapshot: without
@@ -58,7 +67,11 @@ public sealed class EndpointSlot(string endpointId)
         {
             var previous = Volatile.Read(ref _snapshot);
             if (!snapshot.Supersedes(previous)) return false;
-            if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous)) return true;
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous))
+            {
+                if (snapshot.Supersedes(Volatile.Read(ref _lastPublished))) Volatile.Write(ref _lastPublished, snapshot);
+                return true;
+            }
         }
     }
 }

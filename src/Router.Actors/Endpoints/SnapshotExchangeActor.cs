@@ -8,7 +8,7 @@ namespace Router.Actors.Endpoints;
 /// <summary>
 /// One per node. Collects the snapshots of the endpoint actors living here and publishes them to every node
 /// as one batch per interval (not one message per change); applies the batches it receives to the node's
-/// <see cref="SnapshotCache"/>. Also answers endpoint actors that ask which leases this node holds.
+/// <see cref="SnapshotCache"/>.
 /// </summary>
 internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
 {
@@ -18,8 +18,6 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
 
     private readonly SnapshotCache _cache;
     private readonly TimeSpan _interval;
-    private readonly RouterRuntime _runtime;
-    private readonly string _selfAddress = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
     private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
     private readonly Dictionary<string, EndpointSnapshot> _pending = new(StringComparer.Ordinal);
 
@@ -30,11 +28,8 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
 
     public SnapshotExchangeActor(RouterRuntime runtime)
     {
-        _runtime = runtime;
         _cache = runtime.Snapshots;
         _interval = runtime.Options.Endpoint.SnapshotInterval;
-        Receive<QueryHeldLeases>(query => Sender.Tell(new ReassertLeases(
-            query.EndpointId, _runtime.Leases.HeldOn(query.EndpointId, _runtime.Clock.GetUtcNow()), _selfAddress)));
         Receive<EndpointSnapshot>(OnLocalSnapshot);
         Receive<PublishTick>(_ => Publish());
         Receive<EndpointSnapshotBatch>(batch =>

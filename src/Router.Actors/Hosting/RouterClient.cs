@@ -1,5 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Router.Actors.Membership;
+using Router.Messages.Endpoints;
 using Router.Messages.Routing;
 
 namespace Router.Actors.Hosting;
@@ -7,8 +9,8 @@ namespace Router.Actors.Hosting;
 /// <summary>
 /// The way to route from code: the gateway uses it, and so does another Akka service that joined the
 /// cluster. <see cref="RouteAsync"/> asks a router pool (this node's when it is a gateway, otherwise the
-/// gateways' in turn) and remembers the lease; <see cref="Report"/> releases it at the endpoint's actor.
-/// Remembering held leases lets this node re-assert them when an endpoint's shard moves.
+/// gateways' in turn) and books the lease with this node's lease keeper, which renews it and revokes it
+/// (<see cref="RevocationOf"/>) if it cannot; <see cref="Report"/> releases it at the endpoint's actor.
 /// </summary>
 /// <remarks>
 /// Gateways are found from cluster membership, which every member already has, rather than from a
@@ -21,6 +23,7 @@ public sealed class RouterClient
     private readonly IActorRef? _localRouter;
     private readonly Cluster _cluster;
     private readonly RouterRuntime _runtime;
+    private readonly string _holder;
     private int _next;
 
     /// <param name="localRouter">This node's router pool, when it is a gateway: asked directly.</param>
@@ -31,24 +34,67 @@ public sealed class RouterClient
         _localRouter = localRouter;
         _cluster = Cluster.Get(system);
         _runtime = RouterRuntime.Get(system);
+        _holder = HolderId.Of(_cluster.SelfUniqueAddress);
     }
 
+    /// <summary>
+    /// Asks for a lease. Never throws for a slow or silent router (that is a <see cref="NoEndpointReason.Timeout"/>
+    /// answer); a cancelled caller gets <see cref="OperationCanceledException"/>, and a grant that arrives after it
+    /// left is released, never abandoned.
+    /// </summary>
     public async Task<IRouteResponse> RouteAsync(RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var answer = _localRouter is not null
-            ? await _localRouter.Ask<IRouteResponse>(request, timeout, cancellationToken)
-            : await PickGateway().Ask<IRouteResponse>(request, timeout, cancellationToken);
-        if (answer is LeaseGranted granted) _runtime.Leases.Add(granted.Lease);
+        var askedAt = _runtime.Clock.GetTimestamp();
+        var target = _localRouter ?? PickGateway();
+        var ask = target.Ask<IRouteResponse>(request with { Holder = _holder }, timeout);
+        IRouteResponse answer;
+        try
+        {
+            answer = await ask.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _ = ReleaseWhenGranted(ask);
+            throw;
+        }
+        catch (AskTimeoutException)
+        {
+            // A grant arriving after this lands in dead letters, where LateGrantReleaser gives it back.
+            return new NoEndpointAvailable(request.ModelGroup, NoEndpointReason.Timeout,
+                $"The router did not answer within {timeout.TotalSeconds:0.#} s.", TimeSpan.FromSeconds(1));
+        }
+        if (answer is LeaseGranted granted) _runtime.Leases.Add(granted.Lease, askedAt);
         return answer;
     }
 
+    /// <summary>
+    /// Cancelled when this node's lease keeper revokes the lease (it could not renew it in time, or the endpoint no
+    /// longer counts it): stop using the endpoint at once, its slot may be given to someone else.
+    /// </summary>
+    public CancellationToken RevocationOf(Lease lease) => _runtime.Leases.RevocationOf(lease.LeaseId);
+
     public void Report(ReportOutcome outcome)
     {
-        _runtime.Leases.Remove(outcome.LeaseId);
+        var strict = _runtime.Directory.Current.Endpoints.TryGetValue(outcome.EndpointId, out var endpoint) &&
+                     endpoint.Fencing == LeaseFencing.Strict;
+        _runtime.Leases.Remove(outcome, resend: strict);
         _endpointRegion.Tell(outcome);
     }
 
-    private ActorSelection PickGateway()
+    private async Task ReleaseWhenGranted(Task<IRouteResponse> ask)
+    {
+        try
+        {
+            if (await ask is LeaseGranted { Lease: var lease })
+                _endpointRegion.Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Cancelled));
+        }
+        catch (AskTimeoutException)
+        {
+            // Dead letters own it from here.
+        }
+    }
+
+    private ICanTell PickGateway()
     {
         var gateways = _cluster.State.Members
             .Where(m => m.Status == MemberStatus.Up && m.HasRole(RouterClusterOptions.GatewayRole))

@@ -9,6 +9,8 @@ using Akka.Routing;
 using Router.Actors.Registry;
 using Router.Actors.Directory;
 using Router.Actors.Endpoints;
+using Router.Actors.Leasing;
+using Router.Actors.Membership;
 using Router.Actors.Routing;
 using Router.Messages;
 using Router.Messages.Serialization;
@@ -20,8 +22,14 @@ public static class RouterHostingExtensions
     /// <summary>Name of the endpoint entity type in Cluster Sharding.</summary>
     public const string EndpointTypeName = "llm-endpoint";
 
-    /// <summary>Every node's snapshot exchange (which also answers for the node's held leases) lives at /user/{this name}.</summary>
+    /// <summary>Every node's snapshot exchange lives at /user/{this name}.</summary>
     public const string SnapshotExchangeName = "llm-endpoint-snapshots";
+
+    /// <summary>Every node's lease keeper (renews and fences its leases, answers held-lease queries) lives at /user/{this name}.</summary>
+    public const string LeaseKeeperName = "llm-lease-keeper";
+
+    /// <summary>Every gateway's quorum monitor lives at /user/{this name}.</summary>
+    public const string QuorumMonitorName = "llm-quorum";
 
     /// <summary>Every gateway's router pool lives at /user/{this name}.</summary>
     public const string RouterActorName = "llm-router";
@@ -53,7 +61,8 @@ public static class RouterHostingExtensions
             {
                 Roles = options.Roles.ToArray(),
                 SeedNodes = options.SeedNodes.ToArray(),
-                SplitBrainResolver = new KeepMajorityOption(),
+                // Only gateways decide which side survives: client-role services joining or leaving never tip the majority.
+                SplitBrainResolver = new KeepMajorityOption { Role = RouterClusterOptions.GatewayRole },
             })
             .WithDistributedPubSub(string.Empty)
             .WithCustomSerializer(RouterMessageSerializer.SerializerName, [typeof(IRouterMessage)],
@@ -98,8 +107,13 @@ public static class RouterHostingExtensions
             var registryProxy = registry.Get<EndpointRegistry>();
             var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region, registryProxy)), "llm-endpoint-directory");
             registry.Register<EndpointDirectory>(directory);
+            system.ActorOf(Props.Create(() => new LeaseKeeperActor(runtime, region)), LeaseKeeperName);
+            system.ActorOf(Props.Create(() => new LateGrantReleaser(region)), "llm-late-grants");
             if (!options.IsGateway) return;
 
+            // On Akka's internal dispatcher, like the cluster's own heartbeats: a busy routing path must not make a
+            // healthy node look cut off.
+            system.ActorOf(Props.Create(() => new QuorumMonitorActor(runtime)).WithDispatcher("akka.actor.internal-dispatcher"), QuorumMonitorName);
             var pool = system.ActorOf(
                 Props.Create(() => new RouterActor(runtime, region)).WithRouter(new RoundRobinPool(options.RouterPoolSize)),
                 RouterActorName);

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Router.Actors.Directory;
 using Router.Actors.Endpoints;
+using Router.Actors.Leasing;
+using Router.Actors.Membership;
 using Router.Actors.Routing;
 using Router.Actors.Strategies;
 
@@ -16,6 +18,8 @@ public sealed class RouterRuntime : IExtension
     public RouterRuntime(RouterClusterOptions options)
     {
         Options = options;
+        Leases = new LeaseBook(options.Clock);
+        Quorum = new QuorumState(options.Clock, options.Endpoint.AuthorityTtl);
         // Start from configuration so the node routes before the first replicated update arrives.
         Directory.Publish(new DirectorySnapshot(options.Groups, options.Endpoints));
     }
@@ -24,8 +28,16 @@ public sealed class RouterRuntime : IExtension
     public DirectoryView Directory { get; } = new();
     public SnapshotCache Snapshots { get; } = new();
 
-    /// <summary>Leases this node's callers hold; reported to an endpoint actor that restarted elsewhere.</summary>
-    public LeaseBook Leases { get; } = new();
+    /// <summary>Leases this node's callers hold: renewed, fenced, and reported to an endpoint actor that restarted elsewhere.</summary>
+    public LeaseBook Leases { get; }
+
+    /// <summary>Whether this node reaches a majority of the gateways: endpoint actors here grant only while it does.</summary>
+    public QuorumState Quorum { get; }
+
+    /// <summary>Strategy instances, one per model group on this node, shared by every router of the pool.</summary>
+    internal GroupStrategies GroupStrategies { get; } = new();
+
+    public RouterMetrics Metrics { get; } = new();
 
     /// <summary>
     /// Endpoints whose actor did not answer an acquire in time (its node may be down), and until when every

@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Event;
 using Router.Actors.Hosting;
+using Router.Actors.Membership;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
@@ -20,8 +22,9 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private readonly RouterRuntime _runtime;
     private readonly IActorRef _endpointRegion;
     private readonly RoutingSettings _settings;
-    private readonly string _selfAddress = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
-    private readonly Dictionary<(string Group, string Strategy), IRoutingStrategy> _strategies = new();
+    private readonly string _selfHolder = HolderId.Of(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<(string Group, string Strategy), GroupStrategy> _strategies = new();
     private readonly Dictionary<string, GroupMembers> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Decision> _pending = new(StringComparer.Ordinal);
     // Candidate lists are reused: a group of 1,000 endpoints would otherwise cost a large list per decision.
@@ -29,12 +32,12 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private readonly List<EndpointCandidate> _tierScratch = [];
     private readonly List<EndpointCandidate> _answeringScratch = [];
 
-    private sealed class Decision(RouteRequest request, IActorRef replyTo, IRoutingStrategy strategy, List<EndpointCandidate> remaining, bool needsTiering)
+    private sealed class Decision(RouteRequest request, IActorRef replyTo, GroupStrategy strategy, List<EndpointCandidate> remaining, bool needsTiering)
     {
         public bool NeedsTiering { get; } = needsTiering;
         public RouteRequest Request { get; } = request;
         public IActorRef ReplyTo { get; } = replyTo;
-        public IRoutingStrategy Strategy { get; } = strategy;
+        public GroupStrategy Strategy { get; } = strategy;
         public List<EndpointCandidate> Remaining { get; } = remaining;
         public List<(LeaseRefusalReason? Reason, TimeSpan? RetryAfter)> Refusals { get; } = [];
         public EndpointCandidate? Current { get; set; }
@@ -74,6 +77,14 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             Sender.Tell(CandidateSelector.UnknownGroup(request));
             return;
         }
+        if (_runtime.Options.IsGateway && !_runtime.Quorum.HasMajority)
+        {
+            // Cut off from most gateways (or just resumed from a pause): fail fast rather than wait on endpoints
+            // this node cannot reach, and hold nothing it could not renew.
+            Sender.Tell(new NoEndpointAvailable(request.ModelGroup, NoEndpointReason.NoQuorum,
+                "This gateway cannot reach a majority of the cluster; retry on another gateway.", _runtime.Options.Endpoint.AuthorityTtl));
+            return;
+        }
         var candidates = RentList();
         if (CandidateSelector.Select(members, request, now, candidates) is { } rejection)
         {
@@ -82,7 +93,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             return;
         }
         var decision = new Decision(request, Sender, StrategyFor(members.Group), candidates, members.NeedsTiering);
-        decision.Holder = HolderOf(Sender);
+        decision.Holder = request.Holder ?? HolderOf(Sender);
         AskNext(decision, now);
     }
 
@@ -138,6 +149,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         foreach (var (leaseId, decision) in expired)
         {
             _pending.Remove(leaseId);
+            // The grant may still come (or was lost on its way): give it back now; releases are idempotent.
+            _endpointRegion.Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.Cancelled));
             var silent = decision.Current!.Value.Id;
             _runtime.SilentEndpoints[silent] = now + SilentPenalty;
             _runtime.Snapshots.Forget(silent);
@@ -157,7 +170,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
         var choices = decision.NeedsTiering ? PreferredTier(decision.Remaining) : decision.Remaining;
         if (!_runtime.SilentEndpoints.IsEmpty) choices = Answering(choices, now);
-        var pick = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy));
+        var pick = choices[decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy), _log)];
         decision.Remaining.RemoveAt(decision.Remaining.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition)));
         decision.Current = pick;
         decision.Attempts++;
@@ -233,20 +246,16 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
                (definition.Rpm is not { } rpm || snapshot.RequestsLastMinute < rpm);
     }
 
-    /// <summary>The node of the caller that will hold the lease (a remote service's, or this node's).</summary>
+    /// <summary>The node of a caller that did not name its holder (a remote service's address, or this node).</summary>
     private string HolderOf(IActorRef caller) =>
-        caller.Path.Address.HasGlobalScope ? caller.Path.Address.ToString() : _selfAddress;
+        caller.Path.Address.HasGlobalScope ? caller.Path.Address.ToString() : _selfHolder;
 
-    private IRoutingStrategy StrategyFor(ModelGroupDefinition group)
+    /// <summary>The node's shared instance for the group, cached here so a decision takes no node-wide lock to find it.</summary>
+    private GroupStrategy StrategyFor(ModelGroupDefinition group)
     {
         var key = (group.Name, group.Strategy);
         if (!_strategies.TryGetValue(key, out var strategy))
-        {
-            strategy = _runtime.Strategies.Contains(group.Strategy)
-                ? _runtime.Strategies.Create(group.Strategy)
-                : new RoundRobinStrategy(); // validated on write; a strategy removed since falls back safely
-            _strategies[key] = strategy;
-        }
+            _strategies[key] = strategy = _runtime.GroupStrategies.For(group, _runtime.Strategies);
         return strategy;
     }
 
@@ -269,6 +278,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             reason = NoEndpointReason.AllDrained; // drained a moment ago: this node's directory had not caught up yet
         else if (refusals.All(r => r.Reason is null))
             reason = NoEndpointReason.Timeout;
+        else if (refusals.All(r => r.Reason is LeaseRefusalReason.NoQuorum or null))
+            reason = NoEndpointReason.NoQuorum;
         else
             reason = NoEndpointReason.AllAtCapacity;
         return new NoEndpointAvailable(group, reason, message, retryAfter);
@@ -283,6 +294,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         nameof(LeaseRefusalReason.ProbeInFlight) => "waiting for a recovery probe",
         nameof(LeaseRefusalReason.Drained) => "drained",
         nameof(LeaseRefusalReason.UnknownEndpoint) => "not yet known on their node",
+        nameof(LeaseRefusalReason.NoQuorum) => "on a node cut off from the majority",
         _ => reason,
     };
 }

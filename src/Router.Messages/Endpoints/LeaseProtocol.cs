@@ -37,19 +37,45 @@ public enum LeaseRefusalReason
     /// <summary>Half-open breaker: its single probe request is already out.</summary>
     ProbeInFlight,
     Drained,
+    /// <summary>The endpoint's node cannot reach a majority of the gateways: it may no longer be the authority.</summary>
+    NoQuorum,
 }
 
 /// <summary>
 /// A new incarnation of an endpoint actor (its shard moved, or the cluster started) asks every member which
 /// of its leases on the endpoint are still out, before granting any: caps hold exactly across a move.
-/// Answered with <see cref="ReassertLeases"/>.
+/// Each member's lease keeper answers with <see cref="RenewLeases"/>, including the grants of the last minute.
 /// </summary>
 public sealed record QueryHeldLeases(string EndpointId) : IRouterMessage;
 
 /// <summary>
-/// A member's answer to <see cref="QueryHeldLeases"/>: the leases its callers hold on the endpoint. Leases of
-/// a dead node are never re-asserted, so they stop counting.
+/// A holder node's statement to an endpoint, sent every renewal interval while its callers hold leases there and
+/// in answer to <see cref="QueryHeldLeases"/>. It renews every lease in <paramref name="Held"/> (a lease not
+/// renewed within the lease TTL is reclaimed on endpoints with available fencing), re-asserts them to a new
+/// incarnation, and carries releases again (<paramref name="Released"/>: a release is a tell and may be lost).
+/// Answered with <see cref="LeasesRenewed"/>.
 /// </summary>
-public sealed record ReassertLeases(string EndpointId, IReadOnlyList<HeldLease> Leases, string Holder = "") : IWithEndpointId;
+/// <param name="Holder">The holder node's unique address (address#uid): a restarted node is another holder.</param>
+/// <param name="Round">The holder's sequence number for this statement, echoed in the answer.</param>
+/// <param name="RecentGrants">Only in answers to <see cref="QueryHeldLeases"/>: every grant this holder received
+/// from the endpoint in the last minute, so a new incarnation rebuilds its rpm and tpm windows.</param>
+public sealed record RenewLeases(
+    string EndpointId,
+    string Holder,
+    long Round,
+    IReadOnlyList<HeldLease> Held,
+    IReadOnlyList<string>? Released = null,
+    IReadOnlyList<GrantBucket>? RecentGrants = null) : IWithEndpointId;
 
-public sealed record HeldLease(string LeaseId, DateTimeOffset ExpiresAt, int EstimatedTokens);
+/// <summary>
+/// The endpoint's answer to <see cref="RenewLeases"/>: the round is recorded. <paramref name="Unknown"/> are leases
+/// of the statement the endpoint no longer counts (reclaimed, or beyond its cap after a move): their requests
+/// must stop at once.
+/// </summary>
+public sealed record LeasesRenewed(string EndpointId, long Round, IReadOnlyList<string> Unknown) : IRouterMessage;
+
+/// <param name="ExpiresAt">The lease's hard deadline: the request's own deadline.</param>
+public sealed record HeldLease(string LeaseId, DateTimeOffset ExpiresAt, int EstimatedTokens, DateTimeOffset GrantedAt);
+
+/// <summary>The grants a holder received in the second starting at <paramref name="Second"/>, and the tokens they were finally charged.</summary>
+public sealed record GrantBucket(DateTimeOffset Second, int Requests, long Tokens);

@@ -11,6 +11,8 @@ namespace Router.Messages.Routing;
 /// <param name="Tags">Only endpoints carrying every one of these tags are candidates.</param>
 /// <param name="ExcludeEndpoints">Endpoints already tried for this request (retries).</param>
 /// <param name="Stream">Streaming requests are ranked by time to first token.</param>
+/// <param name="Holder">The unique address (address#uid) of the node that will hold and renew the lease; set by
+/// <c>RouterClient</c>. Null: the router's own node.</param>
 /// <param name="LeaseDuration">How long the lease may be held before the endpoint reclaims it; null uses the router's default.</param>
 public sealed record RouteRequest(
     string ModelGroup,
@@ -20,4 +22,5 @@ public sealed record RouteRequest(
     IReadOnlyList<string>? Tags = null,
     IReadOnlyList<string>? ExcludeEndpoints = null,
     bool Stream = false,
-    TimeSpan? LeaseDuration = null) : IRouterMessage;
+    TimeSpan? LeaseDuration = null,
+    string? Holder = null) : IRouterMessage;

@@ -31,4 +31,6 @@ public enum NoEndpointReason
     AllAtCapacity,
     AllRateLimited,
     Timeout,
+    /// <summary>This node cannot reach a majority of the gateways (cut off, or just resumed from a pause).</summary>
+    NoQuorum,
 }

@@ -155,7 +155,9 @@ internal sealed class GatewayRequestHandler(
                 ApiKeyOf(endpoint), lease.EndpointId, routing.UpstreamAttempts, startedAt);
             SetRequestBody(context, BodyFor(endpoint, routing));
 
-            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token);
+            // The lease keeper revokes the lease when it cannot renew it: the upstream request stops before the slot is re-granted.
+            var revoked = router.RevocationOf(lease);
+            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token, revoked);
             var firstTokenTimeout = TimeSpan.FromSeconds(_router.FirstTokenTimeoutSeconds);
             if (routing.Request.Stream) attemptTimeout.CancelAfter(firstTokenTimeout);
 
@@ -173,7 +175,7 @@ internal sealed class GatewayRequestHandler(
                 context.Response.Body = clientBody;
             }
 
-            var result = Classify(context, error, transformer, attemptTimeout, requestTimeout);
+            var result = Classify(context, error, transformer, attemptTimeout, requestTimeout, revoked);
             var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
             double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
             var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
@@ -198,7 +200,8 @@ internal sealed class GatewayRequestHandler(
     }
 
     private static AttemptResult Classify(
-        HttpContext context, ForwarderError error, UpstreamTransformer transformer, CancellationTokenSource attemptTimeout, CancellationTokenSource requestTimeout)
+        HttpContext context, ForwarderError error, UpstreamTransformer transformer, CancellationTokenSource attemptTimeout,
+        CancellationTokenSource requestTimeout, CancellationToken revoked)
     {
         if (transformer.Failure is { } failure)
             return new AttemptResult(failure.Status == StatusCodes.Status429TooManyRequests ? OutcomeKind.RateLimited : OutcomeKind.ServerError, false, failure);
@@ -208,6 +211,9 @@ internal sealed class GatewayRequestHandler(
             return new AttemptResult(OutcomeKind.Cancelled, true, null);
 
         var sent = context.Response.HasStarted;
+        if (revoked.IsCancellationRequested)
+            return new AttemptResult(OutcomeKind.Cancelled, sent, new UpstreamFailure(StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(1),
+                "this gateway lost contact with the endpoint's authority and stopped the request"));
         if (attemptTimeout.IsCancellationRequested || requestTimeout.IsCancellationRequested)
         {
             var which = requestTimeout.IsCancellationRequested ? "request timeout" : "first-token timeout";
@@ -257,6 +263,7 @@ internal sealed class GatewayRequestHandler(
             {
                 StatusCodes.Status429TooManyRequests => OpenAiErrors.WriteAsync(context, 429, message, "rate_limit_exceeded", "rate_limit_exceeded", failure.RetryAfter),
                 StatusCodes.Status504GatewayTimeout => OpenAiErrors.WriteAsync(context, 504, message, "timeout", "upstream_timeout"),
+                StatusCodes.Status503ServiceUnavailable => OpenAiErrors.WriteAsync(context, 503, message, "service_unavailable", "lease_revoked", failure.RetryAfter),
                 _ => OpenAiErrors.WriteAsync(context, 502, message, "upstream_error", "upstream_error"),
             };
         }
@@ -269,6 +276,7 @@ internal sealed class GatewayRequestHandler(
                 OpenAiErrors.WriteAsync(context, 429, summary, "rate_limit_exceeded", "rate_limit_exceeded", refusal.RetryAfter ?? TimeSpan.FromSeconds(1)),
             NoEndpointReason.ContextWindowExceeded => OpenAiErrors.BadRequest(context, summary, "context_length_exceeded"),
             NoEndpointReason.NoMatchingTags => OpenAiErrors.BadRequest(context, summary, "no_matching_endpoint"),
+            NoEndpointReason.NoQuorum => OpenAiErrors.WriteAsync(context, 503, summary, "service_unavailable", "gateway_cut_off", refusal.RetryAfter ?? TimeSpan.FromSeconds(1)),
             _ => OpenAiErrors.WriteAsync(context, 503, summary, "service_unavailable", "no_endpoint_available", refusal?.RetryAfter),
         };
     }

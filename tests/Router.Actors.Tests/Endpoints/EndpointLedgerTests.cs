@@ -51,7 +51,7 @@ public class EndpointLedgerTests
         ledger.TryAcquire(Endpoint, Acquire(duration: TimeSpan.FromSeconds(5)));
         ledger.TryAcquire(Endpoint, Acquire(duration: TimeSpan.FromSeconds(50)));
         _clock.Advance(TimeSpan.FromSeconds(6));
-        ledger.ReclaimExpired(_clock.GetUtcNow()).Should().Be(1);
+        ledger.ReclaimExpired(_clock.GetUtcNow(), LeaseFencing.Strict).Should().Be(1);
         ledger.InFlight.Should().Be(1);
     }
 

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using Router.Actors.Endpoints;
+using Router.Messages.Endpoints;
+using Router.Messages.Routing;
+
+namespace Router.Actors.Leasing;
+
+/// <summary>
+/// The holder's side of leases: what this node's callers hold right now, when each was last confirmed by its
+/// endpoint, and a token that revokes it. The <see cref="LeaseKeeperActor"/> renews from here, answers a new
+/// endpoint incarnation from here, and revokes (aborts the request of) any lease it could not renew in time.
+/// Written from request threads (grant, release) and the keeper, so every part is thread-safe.
+/// </summary>
+public sealed class LeaseBook(TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<string, HeldEntry> _held = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, GrantLog> _grants = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _released = new(StringComparer.Ordinal);
+
+    /// <summary>One held lease.</summary>
+    internal sealed class HeldEntry(Lease lease, DateTimeOffset grantedAt, long confirmedAt)
+    {
+        public Lease Lease { get; } = lease;
+        public DateTimeOffset GrantedAt { get; } = grantedAt;
+        /// <summary>When (a <see cref="TimeProvider.GetTimestamp"/>) the endpoint last confirmed it: the send time of the
+        /// acquire or of the last acknowledged renewal. The lease is safe to use until then plus TTL minus margin.</summary>
+        public long ConfirmedAt = confirmedAt;
+        public CancellationTokenSource Revoked { get; } = new();
+        public HeldLease ToHeld() => new(Lease.LeaseId, Lease.ExpiresAt, Lease.EstimatedTokens, GrantedAt);
+    }
+
+    /// <summary>This node's grants of the last minute on one endpoint, for rebuilding its windows after a move.</summary>
+    private sealed class GrantLog
+    {
+        private readonly SlidingMinuteCounter _requests = new();
+        private readonly SlidingMinuteCounter _tokens = new();
+
+        public void Granted(DateTimeOffset at, int tokens)
+        {
+            lock (this)
+            {
+                _requests.Add(at, 1);
+                _tokens.Add(at, tokens);
+            }
+        }
+
+        public void Charged(DateTimeOffset grantedAt, long correction, DateTimeOffset now)
+        {
+            lock (this) _tokens.AddAt(grantedAt, correction, now);
+        }
+
+        public List<GrantBucket> Buckets(DateTimeOffset now)
+        {
+            lock (this)
+            {
+                var tokens = _tokens.Window(now).ToDictionary(b => b.Second, b => b.Amount);
+                return _requests.Window(now)
+                    .Select(b => new GrantBucket(b.Second, (int)b.Amount, tokens.GetValueOrDefault(b.Second)))
+                    .ToList();
+            }
+        }
+    }
+
+    public int Count => _held.Count;
+
+    /// <summary>Records a granted lease; <paramref name="askedAt"/> is when the caller asked for it (a timestamp):
+    /// the endpoint granted it later, so the lease is confirmed as of then. Returns the token that revokes it.</summary>
+    public CancellationToken Add(Lease lease, long askedAt)
+    {
+        var now = clock.GetUtcNow();
+        var entry = new HeldEntry(lease, now, askedAt);
+        _held[lease.LeaseId] = entry;
+        _grants.GetOrAdd(lease.EndpointId, _ => new GrantLog()).Granted(now, lease.EstimatedTokens);
+        return entry.Revoked.Token;
+    }
+
+    /// <summary>Cancelled when the lease is revoked: the request using it must stop (see <see cref="LeaseKeeperActor"/>).</summary>
+    public CancellationToken RevocationOf(string leaseId) =>
+        _held.TryGetValue(leaseId, out var entry) ? entry.Revoked.Token : CancellationToken.None;
+
+    /// <summary>The caller released the lease. <paramref name="resend"/>: repeat the release in the next renewal
+    /// (strict endpoints, where a lost release would hold the slot until the deadline).</summary>
+    public void Remove(ReportOutcome outcome, bool resend)
+    {
+        if (!_held.TryRemove(outcome.LeaseId, out var entry)) return;
+        var actual = outcome.PromptTokens + outcome.CompletionTokens;
+        if (actual > 0 && _grants.TryGetValue(entry.Lease.EndpointId, out var log))
+            log.Charged(entry.GrantedAt, actual - entry.Lease.EstimatedTokens, clock.GetUtcNow());
+        if (resend) _released.GetOrAdd(entry.Lease.EndpointId, _ => new ConcurrentQueue<string>()).Enqueue(outcome.LeaseId);
+    }
+
+    /// <summary>The held leases, by endpoint.</summary>
+    internal Dictionary<string, List<HeldEntry>> ByEndpoint()
+    {
+        var byEndpoint = new Dictionary<string, List<HeldEntry>>(StringComparer.Ordinal);
+        foreach (var entry in _held.Values)
+        {
+            if (!byEndpoint.TryGetValue(entry.Lease.EndpointId, out var list)) byEndpoint[entry.Lease.EndpointId] = list = [];
+            list.Add(entry);
+        }
+        return byEndpoint;
+    }
+
+    internal IEnumerable<string> EndpointsWithReleases => _released.Where(r => !r.Value.IsEmpty).Select(r => r.Key);
+
+    internal List<string> TakeReleased(string endpointId)
+    {
+        var taken = new List<string>();
+        if (_released.TryGetValue(endpointId, out var queue))
+            while (taken.Count < 10_000 && queue.TryDequeue(out var id)) taken.Add(id);
+        return taken;
+    }
+
+    internal List<HeldLease> HeldOn(string endpointId) =>
+        _held.Values.Where(e => e.Lease.EndpointId == endpointId).Select(e => e.ToHeld()).ToList();
+
+    internal List<GrantBucket> RecentGrants(string endpointId) =>
+        _grants.TryGetValue(endpointId, out var log) ? log.Buckets(clock.GetUtcNow()) : [];
+
+    /// <summary>The endpoint acknowledged a statement sent at <paramref name="sentAt"/> listing these leases.</summary>
+    internal void Confirm(IEnumerable<string> leaseIds, long sentAt)
+    {
+        foreach (var id in leaseIds)
+            if (_held.TryGetValue(id, out var entry) && sentAt > Volatile.Read(ref entry.ConfirmedAt))
+                Volatile.Write(ref entry.ConfirmedAt, sentAt);
+    }
+
+    /// <summary>Revokes every lease not confirmed within <paramref name="validity"/>; returns them.</summary>
+    internal List<HeldEntry> RevokeUnconfirmed(TimeSpan validity)
+    {
+        var revoked = new List<HeldEntry>();
+        foreach (var entry in _held.Values)
+            if (clock.GetElapsedTime(Volatile.Read(ref entry.ConfirmedAt)) >= validity && Revoke(entry.Lease.LeaseId) is { } gone)
+                revoked.Add(gone);
+        return revoked;
+    }
+
+    /// <summary>Revokes one lease: forgets it and cancels its token, so the request using it stops.</summary>
+    internal HeldEntry? Revoke(string leaseId)
+    {
+        if (!_held.TryRemove(leaseId, out var entry)) return null;
+        try { entry.Revoked.Cancel(); }
+        catch (AggregateException) { } // a request's own clean-up failed; the lease is given up all the same
+        return entry;
+    }
+}

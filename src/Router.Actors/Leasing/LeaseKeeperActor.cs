@@ -1,0 +1,136 @@
+using Akka.Actor;
+using Akka.Event;
+using Router.Actors.Hosting;
+using Router.Actors.Membership;
+using Router.Messages.Endpoints;
+using Router.Messages.Routing;
+
+namespace Router.Actors.Leasing;
+
+/// <summary>
+/// One per node: keeps this node's leases alive and fences them. Every renewal interval it sends each endpoint it
+/// holds leases on one <see cref="RenewLeases"/> statement (through the shard region, so it reaches whichever
+/// incarnation is current); the endpoint's <see cref="LeasesRenewed"/> confirms the leases as of the moment the
+/// statement was sent. A lease not confirmed within the lease TTL minus the fencing margin is revoked: its request
+/// is aborted here before the endpoint may give the slot to someone else. Also answers a new endpoint
+/// incarnation's <see cref="QueryHeldLeases"/> with the leases held and the grants of the last minute.
+/// </summary>
+internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
+{
+    private const string RenewTimer = "renew";
+    private const string FenceTimer = "fence";
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RouterRuntime _runtime;
+    private readonly LeaseBook _book;
+    private readonly IActorRef _endpointRegion;
+    private readonly string _holder;
+    private readonly TimeSpan _validity;
+    private readonly Dictionary<long, Statement> _sent = new();
+    private long _round;
+    private long _lastFenceCheck;
+
+    private sealed record Statement(long SentAt, List<string> LeaseIds);
+
+    private sealed class RenewTick
+    {
+        public static readonly RenewTick Instance = new();
+    }
+
+    private sealed class FenceTick
+    {
+        public static readonly FenceTick Instance = new();
+    }
+
+    public LeaseKeeperActor(RouterRuntime runtime, IActorRef endpointRegion)
+    {
+        _runtime = runtime;
+        _book = runtime.Leases;
+        _endpointRegion = endpointRegion;
+        _holder = HolderId.Of(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress);
+        var settings = runtime.Options.Endpoint;
+        _validity = settings.LeaseTtl - settings.FencingMargin;
+
+        Receive<RenewTick>(_ => RenewAll());
+        Receive<FenceTick>(_ => Fence());
+        Receive<LeasesRenewed>(OnRenewed);
+        Receive<QueryHeldLeases>(query =>
+        {
+            var held = _book.HeldOn(query.EndpointId);
+            Sender.Tell(Record(new RenewLeases(query.EndpointId, _holder, ++_round, held, null, _book.RecentGrants(query.EndpointId))), Self);
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        var settings = _runtime.Options.Endpoint;
+        _lastFenceCheck = _runtime.Clock.GetTimestamp();
+        Timers.StartPeriodicTimer(RenewTimer, RenewTick.Instance, settings.RenewInterval);
+        Timers.StartPeriodicTimer(FenceTimer, FenceTick.Instance, FenceCheckInterval(settings.FencingMargin));
+    }
+
+    /// <summary>Checked several times within the margin, so a revocation is never more than a fraction of it late.</summary>
+    private static TimeSpan FenceCheckInterval(TimeSpan margin) =>
+        TimeSpan.FromTicks(Math.Clamp(margin.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
+
+    private void RenewAll()
+    {
+        PruneUnanswered();
+        var byEndpoint = _book.ByEndpoint();
+        foreach (var endpointId in _book.EndpointsWithReleases.ToList())
+            if (!byEndpoint.ContainsKey(endpointId)) byEndpoint[endpointId] = [];
+        foreach (var (endpointId, entries) in byEndpoint)
+        {
+            var released = _book.TakeReleased(endpointId);
+            var statement = new RenewLeases(endpointId, _holder, ++_round, entries.Select(e => e.ToHeld()).ToList(),
+                released.Count > 0 ? released : null);
+            _endpointRegion.Tell(Record(statement), Self);
+        }
+    }
+
+    private RenewLeases Record(RenewLeases statement)
+    {
+        _sent[statement.Round] = new Statement(_runtime.Clock.GetTimestamp(), statement.Held.Select(h => h.LeaseId).ToList());
+        return statement;
+    }
+
+    private void OnRenewed(LeasesRenewed renewed)
+    {
+        if (!_sent.Remove(renewed.Round, out var statement)) return;
+        if (renewed.Unknown.Count == 0)
+        {
+            _book.Confirm(statement.LeaseIds, statement.SentAt);
+            return;
+        }
+        var unknown = renewed.Unknown.ToHashSet(StringComparer.Ordinal);
+        _book.Confirm(statement.LeaseIds.Where(id => !unknown.Contains(id)), statement.SentAt);
+        foreach (var id in unknown)
+            if (_book.Revoke(id) is { } entry)
+                _log.Warning("Lease {0} on {1} revoked: the endpoint no longer counts it (reclaimed, or over its cap after a move)", id, entry.Lease.EndpointId);
+    }
+
+    private void Fence()
+    {
+        var paused = _runtime.Clock.GetElapsedTime(_lastFenceCheck);
+        _lastFenceCheck = _runtime.Clock.GetTimestamp();
+        var revoked = _book.RevokeUnconfirmed(_validity);
+        if (revoked.Count == 0) return;
+        _runtime.Metrics.LeasesFenced(revoked.Count);
+        foreach (var entry in revoked)
+            // Best effort: if the endpoint can hear us, the slot comes back now rather than at the TTL.
+            _endpointRegion.Tell(new ReportOutcome(entry.Lease.EndpointId, entry.Lease.LeaseId, OutcomeKind.Cancelled));
+        var pauseNote = paused > _validity / 2 ? $" (this node was paused for {paused.TotalSeconds:0.0} s)" : "";
+        _log.Warning("Fenced {0} lease(s) on {1}: not renewed within {2:0.#} s, their requests were aborted{3}",
+            revoked.Count, string.Join(", ", revoked.Select(e => e.Lease.EndpointId).Distinct()), _validity.TotalSeconds, pauseNote);
+    }
+
+    /// <summary>Statements never answered (lost, or their endpoint moved) stop mattering once their leases would have lapsed.</summary>
+    private void PruneUnanswered()
+    {
+        List<long>? stale = null;
+        foreach (var (round, statement) in _sent)
+            if (_runtime.Clock.GetElapsedTime(statement.SentAt) > _runtime.Options.Endpoint.LeaseTtl) (stale ??= []).Add(round);
+        foreach (var round in stale ?? []) _sent.Remove(round);
+    }
+}

@@ -1,0 +1,65 @@
+using Akka.Event;
+using Router.Actors.Strategies;
+using Router.Messages.Endpoints;
+
+namespace Router.Actors.Routing;
+
+/// <summary>
+/// One strategy instance per model group on this node, shared by every router of the pool: the sequence a user
+/// configured (weights 3:1 give a, a, b, a, a, a, b, a) is the sequence the group sees, however many routees the
+/// pool has. Each group's picks are serialised by its own lock, so groups never wait on each other.
+/// </summary>
+internal sealed class GroupStrategies
+{
+    private readonly Dictionary<(string Group, string Strategy), GroupStrategy> _byGroup = new();
+
+    public GroupStrategy For(ModelGroupDefinition group, StrategyRegistry registry)
+    {
+        var key = (group.Name, group.Strategy);
+        lock (_byGroup)
+        {
+            if (!_byGroup.TryGetValue(key, out var strategy))
+            {
+                strategy = new GroupStrategy(registry.Contains(group.Strategy)
+                    ? registry.Create(group.Strategy)
+                    : new RoundRobinStrategy()); // validated on write; a strategy removed since falls back safely
+                _byGroup[key] = strategy;
+            }
+            return strategy;
+        }
+    }
+}
+
+/// <summary>
+/// A group's strategy behind a lock, isolated: a strategy that throws or picks something it was not offered (a
+/// custom one, say) makes that decision fall back to round-robin with a warning; nothing else is affected.
+/// </summary>
+internal sealed class GroupStrategy(IRoutingStrategy strategy)
+{
+    private readonly RoundRobinStrategy _fallback = new();
+
+    public string Name => strategy.Name;
+
+    /// <summary>Returns the index of the picked candidate.</summary>
+    public int Pick(List<EndpointCandidate> candidates, RoutingContext context, ILoggingAdapter log)
+    {
+        lock (this)
+        {
+            try
+            {
+                var pick = strategy.Pick(candidates, context);
+                var index = candidates.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition));
+                if (index >= 0) return index;
+                log.Warning("Strategy '{0}' picked '{1}', which was not among the {2} candidates of '{3}'; using round-robin for this decision",
+                    strategy.Name, pick.Definition?.Id ?? "(nothing)", candidates.Count, context.Request.ModelGroup);
+            }
+            catch (Exception e)
+            {
+                log.Warning("Strategy '{0}' failed for '{1}' ({2}: {3}); using round-robin for this decision",
+                    strategy.Name, context.Request.ModelGroup, e.GetType().Name, e.Message);
+            }
+            var fallback = _fallback.Pick(candidates, context);
+            return candidates.FindIndex(c => ReferenceEquals(c.Definition, fallback.Definition));
+        }
+    }
+}
