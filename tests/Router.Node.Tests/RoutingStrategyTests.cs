@@ -27,6 +27,38 @@ public sealed class RoutingStrategyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Through_one_gateway_weighted_3_to_1_routes_the_exact_smooth_sequence()
+    {
+        // One strategy state per group and node, whichever routee of the pool takes each request.
+        await using var gateway = await TestGateway.StartAsync(s => s
+            .Sim("sim-a").Sim("sim-b")
+            .Group("chat", "weighted")
+            .Endpoint("chat", "a", "sim-a", weight: 3)
+            .Endpoint("chat", "b", "sim-b", weight: 1));
+
+        var served = await SendSequentialAsync(gateway, "chat", 16);
+
+        served.Should().Equal("a", "a", "b", "a", "a", "a", "b", "a", "a", "a", "b", "a", "a", "a", "b", "a");
+    }
+
+    [Fact]
+    public async Task Through_one_gateway_round_robin_takes_each_endpoint_in_turn()
+    {
+        await using var gateway = await TestGateway.StartAsync(s => s
+            .Sim("sim-x").Sim("sim-y").Sim("sim-z")
+            .Group("chat", "round-robin")
+            .Endpoint("chat", "x", "sim-x")
+            .Endpoint("chat", "y", "sim-y")
+            .Endpoint("chat", "z", "sim-z"));
+
+        var served = await SendSequentialAsync(gateway, "chat", 9);
+
+        // Where the cycle starts is the strategy's business; that it is x, y, z in turn is the user's.
+        served.Chunk(3).Select(c => string.Join(",", c)).Distinct().Should().ContainSingle()
+            .Which.Split(',').Should().BeEquivalentTo(["x", "y", "z"]);
+    }
+
+    [Fact]
     public async Task Latency_group_moves_traffic_to_whichever_endpoint_is_fast_now()
     {
         // A short window and re-probe period so the strategy notices the swap within a few seconds.

@@ -1,0 +1,43 @@
+using Akka.Event;
+using Router.Actors.Routing;
+using Router.Actors.Strategies;
+
+namespace Router.Actors.Tests.Strategies;
+
+/// <summary>A group's strategy as the router pool uses it: shared, and isolated from a misbehaving custom strategy.</summary>
+public class GroupStrategyTests
+{
+    private sealed class Throwing : IRoutingStrategy
+    {
+        public string Name => "throwing";
+        public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => throw new InvalidOperationException("bug");
+    }
+
+    private sealed class PicksAStranger : IRoutingStrategy
+    {
+        public string Name => "stranger";
+        public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => Candidates.Make("not-offered");
+    }
+
+    private static readonly List<EndpointCandidate> Three = [Candidates.Make("a"), Candidates.Make("b"), Candidates.Make("c")];
+
+    [Theory]
+    [InlineData(typeof(Throwing))]
+    [InlineData(typeof(PicksAStranger))]
+    public void A_strategy_that_throws_or_picks_outside_the_candidates_falls_back_to_round_robin_for_that_decision(Type type)
+    {
+        var strategy = new GroupStrategy((IRoutingStrategy)Activator.CreateInstance(type)!);
+
+        var picks = Enumerable.Range(0, 6).Select(_ => Three[strategy.Pick(Three, Candidates.Context(), NoLogger.Instance)].Id).ToList();
+
+        picks.Should().Equal("a", "b", "c", "a", "b", "c");
+    }
+
+    [Fact]
+    public void Every_router_of_a_node_gets_the_same_instance_for_a_group()
+    {
+        var strategies = new GroupStrategies();
+        var group = new Router.Messages.Endpoints.ModelGroupDefinition("g", "weighted");
+        strategies.For(group, new StrategyRegistry()).Should().BeSameAs(strategies.For(group, new StrategyRegistry()));
+    }
+}
