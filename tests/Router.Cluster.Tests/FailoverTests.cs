@@ -37,7 +37,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
             http.PostAsync(cluster.Nodes[i % 3].GatewayUrl + "/v1/chat/completions", new StringContent(
                 $$"""{"model":"{{ProcessCluster.LimitedModel}}","messages":[{"role":"user","content":"r{{i}}"}]}""",
                 System.Text.Encoding.UTF8, "application/json"))));
-        rpmStatuses.Count(r => r.IsSuccessStatusCode).Should().Be(ProcessCluster.LimitedRpm);
+        rpmStatuses.Count(r => r.IsSuccessStatusCode).Should().Be(ProcessCluster.LimitedRpm,
+            string.Join(", ", rpmStatuses.GroupBy(r => (int)r.StatusCode).Select(g => $"{g.Key}x{g.Count()}")));
         rpmStatuses.Where(r => !r.IsSuccessStatusCode).Should().OnlyContain(r => (int)r.StatusCode == 429 && r.Headers.RetryAfter != null);
         cluster.Limited.Stats.TotalRequests.Should().Be(ProcessCluster.LimitedRpm, "the upstream itself saw exactly the limit");
 

@@ -45,7 +45,6 @@ public sealed class ProcessCluster : IAsyncDisposable
         {
             $"--Cluster:SeedNodes:0=akka.tcp://llm-router@127.0.0.1:{akkaPorts[0]}",
             $"--Cluster:SeedNodes:1=akka.tcp://llm-router@127.0.0.1:{akkaPorts[1]}",
-            "--Cluster:SplitBrainStableAfterSeconds=3",
             "--Registry:Provider=sqlite", $"--Registry:ConnectionString=Data Source={Path.Combine(_workDirectory, "registry.db")}",
             "--Gateway:ShutdownDrainSeconds=20",
             $"--ModelGroups:{LimitedModel}:Endpoints:limited:Url={Limited.ApiBaseUrl}",

@@ -98,6 +98,14 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         // Only the outcome of a lease this incarnation counts teaches the breaker and the token window.
         if (!held) return false;
 
+        if (outcome.Kind == OutcomeKind.NotUsed)
+        {
+            _requests.AddAt(lease!.GrantedAt, -1, now);
+            _tokens.AddAt(lease.GrantedAt, -lease.EstimatedTokens, now);
+            if (lease.IsProbe) _breaker.ProbeAbandoned();
+            return true;
+        }
+
         // Replace the estimate with what the upstream actually counted, in the second the grant was charged.
         var actualTokens = outcome.PromptTokens + outcome.CompletionTokens;
         if (actualTokens > 0) _tokens.AddAt(lease!.GrantedAt, actualTokens - lease.EstimatedTokens, now);

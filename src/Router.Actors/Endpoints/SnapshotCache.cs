@@ -31,11 +31,8 @@ public sealed class SnapshotCache
     /// </summary>
     public EndpointSnapshot LastPublished(string endpointId) => Slot(endpointId).LastPublished;
 
-    /// <summary>Stores <paramref name="snapshot"/> unless a newer one is already there.</summary>
-    public void Apply(EndpointSnapshot snapshot)
-    {
-        Slot(snapshot.EndpointId).TryReplace(snapshot);
-    }
+    /// <summary>Stores <paramref name="snapshot"/> unless a newer one is already there; true when it did.</summary>
+    public bool Apply(EndpointSnapshot snapshot) => Slot(snapshot.EndpointId).TryReplace(snapshot);
 }
 
 /// <summary>The current snapshot of one endpoint on this node, swapped atomically.</summary>

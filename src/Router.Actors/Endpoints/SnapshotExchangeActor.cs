@@ -17,6 +17,7 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
     private const int BatchSize = 64;
 
     private readonly SnapshotCache _cache;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _silentEndpoints;
     private readonly TimeSpan _interval;
     private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
     private readonly Dictionary<string, EndpointSnapshot> _pending = new(StringComparer.Ordinal);
@@ -29,12 +30,13 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
     public SnapshotExchangeActor(RouterRuntime runtime)
     {
         _cache = runtime.Snapshots;
+        _silentEndpoints = runtime.SilentEndpoints;
         _interval = runtime.Options.Endpoint.SnapshotInterval;
         Receive<EndpointSnapshot>(OnLocalSnapshot);
         Receive<PublishTick>(_ => Publish());
         Receive<EndpointSnapshotBatch>(batch =>
         {
-            foreach (var snapshot in batch.Snapshots) _cache.Apply(snapshot);
+            foreach (var snapshot in batch.Snapshots) Apply(snapshot);
         });
         Receive<SubscribeAck>(_ => { });
     }
@@ -45,10 +47,17 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
 
     private void OnLocalSnapshot(EndpointSnapshot snapshot)
     {
-        _cache.Apply(snapshot); // this node sees its own endpoints at once
+        Apply(snapshot); // this node sees its own endpoints at once
         if (_pending.TryGetValue(snapshot.EndpointId, out var queued) && !snapshot.Supersedes(queued)) return;
         _pending[snapshot.EndpointId] = snapshot;
         if (!Timers.IsTimerActive(PublishTimer)) Timers.StartSingleTimer(PublishTimer, PublishTick.Instance, _interval);
+    }
+
+    private void Apply(EndpointSnapshot snapshot)
+    {
+        var previous = _cache.LastPublished(snapshot.EndpointId).Incarnation;
+        // A new incarnation that publishes is alive: routers that gave up on the old one may try it at once.
+        if (_cache.Apply(snapshot) && snapshot.Incarnation != previous) _silentEndpoints.TryRemove(snapshot.EndpointId, out _);
     }
 
     /// <summary>Batches stay far below the remoting frame limit, however many endpoints changed.</summary>

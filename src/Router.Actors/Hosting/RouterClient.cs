@@ -86,7 +86,7 @@ public sealed class RouterClient
         try
         {
             if (await ask is LeaseGranted { Lease: var lease })
-                _endpointRegion.Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Cancelled));
+                _endpointRegion.Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed));
         }
         catch (AskTimeoutException)
         {

@@ -19,10 +19,10 @@ internal sealed class LateGrantReleaser : ReceiveActor
             switch (dead.Message)
             {
                 case LeaseGranted { Lease: var lease }:
-                    endpointRegion.Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Cancelled));
+                    endpointRegion.Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed));
                     break;
                 case LeaseAcquired acquired:
-                    endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.Cancelled));
+                    endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
                     break;
             }
         });

@@ -119,7 +119,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         if (!_pending.Remove(acquired.LeaseId, out var decision))
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
-            _endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.Cancelled));
+            _endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
             return;
         }
         var endpoint = decision.Current!.Value.Definition;
@@ -150,7 +150,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         {
             _pending.Remove(leaseId);
             // The grant may still come (or was lost on its way): give it back now; releases are idempotent.
-            _endpointRegion.Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.Cancelled));
+            _endpointRegion.Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.NotUsed));
             var silent = decision.Current!.Value.Id;
             _runtime.SilentEndpoints[silent] = now + SilentPenalty;
             _runtime.Snapshots.Forget(silent);

@@ -26,6 +26,9 @@ public enum OutcomeKind
     ServerError,
     Timeout,
     ConnectError,
+    /// <summary>Granted but never used: its caller had given up before the grant reached it. The endpoint refunds the
+    /// request and tokens it charged, so a slow decision does not spend the rpm budget.</summary>
+    NotUsed,
 }
 
 public static class OutcomeKindExtensions

@@ -59,5 +59,6 @@ public static class NodeOptionsFactory
 
     public static EndpointDefinition ToDefinition(string group, string id, EndpointConfig e, string url) => new(
         id, group, url.TrimEnd('/'), e.ApiKeyEnv, e.UpstreamModel, e.Weight, e.MaxInFlight, e.Rpm, e.Tpm, e.Order,
-        e.Tags, e.ContextWindow, e.InputCostPer1KTokens, e.OutputCostPer1KTokens);
+        e.Tags, e.ContextWindow, e.InputCostPer1KTokens, e.OutputCostPer1KTokens,
+        Fencing: string.Equals(e.Fencing, "strict", StringComparison.OrdinalIgnoreCase) ? LeaseFencing.Strict : LeaseFencing.Available);
 }

@@ -49,7 +49,9 @@ public sealed class ClusterSettings
     public int ShardCount { get; set; } = 100;
 
     /// <summary>Keep-majority split-brain resolver: how long membership must be stable before unreachable nodes are downed.</summary>
-    public double SplitBrainStableAfterSeconds { get; set; } = 20;
+    /// <remarks>7 s after a 3 s failure detection: a crashed node's endpoints serve again elsewhere within ~12 s, while
+    /// an authority cut off from the majority has stopped granting 2 s after its last answered quorum round.</remarks>
+    public double SplitBrainStableAfterSeconds { get; set; } = 7;
 }
 
 public sealed class RouterSettings
@@ -108,6 +110,13 @@ public sealed class EndpointConfig
     public int? ContextWindow { get; set; }
     public double InputCostPer1KTokens { get; set; }
     public double OutputCostPer1KTokens { get; set; }
+
+    /// <summary>
+    /// "available" (default): a silent gateway's slots come back after the lease TTL (10 s); only a gateway frozen
+    /// longer than that can overshoot the cap, and that is logged and counted. "strict": they come back only at the
+    /// request deadline or when that gateway restarted, so the cap holds under any pause.
+    /// </summary>
+    public string Fencing { get; set; } = "available";
 }
 
 public sealed class AdminSettings

@@ -94,6 +94,8 @@ public static class NodeSettingsValidator
                     foreach (var problem in DefinitionValidator.Validate(NodeOptionsFactory.ToDefinition(groupName, endpointId, endpoint, endpoint.Url)))
                         problems.Add($"{key}: {problem}");
                 }
+                Check(endpoint.Fencing.ToLowerInvariant() is "available" or "strict", $"{key}:Fencing",
+                    $"must be 'available' or 'strict', got '{endpoint.Fencing}'");
                 if (!string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv))
                     Check(!string.IsNullOrEmpty(environment(endpoint.ApiKeyEnv)), $"{key}:ApiKeyEnv",
                         $"the environment variable '{endpoint.ApiKeyEnv}' is not set");
