@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace Router.Node.Tests;
 
 /// <summary>What an upstream received: method, path, query, Host and every header.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Query, string Host, IReadOnlyDictionary<string, string> Headers)
+public sealed record RecordedRequest(string Method, string Path, string Query, string Host, IReadOnlyDictionary<string, string> Headers, string Body)
 {
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 }
@@ -60,8 +60,9 @@ public sealed class RecordingUpstream : IAsyncDisposable
         app.Run(async context =>
         {
             var request = context.Request;
+            var body = await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted);
             var recorded = new RecordedRequest(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "", request.Headers.Host.ToString(),
-                request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
+                request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body);
             self!._requests.Enqueue(recorded);
             await self.Respond(context, recorded);
         });
