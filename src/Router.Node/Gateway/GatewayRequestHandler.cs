@@ -149,11 +149,10 @@ internal sealed class GatewayRequestHandler(
         var reported = false;
         try
         {
-            var directory = runtime.Directory.Current;
-            var endpoint = directory.Endpoints.GetValueOrDefault(lease.EndpointId);
+            var endpoint = runtime.Directory.Current.Endpoints.GetValueOrDefault(lease.EndpointId);
             var attemptStartedAt = Stopwatch.GetTimestamp();
             var credentials = UpstreamCredentials.For(endpoint, secrets.Environment);
-            var redactor = secrets.For(directory, credentials);
+            var redactor = secrets.For(lease.EndpointId, credentials);
             var transformer = new UpstreamTransformer(
                 UpstreamUrl(lease.Url, upstreamPath, context.Request, endpoint?.ApiVersion),
                 credentials, redactor, lease.EndpointId, routing.UpstreamAttempts, startedAt);

@@ -1,14 +1,14 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Router.Actors.Directory;
+using System.Collections.Concurrent;
 
 namespace Router.Node.Gateway;
 
 /// <summary>
 /// Replaces every configured upstream secret (endpoint keys and extra-header values) with <see cref="Mask"/> in text
 /// and bytes the gateway relays or logs: upstream error bodies, error summaries, response headers. Also finds the
-/// secrets as they appear JSON-escaped inside a JSON string.
+/// secrets as they appear JSON-escaped inside a JSON string (\u002B for +, and \/ for / as some writers do).
 /// </summary>
 internal sealed class SecretRedactor
 {
@@ -17,15 +17,19 @@ internal sealed class SecretRedactor
 
     public static readonly SecretRedactor None = new([]);
 
+    private readonly string[] _raw;
     private readonly string[] _secrets;
     private readonly byte[][] _patterns;
 
     public SecretRedactor(IEnumerable<string> secrets)
     {
-        var distinct = secrets.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList();
+        _raw = secrets.ToArray();
+        var distinct = _raw.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList();
         var forms = distinct
             .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.Default).Value))
             .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value))
+            .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.Default).Value.Replace("/", "\\/", StringComparison.Ordinal)))
+            .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value.Replace("/", "\\/", StringComparison.Ordinal)))
             .Distinct(StringComparer.Ordinal)
             .OrderByDescending(s => s.Length) // a secret that contains another is masked whole
             .ToArray();
@@ -34,6 +38,9 @@ internal sealed class SecretRedactor
     }
 
     public bool IsEmpty => _secrets.Length == 0;
+
+    /// <summary>Whether this redactor was made for exactly these secret values.</summary>
+    public bool IsFor(IEnumerable<string> secrets) => secrets.SequenceEqual(_raw, StringComparer.Ordinal);
 
     public string Redact(string text)
     {
@@ -66,34 +73,23 @@ internal sealed class SecretRedactor
 }
 
 /// <summary>
-/// The redactor for the current directory: every endpoint's key and extra-header values, read from the environment.
-/// Rebuilt when the directory changes (an endpoint was added) or a credential in use is not yet known to it.
+/// The redactor of each endpoint: its key and extra-header values, which are all its upstream ever sees, so all it
+/// can echo. Cached per endpoint and rebuilt when the values change (an environment variable was set anew, the
+/// endpoint was redefined), so a request pays one comparison of a few strings.
 /// </summary>
 internal sealed class UpstreamSecrets(Func<string, string?> environment)
 {
-    private sealed record Cache(DirectorySnapshot Directory, SecretRedactor Redactor);
-    private Cache? _current;
+    private readonly ConcurrentDictionary<string, SecretRedactor> _byEndpoint = new(StringComparer.Ordinal);
 
     public UpstreamSecrets() : this(System.Environment.GetEnvironmentVariable) { }
 
     public Func<string, string?> Environment { get; } = environment;
 
-    public SecretRedactor For(DirectorySnapshot directory, UpstreamCredentials inUse)
+    public SecretRedactor For(string endpointId, UpstreamCredentials credentials)
     {
-        var current = Volatile.Read(ref _current);
-        if (current is not null && ReferenceEquals(current.Directory, directory) && Covers(current.Redactor, inUse)) return current.Redactor;
-        var secrets = directory.Endpoints.Values
-            .SelectMany(e => UpstreamCredentials.For(e, Environment).Secrets)
-            .Concat(inUse.Secrets);
-        var redactor = new SecretRedactor(secrets);
-        Volatile.Write(ref _current, new Cache(directory, redactor));
+        if (_byEndpoint.TryGetValue(endpointId, out var cached) && cached.IsFor(credentials.Secrets)) return cached;
+        var redactor = new SecretRedactor(credentials.Secrets);
+        _byEndpoint[endpointId] = redactor;
         return redactor;
-    }
-
-    private static bool Covers(SecretRedactor redactor, UpstreamCredentials credentials)
-    {
-        foreach (var secret in credentials.Secrets)
-            if (redactor.Redact(secret) == secret) return false;
-        return true;
     }
 }
