@@ -274,7 +274,8 @@ internal sealed class GatewayRequestHandler(
         for (var e = exception; e is not null; e = e.InnerException)
         {
             tls |= e is System.Security.Authentication.AuthenticationException;
-            if (!messages.Contains(e.Message)) messages.Add(e.Message.TrimEnd('.'));
+            var message = e.Message.TrimEnd('.');
+            if (!messages.Contains(message)) messages.Add(message);
         }
         var text = string.Join(": ", messages);
         return tls

@@ -73,7 +73,8 @@ internal sealed class UpstreamTransformer(
         headers["x-router-endpoint"] = endpointId;
         headers["x-router-attempts"] = attempt.ToString(CultureInfo.InvariantCulture);
         headers["x-router-overhead-ms"] = _overheadMs.ToString("0.###", CultureInfo.InvariantCulture);
-        if (status < 400) return true; // success: streamed as it comes, never buffered
+        // Success is streamed as it comes, never buffered; so is an error of an endpoint with no secret to mask.
+        if (status < 400 || redactor.IsEmpty) return true;
 
         // A 4xx body is relayed to the client: read it (bounded), mask secrets, write it ourselves.
         await RelayErrorBodyAsync(httpContext, proxyResponse, cancellationToken);
