@@ -7,12 +7,23 @@
 # all in one run, over the same 3 simulator processes. Prints one table and writes it to
 # bench/gateway/results.md. See bench/gateway/README.md for how to read it.
 #
+# UPSTREAM_TLS=1 is the HTTPS-upstream variant: each simulator gets an nginx TLS front (a certificate for
+# localhost issued by a CA made for the run), and YARP and the gateway reach the simulators through them, as
+# https://localhost:PORT (YARP trusts the CA with --CaBundle, the gateway with Router:UpstreamCaBundle). Targets:
+#   direct     the simulators themselves over plain HTTP (the baseline, as above)
+#   tls-front  wrk straight to the TLS fronts (what TLS alone costs, without a proxy)
+#   yarp       YARP -> TLS fronts -> simulators
+#   gateway    Router.Node -> TLS fronts -> simulators
+# and writes bench/gateway/results-https.md.
+#
 #   bench/gateway/run.sh                           # defaults below
 #   DURATION=30 CONNECTIONS=60 bench/gateway/run.sh
 #   GATEWAY_ARGS="--Router:MaxAcquireAttempts=1" STRATEGIES=round-robin bench/gateway/run.sh
 #   TARGETS="direct gateway" bench/gateway/run.sh  # a subset (ratios need yarp, added latency needs direct)
+#   UPSTREAM_TLS=1 bench/gateway/run.sh            # HTTPS upstreams: gateway vs YARP through nginx TLS fronts
 #
-# Needs: dotnet (the .NET 10 SDK), wrk, nginx, curl (apt-get update && apt-get install -y nginx wrk curl).
+# Needs: dotnet (the .NET 10 SDK), wrk, nginx, curl (apt-get update && apt-get install -y nginx wrk curl);
+# UPSTREAM_TLS=1 also needs openssl.
 set -euo pipefail
 
 # ------------------------------------------------------------------ parameters (environment overrides)
@@ -23,7 +34,12 @@ WARMUP="${WARMUP:-10}"             # seconds of the same load first, not measure
 IDLE_DURATION="${IDLE_DURATION:-3}" # seconds of 1-connection load per target: latency without CPU contention
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency; small, so the proxies' overhead is visible
 STRATEGIES="${STRATEGIES:-least-busy round-robin}"
-TARGETS="${TARGETS:-direct yarp nginx gateway}"
+UPSTREAM_TLS="${UPSTREAM_TLS:-}"   # set (1) for the HTTPS-upstream variant described above
+if [ -n "$UPSTREAM_TLS" ]; then
+  TARGETS="${TARGETS:-direct tls-front yarp gateway}"
+else
+  TARGETS="${TARGETS:-direct yarp nginx gateway}"
+fi
 OVERHEAD_SAMPLES="${OVERHEAD_SAMPLES:-200}" # sequential curl requests read for x-router-overhead-ms
 OVERHEAD_DURATION="${OVERHEAD_DURATION:-5}" # seconds of load during which wrk reads x-router-overhead-ms
 BASE_PORT="${BASE_PORT:-18100}"
@@ -44,13 +60,18 @@ nginx_port=$((BASE_PORT + 20))
 gateway_port=$((BASE_PORT + 30))
 admin_port=$((BASE_PORT + 31))
 cluster_port=$((BASE_PORT + 32))
+tls_ports=("$((BASE_PORT + 4))" "$((BASE_PORT + 5))" "$((BASE_PORT + 6))") # UPSTREAM_TLS: nginx TLS front of each simulator
+results_md="$here/results.md"
+[ -n "$UPSTREAM_TLS" ] && results_md="$here/results-https.md"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # ------------------------------------------------------------------ prerequisites
 missing=()
-for tool in dotnet wrk nginx curl awk ss; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+tools=(dotnet wrk nginx curl awk ss)
+[ -n "$UPSTREAM_TLS" ] && tools+=(openssl)
+for tool in "${tools[@]}"; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   cat >&2 <<MSG
 run.sh: missing: ${missing[*]}
@@ -60,7 +81,10 @@ MSG
   exit 1
 fi
 [ $((CONNECTIONS % THREADS)) -eq 0 ] || die "CONNECTIONS ($CONNECTIONS) must be a multiple of THREADS ($THREADS) (wrk gives each thread CONNECTIONS/THREADS)"
-for p in "${sim_ports[@]}" "$yarp_port" "$nginx_port" "$gateway_port" "$admin_port" "$cluster_port"; do
+if [ -n "$UPSTREAM_TLS" ] && [[ " $TARGETS " == *" nginx "* ]]; then
+  die "the nginx target is HTTP-only; with UPSTREAM_TLS=1 pick TARGETS from: direct tls-front yarp gateway"
+fi
+for p in "${sim_ports[@]}" "${tls_ports[@]}" "$yarp_port" "$nginx_port" "$gateway_port" "$admin_port" "$cluster_port"; do
   if ss -Hltn "sport = :$p" | grep -q .; then die "port $p is in use; pick other ports with BASE_PORT=..."; fi
 done
 
@@ -111,8 +135,9 @@ stop() { # pid: stops one process this script started
   pids=("${keep[@]}")
 }
 
+curl_tls=()   # UPSTREAM_TLS: --cacert of the run's CA, so https://localhost:PORT is checked like the proxies check it
 post_status() { # url: HTTP status of one chat completion
-  curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'content-type: application/json' -d "$BODY" "$1" || true
+  curl -s "${curl_tls[@]}" -o /dev/null -w '%{http_code}' --max-time 5 -H 'content-type: application/json' -d "$BODY" "$1" || true
 }
 
 wait_for_200() { # name, pid, url: until the target answers a chat completion with 200 (60 s at most)
@@ -244,6 +269,80 @@ done
 for i in 0 1 2; do wait_for_200 "${names[$i]}" "${sim_pids[$i]}" "http://127.0.0.1:${sim_ports[$i]}/v1/chat/completions"; done
 log "simulators up on ${sim_ports[*]} (latency ${LATENCY_MS} ms)"
 
+# What the proxies forward to: the simulators, or (UPSTREAM_TLS) their TLS fronts by the certificate's name.
+upstream_urls=()
+for i in 0 1 2; do upstream_urls[$i]="http://127.0.0.1:${sim_ports[$i]}"; done
+
+# ------------------------------------------------------------------ UPSTREAM_TLS: a CA, a localhost certificate, nginx TLS fronts
+tls_spread=""
+if [ -n "$UPSTREAM_TLS" ]; then
+  tls="$tmp/tls"
+  mkdir -p "$tls"
+  # An internal CA and a server certificate for localhost (CN and SAN), as a self-hosted deployment would have.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=gateway bench internal CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the CA"; }
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+    -keyout "$tls/server.key" -out "$tls/server.csr" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the server key"; }
+  printf '%s\n' "subjectAltName=DNS:localhost" "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=serverAuth" >"$tls/server.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 -sha256 \
+    -extfile "$tls/server.ext" -out "$tls/server.pem" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not issue the server certificate"; }
+  curl_tls=(--cacert "$tls/ca.pem")
+
+  # One TLS front per simulator (HTTP/1.1, no h2: YARP and the gateway both pool HTTP/1.1 connections to it),
+  # keep-alive to its simulator, so what the proxies pay for HTTPS is the TLS itself.
+  mkdir -p "$tmp/tls-front"
+  {
+    [ "$(id -u)" = 0 ] && echo "user root root;"
+    cat <<CONF
+worker_processes 1;
+pid $tmp/tls-front/nginx.pid;
+error_log $tmp/tls-front/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/tls-front/body;
+  proxy_temp_path $tmp/tls-front/proxy;
+  fastcgi_temp_path $tmp/tls-front/fastcgi;
+  uwsgi_temp_path $tmp/tls-front/uwsgi;
+  scgi_temp_path $tmp/tls-front/scgi;
+  keepalive_requests 1000000;
+  ssl_certificate $tls/server.pem;
+  ssl_certificate_key $tls/server.key;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  ssl_session_cache shared:bench:1m;
+CONF
+    for i in 0 1 2; do
+      cat <<CONF
+  upstream sim$i { server 127.0.0.1:${sim_ports[$i]}; keepalive 32; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:${tls_ports[$i]} ssl;
+    server_name localhost;
+    location / {
+      proxy_pass http://sim$i;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+CONF
+    done
+    echo "}"
+  } >"$tmp/tls-front/nginx.conf"
+  nginx -t -c "$tmp/tls-front/nginx.conf" >"$tmp/tls-front-test.log" 2>&1 || { cat "$tmp/tls-front-test.log" >&2; die "nginx rejected $tmp/tls-front/nginx.conf"; }
+  start tls-front nginx -c "$tmp/tls-front/nginx.conf" -g 'daemon off;'
+  tls_front_pid=$started
+  for i in 0 1 2; do
+    upstream_urls[$i]="https://localhost:${tls_ports[$i]}"
+    tls_spread+="127.0.0.1:${tls_ports[$i]} "
+    wait_for_200 tls-front "$tls_front_pid" "${upstream_urls[$i]}/v1/chat/completions"
+  done
+  # The fronts' CPU is backend work: it is counted with the simulators' (the "simulators CPU" column), not as other programs.
+  mapfile -t tls_front_workers < <(pgrep -P "$tls_front_pid")
+  sim_pids+=("$tls_front_pid" "${tls_front_workers[@]}")
+  log "TLS fronts up on ${tls_ports[*]} (https://localhost:PORT, CA $tls/ca.pem)"
+fi
+
 wants() { [[ " $TARGETS " == *" $1 "* ]]; }
 
 # ------------------------------------------------------------------ 1. direct
@@ -251,12 +350,18 @@ if wants direct; then
   measure direct "http://127.0.0.1:${sim_ports[0]}/v1/chat/completions" "$spread"
 fi
 
+# ------------------------------------------------------------------ 1b. UPSTREAM_TLS: straight to the TLS fronts
+if [ -n "$UPSTREAM_TLS" ] && wants tls-front; then
+  measure tls-front "${upstream_urls[0]}/v1/chat/completions" "$tls_spread"
+fi
+
 # ------------------------------------------------------------------ 2. YARP, PowerOfTwoChoices
 if wants yarp; then
   yarp_args=(--urls "http://127.0.0.1:$yarp_port")
   for i in 0 1 2; do
-    yarp_args+=("--ReverseProxy:Clusters:sims:Destinations:${names[$i]}:Address=http://127.0.0.1:${sim_ports[$i]}/")
+    yarp_args+=("--ReverseProxy:Clusters:sims:Destinations:${names[$i]}:Address=${upstream_urls[$i]}/")
   done
+  [ -n "$UPSTREAM_TLS" ] && yarp_args+=("--CaBundle=$tls/ca.pem")
   start yarp dotnet "$yarp_dll" "${yarp_args[@]}"
   yarp_pid=$started
   wait_for_200 yarp "$yarp_pid" "http://127.0.0.1:$yarp_port/v1/chat/completions"
@@ -323,14 +428,14 @@ if wants gateway; then
   "Admin": { "Urls": "http://127.0.0.1:$admin_port", "Token": "bench-admin-token" },
   "Registry": { "Provider": "memory" },
   "Cluster": { "Hostname": "127.0.0.1", "Port": $cluster_port, "SeedNodes": [] },
-  "Router": { "Retries": 2 },
+  "Router": { "Retries": 2${UPSTREAM_TLS:+, \"UpstreamCaBundle\": \"$tls/ca.pem\"} },
   "ModelGroups": {
     "$MODEL": {
       "Strategy": "$strategy",
       "Endpoints": {
-        "sim-a": { "Url": "http://127.0.0.1:${sim_ports[0]}/v1" },
-        "sim-b": { "Url": "http://127.0.0.1:${sim_ports[1]}/v1" },
-        "sim-c": { "Url": "http://127.0.0.1:${sim_ports[2]}/v1" }
+        "sim-a": { "Url": "${upstream_urls[0]}/v1" },
+        "sim-b": { "Url": "${upstream_urls[1]}/v1" },
+        "sim-c": { "Url": "${upstream_urls[2]}/v1" }
       }
     }
   }
@@ -411,7 +516,9 @@ aligned() { # a markdown table on stdin, printed as aligned columns
 
 cpu_model="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 when="$(date -u '+%Y-%m-%d %H:%M UTC')"
-params="wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s --latency after ${WARMUP}s of warm-up, then wrk -t 1 -c 1 -d ${IDLE_DURATION}s; POST /v1/chat/completions with a ${#BODY}-byte body \`$BODY\`; 3 Router.Simulator processes (LatencyMs=$LATENCY_MS, CompletionTokens default); gateway: Registry:Provider=memory, Router:Retries=2, no MaxInFlight, strategies: $STRATEGIES${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}"
+upstreams="3 Router.Simulator processes"
+[ -n "$UPSTREAM_TLS" ] && upstreams="3 Router.Simulator processes, each behind its own nginx TLS front (https://localhost:PORT, a P-256 certificate from a CA made for the run; YARP --CaBundle, gateway Router:UpstreamCaBundle); direct is plain HTTP to the simulators, tls-front is wrk over HTTPS to the fronts"
+params="wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s --latency after ${WARMUP}s of warm-up, then wrk -t 1 -c 1 -d ${IDLE_DURATION}s; POST /v1/chat/completions with a ${#BODY}-byte body \`$BODY\`; $upstreams (LatencyMs=$LATENCY_MS, CompletionTokens default); gateway: Registry:Provider=memory, Router:Retries=2, no MaxInFlight, strategies: $STRATEGIES${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}"
 
 echo
 echo "Gateway benchmark, $when, $(nproc) cores ($cpu_model)"
@@ -426,7 +533,7 @@ echo "$goals"
 [ -n "$overhead_report" ] && printf '%s' "$overhead_report"
 
 {
-  echo "# Gateway benchmark results"
+  echo "# Gateway benchmark results${UPSTREAM_TLS:+ (HTTPS upstreams)}"
   echo
   echo "Written by \`bench/gateway/run.sh\` (overwritten on each run); how to read it: [README.md](README.md)."
   echo
@@ -443,7 +550,7 @@ echo "$goals"
   [ -n "$overhead_report" ] && printf '%s' "$overhead_report" | sed 's/^/- /'
   echo
   echo "+p50/+p99: the target's latency minus the direct run's. 1-conn p50: the median at one connection (no CPU contention) and its difference to direct. Peak RSS: VmHWM of the proxy process(es) (nginx: master + workers) after the run. vs YARP: req/s divided by YARP's. Errors: non-2xx responses plus socket errors. Backend split: each simulator's share of the measured requests and the highest in-flight count any one of them saw (from the simulators' /_sim/stats; 30 connections spread evenly would be about 10-14). CPU: user+system time of each process during the measured run divided by the requests served; machine CPU busy is all cores, and "of which other programs" is the part no process of the benchmark used (other programs on the machine, some kernel work)."
-} >"$here/results.md"
+} >"$results_md"
 
-log "table written to bench/gateway/results.md"
+log "table written to ${results_md#"$root"/}"
 failed=0

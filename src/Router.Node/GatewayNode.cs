@@ -133,6 +133,7 @@ public sealed class GatewayNode : IAsyncDisposable
             return new RouterClient(sp.GetRequiredService<Akka.Actor.ActorSystem>(), registry.Get<EndpointRegion>(), registry.Get<RouterPool>());
         });
         services.AddSingleton(new UpstreamClient(settings.Router));
+        services.AddSingleton(new UpstreamSecrets());
         services.AddSingleton<GatewayStats>();
         services.AddSingleton<ClientApiKeys>();
         services.AddSingleton<GatewayRequestHandler>();

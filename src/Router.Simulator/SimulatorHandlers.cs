@@ -64,6 +64,23 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
                 return;
             }
 
+            if (options.RateLimitRequests is { } limit)
+            {
+                var (allowed, remaining, reset) = state.TakeRateLimitedRequest(limit, options.RateLimitWindowMs);
+                ctx.Response.Headers["x-ratelimit-limit-requests"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                ctx.Response.Headers["x-ratelimit-remaining-requests"] = remaining.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                ctx.Response.Headers["x-ratelimit-reset-requests"] = GoDuration(reset);
+                if (!allowed)
+                {
+                    state.Stats.OnRateLimited();
+                    ctx.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(reset.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await WriteErrorAsync(ctx, StatusCodes.Status429TooManyRequests,
+                        $"Rate limit reached for requests on {options.Name} (simulated: {limit} per {options.RateLimitWindowMs} ms).",
+                        "requests", "rate_limit_exceeded", null, ct);
+                    return;
+                }
+            }
+
             if (options.ErrorRate > 0 && Random.Shared.NextDouble() < options.ErrorRate)
             {
                 state.Stats.OnInjectedError();
@@ -328,6 +345,8 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
                     case "errorstatus": target.ErrorStatus = v.GetInt32(); break;
                     case "retryafterseconds": target.RetryAfterSeconds = v.ValueKind == JsonValueKind.Null ? null : v.GetInt32(); break;
                     case "requiredapikey": target.RequiredApiKey = v.ValueKind == JsonValueKind.Null ? null : v.GetString(); break;
+                    case "ratelimitrequests": target.RateLimitRequests = v.ValueKind == JsonValueKind.Null ? null : v.GetInt32(); break;
+                    case "ratelimitwindowms": target.RateLimitWindowMs = v.GetInt32(); break;
                     default: throw new ArgumentException($"Unknown simulator option '{property.Name}'");
                 }
             }
@@ -529,6 +548,16 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
             _ => WriteErrorAsync(ctx, status,
                 $"Simulated error {status} from {o.Name}.", "invalid_request_error", null, null, ct),
         };
+    }
+
+    /// <summary>A duration as OpenAI writes its reset headers: 6m0s, 1.5s, 20ms.</summary>
+    internal static string GoDuration(TimeSpan duration)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (duration < TimeSpan.Zero) duration = TimeSpan.Zero;
+        if (duration < TimeSpan.FromSeconds(1)) return ((int)Math.Ceiling(duration.TotalMilliseconds)).ToString(inv) + "ms";
+        if (duration < TimeSpan.FromMinutes(1)) return duration.TotalSeconds.ToString("0.###", inv) + "s";
+        return ((int)duration.TotalMinutes).ToString(inv) + "m" + duration.Seconds.ToString(inv) + "s";
     }
 
     private static bool IsAuthorized(HttpRequest request, string key, out bool presented)

@@ -37,6 +37,16 @@ public sealed class SimulatorOptions
     /// <summary>When set, API requests need <c>Authorization: Bearer &lt;key&gt;</c> or get 401.</summary>
     public string? RequiredApiKey { get; set; }
 
+    /// <summary>
+    /// Emulates a provider's request limit: this many API requests per <see cref="RateLimitWindowMs"/> window, announced
+    /// on every response with OpenAI's headers (<c>x-ratelimit-limit-requests</c>, <c>x-ratelimit-remaining-requests</c>,
+    /// <c>x-ratelimit-reset-requests</c>); a request beyond it gets 429 with Retry-After. Null = no limit, no headers.
+    /// </summary>
+    public int? RateLimitRequests { get; set; }
+
+    /// <summary>Length of the window of <see cref="RateLimitRequests"/>, from the first request in it.</summary>
+    public int RateLimitWindowMs { get; set; } = 60_000;
+
     /// <summary>A detached copy.</summary>
     public SimulatorOptions Clone() => (SimulatorOptions)MemberwiseClone();
 
@@ -52,6 +62,8 @@ public sealed class SimulatorOptions
         if (!(ErrorRate is >= 0 and <= 1)) problems.Add("ErrorRate must be between 0 and 1");
         if (ErrorStatus is < 400 or > 599) problems.Add("ErrorStatus must be between 400 and 599");
         if (RetryAfterSeconds < 0) problems.Add("RetryAfterSeconds must be >= 0");
+        if (RateLimitRequests < 0) problems.Add("RateLimitRequests must be >= 0");
+        if (RateLimitWindowMs <= 0) problems.Add("RateLimitWindowMs must be > 0");
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
     }
 
@@ -66,5 +78,7 @@ public sealed class SimulatorOptions
         ErrorStatus = other.ErrorStatus;
         RetryAfterSeconds = other.RetryAfterSeconds;
         RequiredApiKey = other.RequiredApiKey;
+        RateLimitRequests = other.RateLimitRequests;
+        RateLimitWindowMs = other.RateLimitWindowMs;
     }
 }

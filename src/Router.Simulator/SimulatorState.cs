@@ -26,6 +26,30 @@ public sealed class SimulatorState
     /// <summary>Unix time (seconds) reported as the model's "created".</summary>
     public long CreatedUnixSeconds { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
+    private long _windowStart;
+    private int _windowUsed;
+
+    /// <summary>
+    /// Takes one request from the <see cref="SimulatorOptions.RateLimitRequests"/> window: whether it is allowed, what
+    /// remains after it, and how long until the window resets.
+    /// </summary>
+    public (bool Allowed, int Remaining, TimeSpan Reset) TakeRateLimitedRequest(int limit, int windowMs)
+    {
+        lock (_gate)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (_windowUsed == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(_windowStart, now).TotalMilliseconds >= windowMs)
+            {
+                _windowStart = now;
+                _windowUsed = 0;
+            }
+            var reset = TimeSpan.FromMilliseconds(windowMs) - System.Diagnostics.Stopwatch.GetElapsedTime(_windowStart, now);
+            if (_windowUsed >= limit) return (false, 0, reset);
+            _windowUsed++;
+            return (true, limit - _windowUsed, reset);
+        }
+    }
+
     /// <summary>A copy of the options as they are now.</summary>
     public SimulatorOptions Snapshot()
     {

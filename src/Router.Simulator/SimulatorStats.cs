@@ -11,6 +11,7 @@ public sealed class SimulatorStats
     private long _totalRequests;
     private long _errors;
     private long _injectedErrors;
+    private long _rateLimited;
     private int _currentInFlight;
     private int _maxInFlight;
     private readonly ConcurrentDictionary<string, long> _byPath = new(StringComparer.Ordinal);
@@ -23,6 +24,9 @@ public sealed class SimulatorStats
 
     /// <summary>Errors injected by <see cref="SimulatorOptions.ErrorRate"/>.</summary>
     public long InjectedErrors => Interlocked.Read(ref _injectedErrors);
+
+    /// <summary>Requests answered 429 because <see cref="SimulatorOptions.RateLimitRequests"/> was used up.</summary>
+    public long RateLimited => Interlocked.Read(ref _rateLimited);
 
     /// <summary>Requests in flight now.</summary>
     public int CurrentInFlight => Volatile.Read(ref _currentInFlight);
@@ -40,6 +44,7 @@ public sealed class SimulatorStats
         Interlocked.Exchange(ref _totalRequests, 0);
         Interlocked.Exchange(ref _errors, 0);
         Interlocked.Exchange(ref _injectedErrors, 0);
+        Interlocked.Exchange(ref _rateLimited, 0);
         Interlocked.Exchange(ref _maxInFlight, Volatile.Read(ref _currentInFlight));
         _byPath.Clear();
     }
@@ -63,6 +68,8 @@ public sealed class SimulatorStats
     }
 
     internal void OnInjectedError() => Interlocked.Increment(ref _injectedErrors);
+
+    internal void OnRateLimited() => Interlocked.Increment(ref _rateLimited);
 
     internal void OnEnd(int status)
     {

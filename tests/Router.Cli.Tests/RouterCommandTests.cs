@@ -115,7 +115,8 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
         var result = await Cli.Against(api, "router", "endpoint", "add", "gpt-4o", "azure-us", "https://us.example.com/v1",
             "--weight", "3", "--max-in-flight", "40", "--rpm", "500", "--tpm", "3000000000", "--order", "1", "--tags", "us, prod",
             "--api-key-env", "AZURE_US_KEY", "--upstream-model", "gpt-4o-2024-08-06", "--context-window", "128000",
-            "--input-cost", "0.0025", "--output-cost=0.01");
+            "--input-cost", "0.0025", "--output-cost=0.01", "--auth", "api-key", "--api-version", "2024-10-21",
+            "--header-env", "OpenAI-Organization=OPENAI_ORG, x-tenant=TENANT");
 
         result.ExitCode.Should().Be(0, result.ToString());
         result.Out.Trim().Should().Be("endpoint azure-us registered in gpt-4o");
@@ -123,7 +124,8 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
         api.LastRequest.BodyAs<EndpointDefinition>().Should().BeEquivalentTo(new EndpointDefinition(
             "azure-us", "gpt-4o", "https://us.example.com/v1", ApiKeyEnv: "AZURE_US_KEY", UpstreamModel: "gpt-4o-2024-08-06",
             Weight: 3, MaxInFlight: 40, Rpm: 500, Tpm: 3_000_000_000, Order: 1, Tags: ["us", "prod"], ContextWindow: 128_000,
-            InputCostPer1KTokens: 0.0025, OutputCostPer1KTokens: 0.01));
+            InputCostPer1KTokens: 0.0025, OutputCostPer1KTokens: 0.01, Auth: "api-key", ApiVersion: "2024-10-21",
+            HeadersFromEnv: new Dictionary<string, string> { ["OpenAI-Organization"] = "OPENAI_ORG", ["x-tenant"] = "TENANT" }));
         var json = JsonNode.Parse(api.LastRequest.Body)!.AsObject();
         json["modelGroup"]!.GetValue<string>().Should().Be("gpt-4o");
         json.Should().NotContainKey("tagsOrEmpty", "computed properties are no part of the contract");
@@ -145,6 +147,7 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
     [InlineData(new[] { "router", "endpoint", "add", "gpt-4o", "x", "not a url" }, "<url> must be an absolute URL")]
     [InlineData(new[] { "router", "endpoint", "add", "gpt-4o", "x", "http://h/v1", "--colour", "red" }, "unknown option --colour for 'router endpoint add'")]
     [InlineData(new[] { "router", "endpoint", "add", "gpt-4o", "x", "http://h/v1", "--weight" }, "option --weight needs a value")]
+    [InlineData(new[] { "router", "endpoint", "add", "gpt-4o", "x", "http://h/v1", "--header-env", "OpenAI-Organization" }, "--header-env takes HEADER=VARIABLE pairs")]
     public async Task Endpoint_add_argument_errors_exit_2_without_calling_the_node(string[] args, string message)
     {
         var result = await Cli.Against(api, args);

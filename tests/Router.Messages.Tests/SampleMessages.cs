@@ -14,14 +14,18 @@ public static class SampleMessages
     public static readonly EndpointDefinition Endpoint = new(
         "azure-eu-1", "gpt-4o", "https://eu.example.com/openai", "AZURE_EU_KEY", "gpt-4o-2024-08-06",
         Weight: 3, MaxInFlight: 20, Rpm: 600, Tpm: 100_000, Order: 1, Tags: ["eu", "prod"], ContextWindow: 128_000,
-        InputCostPer1KTokens: 0.0025, OutputCostPer1KTokens: 0.01, Drained: true, Fencing: LeaseFencing.Strict);
+        InputCostPer1KTokens: 0.0025, OutputCostPer1KTokens: 0.01, Drained: true,
+        Auth: UpstreamAuth.ApiKey, ApiVersion: "2024-10-21",
+        HeadersFromEnv: new Dictionary<string, string> { ["OpenAI-Organization"] = "OPENAI_ORG", ["x-tenant"] = "TENANT_HEADER" },
+        Fencing: LeaseFencing.Strict);
 
     public static readonly ModelGroupDefinition Group = new("gpt-4o", "latency", ["gpt-4o-mini"], ["gpt-4o-long"]);
 
     public static readonly EndpointSnapshot Snapshot = new(
         "azure-eu-1", 638_999_000_000_000_000, 42, At, 3, 7,
         new WindowStats(100, 812.5, 790, 1400), new WindowStats(50, 210, 200, 380), At,
-        120, 45_000, CircuitState.HalfOpen, At.AddSeconds(30), 2, false, 1234, 17);
+        120, 45_000, CircuitState.HalfOpen, At.AddSeconds(30), 2, false, 1234, 17,
+        ProviderRemainingRequests: 88, ProviderRemainingTokens: 149_000, ProviderLimitRequests: 100, ProviderLimitTokens: 150_000);
 
     public static readonly Lease Lease = new("lease-1", "azure-eu-1", "gpt-4o", "https://eu.example.com/openai", At.AddMinutes(5), 1500);
 
@@ -31,7 +35,8 @@ public static class SampleMessages
         Lease,
         new LeaseGranted(Lease, 2),
         new NoEndpointAvailable("gpt-4o", NoEndpointReason.AllRateLimited, "all over rpm", TimeSpan.FromSeconds(12)),
-        new ReportOutcome("azure-eu-1", "lease-1", OutcomeKind.RateLimited, 830.5, 120.25, 1500, 300, TimeSpan.FromSeconds(5)),
+        new ReportOutcome("azure-eu-1", "lease-1", OutcomeKind.RateLimited, 830.5, 120.25, 1500, 300, TimeSpan.FromSeconds(5),
+            new ProviderRateLimits(0, 12_000, TimeSpan.FromMilliseconds(20), TimeSpan.FromMinutes(6), 100, 150_000)),
         Endpoint,
         Group,
         Snapshot,
@@ -46,6 +51,7 @@ public static class SampleMessages
         new LeasesRenewed("azure-eu-1", 7, ["lease-2"]),
         new QuorumPing(42),
         new QuorumPong(42),
+        new LeaseRefused("azure-eu-1", "lease-2", LeaseRefusalReason.ProviderExhausted, TimeSpan.FromSeconds(1), Snapshot),
         new UpsertModelGroup(Group),
         new SetGroupStrategy("gpt-4o", "least-busy"),
         new EndpointSaved(Endpoint),

@@ -45,6 +45,13 @@ public sealed class ConfigurationTests
     [InlineData("ModelGroups:g:Fallbacks:0", "missing-group", "ModelGroups:g:Fallbacks")]
     [InlineData("ModelGroups:g:Fallbacks:0", "g", "ModelGroups:g:Fallbacks")]
     [InlineData("ModelGroups:h:Endpoints:e:Url", "http://127.0.0.1:9/v1", "ModelGroups:h:Endpoints:e")] // id used twice
+    [InlineData("ModelGroups:g:Endpoints:e:Auth", "basic", "ModelGroups:g:Endpoints:e:Auth")]
+    [InlineData("ModelGroups:g:Endpoints:e:ApiVersion", "2024-10-21&x=1", "ModelGroups:g:Endpoints:e")]
+    [InlineData("ModelGroups:g:Endpoints:e:Url", "https://r.openai.azure.com/openai/deployments/d?api-version=1", "ModelGroups:g:Endpoints:e")]
+    [InlineData("ModelGroups:g:Endpoints:e:HeadersFromEnv:X-Org", "ROUTER_TESTS_SURELY_UNSET_VARIABLE", "ModelGroups:g:Endpoints:e:HeadersFromEnv:X-Org")]
+    [InlineData("ModelGroups:g:Endpoints:e:HeadersFromEnv:Host", "PATH", "ModelGroups:g:Endpoints:e")]
+    [InlineData("ModelGroups:g:Endpoints:e:HeadersFromEnv:Bad Header", "PATH", "ModelGroups:g:Endpoints:e")]
+    [InlineData("Router:UpstreamCaBundle", "/nonexistent/internal-ca.pem", "Router:UpstreamCaBundle")]
     public async Task Bad_value_is_rejected_naming_its_key(string key, string value, string namedKey)
     {
         var config = ValidConfig();

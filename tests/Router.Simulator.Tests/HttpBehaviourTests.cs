@@ -68,6 +68,42 @@ public sealed class HttpBehaviourTests
     }
 
     [Fact]
+    public async Task RateLimitRequests_announces_openai_ratelimit_headers_then_answers_429_once_used_up()
+    {
+        await using var sim = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "limited", RateLimitRequests = 2, RateLimitWindowMs = 60_000 });
+
+        for (var expectedRemaining = 1; expectedRemaining >= 0; expectedRemaining--)
+        {
+            using var ok = await PostJsonAsync(sim, "/v1/chat/completions", ChatBody);
+            ok.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+            ok.Headers.GetValues("x-ratelimit-limit-requests").Single().Should().Be("2");
+            ok.Headers.GetValues("x-ratelimit-remaining-requests").Single().Should().Be(expectedRemaining.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            ok.Headers.GetValues("x-ratelimit-reset-requests").Single().Should().MatchRegex(@"^(\d+m\d+s|[\d.]+s|\d+ms)$");
+        }
+
+        using var refused = await PostJsonAsync(sim, "/v1/chat/completions", ChatBody);
+        ((int)refused.StatusCode).Should().Be(429);
+        refused.Headers.GetValues("x-ratelimit-remaining-requests").Single().Should().Be("0");
+        refused.Headers.RetryAfter!.Delta.Should().BeGreaterThan(TimeSpan.Zero);
+        (await ReadOpenAiErrorAsync(refused)).GetProperty("code").GetString().Should().Be("rate_limit_exceeded");
+        sim.Stats.RateLimited.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task RateLimit_window_resets_after_RateLimitWindowMs()
+    {
+        await using var sim = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "limited", RateLimitRequests = 1, RateLimitWindowMs = 1_000 });
+        using (var first = await PostJsonAsync(sim, "/v1/chat/completions", ChatBody)) first.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        using (var second = await PostJsonAsync(sim, "/v1/chat/completions", ChatBody)) ((int)second.StatusCode).Should().Be(429);
+
+        await Task.Delay(1_100); // the window is from the first request, so this is past its end
+
+        using var third = await PostJsonAsync(sim, "/v1/chat/completions", ChatBody);
+        third.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        third.Headers.GetValues("x-ratelimit-remaining-requests").Single().Should().Be("0");
+    }
+
+    [Fact]
     public async Task Malformed_json_gives_400_invalid_request_error()
     {
         await using var sim = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "strict" });

@@ -20,6 +20,21 @@ public static class DefinitionValidator
         AddIfNotPositive(problems, e.Id, "tpm", e.Tpm);
         AddIfNotPositive(problems, e.Id, "context window", e.ContextWindow);
         if (e.InputCostPer1KTokens < 0 || e.OutputCostPer1KTokens < 0) problems.Add($"endpoint '{e.Id}': costs must be 0 or more");
+        if (!UpstreamAuth.IsKnown(e.Auth))
+            problems.Add($"endpoint '{e.Id}': unknown auth style '{e.Auth}' (known: {string.Join(", ", UpstreamAuth.All)})");
+        if (e.ApiVersion is { } version && (version.Length == 0 || version.Any(c => char.IsWhiteSpace(c) || c is '&' or '#' or '?' or '=')))
+            problems.Add($"endpoint '{e.Id}': api version '{version}' must be a plain value such as 2024-10-21");
+        if (uri is not null && uri.Query.Length > 0)
+            problems.Add($"endpoint '{e.Id}': url '{e.Url}' has a query; give the api version as ApiVersion instead");
+        foreach (var (header, variable) in e.HeadersFromEnv ?? new Dictionary<string, string>())
+        {
+            if (header.Length == 0 || !header.All(IsTokenChar))
+                problems.Add($"endpoint '{e.Id}': header name '{header}' is not a valid HTTP header name");
+            else if (ReservedHeaders.Contains(header))
+                problems.Add($"endpoint '{e.Id}': header '{header}' is set by the gateway and cannot be configured (use Auth and ApiKeyEnv for keys)");
+            if (string.IsNullOrWhiteSpace(variable))
+                problems.Add($"endpoint '{e.Id}': header '{header}' names no environment variable");
+        }
         return problems;
     }
 
@@ -42,6 +57,13 @@ public static class DefinitionValidator
         if (g.Fallbacks?.Contains(g.Name) == true) problems.Add($"model group '{g.Name}' lists itself as a fallback");
         return problems;
     }
+
+    private static readonly HashSet<string> ReservedHeaders = new(
+        ["Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Authorization", "api-key", "Upgrade", "TE", "Trailer", "Keep-Alive"],
+        StringComparer.OrdinalIgnoreCase);
+
+    // RFC 9110 token characters.
+    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
 
     private static void AddIfNotPositive(List<string> problems, string id, string what, long? value)
     {

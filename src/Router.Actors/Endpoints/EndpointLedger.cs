@@ -24,6 +24,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private readonly SampleWindow _latency = new(settings.LatencyWindowSize);
     private readonly SampleWindow _timeToFirstToken = new(settings.LatencyWindowSize);
     private readonly CircuitBreaker _breaker = new(settings.FailureThreshold, settings.Cooldown, settings.MaxRetryAfter);
+    private readonly ProviderLimits _provider = new();
     private readonly long _incarnation = clock.GetUtcNow().UtcTicks;
     private long _sequence;
     private int _peakInFlight;
@@ -73,6 +74,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         if (definition.Tpm is { } tpm && TokensWouldExceed(tpm, request.EstimatedTokens, now))
             return Refuse(request, LeaseRefusalReason.TokenLimited,
                 _tokens.TimeUntilTotalAtMost(now, Math.Max(0, tpm - request.EstimatedTokens)), now);
+        if (_provider.Refusal(now, out var providerReset) is { } providerRefusal) return Refuse(request, providerRefusal, providerReset, now);
 
         var isProbe = circuit == CircuitState.HalfOpen;
         if (isProbe) _breaker.ProbeStarted();
@@ -93,6 +95,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         var held = _leases.Remove(outcome.LeaseId, out var lease);
         RememberEnded(outcome.LeaseId);
         _sequence++;
+        _provider.Observe(outcome.Provider, now);
         if (outcome.Kind == OutcomeKind.Success) RecordSamples(outcome, now);
         else if (outcome.Kind == OutcomeKind.Timeout) RecordSamples(outcome, now); // a timeout is a (lower-bound) latency too
         // Only the outcome of a lease this incarnation counts teaches the breaker and the token window.
@@ -252,12 +255,12 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     public EndpointSnapshot Snapshot(DateTimeOffset now)
     {
         var circuit = _breaker.Observe(now);
-        return new EndpointSnapshot(
+        return _provider.AddTo(new EndpointSnapshot(
             endpointId, _incarnation, _sequence, now, _leases.Count, _peakInFlight,
             _latency.Stats, _timeToFirstToken.Stats, _lastSampleAt,
             (int)_requests.Total(now), _tokens.Total(now),
             circuit, circuit == CircuitState.Open ? _breaker.OpenUntil : null,
-            _breaker.ConsecutiveFailures, _drained, _totalRequests, _totalFailures);
+            _breaker.ConsecutiveFailures, _drained, _totalRequests, _totalFailures), now);
     }
 
     public EndpointSnapshot Snapshot() => Snapshot(clock.GetUtcNow());

@@ -270,7 +270,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         var message = $"No endpoint of '{group}' could take the request ({decision.Attempts} asked: {summary}).";
 
         NoEndpointReason reason;
-        if (refusals.All(r => r.Reason is LeaseRefusalReason.RateLimited or LeaseRefusalReason.TokenLimited))
+        if (refusals.All(r => r.Reason is LeaseRefusalReason.RateLimited or LeaseRefusalReason.TokenLimited or LeaseRefusalReason.ProviderExhausted))
             reason = NoEndpointReason.AllRateLimited;
         else if (refusals.All(r => r.Reason is LeaseRefusalReason.CoolingDown or LeaseRefusalReason.ProbeInFlight))
             reason = NoEndpointReason.AllCoolingDown;
@@ -295,6 +295,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         nameof(LeaseRefusalReason.Drained) => "drained",
         nameof(LeaseRefusalReason.UnknownEndpoint) => "not yet known on their node",
         nameof(LeaseRefusalReason.NoQuorum) => "on a node cut off from the majority",
+        nameof(LeaseRefusalReason.ProviderExhausted) => "out of requests or tokens by their provider's own count",
         _ => reason,
     };
 }

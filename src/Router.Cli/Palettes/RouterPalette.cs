@@ -35,6 +35,9 @@ internal static class RouterPalette
                 Option("order", "n", "priority tier; lower tiers are used first (default 0)"),
                 Option("tags", "a,b", "comma-separated tags"),
                 Option("api-key-env", "NAME", "environment variable holding the upstream API key"),
+                Option("auth", "style", "how the key is sent: bearer (default), api-key (Azure) or none"),
+                Option("api-version", "v", "api-version query parameter sent upstream (Azure classic deployment urls)"),
+                Option("header-env", "H=VAR,...", "extra upstream headers, each from an environment variable"),
                 Option("upstream-model", "m", "model name sent upstream (default: the client's)"),
                 Option("context-window", "n", "largest prompt in tokens"),
                 Option("input-cost", "x", "cost per 1K input tokens"),
@@ -83,8 +86,26 @@ internal static class RouterPalette
             Tags: ctx.ListOption("tags"),
             ContextWindow: ctx.IntOption("context-window"),
             InputCostPer1KTokens: ctx.DoubleOption("input-cost") ?? 0,
-            OutputCostPer1KTokens: ctx.DoubleOption("output-cost") ?? 0);
+            OutputCostPer1KTokens: ctx.DoubleOption("output-cost") ?? 0,
+            Auth: ctx.Option("auth"),
+            ApiVersion: ctx.Option("api-version"),
+            HeadersFromEnv: HeaderEnvs(ctx));
         return ctx.CommandAsync(HttpMethod.Post, Endpoints, definition);
+    }
+
+    /// <summary>--header-env OpenAI-Organization=OPENAI_ORG,x-tenant=TENANT: header name to environment variable.</summary>
+    private static Dictionary<string, string>? HeaderEnvs(CommandContext ctx)
+    {
+        if (ctx.ListOption("header-env") is not { Count: > 0 } pairs) return null;
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in pairs)
+        {
+            var at = pair.IndexOf('=');
+            if (at <= 0 || at == pair.Length - 1)
+                throw new UsageException($"--header-env takes HEADER=VARIABLE pairs, got '{pair}'", ctx.Command);
+            headers[pair[..at].Trim()] = pair[(at + 1)..].Trim();
+        }
+        return headers;
     }
 
     private static Task<int> LimitsAsync(CommandContext ctx)
@@ -154,6 +175,9 @@ internal static class RouterPalette
             ("order", Format.Number(d.Order)),
             ("tags", Format.List(d.Tags)),
             ("api key env", Format.Optional(d.ApiKeyEnv)),
+            ("auth", d.Auth ?? "bearer"),
+            ("api version", Format.Optional(d.ApiVersion)),
+            ("header env", Format.Optional(d.HeadersFromEnv is { Count: > 0 } h ? string.Join(", ", h.Select(p => $"{p.Key}={p.Value}")) : null)),
             ("upstream model", Format.Optional(d.UpstreamModel)),
             ("context window", Format.Optional(d.ContextWindow)),
             ("cost per 1K in/out", $"{Format.Number(d.InputCostPer1KTokens)}/{Format.Number(d.OutputCostPer1KTokens)}"),

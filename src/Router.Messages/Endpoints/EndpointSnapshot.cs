@@ -7,6 +7,10 @@ namespace Router.Messages.Endpoints;
 /// <param name="Incarnation">Changes when the entity restarts (e.g. its shard moved); with
 /// <paramref name="Sequence"/> it orders snapshots so a stale one never overwrites a newer.</param>
 /// <param name="PeakInFlight">The most leases held at once since this incarnation started.</param>
+/// <param name="ProviderRemainingRequests">What the provider last said was left of its request limit (until its reset), if it says.</param>
+/// <param name="ProviderRemainingTokens">What the provider last said was left of its token limit (until its reset), if it says.</param>
+/// <param name="ProviderLimitRequests">The provider's request limit, when it sends one.</param>
+/// <param name="ProviderLimitTokens">The provider's token limit, when it sends one.</param>
 public sealed record EndpointSnapshot(
     string EndpointId,
     long Incarnation,
@@ -24,7 +28,11 @@ public sealed record EndpointSnapshot(
     int ConsecutiveFailures,
     bool Drained,
     long TotalRequests,
-    long TotalFailures) : IRouterMessage
+    long TotalFailures,
+    int? ProviderRemainingRequests = null,
+    long? ProviderRemainingTokens = null,
+    int? ProviderLimitRequests = null,
+    long? ProviderLimitTokens = null) : IRouterMessage
 {
     public static EndpointSnapshot Empty(string endpointId) => new(
         endpointId, 0, 0, DateTimeOffset.MinValue, 0, 0, WindowStats.None, WindowStats.None, null,

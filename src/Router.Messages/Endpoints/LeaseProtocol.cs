@@ -37,6 +37,8 @@ public enum LeaseRefusalReason
     /// <summary>Half-open breaker: its single probe request is already out.</summary>
     ProbeInFlight,
     Drained,
+    /// <summary>The provider's own rate-limit headers said 0 requests or tokens remain, and its reset has not come yet.</summary>
+    ProviderExhausted,
     /// <summary>The endpoint's node cannot reach a majority of the gateways: it may no longer be the authority.</summary>
     NoQuorum,
 }

@@ -5,6 +5,7 @@ namespace Router.Messages.Routing;
 /// Send it to the endpoint region, or to a router which forwards it.
 /// </summary>
 /// <param name="RetryAfter">An upstream Retry-After (429/503); the endpoint cools down at least this long.</param>
+/// <param name="Provider">The provider's own rate-limit headers on this response (<c>x-ratelimit-*</c>), when it sent any.</param>
 public sealed record ReportOutcome(
     string EndpointId,
     string LeaseId,
@@ -13,7 +14,24 @@ public sealed record ReportOutcome(
     double? TimeToFirstTokenMs = null,
     int PromptTokens = 0,
     int CompletionTokens = 0,
-    TimeSpan? RetryAfter = null) : IWithEndpointId;
+    TimeSpan? RetryAfter = null,
+    ProviderRateLimits? Provider = null) : IWithEndpointId;
+
+/// <summary>
+/// What an upstream said about its own rate limits on one response (OpenAI's and Azure OpenAI's
+/// <c>x-ratelimit-remaining-requests</c>, <c>-remaining-tokens</c>, <c>-reset-requests</c>, <c>-reset-tokens</c>,
+/// <c>-limit-requests</c>, <c>-limit-tokens</c>). Null members were not sent. Resets are relative to when the response arrived.
+/// </summary>
+public sealed record ProviderRateLimits(
+    int? RemainingRequests = null,
+    long? RemainingTokens = null,
+    TimeSpan? ResetRequests = null,
+    TimeSpan? ResetTokens = null,
+    int? LimitRequests = null,
+    long? LimitTokens = null)
+{
+    public bool IsEmpty => RemainingRequests is null && RemainingTokens is null && LimitRequests is null && LimitTokens is null;
+}
 
 public enum OutcomeKind
 {

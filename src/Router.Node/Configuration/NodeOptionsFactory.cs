@@ -60,5 +60,8 @@ public static class NodeOptionsFactory
     public static EndpointDefinition ToDefinition(string group, string id, EndpointConfig e, string url) => new(
         id, group, url.TrimEnd('/'), e.ApiKeyEnv, e.UpstreamModel, e.Weight, e.MaxInFlight, e.Rpm, e.Tpm, e.Order,
         e.Tags, e.ContextWindow, e.InputCostPer1KTokens, e.OutputCostPer1KTokens,
+        Auth: string.IsNullOrWhiteSpace(e.Auth) ? null : e.Auth.Trim().ToLowerInvariant(),
+        ApiVersion: string.IsNullOrWhiteSpace(e.ApiVersion) ? null : e.ApiVersion.Trim(),
+        HeadersFromEnv: e.HeadersFromEnv.Count == 0 ? null : new Dictionary<string, string>(e.HeadersFromEnv, StringComparer.OrdinalIgnoreCase),
         Fencing: string.Equals(e.Fencing, "strict", StringComparison.OrdinalIgnoreCase) ? LeaseFencing.Strict : LeaseFencing.Available);
 }

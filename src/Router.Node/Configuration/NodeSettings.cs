@@ -66,6 +66,13 @@ public sealed class RouterSettings
 
     public double ConnectTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Path of a PEM file with CA certificates trusted for HTTPS upstreams in addition to the system trust store
+    /// (self-hosted endpoints behind an internal CA). One bundle for every endpoint of the node; host names are
+    /// always checked.
+    /// </summary>
+    public string? UpstreamCaBundle { get; set; }
+
     /// <summary>When every endpoint is at its in-flight cap, wait up to this long for one to free up before answering 429.</summary>
     public double CapacityWaitSeconds { get; set; } = 5;
     public double CooldownSeconds { get; set; } = 30;
@@ -97,6 +104,15 @@ public sealed class EndpointConfig
 
     /// <summary>Name of the environment variable holding the upstream API key (never the key itself).</summary>
     public string? ApiKeyEnv { get; set; }
+
+    /// <summary>How the key is sent: bearer (Authorization: Bearer, the default), api-key (Azure's api-key header) or none.</summary>
+    public string? Auth { get; set; }
+
+    /// <summary>Sent as the api-version query parameter (Azure OpenAI's classic /openai/deployments/{name} urls).</summary>
+    public string? ApiVersion { get; set; }
+
+    /// <summary>Extra upstream headers: header name to the environment variable holding its value (treated as a secret).</summary>
+    public Dictionary<string, string> HeadersFromEnv { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Model name sent upstream when it differs from the group name.</summary>
     public string? UpstreamModel { get; set; }

@@ -1,6 +1,8 @@
 using Router.Actors.Directory;
 using Router.Actors.Hosting;
 using Router.Actors.Strategies;
+using Router.Messages.Endpoints;
+using Router.Node.Gateway;
 
 namespace Router.Node.Configuration;
 
@@ -66,6 +68,14 @@ public static class NodeSettingsValidator
                      ("Gateway:ShutdownDrainSeconds", gateway.ShutdownDrainSeconds), ("Cluster:SplitBrainStableAfterSeconds", cluster.SplitBrainStableAfterSeconds),
                  })
             Check(seconds <= MaxDurationSeconds, key, $"must be at most {MaxDurationSeconds} s (24 days), got {seconds}");
+        if (!string.IsNullOrWhiteSpace(router.UpstreamCaBundle))
+        {
+            try { UpstreamTrust.LoadBundle(router.UpstreamCaBundle); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or InvalidDataException or ArgumentException)
+            {
+                problems.Add($"Router:UpstreamCaBundle: cannot use '{router.UpstreamCaBundle}' as a PEM CA bundle: {e.Message}");
+            }
+        }
         Check(router.MaxAcquireAttempts > 0, "Router:MaxAcquireAttempts", $"must be positive, got {router.MaxAcquireAttempts}");
 
         Check(settings.ModelGroups.Count > 0, "ModelGroups", "no model group is configured; add at least one with its endpoints");
@@ -99,6 +109,15 @@ public static class NodeSettingsValidator
                 if (!string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv))
                     Check(!string.IsNullOrEmpty(environment(endpoint.ApiKeyEnv)), $"{key}:ApiKeyEnv",
                         $"the environment variable '{endpoint.ApiKeyEnv}' is not set");
+                Check(UpstreamAuth.IsKnown(endpoint.Auth?.Trim()), $"{key}:Auth",
+                    $"unknown auth style '{endpoint.Auth}' (known: {string.Join(", ", UpstreamAuth.All)})");
+                Check(endpoint.Auth?.Trim().ToLowerInvariant() != UpstreamAuth.None || string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv), $"{key}:Auth",
+                    $"is 'none' but ApiKeyEnv names '{endpoint.ApiKeyEnv}': the key would never be sent; remove one of them");
+                foreach (var (header, variable) in endpoint.HeadersFromEnv)
+                {
+                    Check(!string.IsNullOrWhiteSpace(variable) && !string.IsNullOrEmpty(environment(variable)), $"{key}:HeadersFromEnv:{header}",
+                        $"the environment variable '{variable}' is not set");
+                }
             }
         }
 

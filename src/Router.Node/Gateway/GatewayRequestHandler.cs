@@ -23,6 +23,7 @@ internal sealed class GatewayRequestHandler(
     RouterClient router,
     NodeSettings settings,
     GatewayStats stats,
+    UpstreamSecrets secrets,
     ILogger<GatewayRequestHandler> logger)
 {
     private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
@@ -150,9 +151,11 @@ internal sealed class GatewayRequestHandler(
         {
             var endpoint = runtime.Directory.Current.Endpoints.GetValueOrDefault(lease.EndpointId);
             var attemptStartedAt = Stopwatch.GetTimestamp();
+            var credentials = UpstreamCredentials.For(endpoint, secrets.Environment);
+            var redactor = secrets.For(lease.EndpointId, credentials);
             var transformer = new UpstreamTransformer(
-                new Uri(lease.Url + upstreamPath + context.Request.QueryString),
-                ApiKeyOf(endpoint), lease.EndpointId, routing.UpstreamAttempts, startedAt);
+                UpstreamUrl(lease.Url, upstreamPath, context.Request, endpoint?.ApiVersion),
+                credentials, redactor, lease.EndpointId, routing.UpstreamAttempts, startedAt);
             SetRequestBody(context, BodyFor(endpoint, routing));
 
             // The lease keeper revokes the lease when it cannot renew it: the upstream request stops before the slot is re-granted.
@@ -175,12 +178,12 @@ internal sealed class GatewayRequestHandler(
                 context.Response.Body = clientBody;
             }
 
-            var result = Classify(context, error, transformer, attemptTimeout, requestTimeout, revoked);
+            var result = Classify(context, error, transformer, attemptTimeout, requestTimeout, redactor, revoked);
             var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
             double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
             var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
             router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
-                routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter));
+                routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits));
             reported = true;
 
             if (result.Failure is not null && !result.ResponseSent)
@@ -200,8 +203,8 @@ internal sealed class GatewayRequestHandler(
     }
 
     private static AttemptResult Classify(
-        HttpContext context, ForwarderError error, UpstreamTransformer transformer, CancellationTokenSource attemptTimeout,
-        CancellationTokenSource requestTimeout, CancellationToken revoked)
+        HttpContext context, ForwarderError error, UpstreamTransformer transformer, CancellationTokenSource attemptTimeout, CancellationTokenSource requestTimeout,
+        SecretRedactor redactor, CancellationToken revoked)
     {
         if (transformer.Failure is { } failure)
             return new AttemptResult(failure.Status == StatusCodes.Status429TooManyRequests ? OutcomeKind.RateLimited : OutcomeKind.ServerError, false, failure);
@@ -219,7 +222,7 @@ internal sealed class GatewayRequestHandler(
             var which = requestTimeout.IsCancellationRequested ? "request timeout" : "first-token timeout";
             return new AttemptResult(OutcomeKind.Timeout, sent, new UpstreamFailure(StatusCodes.Status504GatewayTimeout, null, $"the upstream hit the {which}"));
         }
-        var detail = context.GetForwarderErrorFeature()?.Exception?.Message ?? error.ToString();
+        var detail = redactor.Redact(Describe(context.GetForwarderErrorFeature()?.Exception) ?? error.ToString());
         var kind = error is ForwarderError.Request or ForwarderError.RequestTimedOut ? OutcomeKind.ConnectError : OutcomeKind.ServerError;
         return new AttemptResult(kind, sent, new UpstreamFailure(StatusCodes.Status502BadGateway, null, $"{error}: {detail}"));
     }
@@ -250,8 +253,40 @@ internal sealed class GatewayRequestHandler(
         return JsonSerializer.SerializeToUtf8Bytes(json);
     }
 
-    private static string? ApiKeyOf(EndpointDefinition? endpoint) =>
-        string.IsNullOrWhiteSpace(endpoint?.ApiKeyEnv) ? null : Environment.GetEnvironmentVariable(endpoint.ApiKeyEnv);
+    /// <summary>
+    /// The endpoint's base url + the route's path + the client's query, with the endpoint's api-version (if it has
+    /// one) in place of any the client sent: https://r.openai.azure.com/openai/deployments/d + /chat/completions + ?api-version=...
+    /// </summary>
+    internal static Uri UpstreamUrl(string baseUrl, string path, HttpRequest request, string? apiVersion)
+    {
+        var query = request.QueryString;
+        if (apiVersion is not null)
+        {
+            query = QueryString.Create(request.Query
+                .Where(p => !p.Key.Equals("api-version", StringComparison.OrdinalIgnoreCase))
+                .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))));
+            query = query.Add("api-version", apiVersion);
+        }
+        return new Uri(baseUrl + path + query);
+    }
+
+    /// <summary>An exception and its causes in one line, e.g. "The SSL connection could not be established: ... UntrustedRoot".</summary>
+    private static string? Describe(Exception? exception)
+    {
+        if (exception is null) return null;
+        var messages = new List<string>();
+        var tls = false;
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            tls |= e is System.Security.Authentication.AuthenticationException;
+            var message = e.Message.TrimEnd('.');
+            if (!messages.Contains(message)) messages.Add(message);
+        }
+        var text = string.Join(": ", messages);
+        return tls
+            ? text + ". (The upstream's certificate was not accepted: a private CA's PEM can be named in Router:UpstreamCaBundle; the url's host name must match the certificate.)"
+            : text;
+    }
 
     /// <summary>No endpoint served the request: say why, in the status a client can act on.</summary>
     private static Task NoServiceAsync(HttpContext context, RoutingAttempts routing)

@@ -10,7 +10,7 @@ internal sealed class UpstreamClient : IDisposable
 {
     public UpstreamClient(RouterSettings router)
     {
-        Invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -19,7 +19,11 @@ internal sealed class UpstreamClient : IDisposable
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
             ConnectTimeout = TimeSpan.FromSeconds(router.ConnectTimeoutSeconds),
-        });
+        };
+        // HTTPS upstreams are checked against the system trust store, plus the node's CA bundle when one is named.
+        if (!string.IsNullOrWhiteSpace(router.UpstreamCaBundle))
+            handler.SslOptions.RemoteCertificateValidationCallback = UpstreamTrust.Callback(UpstreamTrust.LoadBundle(router.UpstreamCaBundle));
+        Invoker = new HttpMessageInvoker(handler);
         // YARP's default idle timeout (100 s) would cut long generations; ours is the request timeout.
         RequestConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(router.RequestTimeoutSeconds) };
     }

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
+using Microsoft.Extensions.Primitives;
+using Router.Messages.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Router.Node.Gateway;
@@ -9,18 +11,25 @@ namespace Router.Node.Gateway;
 internal sealed record UpstreamFailure(int Status, TimeSpan? RetryAfter, string Summary);
 
 /// <summary>
-/// Shapes one upstream attempt for YARP: the endpoint's url, its API key in place of the client's, the
-/// x-router headers. (The body is set on HttpContext.Request by the caller: YARP streams it from there.) A 429 or 5xx answer is held back (YARP is told not
-/// to copy it) so the gateway can try another endpoint before the client has seen a byte.
+/// Shapes one upstream attempt for YARP: the endpoint's url (with its own Host), its credentials in place of the
+/// client's, the x-router headers. (The body is set on HttpContext.Request by the caller: YARP streams it from there.)
+/// A 429 or 5xx answer is held back (YARP is told not to copy it) so the gateway can try another endpoint before the
+/// client has seen a byte. A 4xx answer is relayed with every configured secret masked; success bodies are streamed
+/// untouched. The provider's rate-limit headers are read from every answer.
 /// </summary>
 internal sealed class UpstreamTransformer(
     Uri target,
-    string? apiKey,
+    UpstreamCredentials credentials,
+    SecretRedactor redactor,
     string endpointId,
     int attempt,
     long requestStartedAt) : HttpTransformer
 {
     private const int SummaryLimit = 512;
+
+    /// <summary>Largest upstream error body relayed (after masking secrets); a larger one is replaced by a gateway error.</summary>
+    internal const int RelayedErrorLimit = 1024 * 1024;
+
     private double _overheadMs;
 
     /// <summary>Set when the upstream answered 429 or 5xx; the client's response is then untouched.</summary>
@@ -29,13 +38,18 @@ internal sealed class UpstreamTransformer(
     /// <summary>Status the upstream answered with, when it answered.</summary>
     public int? Status { get; private set; }
 
+    /// <summary>The provider's x-ratelimit-* figures on its answer, if it sent any.</summary>
+    public ProviderRateLimits? ProviderLimits { get; private set; }
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.RequestUri = target;
-        // The client's key was for this gateway; the upstream gets its own (or none).
-        proxyRequest.Headers.Authorization = apiKey is null ? null : new AuthenticationHeaderValue("Bearer", apiKey);
-        // Plain bytes back, so the usage at the end of the response can be read.
+        // The base transformer copied the client's Host; the upstream gets its own authority (TLS checks its name against it).
+        proxyRequest.Headers.Host = null;
+        // The client's credentials were for this gateway; the upstream gets its own (or none).
+        credentials.Apply(proxyRequest);
+        // Plain bytes back, so the usage at the end of the response can be read (and error bodies scanned).
         proxyRequest.Headers.AcceptEncoding.Clear();
         // What the gateway added before the upstream saw the request: parsing, routing, earlier attempts.
         _overheadMs = Stopwatch.GetElapsedTime(requestStartedAt).TotalMilliseconds;
@@ -46,18 +60,78 @@ internal sealed class UpstreamTransformer(
         if (proxyResponse is null) return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var status = (int)proxyResponse.StatusCode;
         Status = status;
+        ProviderLimits = ProviderSignals.Read(proxyResponse.Headers);
         if (status == StatusCodes.Status429TooManyRequests || status >= 500)
         {
-            Failure = new UpstreamFailure(status, RetryAfterOf(proxyResponse), await SummaryOf(proxyResponse, cancellationToken));
+            Failure = new UpstreamFailure(status, RetryAfterOf(proxyResponse), await SummaryOf(proxyResponse, redactor, cancellationToken));
             return false;
         }
 
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var headers = httpContext.Response.Headers;
+        if (!redactor.IsEmpty) RedactHeaders(headers);
         headers["x-router-endpoint"] = endpointId;
         headers["x-router-attempts"] = attempt.ToString(CultureInfo.InvariantCulture);
         headers["x-router-overhead-ms"] = _overheadMs.ToString("0.###", CultureInfo.InvariantCulture);
-        return true;
+        // Success is streamed as it comes, never buffered; so is an error of an endpoint with no secret to mask.
+        if (status < 400 || redactor.IsEmpty) return true;
+
+        // A 4xx body is relayed to the client: read it (bounded), mask secrets, write it ourselves.
+        await RelayErrorBodyAsync(httpContext, proxyResponse, cancellationToken);
+        return false;
+    }
+
+    private async Task RelayErrorBodyAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
+        var (body, complete) = await ReadBoundedAsync(proxyResponse.Content, RelayedErrorLimit, cancellationToken);
+        var response = httpContext.Response;
+        if (!complete)
+        {
+            body = System.Text.Encoding.UTF8.GetBytes(
+                $"{{\"error\":{{\"message\":\"The upstream answered HTTP {Status} with a body larger than {RelayedErrorLimit} bytes; it is not relayed.\",\"type\":\"upstream_error\",\"code\":\"upstream_error_body_too_large\"}}}}");
+            response.ContentType = "application/json";
+        }
+        else
+        {
+            body = redactor.Redact(body);
+        }
+        response.Headers.Remove("Content-Encoding");
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, cancellationToken);
+    }
+
+    private void RedactHeaders(IHeaderDictionary headers)
+    {
+        List<KeyValuePair<string, StringValues>>? changed = null;
+        foreach (var (name, values) in headers)
+        {
+            var text = values.ToString();
+            var masked = redactor.Redact(text);
+            if (!ReferenceEquals(masked, text) && masked != text) (changed ??= []).Add(new(name, masked));
+        }
+        if (changed is null) return;
+        foreach (var (name, value) in changed) headers[name] = value;
+    }
+
+    private static async Task<(byte[] Body, bool Complete)> ReadBoundedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            using var collected = new MemoryStream();
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (collected.Length + read > limit) return ([], false);
+                collected.Write(buffer, 0, read);
+            }
+            return (collected.ToArray(), true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
@@ -68,12 +142,14 @@ internal sealed class UpstreamTransformer(
         return null;
     }
 
-    private static async Task<string> SummaryOf(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The start of an upstream error body for messages and logs, with every configured secret masked.</summary>
+    internal static async Task<string> SummaryOf(HttpResponseMessage response, SecretRedactor redactor, CancellationToken cancellationToken)
     {
         try
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            text = text.ReplaceLineEndings(" ").Trim();
+            var (body, complete) = await ReadBoundedAsync(response.Content, RelayedErrorLimit, cancellationToken);
+            if (!complete) return "(body larger than 1 MiB)";
+            var text = redactor.Redact(System.Text.Encoding.UTF8.GetString(body)).ReplaceLineEndings(" ").Trim();
             return text.Length > SummaryLimit ? text[..SummaryLimit] + "..." : text;
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)

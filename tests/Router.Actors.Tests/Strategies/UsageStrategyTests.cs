@@ -75,4 +75,42 @@ public class UsageStrategyTests
         tally["a"].Should().BeInRange(400, 600);
         tally["b"].Should().BeInRange(400, 600);
     }
+
+    [Fact]
+    public void The_providers_remaining_figures_count_as_headroom()
+    {
+        // Both look idle by our own counters; the provider says a has 5 of 100 requests left, b 60 of 100.
+        EndpointCandidate[] candidates =
+        [
+            Make("a").WithSnapshot(s => s with { ProviderRemainingRequests = 5, ProviderLimitRequests = 100 }),
+            Make("b").WithSnapshot(s => s with { ProviderRemainingRequests = 60, ProviderLimitRequests = 100 }),
+        ];
+
+        _strategy.Pick(candidates, Context()).Id.Should().Be("b");
+    }
+
+    [Fact]
+    public void A_provider_figure_without_its_limit_is_measured_against_the_configured_one()
+    {
+        // a: configured tpm 10k, provider says 1k tokens left (10%); b: our own count says 50% used.
+        EndpointCandidate[] candidates =
+        [
+            Make("a", tpm: 10_000).WithSnapshot(s => s with { ProviderRemainingTokens = 1_000 }),
+            Make("b", tpm: 10_000, tokensLastMinute: 5_000),
+        ];
+
+        _strategy.Pick(candidates, Context()).Id.Should().Be("b");
+    }
+
+    [Fact]
+    public void Zero_remaining_at_the_provider_is_no_headroom()
+    {
+        EndpointCandidate[] candidates =
+        [
+            Make("exhausted", inFlight: 0).WithSnapshot(s => s with { ProviderRemainingRequests = 0 }),
+            Make("used", rpm: 100, requestsLastMinute: 99, inFlight: 5),
+        ];
+
+        _strategy.Pick(candidates, Context()).Id.Should().Be("used");
+    }
 }

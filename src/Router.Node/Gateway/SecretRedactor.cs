@@ -1,0 +1,95 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Collections.Concurrent;
+
+namespace Router.Node.Gateway;
+
+/// <summary>
+/// Replaces every configured upstream secret (endpoint keys and extra-header values) with <see cref="Mask"/> in text
+/// and bytes the gateway relays or logs: upstream error bodies, error summaries, response headers. Also finds the
+/// secrets as they appear JSON-escaped inside a JSON string (\u002B for +, and \/ for / as some writers do).
+/// </summary>
+internal sealed class SecretRedactor
+{
+    public const string Mask = "[redacted]";
+    private static readonly byte[] MaskBytes = Encoding.UTF8.GetBytes(Mask);
+
+    public static readonly SecretRedactor None = new([]);
+
+    private readonly string[] _raw;
+    private readonly string[] _secrets;
+    private readonly byte[][] _patterns;
+
+    public SecretRedactor(IEnumerable<string> secrets)
+    {
+        _raw = secrets.ToArray();
+        var distinct = _raw.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList();
+        var forms = distinct
+            .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.Default).Value))
+            .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value))
+            .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.Default).Value.Replace("/", "\\/", StringComparison.Ordinal)))
+            .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value.Replace("/", "\\/", StringComparison.Ordinal)))
+            .Distinct(StringComparer.Ordinal)
+            .OrderByDescending(s => s.Length) // a secret that contains another is masked whole
+            .ToArray();
+        _secrets = forms;
+        _patterns = forms.Select(Encoding.UTF8.GetBytes).ToArray();
+    }
+
+    public bool IsEmpty => _secrets.Length == 0;
+
+    /// <summary>Whether this redactor was made for exactly these secret values.</summary>
+    public bool IsFor(IEnumerable<string> secrets) => secrets.SequenceEqual(_raw, StringComparer.Ordinal);
+
+    public string Redact(string text)
+    {
+        foreach (var secret in _secrets)
+            if (text.Contains(secret, StringComparison.Ordinal)) text = text.Replace(secret, Mask, StringComparison.Ordinal);
+        return text;
+    }
+
+    /// <summary>The bytes with every secret masked; the same array when none occurs.</summary>
+    public byte[] Redact(byte[] bytes)
+    {
+        foreach (var pattern in _patterns)
+        {
+            var at = bytes.AsSpan().IndexOf(pattern);
+            if (at < 0) continue;
+            var output = new List<byte>(bytes.Length);
+            var rest = bytes.AsSpan();
+            while (at >= 0)
+            {
+                output.AddRange(rest[..at]);
+                output.AddRange(MaskBytes);
+                rest = rest[(at + pattern.Length)..];
+                at = rest.IndexOf(pattern);
+            }
+            output.AddRange(rest);
+            bytes = output.ToArray();
+        }
+        return bytes;
+    }
+}
+
+/// <summary>
+/// The redactor of each endpoint: its key and extra-header values, which are all its upstream ever sees, so all it
+/// can echo. Cached per endpoint and rebuilt when the values change (an environment variable was set anew, the
+/// endpoint was redefined), so a request pays one comparison of a few strings.
+/// </summary>
+internal sealed class UpstreamSecrets(Func<string, string?> environment)
+{
+    private readonly ConcurrentDictionary<string, SecretRedactor> _byEndpoint = new(StringComparer.Ordinal);
+
+    public UpstreamSecrets() : this(System.Environment.GetEnvironmentVariable) { }
+
+    public Func<string, string?> Environment { get; } = environment;
+
+    public SecretRedactor For(string endpointId, UpstreamCredentials credentials)
+    {
+        if (_byEndpoint.TryGetValue(endpointId, out var cached) && cached.IsFor(credentials.Secrets)) return cached;
+        var redactor = new SecretRedactor(credentials.Secrets);
+        _byEndpoint[endpointId] = redactor;
+        return redactor;
+    }
+}

@@ -1,0 +1,64 @@
+using Router.Messages.Endpoints;
+
+namespace Router.Node.Gateway;
+
+/// <summary>
+/// How one endpoint is called: its auth style, its key and its extra static headers, with the values read from
+/// the environment variables the endpoint names. The values are secrets: they go upstream and nowhere else.
+/// </summary>
+internal sealed class UpstreamCredentials
+{
+    /// <summary>Client headers that carry credentials for this gateway (or cookies): never forwarded upstream.</summary>
+    public static readonly string[] ClientCredentialHeaders = ["Authorization", "Proxy-Authorization", "api-key", "x-api-key", "Cookie"];
+
+    public static readonly UpstreamCredentials Anonymous = new(UpstreamAuth.None, null, []);
+
+    private UpstreamCredentials(string auth, string? key, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        Auth = auth;
+        Key = key;
+        Headers = headers;
+    }
+
+    /// <summary>One of <see cref="UpstreamAuth"/>'s styles, lower case.</summary>
+    public string Auth { get; }
+
+    /// <summary>The upstream key, when the endpoint names a variable that is set.</summary>
+    public string? Key { get; }
+
+    /// <summary>Extra headers with their values (unset variables are left out).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+
+    /// <summary>Every secret value this endpoint sends upstream.</summary>
+    public IEnumerable<string> Secrets => Key is null ? Headers.Select(h => h.Value) : Headers.Select(h => h.Value).Prepend(Key);
+
+    public static UpstreamCredentials For(EndpointDefinition? endpoint, Func<string, string?> environment)
+    {
+        if (endpoint is null) return Anonymous;
+        var auth = UpstreamAuth.Normalize(endpoint.Auth);
+        var key = auth == UpstreamAuth.None || string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv) ? null : NonEmpty(environment(endpoint.ApiKeyEnv));
+        if (endpoint.HeadersFromEnv is not { Count: > 0 } extra) return new UpstreamCredentials(auth, key, []);
+        var headers = new List<KeyValuePair<string, string>>(extra.Count);
+        foreach (var (name, variable) in extra)
+            if (NonEmpty(environment(variable)) is { } value) headers.Add(new(name, value));
+        return new UpstreamCredentials(auth, key, headers);
+    }
+
+    /// <summary>Puts the endpoint's own credentials on the upstream request, after removing the client's.</summary>
+    public void Apply(HttpRequestMessage request)
+    {
+        foreach (var name in ClientCredentialHeaders) request.Headers.Remove(name);
+        if (Key is not null)
+        {
+            if (Auth == UpstreamAuth.ApiKey) request.Headers.TryAddWithoutValidation("api-key", Key);
+            else if (Auth == UpstreamAuth.Bearer) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Key);
+        }
+        foreach (var (name, value) in Headers)
+        {
+            request.Headers.Remove(name);
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

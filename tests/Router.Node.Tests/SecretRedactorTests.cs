@@ -1,0 +1,37 @@
+using System.Text;
+using Router.Node.Gateway;
+
+namespace Router.Node.Tests;
+
+public sealed class SecretRedactorTests
+{
+    private readonly SecretRedactor _redactor = new(["sk-abc+def/123", "org-42"]);
+
+    [Fact]
+    public void Every_occurrence_in_bytes_is_masked_in_plain_and_json_escaped_form()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"a":"Bearer sk-abc+def/123","b":"sk-abc\u002Bdef\/123 sk-abc\u002Bdef/123","c":"org-42org-42"}""");
+
+        var masked = Encoding.UTF8.GetString(_redactor.Redact(body));
+
+        masked.Should().Be("""{"a":"Bearer [redacted]","b":"[redacted] [redacted]","c":"[redacted][redacted]"}""",
+            "System.Text.Json escapes + as \\u002B; PHP and others also escape / as \\/");
+    }
+
+    [Fact]
+    public void Text_without_secrets_is_returned_as_it_was()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"error":{"message":"bad request"}}""");
+
+        _redactor.Redact(body).Should().BeSameAs(body);
+        _redactor.Redact("nothing here").Should().Be("nothing here");
+    }
+
+    [Fact]
+    public void Strings_are_masked_too_and_no_secrets_means_nothing_to_do()
+    {
+        _redactor.Redact("HTTP 500: key org-42 rejected").Should().Be("HTTP 500: key [redacted] rejected");
+        new SecretRedactor([]).IsEmpty.Should().BeTrue();
+        new SecretRedactor(["", "x1234"]).IsFor(["", "x1234"]).Should().BeTrue();
+    }
+}
