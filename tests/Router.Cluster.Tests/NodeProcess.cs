@@ -85,6 +85,19 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>kill -9: no shutdown hooks, no leaving; the cluster must detect and down it.</summary>
     public void Kill() => _process?.Kill(entireProcessTree: true);
 
+    /// <summary>SIGSTOP: the process keeps its sockets but runs nothing, like a very long GC pause.</summary>
+    public Task FreezeAsync() => SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="FreezeAsync"/>.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        if (_process is null || _process.HasExited) return;
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString()]);
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>SIGTERM, as an orchestrator stops a container; returns when the process has exited.</summary>
     public async Task TerminateAsync(TimeSpan timeout)
     {

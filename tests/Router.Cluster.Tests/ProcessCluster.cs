@@ -12,10 +12,14 @@ public sealed class ProcessCluster : IAsyncDisposable
     public const string LimitedModel = "limited";
     public const int MaxInFlight = 3;
     public const int LimitedRpm = 30;
+    public const string StrictModel = "strict";
     private readonly string _workDirectory = Directory.CreateTempSubdirectory("router-cluster-").FullName;
 
     public List<SimulatedEndpoint> Simulators { get; } = [];
     public SimulatedEndpoint Limited { get; private set; } = null!;
+
+    /// <summary>The one endpoint of <see cref="StrictModel"/>: MaxInFlight 1 with strict fencing.</summary>
+    public SimulatedEndpoint Strict { get; private set; } = null!;
     public List<NodeProcess> Nodes { get; } = [];
     public NodeProcess this[int index] => Nodes[index];
 
@@ -39,6 +43,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         foreach (var name in new[] { "sim-a", "sim-b", "sim-c", "sim-d", "sim-e", "sim-f" })
             Simulators.Add(await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = name, LatencyMs = 30, TimeToFirstTokenMs = 10 }));
         Limited = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "limited", LatencyMs = 5 });
+        Strict = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "strict", LatencyMs = 5 });
 
         var akkaPorts = Enumerable.Range(0, 3).Select(_ => FreePorts.Next()).ToArray();
         var shared = new List<string>
@@ -49,6 +54,9 @@ public sealed class ProcessCluster : IAsyncDisposable
             "--Gateway:ShutdownDrainSeconds=20",
             $"--ModelGroups:{LimitedModel}:Endpoints:limited:Url={Limited.ApiBaseUrl}",
             $"--ModelGroups:{LimitedModel}:Endpoints:limited:Rpm={LimitedRpm}",
+            $"--ModelGroups:{StrictModel}:Endpoints:strict:Url={Strict.ApiBaseUrl}",
+            $"--ModelGroups:{StrictModel}:Endpoints:strict:MaxInFlight=1",
+            $"--ModelGroups:{StrictModel}:Endpoints:strict:Fencing=strict",
         };
         foreach (var sim in Simulators)
         {
@@ -98,6 +106,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         foreach (var node in Enumerable.Reverse(Nodes)) await node.DisposeAsync();
         foreach (var sim in Simulators) await sim.DisposeAsync();
         if (Limited is not null) await Limited.DisposeAsync();
+        if (Strict is not null) await Strict.DisposeAsync();
         try { Directory.Delete(_workDirectory, recursive: true); } catch (IOException) { }
     }
 }

@@ -31,7 +31,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     // Members (address#uid) whose statement of held leases this incarnation has not received yet.
     private readonly Dictionary<string, Address> _awaiting = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _answered = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _answered = new(StringComparer.Ordinal); // sent their grants of the last minute
+    private readonly HashSet<string> _stated = new(StringComparer.Ordinal);   // sent any statement of held leases
     private long _reportedUnrenewed;
 
     private sealed class SweepTick
@@ -105,7 +106,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     {
         Timers.Cancel(QueryTimer);
         Timers.Cancel(CollectTimer);
-        _ledger.TakeOver(_runtime.Snapshots.LastPublished(_endpointId));
+        _ledger.TakeOver(_runtime.Snapshots.LastPublished(_endpointId), _stated, _runtime.Options.Routing.LeaseDuration);
         if (_ledger.InFlight > 0) EnsureSweeping();
         PublishSnapshot();
         Become(Serving);
@@ -170,6 +171,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private void OnStatement(RenewLeases statement, bool serving)
     {
         var firstAnswer = statement.RecentGrants is not null && _answered.Add(statement.Holder);
+        _stated.Add(statement.Holder);
         var unknown = _ledger.Renew(statement, Definition, serving, firstAnswer);
         Sender.Tell(new LeasesRenewed(_endpointId, statement.Round, unknown));
         if (unknown.Count > 0)

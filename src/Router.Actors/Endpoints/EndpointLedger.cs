@@ -32,6 +32,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private long _totalRequests;
     private long _totalFailures;
     private bool _drained;
+    private LeaseFencing _fencing = LeaseFencing.Available;
 
     private sealed class ActiveLease(DateTimeOffset grantedAt, DateTimeOffset deadline, int estimatedTokens, bool isProbe, string holder, DateTimeOffset renewedAt)
     {
@@ -55,6 +56,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         ReclaimExpired(now, definition?.Fencing ?? LeaseFencing.Available);
         if (definition is null) return Refuse(request, LeaseRefusalReason.UnknownEndpoint, null, now);
         _drained = definition.Drained;
+        _fencing = definition.Fencing;
 
         if (_leases.TryGetValue(request.LeaseId, out var existing)) // a retried acquire: same answer, no double count
             return new LeaseAcquired(endpointId, request.LeaseId, existing.Deadline, _leases.Count);
@@ -188,10 +190,21 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// previous incarnation counted that no surviving holder reported (their holder died with it) are placed at the
     /// snapshot's second: they leave the window no earlier than they really would.
     /// </summary>
-    public void TakeOver(EndpointSnapshot previous)
+    /// <param name="answered">Holders that stated their leases to this incarnation.</param>
+    /// <param name="longestLease">How long a lease may live: the slots of a silent holder of a strict endpoint are kept that long.</param>
+    public void TakeOver(EndpointSnapshot previous, IReadOnlySet<string> answered, TimeSpan longestLease)
     {
         if (previous.Incarnation == 0 || previous.Incarnation == _incarnation) return;
         var now = clock.GetUtcNow();
+        // Strict: a holder that could not answer (frozen, cut off, removed but perhaps running) keeps its slots.
+        foreach (var (holder, count) in previous.InFlightByHolder ?? new Dictionary<string, int>())
+        {
+            if (answered.Contains(holder)) continue;
+            var known = _leases.Values.Count(l => l.Holder == holder);
+            for (var i = known; i < count; i++)
+                _leases[$"unaccounted:{previous.Incarnation}:{holder}:{i}"] =
+                    new ActiveLease(previous.TakenAt, now + longestLease, 0, false, holder, now);
+        }
         _breaker.Restore(previous.Circuit, previous.CooldownUntil, previous.ConsecutiveFailures);
         var counted = _requests.TotalInWindowEndingAt(previous.TakenAt);
         if (previous.RequestsLastMinute > counted) _requests.AddAt(previous.TakenAt, previous.RequestsLastMinute - counted, now);
@@ -246,6 +259,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
 
     public void ApplyDefinition(EndpointDefinition? definition)
     {
+        _fencing = definition?.Fencing ?? LeaseFencing.Available;
         var drained = definition?.Drained ?? false;
         if (drained == _drained) return;
         _drained = drained;
@@ -260,10 +274,18 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             _latency.Stats, _timeToFirstToken.Stats, _lastSampleAt,
             (int)_requests.Total(now), _tokens.Total(now),
             circuit, circuit == CircuitState.Open ? _breaker.OpenUntil : null,
-            _breaker.ConsecutiveFailures, _drained, _totalRequests, _totalFailures), now);
+            _breaker.ConsecutiveFailures, _drained, _totalRequests, _totalFailures,
+            InFlightByHolder: _fencing == LeaseFencing.Strict && _leases.Count > 0 ? InFlightByHolder() : null), now);
     }
 
     public EndpointSnapshot Snapshot() => Snapshot(clock.GetUtcNow());
+
+    private Dictionary<string, int> InFlightByHolder()
+    {
+        var byHolder = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var lease in _leases.Values) byHolder[lease.Holder] = byHolder.GetValueOrDefault(lease.Holder) + 1;
+        return byHolder;
+    }
 
     private bool TokensWouldExceed(long tpm, int estimated, DateTimeOffset now)
     {

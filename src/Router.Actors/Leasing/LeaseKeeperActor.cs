@@ -70,6 +70,16 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer(FenceTimer, FenceTick.Instance, FenceCheckInterval(settings.FencingMargin));
     }
 
+    /// <summary>
+    /// The actor system is going away (downed, removed, or the end of a shutdown): nothing here can be renewed any
+    /// more, so every request still holding a lease stops now.
+    /// </summary>
+    protected override void PostStop()
+    {
+        var revoked = _book.RevokeUnconfirmed(TimeSpan.Zero);
+        if (revoked.Count > 0) _log.Warning("Stopping: revoked {0} lease(s) still held; their requests were aborted", revoked.Count);
+    }
+
     /// <summary>Checked several times within the margin, so a revocation is never more than a fraction of it late.</summary>
     private static TimeSpan FenceCheckInterval(TimeSpan margin) =>
         TimeSpan.FromTicks(Math.Clamp(margin.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromMilliseconds(500).Ticks));

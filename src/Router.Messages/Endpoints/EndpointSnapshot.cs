@@ -6,6 +6,8 @@ namespace Router.Messages.Endpoints;
 /// </summary>
 /// <param name="Incarnation">Changes when the entity restarts (e.g. its shard moved); with
 /// <paramref name="Sequence"/> it orders snapshots so a stale one never overwrites a newer.</param>
+/// <param name="InFlightByHolder">Strict fencing only: leases held per holder (address#uid), so a new incarnation
+/// keeps the slots of a holder that cannot answer for them until their deadline or proof that it is gone.</param>
 /// <param name="PeakInFlight">The most leases held at once since this incarnation started.</param>
 /// <param name="ProviderRemainingRequests">What the provider last said was left of its request limit (until its reset), if it says.</param>
 /// <param name="ProviderRemainingTokens">What the provider last said was left of its token limit (until its reset), if it says.</param>
@@ -32,7 +34,8 @@ public sealed record EndpointSnapshot(
     int? ProviderRemainingRequests = null,
     long? ProviderRemainingTokens = null,
     int? ProviderLimitRequests = null,
-    long? ProviderLimitTokens = null) : IRouterMessage
+    long? ProviderLimitTokens = null,
+    IReadOnlyDictionary<string, int>? InFlightByHolder = null) : IRouterMessage
 {
     public static EndpointSnapshot Empty(string endpointId) => new(
         endpointId, 0, 0, DateTimeOffset.MinValue, 0, 0, WindowStats.None, WindowStats.None, null,

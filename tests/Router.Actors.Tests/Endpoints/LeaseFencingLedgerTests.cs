@@ -109,7 +109,7 @@ public class LeaseFencingLedgerTests
         // One surviving holder reports 3 of those grants; the 4th was its dead node's own.
         var grants = new[] { new GrantBucket(lastPublished.TakenAt, 3, 6000) };
         next.Renew(new RenewLeases("e1", HolderA, 1, [], null, grants), definition, serving: false, countGrants: true);
-        next.TakeOver(lastPublished);
+        next.TakeOver(lastPublished, new HashSet<string> { HolderA }, TimeSpan.FromMinutes(10));
 
         var snapshot = next.Snapshot();
         snapshot.RequestsLastMinute.Should().Be(4);
@@ -181,7 +181,27 @@ public class LeaseFencingLedgerTests
 
         _clock.Advance(TimeSpan.FromSeconds(1));
         var next = NewLedger();
-        next.TakeOver(published);
+        next.TakeOver(published, new HashSet<string>(), TimeSpan.FromMinutes(10));
         next.TryAcquire(Available, Acquire()).Should().BeOfType<LeaseRefused>().Which.Reason.Should().Be(LeaseRefusalReason.CoolingDown);
+    }
+
+    [Fact]
+    public void A_strict_endpoint_keeps_the_slots_of_a_holder_that_cannot_answer_after_a_move_until_it_is_proven_gone()
+    {
+        const string Frozen = "akka.tcp://llm-router@10.0.0.7:4053#777";
+        var previous = NewLedger();
+        previous.TryAcquire(Strict, Acquire(holder: Frozen)).Should().BeOfType<LeaseAcquired>();
+        var published = previous.Snapshot();
+        published.InFlightByHolder.Should().ContainKey(Frozen).WhoseValue.Should().Be(1);
+
+        _clock.Advance(TimeSpan.FromSeconds(15)); // the frozen holder (and maybe the old authority) was removed
+        var next = NewLedger();
+        next.ApplyDefinition(Strict);
+        next.TakeOver(published, new HashSet<string> { HolderA }, TimeSpan.FromMinutes(10));
+
+        next.TryAcquire(Strict, Acquire()).Should().BeOfType<LeaseRefused>("the frozen holder's request may still run upstream")
+            .Which.Reason.Should().Be(LeaseRefusalReason.AtCapacity);
+        next.DropReplacedHolder("akka.tcp://llm-router@10.0.0.7:4053", "akka.tcp://llm-router@10.0.0.7:4053#778").Should().Be(1);
+        next.TryAcquire(Strict, Acquire()).Should().BeOfType<LeaseAcquired>();
     }
 }

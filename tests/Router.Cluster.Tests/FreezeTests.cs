@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Xunit.Abstractions;
+
+namespace Router.Cluster.Tests;
+
+/// <summary>
+/// A gateway frozen (SIGSTOP) while it holds the only slot of a strict endpoint, for longer than failure detection
+/// and the split-brain resolver take to remove it: the upstream itself must never see a second request.
+/// </summary>
+[Collection(nameof(ProcessClusterTests))]
+public sealed class FreezeTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan FrozenFor = TimeSpan.FromSeconds(20); // > 3 s detection + 7 s stable-after + removal
+
+    [Fact]
+    public async Task A_gateway_frozen_past_its_removal_never_pushes_a_strict_endpoint_over_its_cap()
+    {
+        await using var cluster = await ProcessCluster.StartAsync();
+        try
+        {
+            await RunScenario(cluster);
+        }
+        catch
+        {
+            output.WriteLine(cluster.Logs());
+            throw;
+        }
+    }
+
+    private async Task RunScenario(ProcessCluster cluster)
+    {
+        var (g1, g2, g3) = (cluster[0], cluster[1], cluster[2]);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
+        var upstream = cluster.Strict;
+
+        // gateway-3 takes the only slot with a request the upstream will work on for a long time.
+        upstream.Reconfigure(o => o.LatencyMs = 60_000);
+        var held = http.PostAsync(g3.GatewayUrl + "/v1/chat/completions", Body("held"));
+        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(upstream.Stats.CurrentInFlight == 1),
+            "the upstream is working on gateway-3's request", TimeSpan.FromSeconds(20));
+
+        await g3.FreezeAsync();
+        var frozenAt = DateTime.UtcNow;
+        var statuses = new ConcurrentQueue<int>();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async worker =>
+        {
+            var target = worker % 2 == 0 ? g1 : g2;
+            while (DateTime.UtcNow - frozenAt < FrozenFor)
+            {
+                using var response = await http.PostAsync(target.GatewayUrl + "/v1/chat/completions", Body($"w{worker}"));
+                statuses.Enqueue((int)response.StatusCode);
+            }
+        }));
+        output.WriteLine($"while gateway-3 was frozen: {string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key}x{g.Count()}"))}; " +
+                         $"gateway-3 still a member: {(await g1.ClusterAsync()).Members.Any(m => m.Address == g3.Address)}");
+        upstream.Stats.MaxInFlight.Should().Be(1, "the frozen gateway's request was still running at the upstream");
+        statuses.Should().NotContain(200);
+
+        // Resumed, gateway-3 finds its lease unrenewed (and itself removed): it aborts the request, the upstream sees the hang-up.
+        await g3.ResumeAsync();
+        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(upstream.Stats.CurrentInFlight == 0),
+            "gateway-3 fenced itself and hung up on the upstream", TimeSpan.FromSeconds(20));
+        _ = held.ContinueWith(t => t.Exception, TaskScheduler.Default); // its client sees an error or a cut response
+
+        // A restart (same address, new incarnation) proves the old process is gone: its slot comes back.
+        upstream.Reconfigure(o => o.LatencyMs = 5);
+        await cluster.RestartAsync(2);
+        var restartedAt = DateTime.UtcNow;
+        await ProcessCluster.WaitUntilAsync(async () =>
+        {
+            using var response = await http.PostAsync(g1.GatewayUrl + "/v1/chat/completions", Body("after"));
+            return response.IsSuccessStatusCode;
+        }, "the strict endpoint serves again once gateway-3 restarted", TimeSpan.FromSeconds(60));
+        output.WriteLine($"slot back {(DateTime.UtcNow - restartedAt).TotalSeconds:0.0} s after gateway-3 was restarted");
+        upstream.Stats.MaxInFlight.Should().Be(1);
+    }
+
+    private static StringContent Body(string tag) => new(
+        $$"""{"model":"{{ProcessCluster.StrictModel}}","messages":[{"role":"user","content":"{{tag}}"}]}""", Encoding.UTF8, "application/json");
+}
