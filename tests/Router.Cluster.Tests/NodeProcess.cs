@@ -45,16 +45,28 @@ public sealed class NodeProcess : IAsyncDisposable
     public string GatewayUrl { get; }
     public string AdminUrl { get; }
     public string Address => $"akka.tcp://llm-router@127.0.0.1:{AkkaPort}";
+
+    /// <summary>
+    /// A cgroup (v2, relative to its root) the process starts in, so every socket it opens can be matched by a
+    /// <see cref="LoopbackPartition"/>; sockets keep the cgroup they were created in, so it must be set from the start.
+    /// </summary>
+    public string? Cgroup { get; init; }
     public HttpClient Admin { get; }
     public bool Running => _process is { HasExited: false };
 
     /// <summary>The same node (name, ports, configuration) as a fresh process, not yet started.</summary>
     public NodeProcess Recreate() =>
-        new(Name, AkkaPort, _extraArguments, _workDirectory, new Uri(GatewayUrl).Port, new Uri(AdminUrl).Port);
+        new(Name, AkkaPort, _extraArguments, _workDirectory, new Uri(GatewayUrl).Port, new Uri(AdminUrl).Port) { Cgroup = Cgroup };
 
     public void Start()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(Cgroup is null ? "dotnet" : "sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Cgroup is not null)
+        {
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add($"echo $$ > {LoopbackPartition.CgroupRoot}/{Cgroup}/cgroup.procs && exec dotnet \"$@\"");
+            info.ArgumentList.Add("dotnet");
+        }
         foreach (var argument in _arguments) info.ArgumentList.Add(argument);
         _process = Process.Start(info)!;
         var log = new StreamWriter(_logPath, append: true) { AutoFlush = true };

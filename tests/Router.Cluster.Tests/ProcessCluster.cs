@@ -13,22 +13,27 @@ public sealed class ProcessCluster : IAsyncDisposable
     public const int MaxInFlight = 3;
     public const int LimitedRpm = 30;
     public const string StrictModel = "strict";
+    public const string FencedModel = "fenced";
     private readonly string _workDirectory = Directory.CreateTempSubdirectory("router-cluster-").FullName;
 
     public List<SimulatedEndpoint> Simulators { get; } = [];
     public SimulatedEndpoint Limited { get; private set; } = null!;
+
+    /// <summary>The one endpoint of <see cref="FencedModel"/>: MaxInFlight 1 with the default (available) fencing.</summary>
+    public SimulatedEndpoint Fenced { get; private set; } = null!;
 
     /// <summary>The one endpoint of <see cref="StrictModel"/>: MaxInFlight 1 with strict fencing.</summary>
     public SimulatedEndpoint Strict { get; private set; } = null!;
     public List<NodeProcess> Nodes { get; } = [];
     public NodeProcess this[int index] => Nodes[index];
 
-    public static async Task<ProcessCluster> StartAsync()
+    /// <param name="partitionable">Start each node in a cgroup of its own, so a <see cref="LoopbackPartition"/> can cut it off.</param>
+    public static async Task<ProcessCluster> StartAsync(bool partitionable = false)
     {
         var cluster = new ProcessCluster();
         try
         {
-            await cluster.StartAllAsync();
+            await cluster.StartAllAsync(partitionable);
             return cluster;
         }
         catch
@@ -38,12 +43,15 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartAllAsync()
+    private readonly List<LoopbackPartition.Group> _cgroups = [];
+
+    private async Task StartAllAsync(bool partitionable)
     {
         foreach (var name in new[] { "sim-a", "sim-b", "sim-c", "sim-d", "sim-e", "sim-f" })
             Simulators.Add(await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = name, LatencyMs = 30, TimeToFirstTokenMs = 10 }));
         Limited = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "limited", LatencyMs = 5 });
         Strict = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "strict", LatencyMs = 5 });
+        Fenced = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "fenced", LatencyMs = 5 });
 
         var akkaPorts = Enumerable.Range(0, 3).Select(_ => FreePorts.Next()).ToArray();
         var shared = new List<string>
@@ -57,6 +65,8 @@ public sealed class ProcessCluster : IAsyncDisposable
             $"--ModelGroups:{StrictModel}:Endpoints:strict:Url={Strict.ApiBaseUrl}",
             $"--ModelGroups:{StrictModel}:Endpoints:strict:MaxInFlight=1",
             $"--ModelGroups:{StrictModel}:Endpoints:strict:Fencing=strict",
+            $"--ModelGroups:{FencedModel}:Endpoints:fenced:Url={Fenced.ApiBaseUrl}",
+            $"--ModelGroups:{FencedModel}:Endpoints:fenced:MaxInFlight=1",
         };
         foreach (var sim in Simulators)
         {
@@ -65,7 +75,12 @@ public sealed class ProcessCluster : IAsyncDisposable
             shared.Add($"--ModelGroups:{Model}:Endpoints:{id}:MaxInFlight={MaxInFlight}");
         }
 
-        for (var i = 0; i < 3; i++) Nodes.Add(new NodeProcess($"gateway-{i + 1}", akkaPorts[i], shared, _workDirectory));
+        for (var i = 0; i < 3; i++)
+        {
+            var cgroup = partitionable ? LoopbackPartition.CreateCgroup() : null;
+            if (cgroup is not null) _cgroups.Add(cgroup);
+            Nodes.Add(new NodeProcess($"gateway-{i + 1}", akkaPorts[i], shared, _workDirectory) { Cgroup = cgroup?.Name });
+        }
         foreach (var node in Nodes) node.Start();
         foreach (var node in Nodes) await node.WaitHealthyAsync(TimeSpan.FromSeconds(60));
         await WaitUntilAsync(async () => (await Nodes[0].ClusterAsync()).Members.Count(m => m.Status == "Up") == 3,
@@ -104,9 +119,11 @@ public sealed class ProcessCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var node in Enumerable.Reverse(Nodes)) await node.DisposeAsync();
+        foreach (var cgroup in _cgroups) cgroup.Dispose();
         foreach (var sim in Simulators) await sim.DisposeAsync();
         if (Limited is not null) await Limited.DisposeAsync();
         if (Strict is not null) await Strict.DisposeAsync();
+        if (Fenced is not null) await Fenced.DisposeAsync();
         try { Directory.Delete(_workDirectory, recursive: true); } catch (IOException) { }
     }
 }

@@ -173,7 +173,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         var firstAnswer = statement.RecentGrants is not null && _answered.Add(statement.Holder);
         _stated.Add(statement.Holder);
         var unknown = _ledger.Renew(statement, Definition, serving, firstAnswer);
-        Sender.Tell(new LeasesRenewed(_endpointId, statement.Round, unknown));
+        // Without a quorum this incarnation may already have a successor: its word renews nothing, so holders here
+        // run out their lease and stop, as holders cut off from the authority do.
+        if (_runtime.Quorum.HasMajority) Sender.Tell(new LeasesRenewed(_endpointId, statement.Round, unknown));
         if (unknown.Count > 0)
             _log.Warning("Endpoint {0} told {1} to stop {2} request(s) it no longer counts", _endpointId, statement.Holder, unknown.Count);
         if (_ledger.InFlight > 0) EnsureSweeping();

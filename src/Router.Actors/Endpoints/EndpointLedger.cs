@@ -196,7 +196,9 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     {
         if (previous.Incarnation == 0 || previous.Incarnation == _incarnation) return;
         var now = clock.GetUtcNow();
-        // Strict: a holder that could not answer (frozen, cut off, removed but perhaps running) keeps its slots.
+        // A holder that could not answer (frozen, cut off, removed but perhaps still running) keeps its slots: with
+        // strict fencing until their deadline or proof it is gone, with available fencing for one more lease TTL, by
+        // which time a holder that is running but cut off has aborted them.
         foreach (var (holder, count) in previous.InFlightByHolder ?? new Dictionary<string, int>())
         {
             if (answered.Contains(holder)) continue;
@@ -275,7 +277,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             (int)_requests.Total(now), _tokens.Total(now),
             circuit, circuit == CircuitState.Open ? _breaker.OpenUntil : null,
             _breaker.ConsecutiveFailures, _drained, _totalRequests, _totalFailures,
-            InFlightByHolder: _fencing == LeaseFencing.Strict && _leases.Count > 0 ? InFlightByHolder() : null), now);
+            InFlightByHolder: _leases.Count > 0 ? InFlightByHolder() : null), now);
     }
 
     public EndpointSnapshot Snapshot() => Snapshot(clock.GetUtcNow());

@@ -6,8 +6,8 @@ namespace Router.Messages.Endpoints;
 /// </summary>
 /// <param name="Incarnation">Changes when the entity restarts (e.g. its shard moved); with
 /// <paramref name="Sequence"/> it orders snapshots so a stale one never overwrites a newer.</param>
-/// <param name="InFlightByHolder">Strict fencing only: leases held per holder (address#uid), so a new incarnation
-/// keeps the slots of a holder that cannot answer for them until their deadline or proof that it is gone.</param>
+/// <param name="InFlightByHolder">Leases held per holder (address#uid), so a new incarnation keeps the slots of a
+/// holder that cannot answer for them (see <see cref="LeaseFencing"/> for how long).</param>
 /// <param name="PeakInFlight">The most leases held at once since this incarnation started.</param>
 /// <param name="ProviderRemainingRequests">What the provider last said was left of its request limit (until its reset), if it says.</param>
 /// <param name="ProviderRemainingTokens">What the provider last said was left of its token limit (until its reset), if it says.</param>

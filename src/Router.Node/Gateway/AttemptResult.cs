@@ -7,5 +7,6 @@ namespace Router.Node.Gateway;
 /// <param name="Failure">Why the attempt failed, when another endpoint may still serve the request.</param>
 internal sealed record AttemptResult(OutcomeKind Kind, bool ResponseSent, UpstreamFailure? Failure)
 {
-    public bool ClientGone => Kind == OutcomeKind.Cancelled;
+    /// <summary>The client left. (A cancelled attempt with a failure was stopped by the gateway itself: its lease was revoked.)</summary>
+    public bool ClientGone => Kind == OutcomeKind.Cancelled && Failure is null;
 }

@@ -204,4 +204,21 @@ public class LeaseFencingLedgerTests
         next.DropReplacedHolder("akka.tcp://llm-router@10.0.0.7:4053", "akka.tcp://llm-router@10.0.0.7:4053#778").Should().Be(1);
         next.TryAcquire(Strict, Acquire()).Should().BeOfType<LeaseAcquired>();
     }
+
+    [Fact]
+    public void After_a_move_an_available_endpoint_keeps_a_silent_holders_slots_for_one_more_lease_ttl()
+    {
+        const string CutOff = "akka.tcp://llm-router@10.0.0.7:4053#777";
+        var previous = NewLedger();
+        previous.TryAcquire(Available, Acquire(holder: CutOff)).Should().BeOfType<LeaseAcquired>();
+        var published = previous.Snapshot();
+
+        _clock.Advance(TimeSpan.FromSeconds(12)); // the old authority's node and the holder were removed
+        var next = NewLedger();
+        next.TakeOver(published, new HashSet<string> { HolderA }, TimeSpan.FromMinutes(10));
+
+        next.TryAcquire(Available, Acquire()).Should().BeOfType<LeaseRefused>("a cut-off holder may not have stopped yet");
+        _clock.Advance(Settings.LeaseTtl);
+        next.TryAcquire(Available, Acquire()).Should().BeOfType<LeaseAcquired>("by now it has aborted: it could renew nothing");
+    }
 }
