@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 namespace Router.Simulator;
 
 /// <summary>Request handlers behind <see cref="SimulatorEndpointRouteBuilderExtensions.MapSimulator"/>.</summary>
-internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLifetime? lifetime)
+internal sealed partial class SimulatorHandlers(SimulatorState state, IHostApplicationLifetime? lifetime)
 {
     public const string NameHeader = "x-sim-name";
 
@@ -42,6 +42,18 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
 
     public Task EmbeddingsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/embeddings", EmbedAsync);
 
+    public Task ResponsesAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/responses", ResponsesApiAsync);
+
+    public Task ModerationsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/moderations", ModerateAsync);
+
+    public Task ImageGenerationsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/images/generations", GenerateImageAsync);
+
+    public Task SpeechAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/audio/speech", SpeakAsync);
+
+    public Task TranscriptionsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/audio/transcriptions", TranscribeAsync);
+
+    public Task TranslationsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/audio/translations", TranscribeAsync);
+
     private async Task RunApiAsync(HttpContext ctx, string route, ApiBody body)
     {
         var start = Stopwatch.GetTimestamp();
@@ -62,6 +74,27 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
                         : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
                     "invalid_request_error", "invalid_api_key", null, ct);
                 return;
+            }
+
+            if (options.RecordRequests || !string.IsNullOrEmpty(options.FailWhenBodyContains))
+            {
+                // Read the body once, keep it for the handler, and look at it whole.
+                using var copy = new MemoryStream();
+                await ctx.Request.Body.CopyToAsync(copy, ct);
+                var bytes = copy.ToArray();
+                ctx.Request.Body = new MemoryStream(bytes, writable: false);
+                if (options.RecordRequests)
+                {
+                    state.Record(new RecordedRequest(ctx.Request.Method, ctx.Request.Path.Value ?? "", ctx.Request.ContentType, bytes,
+                        ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+                }
+                if (!string.IsNullOrEmpty(options.FailWhenBodyContains)
+                    && bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(options.FailWhenBodyContains)) >= 0)
+                {
+                    state.Stats.OnInjectedError();
+                    await WriteInjectedErrorAsync(ctx, options, ct);
+                    return;
+                }
             }
 
             if (options.ErrorRate > 0 && Random.Shared.NextDouble() < options.ErrorRate)
@@ -143,15 +176,27 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
             return;
         }
 
-        object Chunk(object delta, string? finishReason) => new
-        {
-            id,
-            @object = "chat.completion.chunk",
-            created,
-            model = req.Model,
-            system_fingerprint = "fp_sim",
-            choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finishReason } },
-        };
+        // Like OpenAI: with include_usage every chunk carries "usage":null, and one last chunk has the usage.
+        object Chunk(object delta, string? finishReason) => req.IncludeUsage
+            ? new
+            {
+                id,
+                @object = "chat.completion.chunk",
+                created,
+                model = req.Model,
+                system_fingerprint = "fp_sim",
+                choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finishReason } },
+                usage = (object?)null,
+            }
+            : new
+            {
+                id,
+                @object = "chat.completion.chunk",
+                created,
+                model = req.Model,
+                system_fingerprint = "fp_sim",
+                choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finishReason } },
+            };
 
         await StreamAsync(ctx, o, start, req.CompletionTokens,
             head: Chunk(new { role = "assistant", content = "" }, null),
@@ -328,6 +373,8 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
                     case "errorstatus": target.ErrorStatus = v.GetInt32(); break;
                     case "retryafterseconds": target.RetryAfterSeconds = v.ValueKind == JsonValueKind.Null ? null : v.GetInt32(); break;
                     case "requiredapikey": target.RequiredApiKey = v.ValueKind == JsonValueKind.Null ? null : v.GetString(); break;
+                    case "failwhenbodycontains": target.FailWhenBodyContains = v.ValueKind == JsonValueKind.Null ? null : v.GetString(); break;
+                    case "recordrequests": target.RecordRequests = v.GetBoolean(); break;
                     default: throw new ArgumentException($"Unknown simulator option '{property.Name}'");
                 }
             }

@@ -37,6 +37,15 @@ public sealed class SimulatorOptions
     /// <summary>When set, API requests need <c>Authorization: Bearer &lt;key&gt;</c> or get 401.</summary>
     public string? RequiredApiKey { get; set; }
 
+    /// <summary>
+    /// When set, an API request whose raw body contains this text fails with <see cref="ErrorStatus"/> (a "poison"
+    /// request: the request, not the endpoint, causes the failure). Counted as an injected error.
+    /// </summary>
+    public string? FailWhenBodyContains { get; set; }
+
+    /// <summary>Keep the last requests (path, content type, body) in <see cref="SimulatorState.Recorded"/> for tests.</summary>
+    public bool RecordRequests { get; set; }
+
     /// <summary>A detached copy.</summary>
     public SimulatorOptions Clone() => (SimulatorOptions)MemberwiseClone();
 
@@ -66,5 +75,7 @@ public sealed class SimulatorOptions
         ErrorStatus = other.ErrorStatus;
         RetryAfterSeconds = other.RetryAfterSeconds;
         RequiredApiKey = other.RequiredApiKey;
+        FailWhenBodyContains = other.FailWhenBodyContains;
+        RecordRequests = other.RecordRequests;
     }
 }
