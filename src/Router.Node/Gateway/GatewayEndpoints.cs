@@ -82,11 +82,12 @@ internal static class OpenAiStatusErrors
                 await NotFound(context);
                 break;
             case StatusCodes.Status405MethodNotAllowed:
+                // Written here rather than by OpenAiErrors.WriteAsync, which clears the headers: Allow says what to use.
                 var allow = response.Headers.Allow.ToString();
-                await OpenAiErrors.WriteAsync(context, StatusCodes.Status405MethodNotAllowed,
-                    $"{context.Request.Method} is not allowed on {context.Request.Path}" + (allow.Length > 0 ? $"; use {allow}." : "."),
-                    "invalid_request_error", "method_not_allowed");
-                if (allow.Length > 0) response.Headers.Allow = allow; // WriteAsync cleared the headers
+                var message = $"{context.Request.Method} is not allowed on {context.Request.Path}" + (allow.Length > 0 ? $"; use {allow}." : ".");
+                response.ContentType = "application/json";
+                await response.WriteAsync(JsonSerializer.Serialize(
+                    new ErrorEnvelope(new ErrorBody(message, "invalid_request_error", null, "method_not_allowed")), GatewayJsonContext.Default.ErrorEnvelope));
                 break;
         }
     }

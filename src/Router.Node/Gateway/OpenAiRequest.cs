@@ -17,7 +17,7 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
     /// <summary>
     /// What one base64 payload (an image as a data: URL, input_audio data, a file) counts as, instead of its bytes / 4:
     /// 765 tokens, what OpenAI charges for a 1024x1024 image at high detail (85 base + 4 tiles x 170). A 600 KB
-    /// screenshot is one payload, not 150k tokens.
+    /// screenshot is one payload, not 150k tokens. (A payload shorter than 765 x 4 bytes counts its bytes / 4, as text would.)
     /// </summary>
     public const int PayloadTokens = 765;
 
@@ -40,7 +40,7 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
         bool stream = false, seenModel = false, seenUser = false, seenStream = false, seenStreamOptions = false, includeUsage = false;
         var edit = new UsageEdit(UsageEditKind.None, 0, 0);
         long payloadBytes = 0;
-        var payloads = 0;
+        long payloadTokens = 0;
         try
         {
             // Defaults are strict: comments and trailing commas are errors.
@@ -89,7 +89,8 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
                         RequireUtf8(ref reader);
                         if (IsPayload(reader.ValueSpan))
                         {
-                            payloads++;
+                            // Never more than the same bytes would count as text.
+                            payloadTokens += Math.Min(PayloadTokens, reader.ValueSpan.Length / BytesPerToken);
                             payloadBytes += reader.ValueSpan.Length;
                         }
                         break;
@@ -119,7 +120,7 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
             error = "The request body must name a 'model'.";
             return false;
         }
-        var estimate = (body.Length - payloadBytes) / BytesPerToken + (long)payloads * PayloadTokens;
+        var estimate = (body.Length - payloadBytes) / BytesPerToken + payloadTokens;
         request = new OpenAiRequest(model, stream, user, (int)Math.Min(int.MaxValue, estimate))
         {
             ClientAskedUsage = includeUsage,
