@@ -143,6 +143,7 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddSingleton(new UpstreamClient(settings.Router));
         services.AddSingleton<GatewayStats>();
         services.AddSingleton<ClientApiKeys>();
+        services.AddSingleton<PoisonRequests>();
         services.AddSingleton<GatewayRequestHandler>();
         services.AddSingleton(settings.Admin);
         services.AddSingleton<AdminCommands>();

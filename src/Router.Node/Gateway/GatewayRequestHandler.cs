@@ -23,6 +23,7 @@ internal sealed class GatewayRequestHandler(
     RouterClient router,
     NodeSettings settings,
     GatewayStats stats,
+    PoisonRequests poison,
     ILogger<GatewayRequestHandler> logger)
 {
     private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
@@ -195,11 +196,14 @@ internal sealed class GatewayRequestHandler(
             double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
             var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
             var kind = result.Kind;
-            // The same request answered 5xx by a second endpoint: the request causes it, not the endpoints, so this
-            // failure does not count towards the breaker (the first one did: it could not be told apart).
-            if (result.UpstreamAnswered && result.Failure is { Status: >= 500 and not StatusCodes.Status503ServiceUnavailable }
-                && ++routing.UpstreamServerErrors >= 2)
+            if (PoisonRequests.IsServerError(result) && ++routing.UpstreamServerErrors >= 2)
+            {
+                // The same request answered 5xx by a second endpoint: one request's failures count against one
+                // endpoint at most (the first could not be told apart), so one client cannot cool a group down.
                 kind = OutcomeKind.ClientError;
+                routing.RequestAtFault = poison.ServesOthers(lease.EndpointId);
+            }
+            poison.Observe(lease.EndpointId, kind);
             router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, kind, latencyMs,
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter));
             reported = true;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.WebUtilities;
@@ -26,7 +27,8 @@ internal static class MultipartRequest
         var payloads = 0;
         try
         {
-            var reader = new MultipartReader(boundary, new MemoryStream(body.ToArray(), writable: false));
+            var bytes = MemoryMarshal.TryGetArray(body, out var segment) ? segment : new ArraySegment<byte>(body.ToArray());
+            var reader = new MultipartReader(boundary, new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false));
             while (await reader.ReadNextSectionAsync() is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;

@@ -24,8 +24,8 @@ internal sealed class RoutingAttempts(OpenAiRequest request, HttpContext context
     /// <summary>Upstream 5xx answers (other than 503) this request got, from different endpoints.</summary>
     public int UpstreamServerErrors { get; set; }
 
-    /// <summary>Two endpoints failed this request with 5xx: the request is the likely cause, stop trying.</summary>
-    public bool RequestAtFault => UpstreamServerErrors >= 2;
+    /// <summary>A second endpoint failed this request with 5xx while it serves others: the request is the cause, stop trying.</summary>
+    public bool RequestAtFault { get; set; }
 
     public RouteRequest RouteRequest(string group, IReadOnlyList<string> excluded) => new(
         group, context.TraceIdentifier, _sessionKey, Request.EstimatedPromptTokens,
