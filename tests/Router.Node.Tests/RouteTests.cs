@@ -17,7 +17,9 @@ public sealed class RouteGateway : IAsyncLifetime
             .Sim("b", o => { o.RecordRequests = true; o.CompletionTokens = 4; })
             .Group("m")
             .Endpoint("m", "m-a", "a")
-            .Endpoint("m", "m-b", "b"));
+            .Endpoint("m", "m-b", "b")
+            .Group("org/model-7b")
+            .Endpoint("org/model-7b", "org-1", "a"));
 
     public Task DisposeAsync() => Gateway.DisposeAsync().AsTask();
 }
@@ -90,6 +92,17 @@ public sealed class RouteTests(RouteGateway fixture) : IClassFixture<RouteGatewa
         using var unknown = await TestGateway.Http.GetAsync(_gateway.BaseUrl + "/v1/models/gpt-99");
         var error = await unknown.OpenAiErrorAsync(HttpStatusCode.NotFound, "model_not_found");
         error.GetProperty("message").GetString().Should().Contain("gpt-99");
+    }
+
+    [Theory]
+    [InlineData("/v1/models/org/model-7b")]
+    [InlineData("/v1/models/org%2Fmodel-7b")]
+    public async Task Model_lookup_takes_names_with_a_slash(string path)
+    {
+        using var response = await TestGateway.Http.GetAsync(_gateway.BaseUrl + path);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.JsonAsync()).GetProperty("id").GetString().Should().Be("org/model-7b");
     }
 
     [Theory]

@@ -29,7 +29,8 @@ internal static class GatewayEndpoints
         foreach (var (path, format) in ModelRoutes)
             app.MapPost("/v1" + path, (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, path, format));
         app.MapGet("/v1/models", (HttpContext c, RouterRuntime runtime, ClientApiKeys k) => ListModels(c, runtime, k));
-        app.MapGet("/v1/models/{id}", (HttpContext c, string id, RouterRuntime runtime, ClientApiKeys k) => GetModel(c, id, runtime, k));
+        // Catch-all: model names such as "meta-llama/Llama-3.1-8B" have slashes.
+        app.MapGet("/v1/models/{**id}", (HttpContext c, string id, RouterRuntime runtime, ClientApiKeys k) => GetModel(c, id, runtime, k));
         return app;
     }
 
@@ -50,6 +51,7 @@ internal static class GatewayEndpoints
     private static Task GetModel(HttpContext context, string id, RouterRuntime runtime, ClientApiKeys keys)
     {
         if (!keys.Allows(context)) return OpenAiErrors.Unauthorized(context);
+        id = Uri.UnescapeDataString(id); // routing leaves an encoded slash (%2F) encoded
         if (!runtime.Directory.Current.Groups.ContainsKey(id)) return OpenAiErrors.ModelNotFound(context, id);
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(ModelEntry.Of(id), GatewayJsonContext.Default.ModelEntry));
