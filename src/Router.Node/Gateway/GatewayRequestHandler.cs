@@ -62,6 +62,9 @@ internal sealed class GatewayRequestHandler(
             Format = format,
             HideUsageChunk = hideUsage,
         };
+        // A JSON body goes upstream as JSON whatever the client called it (curl -d says form-urlencoded); a multipart
+        // body keeps the client's content type: its boundary is in it.
+        if (format == RequestFormat.Json) context.Request.ContentType = "application/json";
         try
         {
             if (await TryGroupsAsync(context, routing, upstreamPath, startedAt, requestTimeout)) return;
@@ -168,7 +171,7 @@ internal sealed class GatewayRequestHandler(
             var transformer = new UpstreamTransformer(
                 new Uri(lease.Url + upstreamPath + context.Request.QueryString),
                 ApiKeyOf(endpoint), lease.EndpointId, routing.UpstreamAttempts, startedAt);
-            SetRequestBody(context, BodyFor(endpoint, routing), routing.Format);
+            SetRequestBody(context, BodyFor(endpoint, routing));
 
             using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token);
             var firstTokenTimeout = TimeSpan.FromSeconds(_router.FirstTokenTimeoutSeconds);
@@ -246,13 +249,12 @@ internal sealed class GatewayRequestHandler(
     }
 
     /// <summary>YARP forwards HttpContext.Request.Body: give each attempt a fresh stream over the bytes already read.</summary>
-    private static void SetRequestBody(HttpContext context, ReadOnlyMemory<byte> body, RequestFormat format)
+    private static void SetRequestBody(HttpContext context, ReadOnlyMemory<byte> body)
     {
         var bytes = MemoryMarshal.TryGetArray(body, out var segment) ? segment : new ArraySegment<byte>(body.ToArray());
         context.Request.Body = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
         context.Request.ContentLength = bytes.Count;
-        // A multipart body keeps the client's content type: its boundary is in it.
-        if (format == RequestFormat.Json) context.Request.ContentType = "application/json";
+        // The content type was settled once in HandleAsync (JSON, or the client's multipart type with its boundary).
     }
 
     private static Task<(OpenAiRequest? Request, string Error)> ParseAsync(HttpContext context, ReadOnlyMemory<byte> body, RequestFormat format) =>
@@ -281,21 +283,6 @@ internal sealed class GatewayRequestHandler(
     private static string? ApiKeyOf(EndpointDefinition? endpoint) =>
         string.IsNullOrWhiteSpace(endpoint?.ApiKeyEnv) ? null : Environment.GetEnvironmentVariable(endpoint.ApiKeyEnv);
 
-    /// <summary>
-    /// Two endpoints answered this request 5xx: it is not retried further (one client must not cool a group down);
-    /// the client gets the upstream's status and error.
-    /// </summary>
-    private Task RequestAtFaultAsync(HttpContext context, RoutingAttempts routing)
-    {
-        stats.For(routing.Request.Model).Failed();
-        var failure = routing.LastFailure!;
-        logger.LogInformation("{RequestId} failed with 5xx on {Attempts} endpoints; not retried further", context.TraceIdentifier, routing.UpstreamServerErrors);
-        return OpenAiErrors.WriteAsync(context, failure.Status,
-            $"The upstream answered HTTP {failure.Status} on {routing.UpstreamServerErrors} endpoints for this request, so it was not retried further " +
-            $"(the request itself seems to cause the failure). Last upstream error: {failure.Summary}",
-            "upstream_error", "upstream_error");
-    }
-
     /// <summary>No endpoint served the request: say why, in the status a client can act on.</summary>
     private static Task NoServiceAsync(HttpContext context, RoutingAttempts routing)
     {
@@ -320,5 +307,20 @@ internal sealed class GatewayRequestHandler(
             NoEndpointReason.NoMatchingTags => OpenAiErrors.BadRequest(context, summary, "no_matching_endpoint"),
             _ => OpenAiErrors.WriteAsync(context, 503, summary, "service_unavailable", "no_endpoint_available", refusal?.RetryAfter),
         };
+    }
+
+    /// <summary>
+    /// Two endpoints answered this request 5xx: it is not retried further (one client must not cool a group down);
+    /// the client gets the upstream's status and error.
+    /// </summary>
+    private Task RequestAtFaultAsync(HttpContext context, RoutingAttempts routing)
+    {
+        stats.For(routing.Request.Model).Failed();
+        var failure = routing.LastFailure!;
+        logger.LogInformation("{RequestId} failed with 5xx on {Attempts} endpoints; not retried further", context.TraceIdentifier, routing.UpstreamServerErrors);
+        return OpenAiErrors.WriteAsync(context, failure.Status,
+            $"The upstream answered HTTP {failure.Status} on {routing.UpstreamServerErrors} endpoints for this request, so it was not retried further " +
+            $"(the request itself seems to cause the failure). Last upstream error: {failure.Summary}",
+            "upstream_error", "upstream_error");
     }
 }
