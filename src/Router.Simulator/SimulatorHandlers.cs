@@ -76,6 +76,13 @@ internal sealed partial class SimulatorHandlers(SimulatorState state, IHostAppli
                 return;
             }
 
+            if (options.ErrorRate > 0 && Random.Shared.NextDouble() < options.ErrorRate)
+            {
+                state.Stats.OnInjectedError();
+                await WriteInjectedErrorAsync(ctx, options, ct);
+                return;
+            }
+
             if (options.RecordRequests || !string.IsNullOrEmpty(options.FailWhenBodyContains))
             {
                 // Read the body once, keep it for the handler, and look at it whole.
@@ -95,13 +102,6 @@ internal sealed partial class SimulatorHandlers(SimulatorState state, IHostAppli
                     await WriteInjectedErrorAsync(ctx, options, ct);
                     return;
                 }
-            }
-
-            if (options.ErrorRate > 0 && Random.Shared.NextDouble() < options.ErrorRate)
-            {
-                state.Stats.OnInjectedError();
-                await WriteInjectedErrorAsync(ctx, options, ct);
-                return;
             }
 
             await body(ctx, options, start, ct);
@@ -369,12 +369,12 @@ internal sealed partial class SimulatorHandlers(SimulatorState state, IHostAppli
                     case "timetofirsttokenms": target.TimeToFirstTokenMs = v.GetInt32(); break;
                     case "tokenspersecond": target.TokensPerSecond = v.GetDouble(); break;
                     case "completiontokens": target.CompletionTokens = v.GetInt32(); break;
+                    case "failwhenbodycontains": target.FailWhenBodyContains = v.ValueKind == JsonValueKind.Null ? null : v.GetString(); break;
+                    case "recordrequests": target.RecordRequests = v.GetBoolean(); break;
                     case "errorrate": target.ErrorRate = v.GetDouble(); break;
                     case "errorstatus": target.ErrorStatus = v.GetInt32(); break;
                     case "retryafterseconds": target.RetryAfterSeconds = v.ValueKind == JsonValueKind.Null ? null : v.GetInt32(); break;
                     case "requiredapikey": target.RequiredApiKey = v.ValueKind == JsonValueKind.Null ? null : v.GetString(); break;
-                    case "failwhenbodycontains": target.FailWhenBodyContains = v.ValueKind == JsonValueKind.Null ? null : v.GetString(); break;
-                    case "recordrequests": target.RecordRequests = v.GetBoolean(); break;
                     default: throw new ArgumentException($"Unknown simulator option '{property.Name}'");
                 }
             }

@@ -21,9 +21,9 @@ internal sealed class GatewayRequestHandler(
     UpstreamClient upstream,
     RouterRuntime runtime,
     RouterClient router,
+    PoisonRequests poison,
     NodeSettings settings,
     GatewayStats stats,
-    PoisonRequests poison,
     ILogger<GatewayRequestHandler> logger)
 {
     private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
@@ -198,16 +198,15 @@ internal sealed class GatewayRequestHandler(
             var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
             double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
             var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
-            var kind = result.Kind;
             if (PoisonRequests.IsServerError(result) && ++routing.UpstreamServerErrors >= 2)
             {
                 // The same request answered 5xx by a second endpoint: one request's failures count against one
                 // endpoint at most (the first could not be told apart), so one client cannot cool a group down.
-                kind = OutcomeKind.ClientError;
+                result = result with { Kind = OutcomeKind.ClientError };
                 routing.RequestAtFault = poison.ServesOthers(lease.EndpointId);
             }
-            poison.Observe(lease.EndpointId, kind);
-            router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, kind, latencyMs,
+            poison.Observe(lease.EndpointId, result.Kind);
+            router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter));
             reported = true;
 
