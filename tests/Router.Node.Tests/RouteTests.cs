@@ -19,7 +19,10 @@ public sealed class RouteGateway : IAsyncLifetime
             .Endpoint("m", "m-a", "a")
             .Endpoint("m", "m-b", "b")
             .Group("org/model-7b")
-            .Endpoint("org/model-7b", "org-1", "a"));
+            .Endpoint("org/model-7b", "org-1", "a")
+            .Group("whisper")
+            .Endpoint("whisper", "whisper-1", "b")
+            .Set("ModelGroups:whisper:Endpoints:whisper-1:UpstreamModel", "openai/whisper-large-v3"));
 
     public Task DisposeAsync() => Gateway.DisposeAsync().AsTask();
 }
@@ -147,6 +150,31 @@ public sealed class RouteTests(RouteGateway fixture) : IClassFixture<RouteGatewa
         var seen = UpstreamSaw(response, "/v1/audio/transcriptions");
         seen.ContentType.Should().Be(contentType, "the boundary must be the client's");
         seen.Body.Should().Equal(sent);
+    }
+
+    [Fact]
+    public async Task Multipart_model_field_is_replaced_by_the_endpoints_upstream_model_and_nothing_else_changes()
+    {
+        using var form = new MultipartFormDataContent("----router-test-boundary-43");
+        form.Add(new ByteArrayContent(new byte[500]) { Headers = { ContentType = new MediaTypeHeaderValue("audio/wav") } }, "file", "clip.wav");
+        form.Add(new StringContent("whisper"), "model");
+        form.Add(new StringContent("en"), "language");
+        var sent = await form.ReadAsByteArrayAsync();
+        var contentType = form.Headers.ContentType!.ToString();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, _gateway.BaseUrl + "/v1/audio/transcriptions")
+        {
+            Content = new ByteArrayContent(sent) { Headers = { { "Content-Type", contentType } } },
+        };
+        using var response = await TestGateway.Http.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        response.Endpoint().Should().Be("whisper-1");
+        var seen = _gateway.Sim("b").State.Recorded.Last(r => r.Path == "/v1/audio/transcriptions");
+        seen.ContentType.Should().Be(contentType);
+        var expected = Encoding.UTF8.GetString(sent).Replace("\r\n\r\nwhisper\r\n", "\r\n\r\nopenai/whisper-large-v3\r\n");
+        expected.Should().NotBe(Encoding.UTF8.GetString(sent));
+        seen.BodyText.Should().Be(expected);
     }
 
     [Theory]

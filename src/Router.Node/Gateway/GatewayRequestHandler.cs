@@ -272,7 +272,8 @@ internal sealed class GatewayRequestHandler(
     {
         var upstreamModel = endpoint?.UpstreamModel;
         if (string.IsNullOrEmpty(upstreamModel) || upstreamModel == routing.Request.Model) return routing.Body;
-        if (routing.Format == RequestFormat.Multipart) return routing.Body; // forwarded byte for byte
+        if (routing.Format == RequestFormat.Multipart)
+            return routing.Request.FormModelAt is { } at ? MultipartRequest.WithModel(routing.Body, at, upstreamModel) : routing.Body;
         // Only endpoints that serve the model under another name pay for a rewrite.
         var json = JsonNode.Parse(routing.Body.Span, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
         json["model"] = upstreamModel;

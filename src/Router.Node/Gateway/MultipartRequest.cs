@@ -23,6 +23,7 @@ internal static class MultipartRequest
         if (string.IsNullOrEmpty(boundary)) return (null, "The multipart/form-data content type has no boundary.");
 
         string? model = null;
+        (int Start, int Length)? modelAt = null;
         var stream = false;
         var payloads = 0;
         try
@@ -39,11 +40,12 @@ internal static class MultipartRequest
                 }
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
                 if (name is not ("model" or "stream")) continue;
-                var value = await ReadFieldAsync(section.Body, name);
+                var (value, length) = await ReadFieldAsync(section.Body, name);
                 if (name == "model")
                 {
                     if (model is not null) return (null, "The form has 'model' more than once.");
                     model = value;
+                    if (section.BaseStreamOffset is { } offset) modelAt = ((int)offset, length);
                 }
                 else
                 {
@@ -56,10 +58,21 @@ internal static class MultipartRequest
             return (null, $"The multipart/form-data body could not be read: {e.Message}");
         }
         if (string.IsNullOrWhiteSpace(model)) return (null, "The form must have a 'model' field.");
-        return (new OpenAiRequest(model.Trim(), stream, null, payloads * OpenAiRequest.PayloadTokens), "");
+        return (new OpenAiRequest(model.Trim(), stream, null, payloads * OpenAiRequest.PayloadTokens) { FormModelAt = modelAt }, "");
     }
 
-    private static async Task<string> ReadFieldAsync(Stream body, string name)
+    /// <summary>The form with its model field's value replaced (an endpoint's UpstreamModel); every other byte is the client's.</summary>
+    public static ReadOnlyMemory<byte> WithModel(ReadOnlyMemory<byte> body, (int Start, int Length) at, string model)
+    {
+        var value = Encoding.UTF8.GetBytes(model);
+        var result = new byte[body.Length - at.Length + value.Length];
+        body.Span[..at.Start].CopyTo(result);
+        value.CopyTo(result.AsSpan(at.Start));
+        body.Span[(at.Start + at.Length)..].CopyTo(result.AsSpan(at.Start + value.Length));
+        return result;
+    }
+
+    private static async Task<(string Value, int Length)> ReadFieldAsync(Stream body, string name)
     {
         var buffer = new byte[FieldLimit + 1];
         var length = 0;
@@ -67,6 +80,6 @@ internal static class MultipartRequest
         while (length <= FieldLimit && (read = await body.ReadAsync(buffer.AsMemory(length))) > 0) length += read;
         if (length > FieldLimit) throw new FormatException($"The '{name}' field is longer than {FieldLimit} bytes.");
         if (!Utf8.IsValid(buffer.AsSpan(0, length))) throw new FormatException($"The '{name}' field is not valid UTF-8.");
-        return Encoding.UTF8.GetString(buffer, 0, length);
+        return (Encoding.UTF8.GetString(buffer, 0, length), length);
     }
 }

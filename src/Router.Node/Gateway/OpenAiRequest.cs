@@ -27,6 +27,9 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
     private static readonly SearchValues<byte> Base64Bytes =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\\-_"u8);
 
+    /// <summary>Multipart requests: where the model field's value is in the body, so an UpstreamModel can replace it.</summary>
+    public (int Start, int Length)? FormModelAt { get; init; }
+
     /// <summary>The client asked for the usage chunk itself (stream_options.include_usage: true).</summary>
     public bool ClientAskedUsage { get; init; }
 
