@@ -92,7 +92,7 @@ internal sealed partial class SimulatorHandlers(SimulatorState state, IHostAppli
                 ctx.Request.Body = new MemoryStream(bytes, writable: false);
                 if (options.RecordRequests)
                 {
-                    state.Record(new RecordedRequest(ctx.Request.Method, ctx.Request.Path.Value ?? "", ctx.Request.ContentType, bytes,
+                    state.Record(new SimulatorRequest(ctx.Request.Method, ctx.Request.Path.Value ?? "", ctx.Request.ContentType, bytes,
                         ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
                 }
                 if (!string.IsNullOrEmpty(options.FailWhenBodyContains)

@@ -24,15 +24,15 @@ public sealed class SimulatorState
     public SimulatorStats Stats { get; } = new();
 
     /// <summary>The last requests received while <see cref="SimulatorOptions.RecordRequests"/> is on, oldest first.</summary>
-    public IReadOnlyList<RecordedRequest> Recorded
+    public IReadOnlyList<SimulatorRequest> Recorded
     {
         get { lock (_recorded) return _recorded.ToArray(); }
     }
 
-    private readonly Queue<RecordedRequest> _recorded = new();
+    private readonly Queue<SimulatorRequest> _recorded = new();
     private const int RecordLimit = 256;
 
-    internal void Record(RecordedRequest request)
+    internal void Record(SimulatorRequest request)
     {
         lock (_recorded)
         {
@@ -69,7 +69,7 @@ public sealed class SimulatorState
 }
 
 /// <summary>One API request as the simulator received it (recorded when <see cref="SimulatorOptions.RecordRequests"/> is on).</summary>
-public sealed record RecordedRequest(string Method, string Path, string? ContentType, byte[] Body, IReadOnlyDictionary<string, string> Headers)
+public sealed record SimulatorRequest(string Method, string Path, string? ContentType, byte[] Body, IReadOnlyDictionary<string, string> Headers)
 {
     /// <summary>The body as UTF-8 text.</summary>
     public string BodyText => System.Text.Encoding.UTF8.GetString(Body);

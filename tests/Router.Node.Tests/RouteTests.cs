@@ -33,7 +33,7 @@ public sealed class RouteTests(RouteGateway fixture) : IClassFixture<RouteGatewa
     private readonly TestGateway _gateway = fixture.Gateway;
 
     /// <summary>The request the simulator behind <paramref name="response"/> recorded last on <paramref name="path"/>.</summary>
-    private RecordedRequest UpstreamSaw(HttpResponseMessage response, string path)
+    private SimulatorRequest UpstreamSaw(HttpResponseMessage response, string path)
     {
         response.Endpoint().Should().BeOneOf("m-a", "m-b");
         var sim = _gateway.Sim(response.SimName());
