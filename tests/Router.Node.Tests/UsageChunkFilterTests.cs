@@ -68,6 +68,19 @@ public sealed class UsageChunkFilterTests
     }
 
     [Fact]
+    public async Task Python_style_spacing_is_handled_too()
+    {
+        var (filter, client) = Create();
+        const string chunk = "data: {\"id\": \"c\", \"choices\": [{\"index\": 0, \"delta\": {\"content\": \"a\"}}], \"usage\": null}\n\n";
+        const string usage = "data: {\"id\": \"c\", \"choices\": [ ], \"usage\": {\"prompt_tokens\": 3}}\n\n";
+
+        await filter.WriteAsync(Encoding.UTF8.GetBytes(chunk + usage + Done));
+        await filter.FinishAsync(CancellationToken.None);
+
+        Text(client).Should().Be(chunk.Replace(", \"usage\": null", "") + Done);
+    }
+
+    [Fact]
     public async Task Non_sse_bodies_pass_through_unchanged()
     {
         var (filter, client) = Create();

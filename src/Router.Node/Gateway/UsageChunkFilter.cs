@@ -11,6 +11,7 @@ namespace Router.Node.Gateway;
 internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : Stream
 {
     private static ReadOnlySpan<byte> NullUsage => ",\"usage\":null"u8;
+    private static ReadOnlySpan<byte> SpacedNullUsage => ", \"usage\": null"u8; // Python's json.dumps separators
 
     private byte[] _pending = [];
     private int _pendingLength;
@@ -79,13 +80,19 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
             return;
         }
         var at = sseEvent.Span.IndexOf(NullUsage);
+        var length = NullUsage.Length;
+        if (at < 0)
+        {
+            at = sseEvent.Span.IndexOf(SpacedNullUsage);
+            length = SpacedNullUsage.Length;
+        }
         if (at < 0)
         {
             await inner.WriteAsync(sseEvent, cancellationToken);
             return;
         }
         await inner.WriteAsync(sseEvent[..at], cancellationToken);
-        await inner.WriteAsync(sseEvent[(at + NullUsage.Length)..], cancellationToken);
+        await inner.WriteAsync(sseEvent[(at + length)..], cancellationToken);
     }
 
     /// <summary>Index just past the blank line ending the first event ("\n\n" or "\r\n\r\n"), or 0.</summary>
