@@ -56,6 +56,7 @@ public sealed class GatewayNode : IAsyncDisposable
 
         var app = builder.Build();
         app.Use(ServeOnItsOwnListener);
+        app.Use(OpenAiErrorsForUnknownRoutes);
         app.MapOpenAiGateway();
         app.MapAdminApi();
         app.MapGet("/health", (Akka.Actor.ActorSystem system) =>
@@ -82,13 +83,20 @@ public sealed class GatewayNode : IAsyncDisposable
     private static Task ServeOnItsOwnListener(HttpContext context, Func<Task> next)
     {
         var adminPath = context.Request.Path.StartsWithSegments("/admin");
-        if (adminPath != Listeners.IsAdminConnection(context))
+        var adminConnection = Listeners.IsAdminConnection(context);
+        if (adminPath != adminConnection)
         {
+            // On the gateway port, an OpenAI-shaped 404 like any other unknown route.
+            if (!adminConnection) return OpenAiStatusErrors.NotFound(context);
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         }
         return next();
     }
+
+    /// <summary>Unknown routes and wrong methods on the gateway port answer OpenAI-shaped 404/405 errors, not empty bodies.</summary>
+    private static Task OpenAiErrorsForUnknownRoutes(HttpContext context, Func<Task> next) =>
+        Listeners.IsAdminConnection(context) ? next() : OpenAiStatusErrors.FillEmptyErrors(context, next);
 
     private static void ConfigureServer(WebApplicationBuilder builder, NodeSettings settings)
     {
@@ -136,6 +144,7 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddSingleton(new UpstreamSecrets());
         services.AddSingleton<GatewayStats>();
         services.AddSingleton<ClientApiKeys>();
+        services.AddSingleton<PoisonRequests>();
         services.AddSingleton<GatewayRequestHandler>();
         services.AddSingleton(settings.Admin);
         services.AddSingleton<AdminCommands>();

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 namespace Router.Simulator;
 
 /// <summary>Request handlers behind <see cref="SimulatorEndpointRouteBuilderExtensions.MapSimulator"/>.</summary>
-internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLifetime? lifetime)
+internal sealed partial class SimulatorHandlers(SimulatorState state, IHostApplicationLifetime? lifetime)
 {
     public const string NameHeader = "x-sim-name";
 
@@ -41,6 +41,18 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
     public Task CompletionsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/completions", TextCompletionAsync);
 
     public Task EmbeddingsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/embeddings", EmbedAsync);
+
+    public Task ResponsesAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/responses", ResponsesApiAsync);
+
+    public Task ModerationsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/moderations", ModerateAsync);
+
+    public Task ImageGenerationsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/images/generations", GenerateImageAsync);
+
+    public Task SpeechAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/audio/speech", SpeakAsync);
+
+    public Task TranscriptionsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/audio/transcriptions", TranscribeAsync);
+
+    public Task TranslationsAsync(HttpContext ctx) => RunApiAsync(ctx, "/v1/audio/translations", TranscribeAsync);
 
     private async Task RunApiAsync(HttpContext ctx, string route, ApiBody body)
     {
@@ -86,6 +98,27 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
                 state.Stats.OnInjectedError();
                 await WriteInjectedErrorAsync(ctx, options, ct);
                 return;
+            }
+
+            if (options.RecordRequests || !string.IsNullOrEmpty(options.FailWhenBodyContains))
+            {
+                // Read the body once, keep it for the handler, and look at it whole.
+                using var copy = new MemoryStream();
+                await ctx.Request.Body.CopyToAsync(copy, ct);
+                var bytes = copy.ToArray();
+                ctx.Request.Body = new MemoryStream(bytes, writable: false);
+                if (options.RecordRequests)
+                {
+                    state.Record(new SimulatorRequest(ctx.Request.Method, ctx.Request.Path.Value ?? "", ctx.Request.ContentType, bytes,
+                        ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+                }
+                if (!string.IsNullOrEmpty(options.FailWhenBodyContains)
+                    && bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(options.FailWhenBodyContains)) >= 0)
+                {
+                    state.Stats.OnInjectedError();
+                    await WriteInjectedErrorAsync(ctx, options, ct);
+                    return;
+                }
             }
 
             await body(ctx, options, start, ct);
@@ -160,15 +193,27 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
             return;
         }
 
-        object Chunk(object delta, string? finishReason) => new
-        {
-            id,
-            @object = "chat.completion.chunk",
-            created,
-            model = req.Model,
-            system_fingerprint = "fp_sim",
-            choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finishReason } },
-        };
+        // Like OpenAI: with include_usage every chunk carries "usage":null, and one last chunk has the usage.
+        object Chunk(object delta, string? finishReason) => req.IncludeUsage
+            ? new
+            {
+                id,
+                @object = "chat.completion.chunk",
+                created,
+                model = req.Model,
+                system_fingerprint = "fp_sim",
+                choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finishReason } },
+                usage = (object?)null,
+            }
+            : new
+            {
+                id,
+                @object = "chat.completion.chunk",
+                created,
+                model = req.Model,
+                system_fingerprint = "fp_sim",
+                choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finishReason } },
+            };
 
         await StreamAsync(ctx, o, start, req.CompletionTokens,
             head: Chunk(new { role = "assistant", content = "" }, null),
@@ -341,6 +386,8 @@ internal sealed class SimulatorHandlers(SimulatorState state, IHostApplicationLi
                     case "timetofirsttokenms": target.TimeToFirstTokenMs = v.GetInt32(); break;
                     case "tokenspersecond": target.TokensPerSecond = v.GetDouble(); break;
                     case "completiontokens": target.CompletionTokens = v.GetInt32(); break;
+                    case "failwhenbodycontains": target.FailWhenBodyContains = v.ValueKind == JsonValueKind.Null ? null : v.GetString(); break;
+                    case "recordrequests": target.RecordRequests = v.GetBoolean(); break;
                     case "errorrate": target.ErrorRate = v.GetDouble(); break;
                     case "errorstatus": target.ErrorStatus = v.GetInt32(); break;
                     case "retryafterseconds": target.RetryAfterSeconds = v.ValueKind == JsonValueKind.Null ? null : v.GetInt32(); break;

@@ -25,6 +25,15 @@ public sealed class SimulatorOptions
     /// <summary>Tokens ("tok" words) generated per completion, before max_tokens.</summary>
     public int CompletionTokens { get; set; } = 16;
 
+    /// <summary>
+    /// When set, an API request whose raw body contains this text fails with <see cref="ErrorStatus"/> (a "poison"
+    /// request: the request, not the endpoint, causes the failure). Counted as an injected error.
+    /// </summary>
+    public string? FailWhenBodyContains { get; set; }
+
+    /// <summary>Keep the last requests that pass the key and error-rate checks (method, path, content type, headers, body) in <see cref="SimulatorState.Recorded"/>, for tests.</summary>
+    public bool RecordRequests { get; set; }
+
     /// <summary>Probability (0..1) that an API request fails with <see cref="ErrorStatus"/>; 1 = every request.</summary>
     public double ErrorRate { get; set; }
 
@@ -74,6 +83,8 @@ public sealed class SimulatorOptions
         TimeToFirstTokenMs = other.TimeToFirstTokenMs;
         TokensPerSecond = other.TokensPerSecond;
         CompletionTokens = other.CompletionTokens;
+        FailWhenBodyContains = other.FailWhenBodyContains;
+        RecordRequests = other.RecordRequests;
         ErrorRate = other.ErrorRate;
         ErrorStatus = other.ErrorStatus;
         RetryAfterSeconds = other.RetryAfterSeconds;

@@ -23,6 +23,24 @@ public sealed class SimulatorState
     /// <summary>Request counters.</summary>
     public SimulatorStats Stats { get; } = new();
 
+    /// <summary>The last requests received while <see cref="SimulatorOptions.RecordRequests"/> is on, oldest first.</summary>
+    public IReadOnlyList<SimulatorRequest> Recorded
+    {
+        get { lock (_recorded) return _recorded.ToArray(); }
+    }
+
+    private readonly Queue<SimulatorRequest> _recorded = new();
+    private const int RecordLimit = 256;
+
+    internal void Record(SimulatorRequest request)
+    {
+        lock (_recorded)
+        {
+            if (_recorded.Count >= RecordLimit) _recorded.Dequeue();
+            _recorded.Enqueue(request);
+        }
+    }
+
     /// <summary>Unix time (seconds) reported as the model's "created".</summary>
     public long CreatedUnixSeconds { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
@@ -72,4 +90,11 @@ public sealed class SimulatorState
             return next.Clone();
         }
     }
+}
+
+/// <summary>One API request as the simulator received it (recorded when <see cref="SimulatorOptions.RecordRequests"/> is on).</summary>
+public sealed record SimulatorRequest(string Method, string Path, string? ContentType, byte[] Body, IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>The body as UTF-8 text.</summary>
+    public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
 }

@@ -64,7 +64,7 @@ public sealed class OutcomeReportingTests(ReportingGateway fixture) : IClassFixt
         using var response = await _gateway.PostAsync("/v1/chat/completions", body);
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        var usageEvent = text.Split("\n\n").Select(e => e.Replace("data: ", "")).Single(e => e.Contains("\"usage\""));
+        var usageEvent = text.Split("\n\n").Select(e => e.Replace("data: ", "")).Single(e => e.Contains("\"usage\":{")); // like OpenAI, the other chunks carry "usage":null
         var usedTokens = JsonDocument.Parse(usageEvent).RootElement.GetProperty("usage").GetProperty("total_tokens").GetInt64();
 
         var state = await _gateway.StateWhen("streamed-1", s => s.InFlight == 0 && s.TimeToFirstToken.Samples > 0);

@@ -200,6 +200,20 @@ public sealed class TestGateway : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls this node's cached (pushed) snapshots of <paramref name="endpointIds"/> until each satisfies <paramref name="condition"/>.</summary>
+    public async Task SnapshotsWhen(IEnumerable<string> endpointIds, Func<EndpointSnapshot, bool> condition, double timeoutSeconds = 5)
+    {
+        var cache = Node.App.Services.GetRequiredService<RouterRuntime>().Snapshots;
+        var deadline = Stopwatch.StartNew();
+        while (!endpointIds.All(id => condition(cache.Slot(id).Snapshot)))
+        {
+            if (deadline.Elapsed.TotalSeconds > timeoutSeconds)
+                throw new TimeoutException("The node's snapshots did not reach the expected state in time: " +
+                    string.Join("; ", endpointIds.Select(id => cache.Slot(id).Snapshot)));
+            await Task.Delay(20);
+        }
+    }
+
     public Task<HttpResponseMessage> PostAsync(string path, string json, string? bearer = null, CancellationToken ct = default)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, BaseUrl + path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

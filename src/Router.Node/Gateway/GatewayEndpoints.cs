@@ -3,28 +3,100 @@ using Router.Actors.Hosting;
 
 namespace Router.Node.Gateway;
 
-/// <summary>Maps the OpenAI-compatible API: chat, completions, embeddings (forwarded) and the model list.</summary>
+/// <summary>
+/// Maps the OpenAI-compatible API: every model-bearing POST is routed by its model like chat (JSON bodies, or
+/// multipart forms for audio transcription/translation), plus the model list and model lookup. Anything else
+/// answers an OpenAI-shaped 404/405 (<see cref="OpenAiStatusErrors"/>).
+/// </summary>
 internal static class GatewayEndpoints
 {
+    /// <summary>The routes routed by model, as "client path → path appended to the endpoint's base URL".</summary>
+    internal static readonly IReadOnlyList<(string Path, RequestFormat Format)> ModelRoutes =
+    [
+        ("/chat/completions", RequestFormat.Json),
+        ("/completions", RequestFormat.Json),
+        ("/embeddings", RequestFormat.Json),
+        ("/responses", RequestFormat.Json),
+        ("/moderations", RequestFormat.Json),
+        ("/images/generations", RequestFormat.Json),
+        ("/audio/speech", RequestFormat.Json),
+        ("/audio/transcriptions", RequestFormat.Multipart),
+        ("/audio/translations", RequestFormat.Multipart),
+    ];
+
     public static IEndpointRouteBuilder MapOpenAiGateway(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/chat/completions", (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, "/chat/completions"));
-        app.MapPost("/v1/completions", (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, "/completions"));
-        app.MapPost("/v1/embeddings", (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, "/embeddings"));
+        foreach (var (path, format) in ModelRoutes)
+            app.MapPost("/v1" + path, (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, path, format));
         app.MapGet("/v1/models", (HttpContext c, RouterRuntime runtime, ClientApiKeys k) => ListModels(c, runtime, k));
+        // Catch-all: model names such as "meta-llama/Llama-3.1-8B" have slashes.
+        app.MapGet("/v1/models/{**id}", (HttpContext c, string id, RouterRuntime runtime, ClientApiKeys k) => GetModel(c, id, runtime, k));
         return app;
     }
 
-    private static Task Forward(HttpContext context, GatewayRequestHandler handler, ClientApiKeys keys, string upstreamPath) =>
-        keys.Allows(context) ? handler.HandleAsync(context, upstreamPath) : OpenAiErrors.Unauthorized(context);
+    private static Task Forward(HttpContext context, GatewayRequestHandler handler, ClientApiKeys keys, string upstreamPath, RequestFormat format) =>
+        keys.Allows(context) ? handler.HandleAsync(context, upstreamPath, format) : OpenAiErrors.Unauthorized(context);
 
     private static Task ListModels(HttpContext context, RouterRuntime runtime, ClientApiKeys keys)
     {
         if (!keys.Allows(context)) return OpenAiErrors.Unauthorized(context);
         var models = runtime.Directory.Current.Groups.Keys.Order(StringComparer.Ordinal)
-            .Select(name => new ModelEntry(name, "model", 0, "llm-router"))
+            .Select(ModelEntry.Of)
             .ToList();
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new ModelList("list", models), GatewayJsonContext.Default.ModelList));
     }
+
+    /// <summary>GET /v1/models/{id}: the model object (what the SDKs' models.retrieve reads), or an OpenAI 404.</summary>
+    private static Task GetModel(HttpContext context, string id, RouterRuntime runtime, ClientApiKeys keys)
+    {
+        if (!keys.Allows(context)) return OpenAiErrors.Unauthorized(context);
+        id = Uri.UnescapeDataString(id); // routing leaves an encoded slash (%2F) encoded
+        if (!runtime.Directory.Current.Groups.ContainsKey(id)) return OpenAiErrors.ModelNotFound(context, id);
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(ModelEntry.Of(id), GatewayJsonContext.Default.ModelEntry));
+    }
+}
+
+/// <summary>How a route's body names its model.</summary>
+internal enum RequestFormat
+{
+    /// <summary>A JSON object with a "model" member.</summary>
+    Json,
+    /// <summary>multipart/form-data with a "model" field (audio transcription and translation); forwarded byte for byte.</summary>
+    Multipart,
+}
+
+/// <summary>
+/// Routing answers an unknown path 404 and a known path with the wrong method 405, both with an empty body;
+/// OpenAI clients expect {"error":{...}} with every error status, so this middleware fills such a body in.
+/// </summary>
+internal static class OpenAiStatusErrors
+{
+    public static async Task FillEmptyErrors(HttpContext context, Func<Task> next)
+    {
+        await next();
+        var response = context.Response;
+        if (response.HasStarted || response.ContentLength > 0 || response.ContentType is not null) return;
+        switch (response.StatusCode)
+        {
+            case StatusCodes.Status404NotFound:
+                await NotFound(context);
+                break;
+            case StatusCodes.Status405MethodNotAllowed:
+                // Written here rather than by OpenAiErrors.WriteAsync, which clears the headers: Allow says what to use.
+                var allow = response.Headers.Allow.ToString();
+                var message = $"{context.Request.Method} is not allowed on {context.Request.Path}" + (allow.Length > 0 ? $"; use {allow}." : ".");
+                response.ContentType = "application/json";
+                await response.WriteAsync(JsonSerializer.Serialize(
+                    new ErrorEnvelope(new ErrorBody(message, "invalid_request_error", null, "method_not_allowed")), GatewayJsonContext.Default.ErrorEnvelope));
+                break;
+        }
+    }
+
+    public static Task NotFound(HttpContext context) =>
+        OpenAiErrors.WriteAsync(context, StatusCodes.Status404NotFound,
+            $"Unknown request URL: {context.Request.Method} {context.Request.Path}. Routes served: GET /v1/models, GET /v1/models/{{id}}, POST " +
+            string.Join(", POST ", GatewayEndpoints.ModelRoutes.Select(r => "/v1" + r.Path)) + ".",
+            "invalid_request_error", "unknown_url");
 }

@@ -21,6 +21,7 @@ internal sealed class GatewayRequestHandler(
     UpstreamClient upstream,
     RouterRuntime runtime,
     RouterClient router,
+    PoisonRequests poison,
     NodeSettings settings,
     GatewayStats stats,
     UpstreamSecrets secrets,
@@ -31,12 +32,13 @@ internal sealed class GatewayRequestHandler(
     private const int MaxSilentRetries = 3;
     private readonly RouterSettings _router = settings.Router;
 
-    public async Task HandleAsync(HttpContext context, string upstreamPath)
+    public async Task HandleAsync(HttpContext context, string upstreamPath, RequestFormat format = RequestFormat.Json)
     {
         var startedAt = Stopwatch.GetTimestamp();
         var body = await RequestBody.ReadAsync(context, settings.Gateway.MaxRequestBodyBytes);
         if (body is null) return; // the reader already answered (413)
-        if (!OpenAiRequest.TryParse(body.Value.Span, out var request, out var error))
+        var (parsed, error) = await ParseAsync(context, body.Value, format);
+        if (parsed is not { } request)
         {
             await OpenAiErrors.BadRequest(context, error);
             return;
@@ -52,7 +54,18 @@ internal sealed class GatewayRequestHandler(
         using var requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         requestTimeout.CancelAfter(TimeSpan.FromSeconds(_router.RequestTimeoutSeconds));
 
-        var routing = new RoutingAttempts(request, context, body.Value);
+        // Streams the client did not ask usage for: ask the upstream anyway (tpm is charged with the real count)
+        // and hide the usage chunk from the client.
+        var hideUsage = format == RequestFormat.Json && request.Stream && !request.ClientAskedUsage
+            && upstreamPath is "/chat/completions" or "/completions";
+        var routing = new RoutingAttempts(request, context, hideUsage ? request.WithIncludeUsage(body.Value) : body.Value)
+        {
+            Format = format,
+            HideUsageChunk = hideUsage,
+        };
+        // A JSON body goes upstream as JSON whatever the client called it (curl -d says form-urlencoded); a multipart
+        // body keeps the client's content type: its boundary is in it.
+        if (format == RequestFormat.Json) context.Request.ContentType = "application/json";
         try
         {
             if (await TryGroupsAsync(context, routing, upstreamPath, startedAt, requestTimeout)) return;
@@ -102,6 +115,11 @@ internal sealed class GatewayRequestHandler(
                 if (result.ResponseSent) return true;
                 if (result.ClientGone) throw new OperationCanceledException(context.RequestAborted);
                 routing.LastFailure = result.Failure;
+                if (routing.RequestAtFault)
+                {
+                    await RequestAtFaultAsync(context, routing);
+                    return true;
+                }
                 excluded.Add(lease.EndpointId);
             }
             // Nothing left in this group, whether refused or failed: its fallbacks are next.
@@ -166,12 +184,15 @@ internal sealed class GatewayRequestHandler(
 
             var clientBody = context.Response.Body;
             // Streams: the first byte disarms the first-token timer; the request timeout still applies.
-            using var observer = new ResponseObserver(clientBody, routing.Request.Stream ? () => attemptTimeout.CancelAfter(Timeout.InfiniteTimeSpan) : null);
+            // The usage filter sits behind the observer: the observer still sees the usage chunk the client does not.
+            await using var usageFilter = routing.HideUsageChunk ? new UsageChunkFilter(clientBody, context.Response) : null;
+            using var observer = new ResponseObserver((Stream?)usageFilter ?? clientBody, routing.Request.Stream ? () => attemptTimeout.CancelAfter(Timeout.InfiniteTimeSpan) : null);
             context.Response.Body = observer;
             ForwarderError error;
             try
             {
                 error = await forwarder.SendAsync(context, lease.Url, upstream.Invoker, upstream.RequestConfig, transformer, attemptTimeout.Token);
+                if (usageFilter is not null && error == ForwarderError.None) await usageFilter.FinishAsync(attemptTimeout.Token);
             }
             finally
             {
@@ -182,6 +203,14 @@ internal sealed class GatewayRequestHandler(
             var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
             double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
             var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
+            if (PoisonRequests.IsServerError(result) && ++routing.UpstreamServerErrors >= 2)
+            {
+                // The same request answered 5xx by a second endpoint: one request's failures count against one
+                // endpoint at most (the first could not be told apart), so one client cannot cool a group down.
+                result = result with { Kind = OutcomeKind.ClientError };
+                routing.RequestAtFault = poison.ServesOthers(lease.EndpointId);
+            }
+            poison.Observe(lease.EndpointId, result.Kind);
             router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits));
             reported = true;
@@ -207,7 +236,7 @@ internal sealed class GatewayRequestHandler(
         SecretRedactor redactor, CancellationToken revoked)
     {
         if (transformer.Failure is { } failure)
-            return new AttemptResult(failure.Status == StatusCodes.Status429TooManyRequests ? OutcomeKind.RateLimited : OutcomeKind.ServerError, false, failure);
+            return new AttemptResult(failure.Status == StatusCodes.Status429TooManyRequests ? OutcomeKind.RateLimited : OutcomeKind.ServerError, false, failure, UpstreamAnswered: true);
         if (error == ForwarderError.None)
             return new AttemptResult(transformer.Status >= 400 ? OutcomeKind.ClientError : OutcomeKind.Success, true, null);
         if (context.RequestAborted.IsCancellationRequested)
@@ -233,8 +262,13 @@ internal sealed class GatewayRequestHandler(
         var bytes = MemoryMarshal.TryGetArray(body, out var segment) ? segment : new ArraySegment<byte>(body.ToArray());
         context.Request.Body = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
         context.Request.ContentLength = bytes.Count;
-        context.Request.ContentType = "application/json";
+        // The content type was settled once in HandleAsync (JSON, or the client's multipart type with its boundary).
     }
+
+    private static Task<(OpenAiRequest? Request, string Error)> ParseAsync(HttpContext context, ReadOnlyMemory<byte> body, RequestFormat format) =>
+        format == RequestFormat.Multipart
+            ? MultipartRequest.ParseAsync(body, context.Request.ContentType)
+            : Task.FromResult(OpenAiRequest.TryParse(body.Span, out var request, out var error) ? ((OpenAiRequest?)request, "") : (null, error));
 
     /// <summary>Forget what YARP set on the client response for a failed attempt, before the next one.</summary>
     private static void ResetResponse(HttpContext context)
@@ -247,6 +281,8 @@ internal sealed class GatewayRequestHandler(
     {
         var upstreamModel = endpoint?.UpstreamModel;
         if (string.IsNullOrEmpty(upstreamModel) || upstreamModel == routing.Request.Model) return routing.Body;
+        if (routing.Format == RequestFormat.Multipart)
+            return routing.Request.FormModelAt is { } at ? MultipartRequest.WithModel(routing.Body, at, upstreamModel) : routing.Body;
         // Only endpoints that serve the model under another name pay for a rewrite.
         var json = JsonNode.Parse(routing.Body.Span, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
         json["model"] = upstreamModel;
@@ -314,5 +350,20 @@ internal sealed class GatewayRequestHandler(
             NoEndpointReason.NoQuorum => OpenAiErrors.WriteAsync(context, 503, summary, "service_unavailable", "gateway_cut_off", refusal.RetryAfter ?? TimeSpan.FromSeconds(1)),
             _ => OpenAiErrors.WriteAsync(context, 503, summary, "service_unavailable", "no_endpoint_available", refusal?.RetryAfter),
         };
+    }
+
+    /// <summary>
+    /// Two endpoints answered this request 5xx: it is not retried further (one client must not cool a group down);
+    /// the client gets the upstream's status and error.
+    /// </summary>
+    private Task RequestAtFaultAsync(HttpContext context, RoutingAttempts routing)
+    {
+        stats.For(routing.Request.Model).Failed();
+        var failure = routing.LastFailure!;
+        logger.LogInformation("{RequestId} failed with 5xx on {Attempts} endpoints; not retried further", context.TraceIdentifier, routing.UpstreamServerErrors);
+        return OpenAiErrors.WriteAsync(context, failure.Status,
+            $"The upstream answered HTTP {failure.Status} on {routing.UpstreamServerErrors} endpoints for this request, so it was not retried further " +
+            $"(the request itself seems to cause the failure). Last upstream error: {failure.Summary}",
+            "upstream_error", "upstream_error");
     }
 }

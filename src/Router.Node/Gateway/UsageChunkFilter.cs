@@ -1,0 +1,158 @@
+namespace Router.Node.Gateway;
+
+/// <summary>
+/// Sits between YARP and the client for a chat or completions stream whose client did not ask for usage, when the
+/// gateway asked the upstream for it (stream_options.include_usage) to charge the real token counts. It hides what
+/// the client did not ask for: the usage-only event (empty "choices", a "usage" object) is dropped and the
+/// <c>,"usage":null</c> member the upstream adds to every other chunk is cut out, so the client sees exactly the
+/// stream it would have seen. Nothing is held back but the unfinished end of an event: every complete event goes
+/// out in the write that completed it.
+/// </summary>
+internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : Stream
+{
+    private static ReadOnlySpan<byte> NullUsage => ",\"usage\":null"u8;
+    private static ReadOnlySpan<byte> SpacedNullUsage => ", \"usage\": null"u8; // Python's json.dumps separators
+
+    private byte[] _pending = [];
+    private int _pendingLength;
+    private bool _started;
+
+    /// <summary>Usage-only events removed so far.</summary>
+    public int DroppedEvents { get; private set; }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty) return;
+        if (!_started)
+        {
+            _started = true;
+            // The client gets fewer bytes than the upstream sent: a copied Content-Length would be wrong.
+            if (!response.HasStarted) response.ContentLength = null;
+        }
+        ReadOnlyMemory<byte> data;
+        if (_pendingLength == 0)
+        {
+            data = buffer;
+        }
+        else
+        {
+            Append(buffer.Span);
+            data = _pending.AsMemory(0, _pendingLength);
+        }
+
+        var consumed = 0;
+        while (FindEventEnd(data.Span[consumed..]) is var end and > 0)
+        {
+            await ForwardEventAsync(data.Slice(consumed, end), cancellationToken);
+            consumed += end;
+        }
+
+        var rest = data[consumed..];
+        if (rest.IsEmpty)
+        {
+            _pendingLength = 0;
+        }
+        else if (_pendingLength == 0)
+        {
+            Append(rest.Span);
+        }
+        else
+        {
+            rest.Span.CopyTo(_pending); // overlapping copy towards the start is safe for spans
+            _pendingLength = rest.Length;
+        }
+    }
+
+    /// <summary>The upstream is done: whatever did not end with a blank line goes out as it is.</summary>
+    public async Task FinishAsync(CancellationToken cancellationToken)
+    {
+        if (_pendingLength == 0) return;
+        var last = _pending.AsMemory(0, _pendingLength);
+        _pendingLength = 0;
+        await ForwardEventAsync(last, cancellationToken);
+    }
+
+    private async ValueTask ForwardEventAsync(ReadOnlyMemory<byte> sseEvent, CancellationToken cancellationToken)
+    {
+        if (IsUsageOnly(sseEvent.Span))
+        {
+            DroppedEvents++;
+            return;
+        }
+        var at = sseEvent.Span.IndexOf(NullUsage);
+        var length = NullUsage.Length;
+        if (at < 0)
+        {
+            at = sseEvent.Span.IndexOf(SpacedNullUsage);
+            length = SpacedNullUsage.Length;
+        }
+        if (at < 0)
+        {
+            await inner.WriteAsync(sseEvent, cancellationToken);
+            return;
+        }
+        await inner.WriteAsync(sseEvent[..at], cancellationToken);
+        await inner.WriteAsync(sseEvent[(at + length)..], cancellationToken);
+    }
+
+    /// <summary>Index just past the blank line ending the first event ("\n\n" or "\r\n\r\n"), or 0.</summary>
+    internal static int FindEventEnd(ReadOnlySpan<byte> data)
+    {
+        var offset = 0;
+        while (true)
+        {
+            var newline = data[offset..].IndexOf((byte)'\n');
+            if (newline < 0) return 0;
+            var i = offset + newline + 1;
+            if (i < data.Length && data[i] == (byte)'\n') return i + 1;
+            if (i + 1 < data.Length && data[i] == (byte)'\r' && data[i + 1] == (byte)'\n') return i + 2;
+            offset = i;
+        }
+    }
+
+    /// <summary>An event whose data has "choices": [] and a "usage" object: the chunk that include_usage adds.</summary>
+    internal static bool IsUsageOnly(ReadOnlySpan<byte> sseEvent)
+    {
+        return Member(sseEvent, "\"choices\""u8, (byte)'[', out var choices) && choices.TrimStart(" \t\r\n"u8).StartsWith("]"u8)
+            && Member(sseEvent, "\"usage\""u8, (byte)'{', out _);
+
+        static bool Member(ReadOnlySpan<byte> text, ReadOnlySpan<byte> name, byte opener, out ReadOnlySpan<byte> after)
+        {
+            after = default;
+            var at = text.IndexOf(name);
+            if (at < 0) return false;
+            var rest = text[(at + name.Length)..].TrimStart(" \t\r\n"u8);
+            if (rest.IsEmpty || rest[0] != (byte)':') return false;
+            rest = rest[1..].TrimStart(" \t\r\n"u8);
+            if (rest.IsEmpty || rest[0] != opener) return false;
+            after = rest[1..];
+            return true;
+        }
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        if (_pending.Length < _pendingLength + bytes.Length)
+            Array.Resize(ref _pending, Math.Max(_pendingLength + bytes.Length, Math.Max(256, _pending.Length * 2)));
+        bytes.CopyTo(_pending.AsSpan(_pendingLength));
+        _pendingLength += bytes.Length;
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Write(byte[] buffer, int offset, int count) =>
+        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override void Flush() => inner.Flush();
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+}
