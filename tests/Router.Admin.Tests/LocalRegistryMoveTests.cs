@@ -9,7 +9,7 @@ namespace Router.Admin.Tests;
 [Collection(nameof(AdminTests))]
 public sealed class LocalRegistryMoveTests : IAsyncLifetime
 {
-    private readonly AdminCluster _cluster = new(registryPerNode: true);
+    private readonly AdminCluster _cluster = new() { RegistryPerNode = true };
 
     public Task InitializeAsync() => _cluster.InitializeAsync();
     public Task DisposeAsync() => _cluster.DisposeAsync();
