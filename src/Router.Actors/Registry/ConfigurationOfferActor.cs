@@ -7,15 +7,18 @@ namespace Router.Actors.Registry;
 
 /// <summary>
 /// One per gateway: offers the node's configuration (groups and endpoints) to the registry singleton when the node
-/// starts, again every few seconds until the registry answers (the singleton may be starting or moving), then logs
-/// what the registry did with it and stops. Offers are idempotent, so a repeated one changes nothing.
+/// starts, again until the registry answers (the singleton may be starting or moving; 3 s, doubling up to a minute, so a
+/// registry that cannot answer, e.g. an older version during a rolling deploy, is not flooded), then logs what the
+/// registry did with it and stops. Offers are idempotent, so a repeated one changes nothing.
 /// </summary>
 internal sealed class ConfigurationOfferActor : ReceiveActor, IWithTimers
 {
-    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(1);
     private readonly IActorRef _registry;
     private readonly OfferConfiguration _offer;
     private readonly RegistryLog _log;
+    private TimeSpan _retry = FirstRetry;
 
     private sealed class Retry
     {
@@ -27,16 +30,19 @@ internal sealed class ConfigurationOfferActor : ReceiveActor, IWithTimers
         _registry = registry;
         _log = new RegistryLog(Context);
         _offer = new OfferConfiguration(Cluster.Get(Context.System).SelfAddress.ToString(), runtime.Options.Groups, runtime.Options.Endpoints);
-        Receive<Retry>(_ => _registry.Tell(_offer));
+        Receive<Retry>(_ => Send());
         Receive<ConfigurationOffered>(OnOffered);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart()
+    protected override void PreStart() => Send();
+
+    private void Send()
     {
         _registry.Tell(_offer);
-        Timers.StartPeriodicTimer("retry", Retry.Instance, RetryInterval);
+        Timers.StartSingleTimer("retry", Retry.Instance, _retry);
+        _retry = TimeSpan.FromTicks(Math.Min(_retry.Ticks * 2, LongestRetry.Ticks));
     }
 
     private void OnOffered(ConfigurationOffered offered)
