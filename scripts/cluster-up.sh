@@ -38,7 +38,7 @@ for n in 1 2 3; do
     --Admin:Urls="http://127.0.0.1:911$n" --Admin:Token="$token" \
     --Cluster:Hostname=127.0.0.1 --Cluster:PublicHostname=127.0.0.1 --Cluster:Port="405$((n + 2))" \
     --Cluster:SeedNodes:0=akka.tcp://llm-router@127.0.0.1:4053 --Cluster:SeedNodes:1=akka.tcp://llm-router@127.0.0.1:4054 \
-    --Registry:Provider=sqlite --Registry:ConnectionString="Data Source=$run/registry.db" \
+    --Registry:Provider=sqlite --Registry:ConnectionString="Data Source=$run/registry.db" --Registry:SharedFile=true \
     --ModelGroups:gpt-4o-mini:Endpoints:sim-a:Url=http://127.0.0.1:8101/v1 \
     --ModelGroups:gpt-4o-mini:Endpoints:sim-b:Url=http://127.0.0.1:8102/v1 \
     --ModelGroups:gpt-4o-mini:Endpoints:sim-c:Url=http://127.0.0.1:8103/v1

@@ -10,11 +10,15 @@ using Router.Simulator;
 namespace Router.Admin.Tests;
 
 /// <summary>
-/// Two gateway nodes (A and B) in this process, joined into one cluster, sharing one SQLite registry file,
+/// Two gateway nodes (A and B) in this process, joined into one cluster, sharing one SQLite registry file
+/// (or, with <see cref="RegistryPerNode"/>, each with its own file and Registry:AllowLocal, like two hosts),
 /// in front of two simulated endpoints. Model groups each test owns: route, drain, bad, concurrent.
 /// </summary>
 public sealed class AdminCluster : IAsyncLifetime
 {
+    /// <summary>Each node its own SQLite file (Registry:AllowLocal) instead of one shared file.</summary>
+    public bool RegistryPerNode { get; init; }
+
     public const string Token = "admin-test-token";
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly string _directory = Directory.CreateTempSubdirectory("router-admin-").FullName;
@@ -25,6 +29,7 @@ public sealed class AdminCluster : IAsyncLifetime
     public GatewayNode A { get; private set; } = null!;
     public GatewayNode B { get; private set; } = null!;
     public string RegistryFile => Path.Combine(_directory, "registry.db");
+    private string RegistryFileOf(int akkaPort) => RegistryPerNode ? Path.Combine(_directory, $"registry-{akkaPort}.db") : RegistryFile;
 
     public async Task InitializeAsync()
     {
@@ -45,6 +50,16 @@ public sealed class AdminCluster : IAsyncLifetime
     public async Task StopNodesAsync()
     {
         await B.DisposeAsync();
+        if (!_aStopped) await A.DisposeAsync();
+        _aStopped = false;
+    }
+
+    private bool _aStopped;
+
+    /// <summary>Stops node A alone (it leaves the cluster gracefully; as the oldest node it hosts the registry singleton).</summary>
+    public async Task StopAAsync()
+    {
+        _aStopped = true;
         await A.DisposeAsync();
     }
 
@@ -58,7 +73,8 @@ public sealed class AdminCluster : IAsyncLifetime
             ["Cluster:Port"] = akkaPort.ToString(),
             ["Cluster:SeedNodes:0"] = $"akka.tcp://llm-router@127.0.0.1:{_akkaPorts[0]}",
             ["Registry:Provider"] = "sqlite",
-            ["Registry:ConnectionString"] = $"Data Source={RegistryFile}",
+            ["Registry:ConnectionString"] = $"Data Source={RegistryFileOf(akkaPort)}",
+            [RegistryPerNode ? "Registry:AllowLocal" : "Registry:SharedFile"] = "true", // both nodes open one file, or each its own
             ["Logging:LogLevel:Default"] = "Warning",
             ["Router:CapacityWaitSeconds"] = "0",
         };

@@ -59,6 +59,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             $"--Cluster:SeedNodes:0=akka.tcp://llm-router@127.0.0.1:{akkaPorts[0]}",
             $"--Cluster:SeedNodes:1=akka.tcp://llm-router@127.0.0.1:{akkaPorts[1]}",
             "--Registry:Provider=sqlite", $"--Registry:ConnectionString=Data Source={Path.Combine(_workDirectory, "registry.db")}",
+            "--Registry:SharedFile=true", // one file on this host that all three processes open
             "--Gateway:ShutdownDrainSeconds=20",
             $"--ModelGroups:{LimitedModel}:Endpoints:limited:Url={Limited.ApiBaseUrl}",
             $"--ModelGroups:{LimitedModel}:Endpoints:limited:Rpm={LimitedRpm}",

@@ -57,6 +57,8 @@ public static class SampleMessages
         new EndpointSaved(Endpoint),
         new EndpointDeleted("azure-eu-1"),
         new GroupSaved(Group),
+        new OfferConfiguration("akka.tcp://llm-router@10.0.0.5:4053", [Group], [Endpoint]),
+        new ConfigurationOffered("sqlite (Data Source=registry.db) on akka.tcp://llm-router@10.0.0.5:4053", ["endpoint 'a' added"], ["endpoint 'b' kept"]),
         new RegisterEndpoint(Endpoint),
         new UpdateEndpoint("azure-eu-1", 5, 10, 100, 5000, 2, ["eu"]),
         new RemoveEndpoint("azure-eu-1"),

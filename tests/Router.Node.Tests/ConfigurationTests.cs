@@ -63,6 +63,57 @@ public sealed class ConfigurationTests
         error.Message.Should().Contain(namedKey);
     }
 
+    [Theory]
+    [InlineData("memory", "is local to this process")]
+    [InlineData("sqlite", "is local to this host")]
+    public async Task A_registry_local_to_one_gateway_is_refused_when_the_node_joins_other_gateways(string provider, string why)
+    {
+        var config = ValidConfig();
+        config["Registry:Provider"] = provider;
+        config["Registry:ConnectionString"] = "Data Source=never-created.db";
+        config["Cluster:SeedNodes:0"] = "akka.tcp://llm-router@10.0.0.7:4053";
+
+        var create = () => TestGateway.CreateNodeAsync(config);
+
+        var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
+        error.Message.Should().Contain($"Registry:Provider: '{provider}' {why}").And.Contain("akka.tcp://llm-router@10.0.0.7:4053")
+            .And.Contain("postgresql").And.Contain("Registry:SharedFile=true").And.Contain("Registry:AllowLocal=true");
+    }
+
+    [Theory]
+    [InlineData("sqlite", "Registry:SharedFile")]
+    [InlineData("sqlite", "Registry:AllowLocal")]
+    [InlineData("memory", "Registry:AllowLocal")]
+    public void A_local_registry_in_a_cluster_of_several_gateways_is_accepted_only_by_an_explicit_key(string provider, string key)
+    {
+        var settings = new NodeSettings
+        {
+            Registry = { Provider = provider },
+            Cluster = { SeedNodes = ["akka.tcp://llm-router@10.0.0.7:4053"] },
+            ModelGroups = { ["g"] = new ModelGroupSettings { Endpoints = { ["e"] = new EndpointConfig { Url = "http://127.0.0.1:9/v1" } } } },
+        };
+        if (key == "Registry:SharedFile") settings.Registry.SharedFile = true;
+        else settings.Registry.AllowLocal = true;
+
+        NodeSettingsValidator.Validate(settings, new Router.Actors.Strategies.StrategyRegistry(), _ => null).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_single_node_and_a_shared_registry_need_no_key()
+    {
+        static IReadOnlyList<string> Problems(string provider, params string[] seeds) => NodeSettingsValidator.Validate(new NodeSettings
+        {
+            Registry = { Provider = provider, ConnectionString = "Host=db;Database=router" },
+            Cluster = { Hostname = "10.0.0.5", Port = 4053, SeedNodes = seeds.ToList() },
+            ModelGroups = { ["g"] = new ModelGroupSettings { Endpoints = { ["e"] = new EndpointConfig { Url = "http://127.0.0.1:9/v1" } } } },
+        }, new Router.Actors.Strategies.StrategyRegistry(), _ => null);
+
+        Problems("sqlite").Should().BeEmpty("a cluster of one");
+        Problems("sqlite", "akka.tcp://llm-router@10.0.0.5:4053").Should().BeEmpty("the only seed is this node itself");
+        Problems("postgresql", "akka.tcp://llm-router@10.0.0.6:4053", "akka.tcp://llm-router@10.0.0.7:4053").Should().BeEmpty();
+        Problems("memory", "akka.tcp://llm-router@10.0.0.6:4053").Should().ContainSingle().Which.Should().StartWith("Registry:Provider:");
+    }
+
     [Fact]
     public async Task Endpoint_key_variable_that_is_not_set_is_rejected_before_any_request_needs_it()
     {

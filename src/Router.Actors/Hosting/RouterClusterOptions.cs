@@ -40,11 +40,14 @@ public sealed record RouterClusterOptions
     public EndpointSettings Endpoint { get; init; } = new();
     public RoutingSettings Routing { get; init; } = new();
 
-    /// <summary>Model groups from configuration; runtime changes made by admins win over these.</summary>
+    /// <summary>Model groups from configuration, offered to the registry when the node starts; runtime changes made by admins win over these.</summary>
     public IReadOnlyList<ModelGroupDefinition> Groups { get; init; } = [];
 
-    /// <summary>Endpoints from configuration; runtime changes made by admins win over these.</summary>
+    /// <summary>Endpoints from configuration, offered to the registry when the node starts; runtime changes made by admins win over these.</summary>
     public IReadOnlyList<EndpointDefinition> Endpoints { get; init; } = [];
+
+    /// <summary>Where the registry's journal is, for the registry's start-up log (the gateway node names its Registry:Provider).</summary>
+    public string RegistryDescription { get; init; } = "the actor system's default journal";
 
     /// <summary>Built-in strategies plus any custom ones the application registers.</summary>
     public StrategyRegistry Strategies { get; init; } = new();

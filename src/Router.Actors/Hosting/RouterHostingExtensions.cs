@@ -111,6 +111,8 @@ public static class RouterHostingExtensions
             system.ActorOf(Props.Create(() => new LateGrantReleaser(region)), "llm-late-grants");
             if (!options.IsGateway) return;
 
+            system.ActorOf(Props.Create(() => new ConfigurationOfferActor(runtime, registryProxy)), "llm-registry-configuration");
+
             // On Akka's internal dispatcher, like the cluster's own heartbeats: a busy routing path must not make a
             // healthy node look cut off.
             system.ActorOf(Props.Create(() => new QuorumMonitorActor(runtime)).WithDispatcher("akka.actor.internal-dispatcher"), QuorumMonitorName);

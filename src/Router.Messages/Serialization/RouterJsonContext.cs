@@ -34,6 +34,8 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(EndpointSaved))]
 [JsonSerializable(typeof(EndpointDeleted))]
 [JsonSerializable(typeof(GroupSaved))]
+[JsonSerializable(typeof(OfferConfiguration))]
+[JsonSerializable(typeof(ConfigurationOffered))]
 [JsonSerializable(typeof(RegisterEndpoint))]
 [JsonSerializable(typeof(UpdateEndpoint))]
 [JsonSerializable(typeof(RemoveEndpoint))]

@@ -29,6 +29,7 @@ public static class NodeOptionsFactory
             SeedNodes = cluster.SeedNodes,
             Roles = cluster.Roles.Count > 0 ? cluster.Roles : [RouterClusterOptions.GatewayRole],
             ShardCount = cluster.ShardCount,
+            RegistryDescription = settings.Registry.Describe(),
             Strategies = strategies,
             Endpoint = new EndpointSettings
             {

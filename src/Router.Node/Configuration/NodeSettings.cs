@@ -150,4 +150,40 @@ public sealed class RegistrySettings
     public string Provider { get; set; } = "sqlite";
 
     public string ConnectionString { get; set; } = "Data Source=router-registry.db";
+
+    /// <summary>
+    /// sqlite only: every gateway of the cluster opens this same file (several processes on one host), so the
+    /// registry is shared. Nothing can check that from one node's configuration: it is the operator's statement.
+    /// </summary>
+    public bool SharedFile { get; set; }
+
+    /// <summary>
+    /// Accept a registry local to each gateway (memory, or a SQLite file per host) in a cluster of several gateways.
+    /// Runtime changes still survive the registry moving (the replicated directory carries them), but a full cluster
+    /// restart brings back only what the journal of the node that hosts the registry first holds.
+    /// </summary>
+    public bool AllowLocal { get; set; }
+
+    /// <summary>Where the registry is, for the logs (no password).</summary>
+    public string Describe()
+    {
+        switch (Provider.ToLowerInvariant())
+        {
+            case "memory":
+                return "memory journal (this process only)";
+            case "sqlite":
+                var file = Part("Data Source") ?? Part("DataSource") ?? Part("Filename") ?? ConnectionString;
+                return $"sqlite {Path.GetFullPath(file)} ({(SharedFile ? "one file shared by every gateway" : "this host only")})";
+            default:
+                return $"postgresql {string.Join(";", new[] { "Host", "Server", "Port", "Database" }.Select(k => Part(k) is { } v ? $"{k}={v}" : null).OfType<string>())}";
+        }
+    }
+
+    private string? Part(string key)
+    {
+        var builder = new System.Data.Common.DbConnectionStringBuilder();
+        try { builder.ConnectionString = ConnectionString; }
+        catch (ArgumentException) { return null; }
+        return builder.TryGetValue(key, out var value) && value?.ToString() is { Length: > 0 } text ? text : null;
+    }
 }

@@ -38,6 +38,7 @@ public static class NodeSettingsValidator
             $"must be sqlite, postgresql or memory, got '{registry.Provider}'");
         Check(registry.Provider.Equals("memory", StringComparison.OrdinalIgnoreCase) || !string.IsNullOrWhiteSpace(registry.ConnectionString),
             "Registry:ConnectionString", "is empty");
+        problems.AddRange(SharedRegistryProblems(settings));
 
         var cluster = settings.Cluster;
         Check(cluster.Port is >= 0 and <= 65535, "Cluster:Port", $"must be 0-65535, got {cluster.Port}");
@@ -127,5 +128,28 @@ public static class NodeSettingsValidator
             catch (ArgumentException e) { problems.Add($"Simulators:{name}: {e.Message}"); }
         }
         return problems;
+    }
+
+    /// <summary>
+    /// A gateway that joins other nodes needs a registry every gateway shares (postgresql, or one SQLite file all of
+    /// them open), or the operator's explicit acceptance of a local one.
+    /// </summary>
+    private static IEnumerable<string> SharedRegistryProblems(NodeSettings settings)
+    {
+        var registry = settings.Registry;
+        var provider = registry.Provider.ToLowerInvariant();
+        if (registry.SharedFile && provider != "sqlite")
+            yield return $"Registry:SharedFile: only applies to sqlite (one file every gateway opens); the provider is '{registry.Provider}'";
+        var cluster = settings.Cluster;
+        var isGateway = cluster.Roles.Count == 0 || cluster.Roles.Contains(RouterClusterOptions.GatewayRole);
+        if (provider is not ("memory" or "sqlite") || (provider == "sqlite" && registry.SharedFile) || registry.AllowLocal || !isGateway) yield break;
+        var self = $"akka.tcp://{RouterClusterOptions.DefaultSystemName}@{cluster.PublicHostname ?? cluster.Hostname}:{cluster.Port}";
+        var others = cluster.SeedNodes.Where(s => !string.Equals(s.TrimEnd('/'), self, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (others.Count == 0) yield break;
+        var local = provider == "memory" ? "is local to this process" : "is local to this host";
+        yield return $"Registry:Provider: '{provider}' {local}; Cluster:SeedNodes names other gateways ({string.Join(", ", others)}), and a cluster of several " +
+                     "gateways needs a shared registry: postgresql, or one SQLite file that every gateway opens (then set Registry:SharedFile=true). " +
+                     "Or set Registry:AllowLocal=true to accept that runtime changes then live in the replicated directory and in the journal of the node " +
+                     "hosting the registry, so after a full cluster restart only what that node's journal holds comes back";
     }
 }

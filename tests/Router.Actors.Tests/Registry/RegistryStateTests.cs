@@ -69,4 +69,85 @@ public class RegistryStateTests
 
         state.Endpoints["a"].Should().Be(Configured, "deciding alone changes nothing; only applying the persisted event does");
     }
+
+    private static OfferConfiguration Offer(params EndpointDefinition[] endpoints) =>
+        new("akka.tcp://llm-router@10.0.0.9:4053", [new ModelGroupDefinition("chat")], endpoints);
+
+    [Fact]
+    public void A_configuration_offer_adds_what_the_registry_lacks_and_says_so()
+    {
+        var state = NewState();
+        var added = new EndpointDefinition("n", "chat", "http://10.0.0.3:8000/v1");
+
+        var outcome = state.Offer(Offer(Configured, added));
+
+        state.Endpoints["n"].Should().Be(added);
+        outcome.Endpoints.Should().Equal(added);
+        outcome.Applied.Should().ContainSingle().Which.Should().Be("endpoint 'n' added from the configuration of akka.tcp://llm-router@10.0.0.9:4053");
+        outcome.Warnings.Should().BeEmpty();
+        state.RuntimeChanges.Should().Be(0, "configuration is never a runtime change");
+    }
+
+    [Fact]
+    public void A_runtime_change_wins_over_a_differing_configuration_with_a_warning_naming_both()
+    {
+        var state = NewState();
+        state.Apply(new EndpointSaved(Configured with { MaxInFlight = 2, Drained = true }));
+
+        var outcome = state.Offer(Offer(Configured with { MaxInFlight = 10 }));
+
+        state.Endpoints["a"].MaxInFlight.Should().Be(2);
+        state.Endpoints["a"].Drained.Should().BeTrue();
+        outcome.Endpoints.Should().BeEmpty();
+        outcome.Warnings.Should().ContainSingle().Which.Should()
+            .Contain("endpoint 'a'").And.Contain("says MaxInFlight 10").And.Contain("keeps its runtime version (MaxInFlight 2)")
+            .And.NotContain("Drained", "draining is runtime state, not configuration");
+    }
+
+    [Fact]
+    public void An_endpoint_removed_at_runtime_is_not_brought_back_by_configuration_and_nothing_is_removed_implicitly()
+    {
+        var state = NewState();
+        var other = new EndpointDefinition("b", "chat", "http://10.0.0.2:8000/v1");
+        state.Offer(Offer(Configured, other));
+        state.Apply(new EndpointDeleted("a"));
+
+        var outcome = state.Offer(Offer(Configured)); // lists a (removed at runtime), lacks b
+
+        state.Endpoints.Keys.Should().BeEquivalentTo(["b"]);
+        outcome.Warnings.Should().ContainSingle().Which.Should().Contain("endpoint 'a'").And.Contain("removed at runtime");
+    }
+
+    [Fact]
+    public void An_entry_that_came_from_configuration_is_updated_by_a_newer_configuration_visibly()
+    {
+        var state = NewState();
+        var outcome = state.Offer(Offer(Configured with { Weight = 3 }));
+
+        state.Endpoints["a"].Weight.Should().Be(3);
+        outcome.Applied.Should().ContainSingle().Which.Should().Contain("endpoint 'a' updated").And.Contain("Weight 1 -> 3");
+    }
+
+    [Fact]
+    public void A_new_incarnation_adopts_the_directory_over_its_stale_journal_and_returns_the_corrections()
+    {
+        // This incarnation's journal: a weight change and a runtime endpoint the directory never had.
+        var state = NewState();
+        var journalOnly = new EndpointDefinition("j", "chat", "http://10.0.0.7:8000/v1");
+        state.Apply(new EndpointSaved(Configured with { Weight = 5 }));
+        state.Apply(new EndpointSaved(journalOnly));
+
+        // The directory as the previous incarnation left it: a's cap changed, b added from another node's
+        // configuration, c (configured) removed at runtime.
+        var b = new EndpointDefinition("b", "chat", "http://10.0.0.2:8000/v1");
+        var c = new EndpointDefinition("c", "chat", "http://10.0.0.4:8000/v1");
+        var live = Configured with { MaxInFlight = 2 };
+        var groups = new Dictionary<string, ModelGroupDefinition> { ["chat"] = new("chat") };
+        var events = state.Adopt(groups, new Dictionary<string, EndpointDefinition> { ["a"] = live, ["b"] = b },
+            groups, new Dictionary<string, EndpointDefinition> { ["a"] = Configured, ["b"] = b, ["c"] = c });
+
+        state.Endpoints.Should().BeEquivalentTo(new Dictionary<string, EndpointDefinition> { ["a"] = live, ["b"] = b, ["j"] = journalOnly });
+        events.Should().Equal(new EndpointSaved(live), new EndpointDeleted("c"));
+        state.Offer(Offer(c)).Warnings.Should().ContainSingle().Which.Should().Contain("removed at runtime");
+    }
 }
