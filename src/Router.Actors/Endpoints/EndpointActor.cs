@@ -34,6 +34,10 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private readonly HashSet<string> _answered = new(StringComparer.Ordinal); // sent their grants of the last minute
     private readonly HashSet<string> _stated = new(StringComparer.Ordinal);   // sent any statement of held leases
     private long _reportedUnrenewed;
+    // The newest snapshot of an earlier incarnation that this one has seen (its node's cache, members' answers).
+    private EndpointSnapshot? _previous;
+    // Strict grants waiting until another gateway holds a snapshot that records them.
+    private readonly List<(long Sequence, IActorRef ReplyTo, LeaseAcquired Grant)> _unreplicated = [];
 
     private sealed class SweepTick
     {
@@ -106,7 +110,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     {
         Timers.Cancel(QueryTimer);
         Timers.Cancel(CollectTimer);
-        _ledger.TakeOver(_runtime.Snapshots.LastPublished(_endpointId), _stated, _runtime.Options.Routing.LeaseDuration);
+        Remember(_runtime.Snapshots.LastPublished(_endpointId));
+        if (_previous is not null) _ledger.TakeOver(_previous, _stated, _runtime.Options.Routing.LeaseDuration);
         if (_ledger.InFlight > 0) EnsureSweeping();
         PublishSnapshot();
         Become(Serving);
@@ -117,6 +122,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     {
         Receive<AcquireLease>(OnAcquire);
         Receive<RenewLeases>(statement => OnStatement(statement, serving: true));
+        Receive<SnapshotReplicated>(OnReplicated);
         Receive<QueryTick>(_ => { });
         Receive<CollectDeadline>(_ => { });
         CommonHandlers();
@@ -170,6 +176,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private void OnStatement(RenewLeases statement, bool serving)
     {
+        if (statement.LastKnown is { } lastKnown) Remember(lastKnown);
         var firstAnswer = statement.RecentGrants is not null && _answered.Add(statement.Holder);
         _stated.Add(statement.Holder);
         var unknown = _ledger.Renew(statement, Definition, serving, firstAnswer);
@@ -180,6 +187,11 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             _log.Warning("Endpoint {0} told {1} to stop {2} request(s) it no longer counts", _endpointId, statement.Holder, unknown.Count);
         if (_ledger.InFlight > 0) EnsureSweeping();
         PublishSnapshot();
+    }
+
+    private void Remember(EndpointSnapshot snapshot)
+    {
+        if (snapshot.Incarnation != 0 && snapshot.Supersedes(_previous)) _previous = snapshot;
     }
 
     /// <summary>A member with the address of a holder but a new uid: the old process is gone, so are its requests.</summary>
@@ -211,10 +223,41 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             Sender.Tell(_ledger.RefuseWithoutQuorum(request));
             return;
         }
-        var answer = _ledger.TryAcquire(Definition, request);
-        Sender.Tell(answer);
+        var definition = Definition;
+        var answer = _ledger.TryAcquire(definition, request);
         PublishSnapshot();
-        if (answer is LeaseAcquired) EnsureSweeping();
+        if (answer is LeaseAcquired grant)
+        {
+            EnsureSweeping();
+            if (definition?.Fencing == LeaseFencing.Strict && ReplicateBeforeGranting(grant)) return;
+        }
+        Sender.Tell(answer);
+    }
+
+    /// <summary>
+    /// Strict: the grant is given only once another gateway holds a snapshot recording it, so a successor started
+    /// after this node froze or died still counts the slot. False when there is no other gateway to ask.
+    /// </summary>
+    private bool ReplicateBeforeGranting(LeaseAcquired grant)
+    {
+        var others = _cluster.State.Members
+            .Where(m => m.Address != _cluster.SelfAddress && m.Status == MemberStatus.Up && m.HasRole(RouterClusterOptions.GatewayRole))
+            .ToList();
+        if (others.Count == 0) return false;
+        var snapshot = _ledger.Snapshot();
+        _unreplicated.Add((snapshot.Sequence, Sender, grant));
+        foreach (var member in others)
+            Context.ActorSelection(new RootActorPath(member.Address) / "user" / RouterHostingExtensions.SnapshotExchangeName)
+                .Tell(new ReplicateSnapshot(snapshot));
+        return true;
+    }
+
+    private void OnReplicated(SnapshotReplicated replicated)
+    {
+        if (_unreplicated.Count == 0) return;
+        // A later snapshot records every earlier grant too.
+        foreach (var (_, replyTo, grant) in _unreplicated.Where(u => u.Sequence <= replicated.Sequence)) replyTo.Tell(grant);
+        _unreplicated.RemoveAll(u => u.Sequence <= replicated.Sequence);
     }
 
     /// <summary>Only endpoints holding leases need the reclaim timer; idle ones stay silent.</summary>

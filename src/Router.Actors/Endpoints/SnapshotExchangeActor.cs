@@ -34,6 +34,11 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
         _interval = runtime.Options.Endpoint.SnapshotInterval;
         Receive<EndpointSnapshot>(OnLocalSnapshot);
         Receive<PublishTick>(_ => Publish());
+        Receive<ReplicateSnapshot>(replicate =>
+        {
+            Apply(replicate.Snapshot);
+            Sender.Tell(new SnapshotReplicated(replicate.Snapshot.EndpointId, replicate.Snapshot.Incarnation, replicate.Snapshot.Sequence));
+        });
         Receive<EndpointSnapshotBatch>(batch =>
         {
             foreach (var snapshot in batch.Snapshots) Apply(snapshot);

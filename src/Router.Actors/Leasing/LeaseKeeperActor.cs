@@ -56,7 +56,9 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         Receive<QueryHeldLeases>(query =>
         {
             var held = _book.HeldOn(query.EndpointId);
-            Sender.Tell(Record(new RenewLeases(query.EndpointId, _holder, ++_round, held, null, _book.RecentGrants(query.EndpointId))), Self);
+            var lastKnown = _runtime.Snapshots.LastPublished(query.EndpointId);
+            Sender.Tell(Record(new RenewLeases(query.EndpointId, _holder, ++_round, held, null, _book.RecentGrants(query.EndpointId),
+                lastKnown.Incarnation == 0 ? null : lastKnown)), Self);
         });
     }
 

@@ -61,13 +61,16 @@ public sealed record QueryHeldLeases(string EndpointId) : IRouterMessage;
 /// <param name="Round">The holder's sequence number for this statement, echoed in the answer.</param>
 /// <param name="RecentGrants">Only in answers to <see cref="QueryHeldLeases"/>: every grant this holder received
 /// from the endpoint in the last minute, so a new incarnation rebuilds its rpm and tpm windows.</param>
+/// <param name="LastKnown">Only in answers to <see cref="QueryHeldLeases"/>: the newest snapshot of the endpoint this
+/// node has (a strict endpoint replicates every grant before giving it), so the new incarnation takes over the newest.</param>
 public sealed record RenewLeases(
     string EndpointId,
     string Holder,
     long Round,
     IReadOnlyList<HeldLease> Held,
     IReadOnlyList<string>? Released = null,
-    IReadOnlyList<GrantBucket>? RecentGrants = null) : IWithEndpointId;
+    IReadOnlyList<GrantBucket>? RecentGrants = null,
+    EndpointSnapshot? LastKnown = null) : IWithEndpointId;
 
 /// <summary>
 /// The endpoint's answer to <see cref="RenewLeases"/>: the round is recorded. <paramref name="Unknown"/> are leases
@@ -81,3 +84,12 @@ public sealed record HeldLease(string LeaseId, DateTimeOffset ExpiresAt, int Est
 
 /// <summary>The grants a holder received in the second starting at <paramref name="Second"/>, and the tokens they were finally charged.</summary>
 public sealed record GrantBucket(DateTimeOffset Second, int Requests, long Tokens);
+
+/// <summary>
+/// A strict endpoint's actor to every other gateway's snapshot exchange, before it gives a lease: this snapshot (with
+/// the lease's holder in it) must survive the actor's node, so a successor knows the slot is taken. Answered with
+/// <see cref="SnapshotReplicated"/>.
+/// </summary>
+public sealed record ReplicateSnapshot(EndpointSnapshot Snapshot) : IRouterMessage;
+
+public sealed record SnapshotReplicated(string EndpointId, long Incarnation, long Sequence) : IRouterMessage;

@@ -25,6 +25,8 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(RenewLeases))]
 [JsonSerializable(typeof(LeasesRenewed))]
 [JsonSerializable(typeof(GrantBucket))]
+[JsonSerializable(typeof(ReplicateSnapshot))]
+[JsonSerializable(typeof(SnapshotReplicated))]
 [JsonSerializable(typeof(QuorumPing))]
 [JsonSerializable(typeof(QuorumPong))]
 [JsonSerializable(typeof(QueryHeldLeases))]
