@@ -17,8 +17,9 @@ namespace Router.Node.Lifecycle;
 /// while Kestrel still accepted requests, which then waited for a router that no longer answered.
 /// The drain runs in <see cref="StoppingAsync"/>, which the host calls before any hosted service's StopAsync, so it
 /// comes before Akka's StopAsync whatever the registration order.
-/// When the actor system ends first (the cluster downed or removed the node) the host is stopped at once, with a short
-/// drain (requests there cannot be served any more), and the process exits with <see cref="NodeLifecycle.DownedExitCode"/>.
+/// When the actor system ends first (the cluster downed or removed the node, or another member quarantined it: see
+/// <see cref="QuarantineWatcher"/>) the host is stopped at once, with a short drain (requests there cannot be served
+/// any more), and the process exits with <see cref="NodeLifecycle.DownedExitCode"/>.
 /// </remarks>
 internal sealed class GracefulStop(
     IServer server,
@@ -41,6 +42,7 @@ internal sealed class GracefulStop(
     {
         _stopping = lifetime.ApplicationStopping.Register(lifecycle.BeginStopping);
         var system = services.GetRequiredService<ActorSystem>();
+        system.ActorOf(Props.Create(() => new QuarantineWatcher(logger)), "llm-quarantine-watcher");
         system.WhenTerminated.ContinueWith(_ => OnActorSystemTerminated(system), TaskScheduler.Default);
         return Task.CompletedTask;
     }
