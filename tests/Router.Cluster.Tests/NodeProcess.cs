@@ -94,6 +94,35 @@ public sealed class NodeProcess : IAsyncDisposable
         await _process.WaitForExitAsync(cts.Token);
     }
 
+    /// <summary>SIGTERM without waiting for the exit (see <see cref="WaitForExitAsync"/>).</summary>
+    public async Task SignalTerminateAsync()
+    {
+        if (_process is null || _process.HasExited) return;
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>SIGSTOP: the process stops dead (as in a long GC pause or a frozen VM), sockets stay open.</summary>
+    public async Task FreezeAsync() => await SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="FreezeAsync"/>.</summary>
+    public async Task ResumeAsync() => await SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        if (_process is null || _process.HasExited) return;
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString()]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits until the process has exited; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process!.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     public async Task<ClusterView> ClusterAsync() => (await Admin.GetFromJsonAsync<ClusterView>("/admin/cluster", AdminJson.Options))!;
 
     public async Task<ShardingView> ShardingAsync() => (await Admin.GetFromJsonAsync<ShardingView>("/admin/sharding", AdminJson.Options))!;
