@@ -136,9 +136,10 @@ public sealed class GatewayNode : IAsyncDisposable
             });
             // The host, not Akka's own SIGTERM hook, decides when CoordinatedShutdown runs: after the drain (GracefulStop).
             akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
-            // A leaving node waits for the leader to move it to Exiting and then Removed, one leader tick each: 250 ms
-            // instead of Akka's 1 s keeps the leave after the drain well within 2 s.
-            akka.AddHocon("akka.cluster.leader-actions-interval = 250ms", HoconAddMode.Prepend);
+            // A leaving node waits for the leader to move it to Exiting and then Removed (one leader tick each, after the
+            // members have seen each step by gossip): 250 ms ticks and 500 ms gossip instead of Akka's 1 s and 1 s keep
+            // the leave after the drain within about a second.
+            akka.AddHocon("akka.cluster.leader-actions-interval = 250ms\nakka.cluster.gossip-interval = 500ms\nakka.cluster.sharding.retry-interval = 500ms", HoconAddMode.Prepend);
             akka.AddHocon($"akka.cluster.split-brain-resolver.stable-after = {settings.Cluster.SplitBrainStableAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s",
                 HoconAddMode.Prepend);
             ConfigureRegistryPersistence(akka, settings.Registry);

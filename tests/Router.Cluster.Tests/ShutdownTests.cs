@@ -29,7 +29,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
     [Fact]
     public async Task Sigterm_refuses_or_fast_fails_new_requests_finishes_those_in_flight_and_exits_quickly()
     {
-        await using var cluster = await ProcessCluster.StartAsync();
+        await using var cluster = await StartWithStopTimingsLoggedAsync();
         try
         {
             await RunSigterm(cluster);
@@ -38,6 +38,24 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         {
             output.WriteLine(cluster.Logs());
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The nodes also log their stop sequence's timings (drain, leave) at Information, so a failure shows where the time
+    /// went. Node processes inherit the variable; it is removed again once they run.
+    /// </summary>
+    private static async Task<ProcessCluster> StartWithStopTimingsLoggedAsync()
+    {
+        const string variable = "Logging__LogLevel__Router.Node.Lifecycle";
+        Environment.SetEnvironmentVariable(variable, "Information");
+        try
+        {
+            return await ProcessCluster.StartAsync();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
         }
     }
 
@@ -91,6 +109,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
                          $"slowest {loadToStopping.Select(r => (r.EndedAt - r.StartedAt).TotalMilliseconds).DefaultIfEmpty().Max():0} ms");
         output.WriteLine($"  load requests to the other nodes: {load.Results.Count(r => r.Node != stopping.Name)}, failed {survivorFailures.Count}");
         foreach (var p in toStopping.Where(p => p.Status == 503).Take(1)) output.WriteLine($"  a 503 from the stopping node: {p}");
+        output.WriteLine(string.Join('\n', stopping.LogTail(60).Split('\n').Where(l => l.Contains(" s after", StringComparison.Ordinal) || l.Contains("drained", StringComparison.Ordinal))));
 
         exitCode.Should().Be(0, "a SIGTERM is an ordinary stop");
         slowResults.Should().OnlyContain(r => r.Status == 200, "requests in flight at the signal finish");

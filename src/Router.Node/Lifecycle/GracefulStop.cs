@@ -12,9 +12,10 @@ namespace Router.Node.Lifecycle;
 /// CoordinatedShutdown: leave the cluster, hand the endpoint shards off, terminate.
 /// </summary>
 /// <remarks>
-/// Akka 1.5 registers its own SIGTERM handler that runs CoordinatedShutdown the moment the signal arrives
-/// (<c>run-by-clr-shutdown-hook</c>); the node turns it off, otherwise the actor system would leave the cluster
-/// while Kestrel still accepted requests, which then waited for a router that no longer answered.
+/// Akka 1.5's CLR shutdown hook (<c>run-by-clr-shutdown-hook</c>, a PosixSignalRegistration on .NET 6+) runs
+/// CoordinatedShutdown the moment SIGTERM arrives; the node turns it off, otherwise the actor system would leave the
+/// cluster while Kestrel still accepted requests, which then waited 10 s for a router that no longer answered and got
+/// an empty 500.
 /// The drain runs in <see cref="StoppingAsync"/>, which the host calls before any hosted service's StopAsync, so it
 /// comes before Akka's StopAsync whatever the registration order.
 /// When the actor system ends first (the cluster downed or removed the node, or another member quarantined it: see
@@ -33,6 +34,8 @@ internal sealed class GracefulStop(
     private static readonly TimeSpan DrainAfterTermination = TimeSpan.FromSeconds(1);
 
     private CancellationTokenRegistration _stopping;
+    private readonly Stopwatch _stop = new();
+    private TimeSpan _drained;
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -64,11 +67,12 @@ internal sealed class GracefulStop(
         var terminated = services.GetRequiredService<ActorSystem>().WhenTerminated.IsCompleted;
         var budget = terminated ? DrainAfterTermination : TimeSpan.FromSeconds(gateway.ShutdownDrainSeconds);
         logger.LogInformation("Stopping: no new requests; waiting up to {Seconds} s for requests in flight", budget.TotalSeconds);
-        var watch = Stopwatch.StartNew();
+        _stop.Start();
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         drain.CancelAfter(budget);
         await server.StopAsync(drain.Token);
-        logger.LogInformation("Requests drained in {Seconds:0.0} s{Aborted}; leaving the cluster", watch.Elapsed.TotalSeconds,
+        _drained = _stop.Elapsed;
+        logger.LogInformation("Requests drained in {Seconds:0.00} s{Aborted}; leaving the cluster", _drained.TotalSeconds,
             drain.IsCancellationRequested ? " (the rest were aborted)" : "");
     }
 
@@ -76,6 +80,9 @@ internal sealed class GracefulStop(
 
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
+        // After every hosted service's StopAsync, Akka.Hosting's CoordinatedShutdown (leave, hand-off) included.
+        logger.LogInformation("Stopped: left the cluster {Leave:0.00} s after the drain, {Total:0.00} s after the stop began",
+            (_stop.Elapsed - _drained).TotalSeconds, _stop.Elapsed.TotalSeconds);
         _stopping.Dispose();
         return Task.CompletedTask;
     }

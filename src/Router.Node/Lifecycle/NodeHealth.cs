@@ -84,10 +84,9 @@ internal static class ServingGate
 {
     public static Task Handle(HttpContext context, Func<Task> next)
     {
-        var lifecycle = context.RequestServices.GetRequiredService<NodeLifecycle>();
         if (!context.Request.Path.StartsWithSegments("/v1")) return next();
         string? why = null;
-        if (lifecycle.IsStopping) why = "This gateway node is shutting down; send the request to another node.";
+        if (context.RequestServices.GetRequiredService<NodeLifecycle>().IsStopping) why = "This gateway node is shutting down; send the request to another node.";
         else if (context.RequestServices.GetRequiredService<ActorSystem>().WhenTerminated.IsCompleted)
             why = "This gateway node has left the cluster; send the request to another node.";
         if (why is null) return next();
