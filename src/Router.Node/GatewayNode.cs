@@ -1,4 +1,5 @@
 using Akka.Cluster;
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using System.Text.Json.Serialization;
 using Akka.Persistence.Sql.Hosting;
@@ -7,6 +8,7 @@ using Router.Actors.Hosting;
 using Router.Node.Admin;
 using Router.Node.Configuration;
 using Router.Node.Gateway;
+using Router.Node.Lifecycle;
 using Router.Node.Simulation;
 
 namespace Router.Node;
@@ -42,6 +44,9 @@ public sealed class GatewayNode : IAsyncDisposable
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         NodeConfiguration.ApplyConfigFileArgument(builder.Configuration, args);
+        // An unready node is an expected state (starting, stopping, cut off): the probe's answer says why, the log need not
+        // repeat it at error level on every probe.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         configure?.Invoke(builder.Configuration);
 
         var settings = NodeConfiguration.Bind(builder.Configuration);
@@ -56,16 +61,30 @@ public sealed class GatewayNode : IAsyncDisposable
 
         var app = builder.Build();
         app.Use(ServeOnItsOwnListener);
+        app.Use(ServingGate.Handle);
         app.Use(OpenAiErrorsForUnknownRoutes);
         app.MapOpenAiGateway();
         app.MapAdminApi();
-        app.MapGet("/health", (Akka.Actor.ActorSystem system) =>
-            Cluster.Get(system).SelfMember.Status == MemberStatus.Up ? Results.Ok("up") : Results.StatusCode(503));
+        app.MapNodeHealth();
         return new GatewayNode(app, simulators, settings);
     }
 
+    private Akka.Actor.ActorSystem? _system;
+
     public Task StartAsync() => App.StartAsync();
-    public Task RunAsync() => App.RunAsync();
+
+    public Task RunAsync()
+    {
+        // The service provider is disposed when RunAsync returns; ExitCode still needs the actor system.
+        App.Lifetime.ApplicationStarted.Register(() => _system = App.Services.GetRequiredService<Akka.Actor.ActorSystem>());
+        return App.RunAsync();
+    }
+
+    /// <summary>
+    /// What the process should exit with once <see cref="RunAsync"/> returns: 0 after an ordinary stop,
+    /// <see cref="NodeLifecycle.DownedExitCode"/> when the cluster downed or removed the node (a supervisor restarts it).
+    /// </summary>
+    public int ExitCode => _system is null ? 0 : NodeLifecycle.ExitCodeOf(_system);
 
     public async ValueTask DisposeAsync()
     {
@@ -108,7 +127,7 @@ public sealed class GatewayNode : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = settings.Gateway.MaxRequestBodyBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = settings.Gateway.MaxRequestHeadersBytes;
         });
-        // Stopping: Kestrel stops accepting and lets requests in flight finish, then the actor system
+        // Stopping (GracefulStop): Kestrel stops accepting and lets requests in flight finish, then the actor system
         // leaves the cluster and hands its endpoint shards off.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Gateway.ShutdownDrainSeconds + 15));
     }
@@ -123,14 +142,24 @@ public sealed class GatewayNode : IAsyncDisposable
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            // The host, not Akka's own SIGTERM hook, decides when CoordinatedShutdown runs: after the drain (GracefulStop).
+            akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+            // A leaving node waits for the leader to move it to Exiting and then Removed (one leader tick each, after the
+            // members have seen each step by gossip): 250 ms ticks and 500 ms gossip instead of Akka's 1 s and 1 s keep
+            // the leave after the drain within about a second.
+            akka.AddHocon("akka.cluster.leader-actions-interval = 250ms\nakka.cluster.gossip-interval = 500ms\nakka.cluster.sharding.retry-interval = 500ms", HoconAddMode.Prepend);
             akka.AddHocon($"akka.cluster.split-brain-resolver.stable-after = {settings.Cluster.SplitBrainStableAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s",
                 HoconAddMode.Prepend);
             ConfigureRegistryPersistence(akka, settings.Registry);
             akka.AddRouterCluster(clusterOptions);
             if (clusterOptions.SeedNodes.Count == 0)
                 akka.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress)); // a cluster of one
+            akka.WithActorSystemLivenessCheck(tags: [NodeHealth.LiveTag]);
+            akka.WithAkkaClusterReadinessCheck(tags: [NodeHealth.ReadyTag]);
         });
-        services.AddHostedService<GracefulDrain>(); // after AddAkka, so it stops before the actor system
+        services.AddSingleton<NodeLifecycle>();
+        services.AddHostedService<GracefulStop>();
+        services.AddHealthChecks().AddCheck<RouterReadinessCheck>("router-ready", tags: [NodeHealth.ReadyTag]);
         services.AddHttpForwarder();
         services.AddSingleton(settings);
         services.AddSingleton(settings.Gateway);

@@ -5,7 +5,7 @@ try
 {
     await using var node = await GatewayNode.CreateAsync(args);
     await node.RunAsync();
-    return 0;
+    return node.ExitCode; // 3 when the cluster downed or removed this node
 }
 catch (NodeConfigurationException e)
 {

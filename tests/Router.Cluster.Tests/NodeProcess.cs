@@ -114,9 +114,20 @@ public sealed class NodeProcess : IAsyncDisposable
     public async Task TerminateAsync(TimeSpan timeout)
     {
         if (_process is null || _process.HasExited) return;
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
+        await SignalTerminateAsync();
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
+    }
+
+    /// <summary>SIGTERM without waiting for the exit (see <see cref="WaitForExitAsync"/>).</summary>
+    public Task SignalTerminateAsync() => SignalAsync("-TERM");
+
+    /// <summary>Waits until the process has exited; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process!.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
     }
 
     public async Task<ClusterView> ClusterAsync() => (await Admin.GetFromJsonAsync<ClusterView>("/admin/cluster", AdminJson.Options))!;

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Router.Node.Lifecycle;
+
+namespace Router.Node.Tests;
+
+/// <summary>
+/// /healthz/live, /healthz/ready and /health on one in-process node, and what a stopping node tells its clients.
+/// </summary>
+public sealed class HealthTests
+{
+    [Fact]
+    public async Task An_up_node_is_live_and_ready_and_a_stopping_one_is_unready_and_answers_new_requests_503()
+    {
+        await using var gateway = await TestGateway.StartAsync(s => s.Sim("a").Group("chat").Endpoint("chat", "a", "a"));
+
+        foreach (var path in new[] { "/healthz/live", "/healthz/ready", "/health" })
+        {
+            using var response = await TestGateway.Http.GetAsync(gateway.BaseUrl + path);
+            response.StatusCode.Should().Be(HttpStatusCode.OK, path);
+            (await response.JsonAsync()).GetProperty("status").GetString().Should().Be("Healthy", path);
+        }
+        using (var ok = await gateway.ChatAsync("chat")) ok.StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // What the node does from the stop signal on (the host sets this on ApplicationStopping), without stopping the
+        // host, so the answers can still be read.
+        gateway.Node.App.Services.GetRequiredService<NodeLifecycle>().BeginStopping();
+
+        foreach (var path in new[] { "/healthz/ready", "/health" })
+        {
+            using var response = await TestGateway.Http.GetAsync(gateway.BaseUrl + path);
+            response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, path);
+            var report = await response.JsonAsync();
+            report.GetProperty("status").GetString().Should().Be("Unhealthy");
+            report.GetProperty("checks").GetProperty("router-ready").GetProperty("description").GetString().Should().Contain("shutting down");
+        }
+        using (var live = await TestGateway.Http.GetAsync(gateway.BaseUrl + "/healthz/live"))
+            live.StatusCode.Should().Be(HttpStatusCode.OK, "a stopping process is still alive: no reason to kill it");
+
+        var before = gateway.Sim("a").Stats.TotalRequests;
+        using var refused = await gateway.ChatAsync("chat");
+        await refused.OpenAiErrorAsync(HttpStatusCode.ServiceUnavailable, "gateway_shutting_down");
+        refused.Headers.RetryAfter.Should().NotBeNull();
+        refused.Headers.ConnectionClose.Should().BeTrue("the client should take its next request to another node");
+        gateway.Sim("a").Stats.TotalRequests.Should().Be(before, "the upstream never saw the refused request");
+    }
+
+    [Fact]
+    public async Task Stopping_the_host_finishes_the_request_in_flight_and_refuses_new_ones_at_once()
+    {
+        await using var gateway = await TestGateway.StartAsync(s => s
+            .Sim("slow", o => o.LatencyMs = 1500)
+            .Group("chat")
+            .Endpoint("chat", "slow", "slow"));
+        using var inFlightClient = new HttpClient();
+        var inFlight = inFlightClient.PostAsync(gateway.BaseUrl + "/v1/chat/completions",
+            new StringContent(TestGateway.ChatBody("chat"), System.Text.Encoding.UTF8, "application/json"));
+        var deadline = Stopwatch.StartNew();
+        while (gateway.Sim("slow").Stats.CurrentInFlight == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        gateway.Sim("slow").Stats.CurrentInFlight.Should().Be(1, "the request is at the upstream when the stop begins");
+
+        var stopping = gateway.Node.App.StopAsync();
+        var asked = Stopwatch.StartNew();
+        var answer = await NewRequestAsync(gateway.BaseUrl);
+        asked.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1), "a new request is refused or answered 503 at once, not queued");
+        answer.Should().BeOneOf("refused", "503 gateway_shutting_down");
+
+        using (var response = await inFlight)
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.OK, "the request in flight when the stop began finishes");
+            response.Headers.ConnectionClose.Should().BeTrue("Kestrel closes the connection after the last response of a drain");
+        }
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+        gateway.Sim("slow").Stats.TotalRequests.Should().Be(1, "nothing else reached the upstream");
+    }
+
+    /// <summary>A chat request on a new connection: "refused", or the status and error code it got.</summary>
+    private static async Task<string> NewRequestAsync(string baseUrl)
+    {
+        using var fresh = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            using var response = await fresh.PostAsync(baseUrl + "/v1/chat/completions",
+                new StringContent(TestGateway.ChatBody("chat"), System.Text.Encoding.UTF8, "application/json"));
+            var error = await response.JsonAsync();
+            return $"{(int)response.StatusCode} {error.GetProperty("error").GetProperty("code").GetString()}";
+        }
+        catch (HttpRequestException)
+        {
+            return "refused";
+        }
+    }
+}
