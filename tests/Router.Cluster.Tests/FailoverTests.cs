@@ -62,6 +62,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             var view = await g1.ClusterAsync();
             return view.Members.All(m => m.Address != g3.Address);
         }, "the split-brain resolver downs and removes the killed node", failoverDeadline);
+        output.WriteLine($"REMOVED the killed node {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after the kill");
         try
         {
             await ProcessCluster.WaitUntilAsync(() => Task.FromResult(moved.All(id =>
