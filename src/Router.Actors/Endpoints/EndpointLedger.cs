@@ -268,7 +268,11 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _sequence++;
     }
 
-    public EndpointSnapshot Snapshot(DateTimeOffset now)
+    public EndpointSnapshot Snapshot(DateTimeOffset now) => Snapshot(now, withHolders: true);
+
+    /// <param name="withHolders">Published snapshots carry the in-flight count per holder (a successor needs it);
+    /// the one piggybacked on every refusal does not, so a busy endpoint's refusals allocate no dictionary.</param>
+    private EndpointSnapshot Snapshot(DateTimeOffset now, bool withHolders)
     {
         var circuit = _breaker.Observe(now);
         return _provider.AddTo(new EndpointSnapshot(
@@ -277,7 +281,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             (int)_requests.Total(now), _tokens.Total(now),
             circuit, circuit == CircuitState.Open ? _breaker.OpenUntil : null,
             _breaker.ConsecutiveFailures, _drained, _totalRequests, _totalFailures,
-            InFlightByHolder: _leases.Count > 0 ? InFlightByHolder() : null), now);
+            InFlightByHolder: withHolders && _leases.Count > 0 ? InFlightByHolder() : null), now);
     }
 
     public EndpointSnapshot Snapshot() => Snapshot(clock.GetUtcNow());
@@ -304,7 +308,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     }
 
     private LeaseRefused Refuse(AcquireLease request, LeaseRefusalReason reason, TimeSpan? retryAfter, DateTimeOffset now) =>
-        new(endpointId, request.LeaseId, reason, retryAfter, Snapshot(now));
+        new(endpointId, request.LeaseId, reason, retryAfter, Snapshot(now, withHolders: false));
 
     /// <summary>Refuses without consulting the counts: this node may no longer be the endpoint's authority.</summary>
     public LeaseRefused RefuseWithoutQuorum(AcquireLease request) =>

@@ -66,7 +66,9 @@ public sealed class EndpointSlot(string endpointId)
             if (!snapshot.Supersedes(previous)) return false;
             if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous))
             {
-                if (snapshot.Supersedes(Volatile.Read(ref _lastPublished))) Volatile.Write(ref _lastPublished, snapshot);
+                // Only a snapshot that says who holds its leases can be taken over (a refusal's piggybacked one does not).
+                var complete = snapshot.InFlight == 0 || snapshot.InFlightByHolder is not null;
+                if (complete && snapshot.Supersedes(Volatile.Read(ref _lastPublished))) Volatile.Write(ref _lastPublished, snapshot);
                 return true;
             }
         }

@@ -48,7 +48,7 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
             try
             {
                 var pick = strategy.Pick(candidates, context);
-                var index = candidates.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition));
+                var index = IndexOf(candidates, pick);
                 if (index >= 0) return index;
                 log.Warning("Strategy '{0}' picked '{1}', which was not among the {2} candidates of '{3}'; using round-robin for this decision",
                     strategy.Name, pick.Definition?.Id ?? "(nothing)", candidates.Count, context.Request.ModelGroup);
@@ -58,8 +58,14 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
                 log.Warning("Strategy '{0}' failed for '{1}' ({2}: {3}); using round-robin for this decision",
                     strategy.Name, context.Request.ModelGroup, e.GetType().Name, e.Message);
             }
-            var fallback = _fallback.Pick(candidates, context);
-            return candidates.FindIndex(c => ReferenceEquals(c.Definition, fallback.Definition));
+            return IndexOf(candidates, _fallback.Pick(candidates, context));
         }
+    }
+
+    private static int IndexOf(List<EndpointCandidate> candidates, EndpointCandidate pick)
+    {
+        for (var i = 0; i < candidates.Count; i++)
+            if (ReferenceEquals(candidates[i].Definition, pick.Definition)) return i;
+        return -1;
     }
 }
