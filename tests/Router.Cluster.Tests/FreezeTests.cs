@@ -40,8 +40,8 @@ public sealed class FreezeTests(ITestOutputHelper output)
         // Where does the endpoint's actor live? (A first request starts it.) The frozen holder is that node, or another.
         using (var warmUp = await http.PostAsync(cluster[0].GatewayUrl + "/v1/chat/completions", Body("warm-up")))
             warmUp.IsSuccessStatusCode.Should().BeTrue();
-        var host = (await cluster[0].ShardingAsync()).Regions.Single(r => (r.EndpointIds ?? []).Contains("strict")).Address;
-        var holderIndex = cluster.Nodes.FindIndex(n => holderHostsTheEndpoint ? n.Address == host : n.Address != host);
+        var (host, notHosts) = await cluster.HostOfAsync("strict");
+        var holderIndex = holderHostsTheEndpoint ? host : cluster.Nodes.IndexOf(notHosts[0]);
         var g3 = cluster[holderIndex];
         var (g1, g2) = (cluster.Nodes.Where(n => n != g3).First(), cluster.Nodes.Where(n => n != g3).Last());
 

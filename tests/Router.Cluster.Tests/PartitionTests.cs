@@ -45,11 +45,8 @@ public sealed class PartitionTests(ITestOutputHelper output)
 
         // Where does the endpoint's actor live? (A first request starts it.)
         (await SendAsync(http, cluster[0], "warm-up")).Should().Be(200);
-        var sharding = await cluster[0].ShardingAsync();
-        var hostAddress = sharding.Regions.Single(r => (r.EndpointIds ?? []).Contains("fenced")).Address;
-        var holder = holderHostsTheEndpoint
-            ? cluster.Nodes.Single(n => n.Address == hostAddress)
-            : cluster.Nodes.First(n => n.Address != hostAddress);
+        var (host, notHosts) = await cluster.HostOfAsync("fenced");
+        var holder = holderHostsTheEndpoint ? cluster[host] : notHosts[0];
         var others = cluster.Nodes.Where(n => n != holder).ToArray();
 
         // The holder takes the only slot with a request the upstream would work on for a minute; later ones take 1 s.

@@ -99,6 +99,14 @@ public sealed class ProcessCluster : IAsyncDisposable
         await again.WaitHealthyAsync(TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>The node whose region hosts <paramref name="endpointId"/>'s actor (started by an earlier request), and the two others.</summary>
+    public async Task<(int Host, NodeProcess[] Others)> HostOfAsync(string endpointId)
+    {
+        var address = (await Nodes[0].ShardingAsync()).Regions.Single(r => (r.EndpointIds ?? []).Contains(endpointId)).Address;
+        var host = Nodes.FindIndex(n => n.Address == address);
+        return (host, Nodes.Where((_, i) => i != host).ToArray());
+    }
+
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -44,21 +44,11 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
             foreach (var snapshot in batch.Snapshots) Apply(snapshot);
         });
         Receive<SubscribeAck>(_ => { });
-        // A removed member's shards are being allocated elsewhere: endpoints that went silent with it get asked again
-        // at once (starting their new incarnation) instead of being avoided for the rest of their penalty.
-        Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(_ => _silentEndpoints.Clear());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart()
-    {
-        _mediator.Tell(new Subscribe(Topic, Self));
-        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
-    }
-
-    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    protected override void PreStart() => _mediator.Tell(new Subscribe(Topic, Self));
 
     private void OnLocalSnapshot(EndpointSnapshot snapshot)
     {
