@@ -246,13 +246,14 @@ internal sealed class GatewayRequestHandler(
         if (revoked.IsCancellationRequested)
             return new AttemptResult(OutcomeKind.Cancelled, sent, new UpstreamFailure(StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(1),
                 "this gateway lost contact with the endpoint's authority and stopped the request"));
-        if (attemptTimeout.IsCancellationRequested || requestTimeout.IsCancellationRequested)
+        // YARP's activity timeout (RequestTimedOut) only backs up the request timeout: both are a timeout to the client.
+        if (attemptTimeout.IsCancellationRequested || requestTimeout.IsCancellationRequested || error == ForwarderError.RequestTimedOut)
         {
-            var which = requestTimeout.IsCancellationRequested ? "request timeout" : "first-token timeout";
+            var which = attemptTimeout.IsCancellationRequested && !requestTimeout.IsCancellationRequested ? "first-token timeout" : "request timeout";
             return new AttemptResult(OutcomeKind.Timeout, sent, new UpstreamFailure(StatusCodes.Status504GatewayTimeout, null, $"the upstream hit the {which}"));
         }
         var detail = redactor.Redact(Describe(context.GetForwarderErrorFeature()?.Exception) ?? error.ToString());
-        var kind = error is ForwarderError.Request or ForwarderError.RequestTimedOut ? OutcomeKind.ConnectError : OutcomeKind.ServerError;
+        var kind = error is ForwarderError.Request ? OutcomeKind.ConnectError : OutcomeKind.ServerError;
         return new AttemptResult(kind, sent, new UpstreamFailure(StatusCodes.Status502BadGateway, null, $"{error}: {detail}"));
     }
 

@@ -24,8 +24,9 @@ internal sealed class UpstreamClient : IDisposable
         if (!string.IsNullOrWhiteSpace(router.UpstreamCaBundle))
             handler.SslOptions.RemoteCertificateValidationCallback = UpstreamTrust.Callback(UpstreamTrust.LoadBundle(router.UpstreamCaBundle));
         Invoker = new HttpMessageInvoker(handler);
-        // YARP's default idle timeout (100 s) would cut long generations; ours is the request timeout.
-        RequestConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(router.RequestTimeoutSeconds) };
+        // YARP's default idle timeout (100 s) would cut long generations. Ours is the request timeout, whose own timer
+        // starts earlier and names the cause; YARP's is set a little later so it only backs ours up.
+        RequestConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(router.RequestTimeoutSeconds + 5) };
     }
 
     public HttpMessageInvoker Invoker { get; }
