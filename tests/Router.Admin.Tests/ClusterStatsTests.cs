@@ -44,6 +44,11 @@ public sealed class ClusterStatsTests(AdminCluster cluster) : IClassFixture<Admi
         table.Output.Should().MatchRegex($@"(?m)^{System.Text.RegularExpressions.Regex.Escape(addressB)}\s+2\s+0\s+0\s+0$");
         table.Error.Should().BeEmpty();
 
+        var dashboard = await DashboardDataAsync(b);
+        dashboard.Cluster.Members.Select(m => m.Address).Should().BeEquivalentTo([addressA, addressB]);
+        dashboard.Stats.Groups.Single(g => g.Group == "route").Requests.Should().Be(5, "the dashboard shows the same cluster-wide counts");
+        dashboard.Endpoints.Should().Contain(e => e.Definition.Id == "route-1");
+
         // B stays a member but its stats actor is gone (as on a node that is frozen or runs an older version): A waits
         // out the deadline, answers with its own counts and names B.
         var systemB = b.App.Services.GetRequiredService<ActorSystem>();
@@ -57,10 +62,25 @@ public sealed class ClusterStatsTests(AdminCluster cluster) : IClassFixture<Admi
         partialView.Nodes.Select(n => n.Address).Should().Equal(addressA);
         partialView.Groups.Single(g => g.Group == "route").Requests.Should().Be(3, "only A's requests are counted");
 
+        var partialDashboard = await DashboardDataAsync(a);
+        partialDashboard.Stats.NotAnswered.Should().Equal(addressB);
+        partialDashboard.Stats.Groups.Single(g => g.Group == "route").Requests.Should().Be(3);
+        partialDashboard.Cluster.Members.Should().HaveCount(2, "B is still a member, only its counts are missing");
+
         var warned = await AdminCluster.Ctl(a, "router", "stats");
         warned.Exit.Should().Be(0, warned.ToString());
         warned.Output.Should().MatchRegex(@"(?m)^route\s+3\s");
         warned.Error.Should().Contain("warning: 1 gateway node did not answer in time").And.Contain(addressB);
+    }
+
+    private static async Task<DashboardData> DashboardDataAsync(GatewayNode node)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, node.AdminUrls[0].TrimEnd('/') + "/admin/dashboard/data");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminCluster.Token);
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.Should().BeTrue(text);
+        return System.Text.Json.JsonSerializer.Deserialize<DashboardData>(text, AdminCluster.Json)!;
     }
 
     private static string AkkaAddress(GatewayNode node) =>
