@@ -60,11 +60,13 @@ public sealed class GatewayNode : IAsyncDisposable
         ConfigureServices(builder.Services, settings, clusterOptions);
 
         var app = builder.Build();
+        app.Use(DashboardEndpoints.ServePage); // admin listener only; before the /admin-only rule of ServeOnItsOwnListener
         app.Use(ServeOnItsOwnListener);
         app.Use(ServingGate.Handle);
         app.Use(OpenAiErrorsForUnknownRoutes);
         app.MapOpenAiGateway();
         app.MapAdminApi();
+        app.MapDashboardData();
         app.MapNodeHealth();
         return new GatewayNode(app, simulators, settings);
     }
@@ -134,7 +136,7 @@ public sealed class GatewayNode : IAsyncDisposable
 
     private static void ConfigureServices(IServiceCollection services, NodeSettings settings, RouterClusterOptions clusterOptions)
     {
-        services.AddAkka(RouterClusterOptions.DefaultSystemName, (akka, _) =>
+        services.AddAkka(RouterClusterOptions.DefaultSystemName, (akka, provider) =>
         {
             akka.ConfigureLoggers(loggers =>
             {
@@ -154,6 +156,7 @@ public sealed class GatewayNode : IAsyncDisposable
                 HoconAddMode.Prepend);
             ConfigureRegistryPersistence(akka, settings.Registry);
             akka.AddRouterCluster(clusterOptions);
+            akka.AddNodeStats(provider); // answers the cluster-wide `router stats`
             if (clusterOptions.SeedNodes.Count == 0)
                 akka.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress)); // a cluster of one
             akka.WithActorSystemLivenessCheck(tags: [NodeHealth.LiveTag]);
