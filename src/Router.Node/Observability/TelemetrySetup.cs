@@ -26,7 +26,12 @@ internal static class TelemetrySetup
 
         var otlpMetrics = HasOtlpEndpoint(configuration, "METRICS");
         var otlpTraces = HasOtlpEndpoint(configuration, "TRACES");
-        var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(ServiceName));
+        // OTEL_SERVICE_NAME, when set, names the service; otherwise llm-router.
+        var named = !string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]);
+        var otel = services.AddOpenTelemetry().ConfigureResource(r =>
+        {
+            if (!named) r.AddService(ServiceName);
+        });
         otel.WithMetrics(metrics =>
         {
             metrics.AddMeter(RouterMetrics.MeterName, GatewayMetrics.MeterName)
