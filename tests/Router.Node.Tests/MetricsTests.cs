@@ -123,7 +123,7 @@ public sealed class MetricsTests
     public async Task In_flight_cap_rpm_and_capacity_waits_are_reported_per_endpoint()
     {
         await using var gateway = await TestGateway.StartAsync(s => s
-            .Sim("slow", o => o.LatencyMs = 1500)
+            .Sim("slow", o => o.LatencyMs = 3000)
             .Group("metrics-cap").Endpoint("metrics-cap", "metrics-cap-1", "slow", maxInFlight: 1)
             .Set("ModelGroups:metrics-cap:Endpoints:metrics-cap-1:Rpm", 100)
             .Set("ModelGroups:metrics-cap:Endpoints:metrics-cap-1:Tpm", 50000)
