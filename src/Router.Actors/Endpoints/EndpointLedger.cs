@@ -64,7 +64,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _fencing = definition.Fencing;
 
         if (_leases.TryGetValue(request.LeaseId, out var existing)) // a retried acquire: same answer, no double count
-            return new LeaseAcquired(endpointId, request.LeaseId, existing.Deadline, _leases.Count);
+            return new LeaseAcquired(endpointId, request.LeaseId, existing.Deadline, _leases.Count, _incarnation, _sequence);
         if (_ended.Contains(request.LeaseId)) // released (its router gave up on it) before it arrived
             return Refuse(request, LeaseRefusalReason.AtCapacity, settings.CapacityRetryHint, now);
         if (definition.Drained) return Refuse(request, LeaseRefusalReason.Drained, null, now);
@@ -92,7 +92,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _tokens.Add(now, request.EstimatedTokens);
         _totalRequests++;
         _sequence++;
-        return new LeaseAcquired(endpointId, request.LeaseId, deadline, _leases.Count);
+        return new LeaseAcquired(endpointId, request.LeaseId, deadline, _leases.Count, _incarnation, _sequence);
     }
 
     /// <summary>Releases the lease (if still held) and learns from the outcome; returns whether the lease was held.</summary>
