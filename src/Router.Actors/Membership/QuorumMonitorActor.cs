@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Microsoft.Extensions.Logging;
 using Router.Actors.Hosting;
 using Router.Messages.Endpoints;
 
@@ -21,11 +22,18 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
     // Membership as the events told it: the cluster's read view can lag behind the events this actor receives.
     private readonly Dictionary<Address, Member> _members = new();
     private long _round;
+    private readonly ILogger _logger = ActorLoggers.For<QuorumMonitorActor>(Context);
+    // What the log last said: whether the majority held, since when, and the latest round's tally.
+    private bool _hadMajority;
+    private bool _everConfirmed;
+    private long _changedAt;
+    private Round? _latest;
 
-    private sealed class Round(long sentAt, int needed)
+    private sealed class Round(long sentAt, int needed, int gateways)
     {
         public long SentAt { get; } = sentAt;
         public int Needed { get; } = needed;
+        public int Gateways { get; } = gateways;
         public int Answers { get; set; } = 1; // this node
     }
 
@@ -39,7 +47,11 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
         _state = runtime.Quorum;
         _clock = runtime.Clock;
         var interval = runtime.Options.Endpoint.QuorumInterval;
-        Receive<Tick>(_ => StartRound());
+        Receive<Tick>(_ =>
+        {
+            NoteLoss();
+            StartRound();
+        });
         // Membership changed (this node came up, a member left or became unreachable): ask at once, not at the next tick.
         Receive<ClusterEvent.IMemberEvent>(change =>
         {
@@ -87,14 +99,16 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
         // A node that is not (yet, or any more) a counted gateway itself never confirms: it may not be an authority.
         if (!gateways.Any(m => m.Address == _cluster.SelfAddress)) return;
         var needed = Math.Max(1, gateways.Count / 2 + 1);
-        var round = new Round(sentAt, needed);
+        var round = new Round(sentAt, needed, gateways.Count);
         var id = ++_round;
         PruneOldRounds();
         if (round.Answers >= needed)
         {
             _state.Confirm(sentAt);
+            NoteConfirmed(round);
             return;
         }
+        _latest = round;
         _rounds[id] = round;
         foreach (var member in gateways)
         {
@@ -107,8 +121,32 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
     private void Confirm(long id, Round round)
     {
         _state.Confirm(round.SentAt);
+        NoteConfirmed(round);
         // Earlier rounds can only confirm an older moment.
         foreach (var older in _rounds.Keys.Where(k => k <= id).ToList()) _rounds.Remove(older);
+    }
+
+    /// <summary>The majority lapses silently (QuorumState is a clock); the tick notices and says so once.</summary>
+    private void NoteLoss()
+    {
+        if (!_hadMajority || _state.HasMajority) return;
+        _hadMajority = false;
+        // _changedAt stays the last confirmed moment: the regained line counts the whole gap from there.
+        MembershipLog.QuorumLost(_logger, _latest?.Gateways ?? 0, _clock.GetElapsedTime(_changedAt).TotalSeconds, _latest?.Answers ?? 0, _latest?.Needed ?? 0);
+    }
+
+    private void NoteConfirmed(Round round)
+    {
+        if (_hadMajority || !_state.HasMajority)
+        {
+            if (_hadMajority) _changedAt = _clock.GetTimestamp(); // the last moment the majority was confirmed
+            return;
+        }
+        _hadMajority = true;
+        if (_everConfirmed) MembershipLog.QuorumRegained(_logger, round.Answers, round.Gateways, _clock.GetElapsedTime(_changedAt).TotalSeconds);
+        else MembershipLog.QuorumReached(_logger, round.Answers, round.Gateways);
+        _everConfirmed = true;
+        _changedAt = _clock.GetTimestamp();
     }
 
     private void PruneOldRounds()
