@@ -60,6 +60,7 @@ public sealed class GatewayNode : IAsyncDisposable
         ConfigureServices(builder.Services, settings, clusterOptions);
 
         var app = builder.Build();
+        app.Use(ExpectedFailures.Handle);
         app.Use(ServeOnItsOwnListener);
         app.Use(ServingGate.Handle);
         app.Use(OpenAiErrorsForUnknownRoutes);

@@ -29,13 +29,15 @@ internal static class ActorLoggers
 
     private static ILoggerFactory? HostFactoryOf(ActorSystem system)
     {
+        // Without a DependencyResolverSetup, DependencyResolver.For publishes an error and throws: ask first.
+        if (!system.Settings.Setup.Get<DependencyResolverSetup>().HasValue) return null;
         try
         {
             return DependencyResolver.For(system).Resolver.GetService<ILoggerFactory>();
         }
-        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or ArgumentException)
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or Akka.Configuration.ConfigurationException)
         {
-            return null; // no DI set-up: Akka's log
+            return null; // no usable host: Akka's log
         }
     }
 
