@@ -32,13 +32,16 @@ public sealed class LogCapture : ILoggerProvider
         return capture;
     }
 
-    /// <summary>Waits until a record matches (polling, like the other wait helpers); fails with every record seen.</summary>
-    public async Task<CapturedRecord> WaitFor(Func<CapturedRecord, bool> match, string what, double timeoutSeconds = 20)
+    /// <summary>How many records there are now: pass it to <see cref="WaitFor"/> to look only at later ones.</summary>
+    public int Mark() => _records.Count;
+
+    /// <summary>Waits until a record (after <paramref name="since"/>) matches, polling like the other wait helpers; fails with every record seen.</summary>
+    public async Task<CapturedRecord> WaitFor(Func<CapturedRecord, bool> match, string what, int since = 0, double timeoutSeconds = 20)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            if (_records.FirstOrDefault(match) is { } record) return record;
+            if (_records.Skip(since).FirstOrDefault(match) is { } record) return record;
             if (deadline.Elapsed.TotalSeconds > timeoutSeconds)
                 throw new TimeoutException($"no log record {what} within {timeoutSeconds} s; records:{Environment.NewLine}{string.Join(Environment.NewLine, _records)}");
             await Task.Delay(20);

@@ -8,8 +8,8 @@ namespace Router.Node.Gateway;
 internal static partial class GatewayLog
 {
     [LoggerMessage(1001, LogLevel.Warning,
-        "Request {RequestId}: attempt {Attempt} on endpoint {EndpointId} failed ({Outcome}): {Reason}")]
-    public static partial void AttemptFailed(ILogger logger, string requestId, int attempt, string endpointId, string outcome, string reason);
+        "Request {RequestId}: attempt {Attempt} on endpoint {EndpointId} failed ({Outcome}, HTTP {Status}): {Reason}")]
+    public static partial void AttemptFailed(ILogger logger, string requestId, int attempt, string endpointId, string outcome, int status, string reason);
 
     [LoggerMessage(1002, LogLevel.Warning,
         "Request {RequestId}: answered 5xx by {Endpoints} endpoints, not retried further (the request itself seems to cause the failure); last: {Reason}")]

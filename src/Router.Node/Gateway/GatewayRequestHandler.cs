@@ -225,7 +225,8 @@ internal sealed class GatewayRequestHandler(
             if (result.Failure is not null && !result.ResponseSent)
             {
                 // Summary is the redacted text the client would get: no upstream key reaches the log.
-                GatewayLog.AttemptFailed(logger, context.TraceIdentifier, routing.UpstreamAttempts, lease.EndpointId, result.Kind.ToString(), result.Failure.Summary);
+                GatewayLog.AttemptFailed(logger, context.TraceIdentifier, routing.UpstreamAttempts, lease.EndpointId, result.Kind.ToString(),
+                    result.Failure.Status, result.Failure.Summary);
                 ResetResponse(context);
             }
             return result;
