@@ -101,6 +101,7 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
         var needed = Math.Max(1, gateways.Count / 2 + 1);
         var round = new Round(sentAt, needed, gateways.Count);
         var id = ++_round;
+        _latest = round;
         PruneOldRounds();
         if (round.Answers >= needed)
         {
@@ -108,7 +109,6 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
             NoteConfirmed(round);
             return;
         }
-        _latest = round;
         _rounds[id] = round;
         foreach (var member in gateways)
         {
