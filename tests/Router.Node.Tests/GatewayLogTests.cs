@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Router.Node.Tests;
@@ -115,6 +116,32 @@ public sealed class GatewayLogTests(LoggedGateway fixture) : IClassFixture<Logge
         (await _gateway.StateWhen("hang-ep", s => s.InFlight == 0)).InFlight.Should().Be(0, "leaving releases the lease");
         _logs.Records.Where(r => r.EventId.Id == AttemptFailed && r.Value("EndpointId") == "hang-ep")
             .Should().BeEmpty("a client leaving is not an upstream failure");
+        AssertNoStackTraces();
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_mid_stream_gives_one_line_and_no_stack_trace()
+    {
+        fixture.Hang.Respond = async (context, _) =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\n");
+            await context.Response.Body.FlushAsync();
+            try { await Task.Delay(Timeout.Infinite, context.RequestAborted); }
+            catch (OperationCanceledException) { }
+        };
+        var before = _logs.Mark();
+        using (var request = new HttpRequestMessage(HttpMethod.Post, _gateway.BaseUrl + "/v1/chat/completions")
+               { Content = new StringContent(TestGateway.ChatBody("hang", stream: true), Encoding.UTF8, "application/json") })
+        using (var response = await TestGateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            await using var stream = await response.Content.ReadAsStreamAsync();
+            (await stream.ReadAsync(new byte[64])).Should().BeGreaterThan(0, "the first chunk arrived");
+        } // the client hangs up with the stream open
+
+        await _logs.WaitFor(r => r.EventId.Id == ClientGone, "saying the client went away", since: before);
+        (await _gateway.StateWhen("hang-ep", s => s.InFlight == 0)).InFlight.Should().Be(0, "leaving releases the lease");
         AssertNoStackTraces();
     }
 
