@@ -41,6 +41,10 @@ internal static partial class EndpointLog
         "(a frozen holder may still be running them; use strict fencing to rule that out)")]
     public static partial void ReclaimedUnrenewed(ILogger logger, string endpointId, long count, double leaseTtlSeconds);
 
+    [LoggerMessage(3023, LogLevel.Warning,
+        "Endpoint {EndpointId} did not run for {PausedSeconds:0.0} s (its node paused): {Count} lease(s) get that time back before any reclaim")]
+    public static partial void PauseCredited(ILogger logger, string endpointId, double pausedSeconds, int count);
+
     [LoggerMessage(3021, LogLevel.Warning,
         "Endpoint {EndpointId} told {Holder} to stop {Count} request(s) it no longer counts (reclaimed, or over its cap after a move)")]
     public static partial void ToldHolderToStop(ILogger logger, string endpointId, string holder, int count);
