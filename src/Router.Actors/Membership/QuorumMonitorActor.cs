@@ -47,11 +47,7 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
         _state = runtime.Quorum;
         _clock = runtime.Clock;
         var interval = runtime.Options.Endpoint.QuorumInterval;
-        Receive<Tick>(_ =>
-        {
-            NoteLoss();
-            StartRound();
-        });
+        Receive<Tick>(_ => StartRound());
         // Membership changed (this node came up, a member left or became unreachable): ask at once, not at the next tick.
         Receive<ClusterEvent.IMemberEvent>(change =>
         {
@@ -94,6 +90,7 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
 
     private void StartRound()
     {
+        NoteLoss(); // before this round can confirm: a lapse that a membership event cut short is still reported
         var sentAt = _clock.GetTimestamp();
         var gateways = _members.Values.Where(IsCounted).ToList();
         // A node that is not (yet, or any more) a counted gateway itself never confirms: it may not be an authority.
