@@ -51,6 +51,11 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
 
     public int InFlight => _leases.Count;
 
+    /// <summary>The breaker as last moved (the open to half-open step happens when it is next observed): the actor logs each change.</summary>
+    public CircuitState Circuit => _breaker.State;
+    public DateTimeOffset? CooldownUntil => _breaker.OpenUntil;
+    public int ConsecutiveFailures => _breaker.ConsecutiveFailures;
+
     /// <summary>Leases reclaimed because their holder stopped renewing them (available fencing): each is a request
     /// that a frozen holder may still be running.</summary>
     public long ReclaimedUnrenewed { get; private set; }

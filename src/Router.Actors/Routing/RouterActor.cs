@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Microsoft.Extensions.Logging;
 using Router.Actors.Hosting;
 using Router.Actors.Membership;
 using Router.Actors.Strategies;
@@ -24,7 +25,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private readonly RoutingSettings _settings;
     private readonly string _selfHolder = HolderId.Of(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress);
     private readonly Address _selfAddress = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _log = ActorLoggers.For<RouterActor>(Context);
     private readonly Dictionary<(string Group, string Strategy), GroupStrategy> _strategies = new();
     private readonly Dictionary<string, GroupMembers> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Decision> _pending = new(StringComparer.Ordinal);
