@@ -98,6 +98,15 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             _awaiting.Remove(statement.Holder);
             if (_awaiting.Count == 0) StartServing();
         });
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            // A member that left gracefully drained and then revoked whatever it still held as it stopped: it has
+            // nothing to state, and waiting for an answer it may no longer give would hold every move for a TTL.
+            // (Its last snapshot still keeps any slots it had, as for any silent holder.)
+            if (removed.PreviousStatus == MemberStatus.Exiting && _awaiting.Remove(HolderId.Of(removed.Member.UniqueAddress)) &&
+                _awaiting.Count == 0)
+                StartServing();
+        });
         Receive<QueryTick>(_ =>
         {
             ForgetReplacedMembers();
@@ -155,6 +164,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         Receive<ClusterEvent.MemberUp>(up => OnMemberSeen(up.Member));
         Receive<ClusterEvent.MemberJoined>(joined => OnMemberSeen(joined.Member));
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
+        Receive<ClusterEvent.MemberRemoved>(_ => { });
         Receive<SweepTick>(_ => Sweep());
         Receive<PublishTick>(_ =>
         {
@@ -167,7 +177,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     {
         _collectingSince = _runtime.Clock.GetTimestamp();
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
-            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberJoined));
+            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberJoined), typeof(ClusterEvent.MemberRemoved));
         foreach (var member in _cluster.State.Members.Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed)))
         {
             _awaiting[HolderId.Of(member.UniqueAddress)] = member.Address;
