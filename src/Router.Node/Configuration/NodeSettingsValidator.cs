@@ -86,6 +86,9 @@ public static class NodeSettingsValidator
             var groupKey = $"ModelGroups:{groupName}";
             Check(strategies.Contains(group.Strategy), $"{groupKey}:Strategy",
                 $"unknown strategy '{group.Strategy}' (known: {string.Join(", ", strategies.Names.Order())})");
+            // A group without endpoints would be listed in /v1/models and answer every request with 503.
+            Check(group.Endpoints.Count > 0, $"{groupKey}:Endpoints",
+                $"group '{groupName}' has no endpoints; add at least one under {groupKey}:Endpoints (or remove the group)");
             foreach (var (list, key) in new[] { (group.Fallbacks, "Fallbacks"), (group.ContextWindowFallbacks, "ContextWindowFallbacks") })
                 foreach (var fallback in list)
                     Check(settings.ModelGroups.ContainsKey(fallback) && fallback != groupName, $"{groupKey}:{key}",
