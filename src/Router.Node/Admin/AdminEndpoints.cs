@@ -11,6 +11,16 @@ namespace Router.Node.Admin;
 /// </summary>
 internal static class AdminEndpoints
 {
+    /// <summary>
+    /// The admin API's JSON: web defaults, enums as names, and quotes or '+' written as they are (not \u0027): its
+    /// answers are read by people through routerctl and curl, never embedded in HTML.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin").AddEndpointFilter<AdminTokenFilter>().AddEndpointFilter(TranslateErrors);
@@ -41,7 +51,7 @@ internal static class AdminEndpoints
     private static async Task StreamMemberEvents(AdminCommands commands, HttpContext context)
     {
         context.Response.ContentType = "application/x-ndjson";
-        var options = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var options = Json;
         try
         {
             await foreach (var e in commands.MemberEvents(context.RequestAborted))
@@ -74,16 +84,18 @@ internal static class AdminEndpoints
     {
         try
         {
-            return await next(context);
+            // Answers are written with the admin options (readable quotes), not the app-wide ones the gateway uses.
+            var result = await next(context);
+            return result is null or IResult ? result : Results.Json(result, Json);
         }
         catch (AdminException e)
         {
-            return Results.Json(new AdminError(e.Message), statusCode: e.Status);
+            return Results.Json(new AdminError(e.Message), Json, statusCode: e.Status);
         }
         catch (AskTimeoutException)
         {
             return Results.Json(new AdminError("the cluster did not answer in time; is the registry singleton or the endpoint's node reachable?"),
-                statusCode: StatusCodes.Status504GatewayTimeout);
+                Json, statusCode: StatusCodes.Status504GatewayTimeout);
         }
     }
 }
