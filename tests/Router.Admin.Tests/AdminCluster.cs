@@ -19,6 +19,17 @@ public sealed class AdminCluster : IAsyncLifetime
     /// <summary>Each node its own SQLite file (Registry:AllowLocal) instead of one shared file.</summary>
     public bool RegistryPerNode { get; init; }
 
+    /// <summary>
+    /// The registry's journal: "sqlite" (one file both nodes open) or "postgresql" (a fresh database of its own on the
+    /// server <see cref="RegistryProviders.PostgresVariable"/> names, dropped at the end).
+    /// </summary>
+    public string Provider { get; init; } = "sqlite";
+
+    private string? _postgresDatabase;
+
+    /// <summary>The PostgreSQL database of this cluster's journal (provider "postgresql").</summary>
+    public string? PostgresDatabase => _postgresDatabase;
+
     public const string Token = "admin-test-token";
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly string _directory = Directory.CreateTempSubdirectory("router-admin-").FullName;
@@ -33,6 +44,7 @@ public sealed class AdminCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (Provider == "postgresql") _postgresDatabase = await RegistryProviders.CreateDatabaseAsync();
         Fast = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "fast", LatencyMs = 1, TimeToFirstTokenMs = 0, TokensPerSecond = 0 });
         Slow = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "slow", LatencyMs = 1500 });
         await StartNodesAsync();
@@ -72,12 +84,20 @@ public sealed class AdminCluster : IAsyncLifetime
             ["Admin:Token"] = Token,
             ["Cluster:Port"] = akkaPort.ToString(),
             ["Cluster:SeedNodes:0"] = $"akka.tcp://llm-router@127.0.0.1:{_akkaPorts[0]}",
-            ["Registry:Provider"] = "sqlite",
-            ["Registry:ConnectionString"] = $"Data Source={RegistryFileOf(akkaPort)}",
-            [RegistryPerNode ? "Registry:AllowLocal" : "Registry:SharedFile"] = "true", // both nodes open one file, or each its own
             ["Logging:LogLevel:Default"] = "Warning",
             ["Router:CapacityWaitSeconds"] = "0",
         };
+        if (_postgresDatabase is { } database)
+        {
+            config["Registry:Provider"] = "postgresql"; // one journal every gateway shares
+            config["Registry:ConnectionString"] = RegistryProviders.ConnectionStringFor(database);
+        }
+        else
+        {
+            config["Registry:Provider"] = "sqlite";
+            config["Registry:ConnectionString"] = $"Data Source={RegistryFileOf(akkaPort)}";
+            config[RegistryPerNode ? "Registry:AllowLocal" : "Registry:SharedFile"] = "true"; // both nodes open one file, or each its own
+        }
         foreach (var group in new[] { "route", "drain", "bad", "concurrent" })
         {
             config[$"ModelGroups:{group}:Strategy"] = "round-robin";
@@ -123,6 +143,7 @@ public sealed class AdminCluster : IAsyncLifetime
         await Fast.DisposeAsync();
         await Slow.DisposeAsync();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        if (_postgresDatabase is { } database) await RegistryProviders.DropDatabaseAsync(database);
     }
 
     private static int FreePort()
