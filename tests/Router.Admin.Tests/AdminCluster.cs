@@ -12,7 +12,7 @@ namespace Router.Admin.Tests;
 /// <summary>
 /// Two gateway nodes (A and B) in this process, joined into one cluster, sharing one SQLite registry file
 /// (or, with <see cref="RegistryPerNode"/>, each with its own file and Registry:AllowLocal, like two hosts),
-/// in front of two simulated endpoints. Model groups each test owns: route, drain, bad, concurrent.
+/// in front of two simulated endpoints. Model groups each test owns: route, drain, bad, concurrent, org/model.
 /// </summary>
 public sealed class AdminCluster : IAsyncLifetime
 {
@@ -103,6 +103,7 @@ public sealed class AdminCluster : IAsyncLifetime
             config[$"ModelGroups:{group}:Strategy"] = "round-robin";
             config[$"ModelGroups:{group}:Endpoints:{group}-1:Url"] = (group == "drain" ? Slow : Fast).ApiBaseUrl;
         }
+        config["ModelGroups:org/model:Endpoints:org-model-1:Url"] = Fast.ApiBaseUrl; // a model name with a slash, as clients send it
         var node = await GatewayNode.CreateAsync([], c =>
         {
             c.Sources.Clear();

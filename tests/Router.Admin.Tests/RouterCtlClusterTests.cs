@@ -207,6 +207,17 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_group_named_with_a_slash_can_be_listed_and_its_strategy_changed()
+    {
+        (await AdminCluster.Ctl(A, "router", "group", "strategy", "org/model", "least-busy")).Exit.Should().Be(0);
+
+        await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(A, "router", "groups", "--json")).Json<List<GroupView>>()
+            .Any(g => g.Name == "org/model" && g.Strategy == "least-busy"), "the strategy change is seen");
+        (await AdminCluster.Ctl(A, "router", "endpoints", "org/model", "--json")).Json<List<EndpointView>>()
+            .Should().ContainSingle().Which.Definition.Id.Should().Be("org-model-1");
+    }
+
+    [Fact]
     public async Task Json_errors_are_json_with_the_same_exit_code_and_readable_quotes()
     {
         var result = await AdminCluster.Ctl(A, "router", "endpoint", "remove", "no-such-endpoint", "--json");

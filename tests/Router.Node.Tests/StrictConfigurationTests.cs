@@ -100,11 +100,11 @@ public sealed partial class StrictConfigurationTests
         }
     }
 
-    /// <summary>The id rule admin writes apply (DefinitionValidator.IdPattern), so whatever configuration defines can be managed.</summary>
+    /// <summary>The id and name rules admin writes apply (DefinitionValidator), so whatever configuration defines can be managed.</summary>
     [Theory]
     [InlineData("ModelGroups:g:Endpoints:bad id/x:Url", "http://127.0.0.1:9/v1", "ModelGroups:g:Endpoints:bad id/x: endpoint id 'bad id/x' is not a valid id")]
     [InlineData("ModelGroups:g:Endpoints:.hidden:Url", "http://127.0.0.1:9/v1", "ModelGroups:g:Endpoints:.hidden: endpoint id '.hidden' is not a valid id")]
-    [InlineData("ModelGroups:a b:Endpoints:e2:Url", "http://127.0.0.1:9/v1", "ModelGroups:a b: model group 'a b' is not a valid id")]
+    [InlineData("ModelGroups:a b:Endpoints:e2:Url", "http://127.0.0.1:9/v1", "ModelGroups:a b: model group 'a b' is not a valid name")]
     public async Task Ids_outside_the_documented_set_are_refused_at_start_up_as_by_admin_writes(string key, string value, string expected)
     {
         var config = ValidConfig();

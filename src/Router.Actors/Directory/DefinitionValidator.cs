@@ -8,23 +8,39 @@ namespace Router.Actors.Directory;
 public static partial class DefinitionValidator
 {
     /// <summary>
-    /// Endpoint ids and model group names: a letter or digit, then up to 127 letters, digits, '.', '_', ':' or '-'. Such an
-    /// id is one URL path segment as it is (the admin API addresses endpoints by id), one word in a shell and a log line,
-    /// and a configuration key (':' only through the admin API: in configuration it separates sections).
-    /// Start-up configuration and admin writes apply the same rule.
+    /// Endpoint ids: a letter or digit, then up to 127 letters, digits, '.', '_', ':' or '-'. Such an id is one URL path
+    /// segment as it is (the admin API addresses endpoints by id), one word in a shell and a log line, and a configuration
+    /// key (':' only through the admin API: in configuration it separates sections).
     /// </summary>
     public const string IdPattern = "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$";
+
+    /// <summary>
+    /// Model group names are the model names clients send, so they may also hold '/' (org/model-7b, as Hugging Face
+    /// names do); otherwise the same set as <see cref="IdPattern"/>.
+    /// </summary>
+    public const string GroupNamePattern = "^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$";
 
     [System.Text.RegularExpressions.GeneratedRegex(IdPattern)]
     private static partial System.Text.RegularExpressions.Regex IdRegex();
 
+    [System.Text.RegularExpressions.GeneratedRegex(GroupNamePattern)]
+    private static partial System.Text.RegularExpressions.Regex GroupNameRegex();
+
     public static bool IsValidId(string? id) => id is not null && IdRegex().IsMatch(id);
 
-    /// <summary>Why <paramref name="id"/> cannot name an endpoint or a model group (<paramref name="what"/>), or null.</summary>
-    public static string? IdProblem(string what, string? id) =>
-        string.IsNullOrWhiteSpace(id) ? $"{what} is empty"
+    public static bool IsValidGroupName(string? name) => name is not null && GroupNameRegex().IsMatch(name);
+
+    /// <summary>Why <paramref name="id"/> cannot be an endpoint id, or null. Start-up configuration and admin writes both ask this.</summary>
+    public static string? IdProblem(string? id) =>
+        string.IsNullOrWhiteSpace(id) ? "endpoint id is empty"
         : IsValidId(id) ? null
-        : $"{what} '{Printable(id)}' is not a valid id: use 1-128 characters, letters, digits, '.', '_', ':' or '-', starting with a letter or digit";
+        : $"endpoint id '{Printable(id)}' is not a valid id: use 1-128 characters, letters, digits, '.', '_', ':' or '-', starting with a letter or digit";
+
+    /// <summary>Why <paramref name="name"/> cannot be a model group name, or null.</summary>
+    public static string? GroupNameProblem(string? name) =>
+        string.IsNullOrWhiteSpace(name) ? "model group name is empty"
+        : IsValidGroupName(name) ? null
+        : $"model group '{Printable(name)}' is not a valid name: use 1-128 characters, letters, digits, '.', '_', ':', '/' or '-', starting with a letter or digit";
 
     /// <summary>An id as it can be shown in a message: control characters escaped, at most 140 characters.</summary>
     private static string Printable(string id)
@@ -36,7 +52,7 @@ public static partial class DefinitionValidator
     public static IReadOnlyList<string> Validate(EndpointDefinition e)
     {
         var problems = new List<string>();
-        if (IdProblem("endpoint id", e.Id) is { } idProblem) problems.Add(idProblem);
+        if (IdProblem(e.Id) is { } idProblem) problems.Add(idProblem);
         // The group's name was checked where the group was defined; an endpoint must name an existing one.
         if (string.IsNullOrWhiteSpace(e.ModelGroup)) problems.Add($"endpoint '{e.Id}': model group is empty");
         if (!Uri.TryCreate(e.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -93,7 +109,7 @@ public static partial class DefinitionValidator
     public static IReadOnlyList<string> Validate(ModelGroupDefinition g, StrategyRegistry strategies)
     {
         var problems = new List<string>();
-        if (IdProblem("model group", g.Name) is { } nameProblem) problems.Add(nameProblem);
+        if (GroupNameProblem(g.Name) is { } nameProblem) problems.Add(nameProblem);
         if (!strategies.Contains(g.Strategy))
             problems.Add($"model group '{g.Name}': unknown strategy '{g.Strategy}' (known: {string.Join(", ", strategies.Names.Order())})");
         if (g.Fallbacks?.Contains(g.Name) == true) problems.Add($"model group '{g.Name}' lists itself as a fallback");

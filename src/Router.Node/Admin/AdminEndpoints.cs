@@ -35,7 +35,9 @@ internal static class AdminEndpoints
         admin.MapGet("/sharding", (AdminCommands c) => c.Sharding());
 
         admin.MapGet("/router/groups", (AdminCommands c) => c.Groups());
-        admin.MapPut("/router/groups/{group}/strategy", async (AdminCommands c, HttpContext h, string group) => await c.SetStrategy(group, await ReadOptional<StrategyRequest>(h)));
+        // A group name may hold '/' (org/model-7b), sent as %2F, which routing leaves encoded; names never hold '%'.
+        admin.MapPut("/router/groups/{group}/strategy", async (AdminCommands c, HttpContext h, string group) =>
+            await c.SetStrategy(Uri.UnescapeDataString(group), await ReadOptional<StrategyRequest>(h)));
         admin.MapGet("/router/endpoints", (AdminCommands c, string? group) => c.Endpoints(group));
         admin.MapGet("/router/endpoints/{id}", (AdminCommands c, string id) => c.Endpoint(id));
         admin.MapPost("/router/endpoints", async (AdminCommands c, HttpContext h) => await c.AddEndpoint(await ReadOptional<EndpointDefinition>(h)));

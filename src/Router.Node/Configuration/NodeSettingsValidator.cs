@@ -84,9 +84,9 @@ public static class NodeSettingsValidator
         foreach (var (groupName, group) in settings.ModelGroups)
         {
             var groupKey = $"ModelGroups:{groupName}";
-            // The same id rule as admin writes (DefinitionValidator.IdPattern), so whatever configuration defines can be
+            // The same name and id rules as admin writes (DefinitionValidator), so whatever configuration defines can be
             // shown, drained and removed through the admin API.
-            if (DefinitionValidator.IdProblem("model group", groupName) is { } groupNameProblem) problems.Add($"{groupKey}: {groupNameProblem}");
+            if (DefinitionValidator.GroupNameProblem(groupName) is { } groupNameProblem) problems.Add($"{groupKey}: {groupNameProblem}");
             Check(strategies.Contains(group.Strategy), $"{groupKey}:Strategy",
                 $"unknown strategy '{group.Strategy}' (known: {string.Join(", ", strategies.Names.Order())})");
             // A group without endpoints would be listed in /v1/models and answer every request with 503.
@@ -104,7 +104,7 @@ public static class NodeSettingsValidator
                     problems.Add($"{key}: endpoint id '{endpointId}' is also used in group '{endpointGroups[endpointId]}'; ids must be unique");
                 if (SimulatedUrls.TryGetName(endpoint.Url, out var simulator))
                 {
-                    if (DefinitionValidator.IdProblem("endpoint id", endpointId) is { } idProblem) problems.Add($"{key}: {idProblem}");
+                    if (DefinitionValidator.IdProblem(endpointId) is { } idProblem) problems.Add($"{key}: {idProblem}");
                     Check(settings.Simulators.ContainsKey(simulator), $"{key}:Url", $"'{endpoint.Url}' names no entry under Simulators");
                 }
                 else
