@@ -19,6 +19,7 @@ public sealed class BenchNode : IAsyncDisposable
         Runtime = RouterRuntime.Get(System);
         Region = registry.Get<EndpointRegion>();
         Router = registry.Get<RouterPool>();
+        Client = new RouterClient(System, Region, Router);
         SnapshotExchange = registry.Get<SnapshotExchange>();
     }
 
@@ -26,6 +27,9 @@ public sealed class BenchNode : IAsyncDisposable
     public RouterRuntime Runtime { get; }
     public IActorRef Region { get; }
     public IActorRef Router { get; }
+
+    /// <summary>What the gateway itself uses: holds, renews and releases leases like a real caller.</summary>
+    public RouterClient Client { get; }
     public IActorRef SnapshotExchange { get; }
 
     /// <summary>Messages waiting in the mailboxes of this node's snapshot exchange and router actors: a backlog means they cannot keep up.</summary>

@@ -113,8 +113,7 @@ public sealed class LoadRunner(BenchCluster cluster, int callers)
         await go;
         var recorder = _recorders[caller];
         var leasesPerEndpoint = _leasesPerEndpoint[caller];
-        var router = node.Router;
-        var region = node.Region;
+        var client = node.Client;
         var prefix = $"bench-c{caller}-";
         long granted = 0, refused = 0, errors = 0, sequence = 0;
         string? sampleRefusal = null;
@@ -123,12 +122,8 @@ public sealed class LoadRunner(BenchCluster cluster, int callers)
         {
             var request = new RouteRequest(group, prefix + sequence++);
             var sw = Stopwatch.GetTimestamp();
-            IRouteResponse answer;
-            try
-            {
-                answer = await router.Ask<IRouteResponse>(request, AskTimeout);
-            }
-            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            var answer = await client.RouteAsync(request, AskTimeout);
+            if (answer is NoEndpointAvailable { Reason: NoEndpointReason.Timeout })
             {
                 errors++;
                 continue;
@@ -137,7 +132,7 @@ public sealed class LoadRunner(BenchCluster cluster, int callers)
 
             if (answer is LeaseGranted { Lease: var lease })
             {
-                region.Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 1));
+                client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 1));
                 leased?.TryAdd(lease.EndpointId, 0);
                 CollectionsMarshal.GetValueRefOrAddDefault(leasesPerEndpoint, lease.EndpointId, out _)++;
                 granted++;

@@ -62,11 +62,13 @@ public sealed class GatewayNode : IAsyncDisposable
         ConfigureServices(builder.Services, settings, clusterOptions);
 
         var app = builder.Build();
+        app.Use(DashboardEndpoints.ServePage); // admin listener only; before the /admin-only rule of ServeOnItsOwnListener
         app.Use(ServeOnItsOwnListener);
         app.Use(ServingGate.Handle);
         app.Use(OpenAiErrorsForUnknownRoutes);
         app.MapOpenAiGateway();
         app.MapAdminApi();
+        app.MapDashboardData();
         app.MapNodeHealth();
         return new GatewayNode(app, simulators, settings);
     }
@@ -146,7 +148,7 @@ public sealed class GatewayNode : IAsyncDisposable
 
     private static void ConfigureServices(IServiceCollection services, NodeSettings settings, RouterClusterOptions clusterOptions)
     {
-        services.AddAkka(RouterClusterOptions.DefaultSystemName, (akka, _) =>
+        services.AddAkka(RouterClusterOptions.DefaultSystemName, (akka, provider) =>
         {
             akka.ConfigureLoggers(loggers =>
             {
@@ -160,10 +162,13 @@ public sealed class GatewayNode : IAsyncDisposable
             // members have seen each step by gossip): 250 ms ticks and 500 ms gossip instead of Akka's 1 s and 1 s keep
             // the leave after the drain within about a second.
             akka.AddHocon("akka.cluster.leader-actions-interval = 250ms\nakka.cluster.gossip-interval = 500ms\nakka.cluster.sharding.retry-interval = 500ms", HoconAddMode.Prepend);
-            akka.AddHocon($"akka.cluster.split-brain-resolver.stable-after = {settings.Cluster.SplitBrainStableAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s",
+            akka.AddHocon($"akka.cluster.split-brain-resolver.stable-after = {Seconds(settings.Cluster.SplitBrainStableAfterSeconds)}", HoconAddMode.Prepend);
+            // Zero means "off" to Akka, which then falls back to the stable-after: say 1 ms instead.
+            akka.AddHocon($"akka.cluster.down-removal-margin = {(settings.Cluster.DownRemovalMarginSeconds > 0 ? Seconds(settings.Cluster.DownRemovalMarginSeconds) : "1ms")}",
                 HoconAddMode.Prepend);
             ConfigureRegistryPersistence(akka, settings.Registry);
             akka.AddRouterCluster(clusterOptions);
+            akka.AddNodeStats(provider); // answers the cluster-wide `router stats`
             if (clusterOptions.SeedNodes.Count == 0)
                 akka.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress)); // a cluster of one
             akka.WithActorSystemLivenessCheck(tags: [NodeHealth.LiveTag]);
@@ -192,6 +197,8 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddSingleton<AdminTokenFilter>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
     }
+
+    private static string Seconds(double seconds) => $"{Math.Round(seconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)}ms";
 
     /// <summary>The registry's runtime changes go to SQLite (default, no set-up), PostgreSQL, or memory.</summary>
     private static void ConfigureRegistryPersistence(AkkaConfigurationBuilder akka, RegistrySettings registry)

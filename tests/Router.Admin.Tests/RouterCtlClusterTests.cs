@@ -100,8 +100,8 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
         await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(B, "router", "groups", "--json")).Json<List<GroupView>>()
             .Single(g => g.Name == "route") is { Strategy: "least-busy", Endpoints: 2 }, "B sees the strategy set on A", TimeSpan.FromSeconds(1));
 
-        var stats = (await AdminCluster.Ctl(B, "router", "stats", "--json")).Json<List<GroupStatsView>>();
-        stats.Single(s => s.Group == "route").Requests.Should().BeGreaterThan(0);
+        var stats = (await AdminCluster.Ctl(B, "router", "stats", "--json")).Json<ClusterStatsView>();
+        stats.Groups.Single(s => s.Group == "route").Requests.Should().BeGreaterThan(0);
 
         (await AdminCluster.Ctl(A, "router", "endpoint", "undrain", "route-1")).Exit.Should().Be(0);
         (await AdminCluster.Ctl(A, "router", "endpoint", "remove", "route-2")).Exit.Should().Be(0);

@@ -50,6 +50,7 @@ public sealed class FakeAdminApi : IAsyncLifetime
         EventsStayOpen = false;
         ShardingFails = false;
         StatsDelay = TimeSpan.Zero;
+        StatsPartial = false;
         Sharding = DefaultSharding;
     }
 
@@ -104,11 +105,19 @@ public sealed class FakeAdminApi : IAsyncLifetime
             "drained"),
     ];
 
-    public static readonly GroupStatsView[] Stats =
-    [
-        new("gpt-4o", 1000, 12, 30, 4),
-        new("gpt-4o-mini", 500, 0, 1, 0),
-    ];
+    /// <summary>Two nodes answered (their sums are the groups), the third did not.</summary>
+    public static readonly ClusterStatsView Stats = new(
+        [new("gpt-4o", 1000, 12, 30, 4), new("gpt-4o-mini", 500, 0, 1, 0)],
+        [
+            new(Self, [new("gpt-4o", 600, 10, 20, 4), new("gpt-4o-mini", 500, 0, 1, 0)]),
+            new(Second, [new("gpt-4o", 400, 2, 10, 0)]),
+        ],
+        []);
+
+    public static readonly ClusterStatsView PartialStats = Stats with { NotAnswered = [Third] };
+
+    /// <summary>Answer /admin/router/stats with <see cref="PartialStats"/> (a node did not answer).</summary>
+    public bool StatsPartial { get; set; }
 
     public static readonly MemberEventView[] Events =
     [
@@ -176,7 +185,7 @@ public sealed class FakeAdminApi : IAsyncLifetime
         app.MapGet("/admin/router/stats", async (HttpContext c) =>
         {
             await Task.Delay(StatsDelay, c.RequestAborted);
-            return Ok(Stats);
+            return Ok(StatsPartial ? PartialStats : Stats);
         });
 
         await app.StartAsync();

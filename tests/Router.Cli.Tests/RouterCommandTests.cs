@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Router.Messages.AdminApi;
@@ -288,7 +289,7 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
     }
 
     [Fact]
-    public async Task Stats_prints_a_table_with_totals()
+    public async Task Stats_prints_the_cluster_sums_with_totals_and_each_node()
     {
         var result = await Cli.Against(api, "router", "stats");
 
@@ -298,14 +299,39 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
         lines[0].Should().MatchRegex(@"^GROUP\s+REQUESTS\s+ERRORS\s+ERROR %\s+RETRIES\s+FALLBACKS$");
         lines[1].Should().MatchRegex(@"^gpt-4o\s+1000\s+12\s+1\.2%\s+30\s+4$");
         lines[3].Should().MatchRegex(@"^total\s+1500\s+12\s+0\.8%\s+31\s+4$");
+        lines[4].Should().BeEmpty();
+        lines[5].Should().MatchRegex(@"^NODE\s+REQUESTS\s+ERRORS\s+RETRIES\s+FALLBACKS$");
+        lines[6].Should().MatchRegex($@"^{Regex.Escape(FakeAdminApi.Self)}\s+1100\s+10\s+21\s+4$");
+        lines[7].Should().MatchRegex($@"^{Regex.Escape(FakeAdminApi.Second)}\s+400\s+2\s+10\s+0$");
+        result.Err.Should().BeEmpty("every node answered");
     }
 
     [Fact]
-    public async Task Stats_with_json_parses_back_into_group_stats()
+    public async Task Stats_with_a_node_that_did_not_answer_warns_naming_it_and_still_succeeds()
+    {
+        api.StatsPartial = true;
+
+        var result = await Cli.Against(api, "router", "stats");
+
+        result.ExitCode.Should().Be(0, "a partial answer is still an answer: {0}", result);
+        result.Out.Should().MatchRegex($@"(?m)^{Regex.Escape(FakeAdminApi.Third)}\s+-\s+-\s+-\s+-$");
+        result.Err.Trim().Should().Be($"warning: 1 gateway node did not answer in time and is not counted: {FakeAdminApi.Third}");
+
+        var json = await Cli.Against(api, "router", "stats", "--json");
+        json.ExitCode.Should().Be(0, json.ToString());
+        JsonSerializer.Deserialize<ClusterStatsView>(json.Out, FakeAdminApi.Json)!.NotAnswered.Should().Equal(FakeAdminApi.Third);
+    }
+
+    [Fact]
+    public async Task Stats_with_json_parses_back_into_the_cluster_stats()
     {
         var result = await Cli.Against(api, "router", "stats", "--json");
 
         result.ExitCode.Should().Be(0, result.ToString());
-        JsonSerializer.Deserialize<GroupStatsView[]>(result.Out, FakeAdminApi.Json).Should().Equal(FakeAdminApi.Stats);
+        var stats = JsonSerializer.Deserialize<ClusterStatsView>(result.Out, FakeAdminApi.Json)!;
+        stats.Groups.Should().Equal(FakeAdminApi.Stats.Groups);
+        stats.Nodes.Select(n => n.Address).Should().Equal(FakeAdminApi.Self, FakeAdminApi.Second);
+        stats.Nodes[1].Groups.Should().Equal(FakeAdminApi.Stats.Nodes[1].Groups);
+        stats.NotAnswered.Should().BeEmpty();
     }
 }

@@ -74,5 +74,7 @@ public static class SampleMessages
         new GroupState(Group, [new EndpointState(Endpoint, Snapshot), new EndpointState(null, EndpointSnapshot.Empty("gone"))]),
         new ListModelGroups(),
         new ModelGroupList([Group, new ModelGroupDefinition("embeddings")]),
+        GetNodeStats.Instance,
+        new NodeStatsReply("akka.tcp://llm-router@10.0.0.5:4053", [new GroupCounterSample("gpt-4o", 1000, 12, 30, 4), new GroupCounterSample("gpt-4o-mini", 0, 0, 0, 0)]),
     ];
 }

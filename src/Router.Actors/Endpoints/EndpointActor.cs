@@ -34,6 +34,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private readonly HashSet<string> _answered = new(StringComparer.Ordinal); // sent their grants of the last minute
     private readonly HashSet<string> _stated = new(StringComparer.Ordinal);   // sent any statement of held leases
     private long _reportedUnrenewed;
+    // When the sweep last looked at the leases: a much longer gap means this process did not run (see CreditOwnPause).
+    private DateTimeOffset _lastSweepAt;
     // The newest snapshot of an earlier incarnation that this one has seen (its node's cache, members' answers).
     private EndpointSnapshot? _previous;
     // Strict grants waiting until another gateway holds a snapshot that records them.
@@ -64,7 +66,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         _endpointId = endpointId;
         _runtime = runtime;
         _snapshotExchange = snapshotExchange;
-        _ledger = new EndpointLedger(endpointId, runtime.Options.Endpoint, runtime.Clock);
+        _ledger = new EndpointLedger(endpointId, runtime.Options.Endpoint, runtime.Clock) { IsUndecided = IsUnreachableAndUndecided };
         Become(CollectingHeldLeases);
     }
 
@@ -224,6 +226,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             return;
         }
         var definition = Definition;
+        CreditOwnPause();
         var answer = _ledger.TryAcquire(definition, request);
         PublishSnapshot();
         if (answer is LeaseAcquired grant)
@@ -263,12 +266,44 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     /// <summary>Only endpoints holding leases need the reclaim timer; idle ones stay silent.</summary>
     private void EnsureSweeping()
     {
-        if (!Timers.IsTimerActive(SweepTimer))
-            Timers.StartPeriodicTimer(SweepTimer, SweepTick.Instance, _runtime.Options.Endpoint.LeaseSweepInterval);
+        if (Timers.IsTimerActive(SweepTimer)) return;
+        _lastSweepAt = _runtime.Clock.GetUtcNow();
+        Timers.StartPeriodicTimer(SweepTimer, SweepTick.Instance, _runtime.Options.Endpoint.LeaseSweepInterval);
+    }
+
+    /// <summary>
+    /// While leases are held the sweep looks every second, so a gap of several means this process did not run (its
+    /// node froze): holders' renewals sent meanwhile are still queued, and their leases get that time back rather than
+    /// being reclaimed by whichever message this incarnation happens to handle first on resuming.
+    /// </summary>
+    private void CreditOwnPause()
+    {
+        if (!Timers.IsTimerActive(SweepTimer)) return;
+        var now = _runtime.Clock.GetUtcNow();
+        var gap = now - _lastSweepAt;
+        _lastSweepAt = now;
+        var interval = _runtime.Options.Endpoint.LeaseSweepInterval;
+        if (gap < interval * 3 || gap < TimeSpan.FromSeconds(2)) return;
+        var credited = _ledger.CreditPause(now - gap, now);
+        if (credited > 0)
+            _log.Warning("Endpoint {0} did not run for {1:0.0} s (its node paused): {2} lease(s) get that time back before any reclaim",
+                _endpointId, gap.TotalSeconds, credited);
+    }
+
+    /// <summary>A holder this node cannot reach and the cluster has not yet downed: its leases wait for that decision
+    /// (up to twice the TTL), since a holder still in the majority keeps running its requests.</summary>
+    private bool IsUnreachableAndUndecided(string holder)
+    {
+        var state = _cluster.State;
+        foreach (var member in state.Unreachable)
+            if (member.Status is not (MemberStatus.Down or MemberStatus.Removed or MemberStatus.Exiting) && HolderId.Of(member.UniqueAddress) == holder)
+                return true;
+        return false;
     }
 
     private void Sweep()
     {
+        CreditOwnPause();
         if (_ledger.ReclaimExpired(_runtime.Clock.GetUtcNow(), Fencing) > 0) PublishSnapshot();
         var unrenewed = _ledger.ReclaimedUnrenewed - _reportedUnrenewed;
         if (unrenewed > 0)

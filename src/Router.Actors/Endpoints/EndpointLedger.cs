@@ -11,7 +11,9 @@ namespace Router.Actors.Endpoints;
 /// <remarks>
 /// A lease ends when its holder releases it, at its hard deadline (the request's own), when its holder is proven
 /// gone (its node restarted), or, with <see cref="LeaseFencing.Available"/>, when its holder has not renewed it for
-/// <see cref="EndpointSettings.LeaseTtl"/>: a holder that cannot renew aborts its request before that.
+/// <see cref="EndpointSettings.LeaseTtl"/>: a holder that cannot renew aborts its request before that. A holder
+/// that is unreachable but not yet downed keeps its leases up to twice the TTL, because a holder that still reaches a
+/// majority keeps its requests going when it cannot hear this endpoint (see the lease keeper's bridging).
 /// </remarks>
 internal sealed class EndpointLedger(string endpointId, EndpointSettings settings, TimeProvider clock)
 {
@@ -33,6 +35,9 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private long _totalFailures;
     private bool _drained;
     private LeaseFencing _fencing = LeaseFencing.Available;
+
+    /// <summary>Whether a holder is unreachable from here but not yet downed (its leases wait for the decision).</summary>
+    public Func<string, bool> IsUndecided { get; init; } = _ => false;
 
     private sealed class ActiveLease(DateTimeOffset grantedAt, DateTimeOffset deadline, int estimatedTokens, bool isProbe, string holder, DateTimeOffset renewedAt)
     {
@@ -232,13 +237,31 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         foreach (var (id, lease) in _leases)
         {
             if (lease.Deadline <= now) (expired ??= []).Add(id);
-            else if (fencing == LeaseFencing.Available && now - lease.RenewedAt >= settings.LeaseTtl)
+            else if (fencing == LeaseFencing.Available && now - lease.RenewedAt >= settings.LeaseTtl &&
+                     (now - lease.RenewedAt >= 2 * settings.LeaseTtl || !IsUndecided(lease.Holder)))
             {
                 (expired ??= []).Add(id);
                 ReclaimedUnrenewed++;
             }
         }
         return End(expired);
+    }
+
+    /// <summary>
+    /// This incarnation did not run from <paramref name="lastLook"/> to <paramref name="now"/> (its node froze, or
+    /// starved): the renewals its holders sent meanwhile are still on their way, so the leases renewed before that
+    /// get the time back instead of being reclaimed the moment it resumes. Returns how many.
+    /// </summary>
+    public int CreditPause(DateTimeOffset lastLook, DateTimeOffset now)
+    {
+        var credited = 0;
+        foreach (var lease in _leases.Values)
+            if (lease.RenewedAt <= lastLook)
+            {
+                lease.RenewedAt += now - lastLook;
+                credited++;
+            }
+        return credited;
     }
 
     private int End(List<string>? ids)

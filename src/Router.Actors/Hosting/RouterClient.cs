@@ -78,6 +78,7 @@ public sealed class RouterClient
         var strict = _runtime.Directory.Current.Endpoints.TryGetValue(outcome.EndpointId, out var endpoint) &&
                      endpoint.Fencing == LeaseFencing.Strict;
         _runtime.Leases.Remove(outcome, resend: strict);
+        _runtime.Snapshots.ObserveRelease(outcome.EndpointId);
         _endpointRegion.Tell(outcome);
     }
 

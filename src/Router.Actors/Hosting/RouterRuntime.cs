@@ -39,6 +39,16 @@ public sealed class RouterRuntime : IExtension
 
     public RouterMetrics Metrics { get; } = new();
 
+    /// <summary>The node each endpoint's actor last answered from, so a holder can tell when its authority is cut off.</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, Address> EndpointHomes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Records where an endpoint's actor answered from (<paramref name="endpointActor"/> is the reply's sender).</summary>
+    internal void ObserveHome(string endpointId, IActorRef endpointActor, Address selfAddress)
+    {
+        var address = endpointActor.Path.Address.HasGlobalScope ? endpointActor.Path.Address : selfAddress;
+        if (!EndpointHomes.TryGetValue(endpointId, out var known) || known != address) EndpointHomes[endpointId] = address;
+    }
+
     /// <summary>
     /// Endpoints whose actor did not answer an acquire in time (its node may be down), and until when every
     /// router on this node avoids them while other endpoints remain. Shared so one timeout teaches all routees.

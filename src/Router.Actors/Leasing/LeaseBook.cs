@@ -125,6 +125,22 @@ public sealed class LeaseBook(TimeProvider clock)
                 Volatile.Write(ref entry.ConfirmedAt, sentAt);
     }
 
+    /// <summary>Confirms as of <paramref name="at"/> the leases unconfirmed for <paramref name="staleAfter"/> on endpoints
+    /// that <paramref name="cutOff"/> names (see the keeper's bridging of cut-off authorities).</summary>
+    internal void ConfirmWhere(Func<string, bool> cutOff, long at, TimeSpan staleAfter)
+    {
+        Dictionary<string, bool>? verdicts = null;
+        foreach (var entry in _held.Values)
+        {
+            var confirmedAt = Volatile.Read(ref entry.ConfirmedAt);
+            if (at <= confirmedAt || clock.GetElapsedTime(confirmedAt) < staleAfter) continue;
+            verdicts ??= new Dictionary<string, bool>(StringComparer.Ordinal);
+            if (!verdicts.TryGetValue(entry.Lease.EndpointId, out var isCutOff))
+                verdicts[entry.Lease.EndpointId] = isCutOff = cutOff(entry.Lease.EndpointId);
+            if (isCutOff) Confirm([entry.Lease.LeaseId], at);
+        }
+    }
+
     /// <summary>Revokes every lease not confirmed within <paramref name="validity"/>; returns them.</summary>
     internal List<HeldEntry> RevokeUnconfirmed(TimeSpan validity)
     {

@@ -24,6 +24,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
     private readonly LeaseBook _book;
     private readonly IActorRef _endpointRegion;
     private readonly string _holder;
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly TimeSpan _validity;
     private readonly Dictionary<long, Statement> _sent = new();
     private long _round;
@@ -46,7 +47,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         _runtime = runtime;
         _book = runtime.Leases;
         _endpointRegion = endpointRegion;
-        _holder = HolderId.Of(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress);
+        _holder = HolderId.Of(_cluster.SelfUniqueAddress);
         var settings = runtime.Options.Endpoint;
         _validity = settings.LeaseTtl - settings.FencingMargin;
 
@@ -110,6 +111,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
     private void OnRenewed(LeasesRenewed renewed)
     {
         if (!_sent.Remove(renewed.Round, out var statement)) return;
+        _runtime.ObserveHome(renewed.EndpointId, Sender, _cluster.SelfAddress);
         if (renewed.Unknown.Count == 0)
         {
             _book.Confirm(statement.LeaseIds, statement.SentAt);
@@ -126,6 +128,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
     {
         var paused = _runtime.Clock.GetElapsedTime(_lastFenceCheck);
         _lastFenceCheck = _runtime.Clock.GetTimestamp();
+        BridgeCutOffAuthorities();
         var revoked = _book.RevokeUnconfirmed(_validity);
         if (revoked.Count == 0) return;
         _runtime.Metrics.LeasesFenced(revoked.Count);
@@ -135,6 +138,28 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         var pauseNote = paused > _validity / 2 ? $" (this node was paused for {paused.TotalSeconds:0.0} s)" : "";
         _log.Warning("Fenced {0} lease(s) on {1}: not renewed within {2:0.#} s, their requests were aborted{3}",
             revoked.Count, string.Join(", ", revoked.Select(e => e.Lease.EndpointId).Distinct()), _validity.TotalSeconds, pauseNote);
+    }
+
+    /// <summary>
+    /// An endpoint whose node is unreachable or gone cannot acknowledge renewals, but it cannot give this node's slots
+    /// away either: it reclaims from an unreachable holder only once that holder is downed (or after twice the TTL),
+    /// and its successor asks every member what it holds before granting. So while this node itself reaches a
+    /// majority (it is not the one cut off), its leases there count as confirmed by that majority's answer, and long
+    /// requests survive the crash of the node hosting their endpoint's actor instead of being aborted.
+    /// </summary>
+    private void BridgeCutOffAuthorities()
+    {
+        if (_book.Count == 0 || !_runtime.Quorum.TryGetConfirmedAt(out var quorumAt)) return;
+        var state = _cluster.State;
+        _book.ConfirmWhere(endpointId => IsCutOff(endpointId, state), quorumAt, staleAfter: _validity / 2);
+    }
+
+    private bool IsCutOff(string endpointId, Akka.Cluster.ClusterEvent.CurrentClusterState state)
+    {
+        if (!_runtime.EndpointHomes.TryGetValue(endpointId, out var home) || home == _cluster.SelfAddress) return false;
+        var member = state.Members.FirstOrDefault(m => m.Address == home);
+        return member is null || member.Status is Akka.Cluster.MemberStatus.Down or Akka.Cluster.MemberStatus.Removed ||
+               state.Unreachable.Any(m => m.Address == home);
     }
 
     /// <summary>Statements never answered (lost, or their endpoint moved) stop mattering once their leases would have lapsed.</summary>

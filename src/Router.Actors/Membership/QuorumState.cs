@@ -22,12 +22,12 @@ public sealed class QuorumState(TimeProvider clock, TimeSpan authorityTtl)
     }
 
     /// <summary>True while the last round a majority answered was sent less than the authority TTL ago.</summary>
-    public bool HasMajority
+    public bool HasMajority => TryGetConfirmedAt(out _);
+
+    /// <summary>The send time of the last round a majority answered, if that is less than the authority TTL ago.</summary>
+    public bool TryGetConfirmedAt(out long sentAt)
     {
-        get
-        {
-            var confirmedAt = Volatile.Read(ref _confirmedAt);
-            return confirmedAt != long.MinValue && clock.GetElapsedTime(confirmedAt) < authorityTtl;
-        }
+        sentAt = Volatile.Read(ref _confirmedAt);
+        return sentAt != long.MinValue && clock.GetElapsedTime(sentAt) < authorityTtl;
     }
 }

@@ -23,6 +23,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private readonly IActorRef _endpointRegion;
     private readonly RoutingSettings _settings;
     private readonly string _selfHolder = HolderId.Of(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress);
+    private readonly Address _selfAddress = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<(string Group, string Strategy), GroupStrategy> _strategies = new();
     private readonly Dictionary<string, GroupMembers> _members = new(StringComparer.Ordinal);
@@ -116,6 +117,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     {
         _runtime.SilentEndpoints.TryRemove(acquired.EndpointId, out _);
         _runtime.Snapshots.ObserveInFlight(acquired.EndpointId, acquired.InFlight);
+        _runtime.ObserveHome(acquired.EndpointId, Sender, _selfAddress);
         if (!_pending.Remove(acquired.LeaseId, out var decision))
         {
             // The attempt had timed out and the request moved on: give the lease straight back.

@@ -57,7 +57,8 @@ internal static class RouterPalette
             [Arg("group", "model group"), Arg("strategy", "round-robin, weighted, weighted-random, least-busy, latency, power-of-two, usage, cost, session-affinity or a custom one")], [],
             ctx => ctx.CommandAsync(HttpMethod.Put, $"/admin/router/groups/{Format.Segment(ctx.RequiredArgument("group"))}/strategy",
                 new StrategyRequest(ctx.RequiredArgument("strategy")))),
-        new("router", "stats", "requests, errors, retries and fallbacks per model group", [], [], ctx => ctx.QueryAsync<GroupStatsView[]>("/admin/router/stats", WriteStats)),
+        new("router", "stats", "requests, errors, retries and fallbacks per model group, summed over every gateway node, and per node", [], [],
+            ctx => ctx.QueryAsync<ClusterStatsView>("/admin/router/stats", (stats, output) => WriteStats(stats, output, ctx.Error))),
     ]);
 
     private static string EndpointPath(CommandContext ctx) => $"{Endpoints}/{Format.Segment(ctx.RequiredArgument("id"))}";
@@ -200,22 +201,44 @@ internal static class RouterPalette
             ? "no samples"
             : $"p50 {Format.Ms(window, w => w.P50Ms)}, p95 {Format.Ms(window, w => w.P95Ms)}, mean {Format.Ms(window, w => w.MeanMs)} ({Format.Plural(window.Samples, "sample")})";
 
-    private static void WriteStats(GroupStatsView[] stats, TextWriter output)
+    /// <summary>The cluster's sums per group, then each node's totals; a node that did not answer is a warning (the answer is still used).</summary>
+    private static void WriteStats(ClusterStatsView view, TextWriter output, TextWriter error)
     {
-        if (stats.Length == 0)
+        var stats = view.Groups;
+        if (stats.Count == 0)
         {
             output.WriteLine("no model groups");
-            return;
         }
-
-        var table = new TableWriter("GROUP", "REQUESTS>", "ERRORS>", "ERROR %>", "RETRIES>", "FALLBACKS>");
-        foreach (var s in stats)
+        else
         {
-            table.Row(s.Group, Format.Number(s.Requests), Format.Number(s.Errors), Format.Percent(s.Errors, s.Requests), Format.Number(s.Retries), Format.Number(s.Fallbacks));
+            var table = new TableWriter("GROUP", "REQUESTS>", "ERRORS>", "ERROR %>", "RETRIES>", "FALLBACKS>");
+            foreach (var s in stats)
+            {
+                table.Row(s.Group, Format.Number(s.Requests), Format.Number(s.Errors), Format.Percent(s.Errors, s.Requests), Format.Number(s.Retries), Format.Number(s.Fallbacks));
+            }
+
+            long requests = stats.Sum(s => s.Requests), errors = stats.Sum(s => s.Errors);
+            table.Row("total", Format.Number(requests), Format.Number(errors), Format.Percent(errors, requests), Format.Number(stats.Sum(s => s.Retries)), Format.Number(stats.Sum(s => s.Fallbacks)));
+            table.WriteTo(output);
         }
 
-        long requests = stats.Sum(s => s.Requests), errors = stats.Sum(s => s.Errors);
-        table.Row("total", Format.Number(requests), Format.Number(errors), Format.Percent(errors, requests), Format.Number(stats.Sum(s => s.Retries)), Format.Number(stats.Sum(s => s.Fallbacks)));
-        table.WriteTo(output);
+        output.WriteLine();
+        var nodes = new TableWriter("NODE", "REQUESTS>", "ERRORS>", "RETRIES>", "FALLBACKS>");
+        foreach (var node in view.Nodes)
+        {
+            nodes.Row(node.Address, Format.Number(node.Groups.Sum(g => g.Requests)), Format.Number(node.Groups.Sum(g => g.Errors)),
+                Format.Number(node.Groups.Sum(g => g.Retries)), Format.Number(node.Groups.Sum(g => g.Fallbacks)));
+        }
+
+        foreach (var address in view.NotAnswered)
+        {
+            nodes.Row(address, "-", "-", "-", "-");
+        }
+
+        nodes.WriteTo(output);
+        if (view.NotAnswered.Count > 0)
+        {
+            error.WriteLine($"warning: {Format.Plural(view.NotAnswered.Count, "gateway node")} did not answer in time and {(view.NotAnswered.Count == 1 ? "is" : "are")} not counted: {string.Join(", ", view.NotAnswered)}");
+        }
     }
 }

@@ -22,7 +22,8 @@ namespace Router.Messages.AdminApi;
 //   DELETE /admin/router/endpoints/{id}                                             -> AdminMessage
 //   POST   /admin/router/endpoints/{id}/drain                                       -> AdminMessage
 //   POST   /admin/router/endpoints/{id}/undrain                                     -> AdminMessage
-//   GET    /admin/router/stats                      -> GroupStatsView[]
+//   GET    /admin/router/stats                      -> ClusterStatsView (every gateway node's counters, summed)
+//   GET    /admin/dashboard/data                    -> DashboardData (what the /dashboard page shows, in one call)
 
 public sealed record AdminError(string Error);
 
@@ -51,3 +52,20 @@ public sealed record GroupView(string Name, string Strategy, IReadOnlyList<strin
 public sealed record EndpointView(EndpointDefinition Definition, EndpointSnapshot Snapshot, string State);
 
 public sealed record GroupStatsView(string Group, long Requests, long Errors, long Retries, long Fallbacks);
+
+/// <summary>
+/// Request counters of every gateway node: <paramref name="Groups"/> sums the nodes that answered, <paramref name="Nodes"/>
+/// is each of them, and <paramref name="NotAnswered"/> names the gateway members that did not answer in time (their
+/// requests are missing from the sums).
+/// </summary>
+public sealed record ClusterStatsView(IReadOnlyList<GroupStatsView> Groups, IReadOnlyList<NodeStatsView> Nodes, IReadOnlyList<string> NotAnswered);
+
+public sealed record NodeStatsView(string Address, IReadOnlyList<GroupStatsView> Groups);
+
+/// <summary>
+/// Everything the dashboard shows, in one answer. <paramref name="SnapshotsCached"/> is true when some endpoint's
+/// own actor did not answer in time and this node's pushed copy of its snapshot (at most a few hundred ms old) is shown.
+/// </summary>
+public sealed record DashboardData(
+    DateTimeOffset At, ClusterView Cluster, IReadOnlyList<GroupView> Groups, IReadOnlyList<EndpointView> Endpoints,
+    ClusterStatsView Stats, bool SnapshotsCached);

@@ -50,4 +50,6 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(GroupState))]
 [JsonSerializable(typeof(ListModelGroups))]
 [JsonSerializable(typeof(ModelGroupList))]
+[JsonSerializable(typeof(GetNodeStats))]
+[JsonSerializable(typeof(NodeStatsReply))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -168,11 +168,11 @@ public sealed class AdminCommands(
             ? throw AdminException.BadRequest($"send the strategy as JSON, e.g. {{\"strategy\":\"least-busy\"}} (known: {string.Join(", ", runtime.Strategies.Names.Order())})")
             : Change(new SetGroupStrategy(group, request.Strategy));
 
-    /// <summary>This node's request counters per group.</summary>
-    public IReadOnlyList<GroupStatsView> Stats() =>
-        stats.Groups.OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new GroupStatsView(g.Key, g.Value.Requests, g.Value.Errors, g.Value.Retries, g.Value.Fallbacks))
-            .ToList();
+    /// <summary>Every gateway node's request counters per group, summed; the nodes that did not answer in time are named.</summary>
+    public Task<ClusterStatsView> Stats(TimeSpan? deadline = null) => ClusterStats.CollectAsync(system, stats, deadline ?? StatsDeadline);
+
+    /// <summary>How long a node's stats may take: long enough for a loaded node, short enough for an admin waiting.</summary>
+    internal static readonly TimeSpan StatsDeadline = TimeSpan.FromSeconds(3);
 
     private async Task<AdminMessage> Change(IManagementCommand command)
     {

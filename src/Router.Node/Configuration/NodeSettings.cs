@@ -52,6 +52,12 @@ public sealed class ClusterSettings
     /// <remarks>7 s after a 3 s failure detection: a crashed node's endpoints serve again elsewhere within ~12 s, while
     /// an authority cut off from the majority has stopped granting 2 s after its last answered quorum round.</remarks>
     public double SplitBrainStableAfterSeconds { get; set; } = 7;
+
+    /// <summary>How long sharding and singletons wait after a node is removed before starting its shards elsewhere.</summary>
+    /// <remarks>Akka's default is the stable-after (7 s more of failover). Leases do not need it: an endpoint actor cut off
+    /// from the majority stopped granting 2 s after its last answered quorum round, long before it can be downed, and a
+    /// new incarnation collects held leases itself. The margin left covers the registry singleton's overlap.</remarks>
+    public double DownRemovalMarginSeconds { get; set; } = 1;
 }
 
 public sealed class RouterSettings

@@ -44,6 +44,7 @@ public static class NodeSettingsValidator
         Check(cluster.Port is >= 0 and <= 65535, "Cluster:Port", $"must be 0-65535, got {cluster.Port}");
         Check(!string.IsNullOrWhiteSpace(cluster.Hostname), "Cluster:Hostname", "is empty");
         Check(cluster.SplitBrainStableAfterSeconds > 0, "Cluster:SplitBrainStableAfterSeconds", $"must be positive, got {cluster.SplitBrainStableAfterSeconds}");
+        Check(cluster.DownRemovalMarginSeconds >= 0, "Cluster:DownRemovalMarginSeconds", $"must be 0 or more, got {cluster.DownRemovalMarginSeconds}");
         Check(cluster.ShardCount > 0, "Cluster:ShardCount", $"must be positive, got {cluster.ShardCount}");
         var seedPrefix = $"akka.tcp://{RouterClusterOptions.DefaultSystemName}@";
         for (var i = 0; i < cluster.SeedNodes.Count; i++)
@@ -67,6 +68,7 @@ public static class NodeSettingsValidator
                      ("Router:ConnectTimeoutSeconds", router.ConnectTimeoutSeconds), ("Router:CooldownSeconds", router.CooldownSeconds),
                      ("Router:CapacityWaitSeconds", router.CapacityWaitSeconds), ("Router:LatencyReprobeSeconds", router.LatencyReprobeSeconds),
                      ("Gateway:ShutdownDrainSeconds", gateway.ShutdownDrainSeconds), ("Cluster:SplitBrainStableAfterSeconds", cluster.SplitBrainStableAfterSeconds),
+                     ("Cluster:DownRemovalMarginSeconds", cluster.DownRemovalMarginSeconds),
                  })
             Check(seconds <= MaxDurationSeconds, key, $"must be at most {MaxDurationSeconds} s (24 days), got {seconds}");
         if (!string.IsNullOrWhiteSpace(router.UpstreamCaBundle))

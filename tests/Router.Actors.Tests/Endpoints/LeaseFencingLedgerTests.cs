@@ -44,6 +44,40 @@ public class LeaseFencingLedgerTests
     }
 
     [Fact]
+    public void An_unreachable_holder_keeps_its_lease_past_the_ttl_until_it_is_downed_or_twice_the_ttl_passed()
+    {
+        var undecided = true;
+        var ledger = new EndpointLedger("e1", Settings, _clock) { IsUndecided = holder => holder == HolderA && undecided };
+        ledger.TryAcquire(Available, Acquire()).Should().BeOfType<LeaseAcquired>();
+
+        _clock.Advance(TimeSpan.FromSeconds(12));
+        ledger.TryAcquire(Available, Acquire()).Should().BeOfType<LeaseRefused>(
+            "a holder that cannot be heard but is not downed may still be in the majority, running its request");
+        undecided = false; // the resolver downed it
+        ledger.TryAcquire(Available, Acquire()).Should().BeOfType<LeaseAcquired>();
+
+        undecided = true;
+        _clock.Advance(TimeSpan.FromSeconds(19));
+        ledger.ReclaimExpired(_clock.GetUtcNow(), LeaseFencing.Available).Should().Be(0);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        ledger.ReclaimExpired(_clock.GetUtcNow(), LeaseFencing.Available).Should().Be(1, "no decision within twice the TTL: reclaimed anyway");
+    }
+
+    [Fact]
+    public void A_pause_of_the_endpoint_itself_is_not_held_against_its_holders()
+    {
+        var ledger = NewLedger();
+        ledger.TryAcquire(Available, Acquire()).Should().BeOfType<LeaseAcquired>();
+        var frozenAt = _clock.GetUtcNow().AddSeconds(1);
+        _clock.Advance(TimeSpan.FromSeconds(16)); // the endpoint's node was frozen from +1 s to +16 s
+
+        ledger.CreditPause(frozenAt, _clock.GetUtcNow()).Should().Be(1);
+        ledger.TryAcquire(Available, Acquire()).Should().BeOfType<LeaseRefused>("the holder's renewals from the pause are still queued");
+        _clock.Advance(TimeSpan.FromSeconds(9));
+        ledger.TryAcquire(Available, Acquire()).Should().BeOfType<LeaseAcquired>("silent for a whole TTL of running time");
+    }
+
+    [Fact]
     public void Strict_fencing_keeps_an_unrenewed_lease_until_its_deadline_or_until_its_holder_restarted()
     {
         var ledger = NewLedger();
