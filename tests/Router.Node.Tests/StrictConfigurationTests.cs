@@ -160,6 +160,21 @@ public sealed partial class StrictConfigurationTests
             .StartWith($"Gateway:Urls: cannot listen on http://127.0.0.1:{port}: port {port} is already in use by another process");
     }
 
+    /// <summary>A port taken between the start-up check and Kestrel's bind: Program turns Kestrel's error into the same line.</summary>
+    [Theory]
+    [InlineData("http://127.0.0.1:4000", "Gateway:Urls")]
+    [InlineData("http://127.0.0.1:9110", "Admin:Urls")]
+    public void A_bind_failure_in_the_race_names_the_setting_of_its_port(string url, string key)
+    {
+        var settings = new NodeSettings { Gateway = { Urls = "http://127.0.0.1:4000" }, Admin = { Urls = "http://127.0.0.1:9110" } };
+        var failure = new IOException($"Failed to bind to address {url}: address already in use.",
+            new Microsoft.AspNetCore.Connections.AddressInUseException("Address already in use"));
+
+        Listeners.DescribeBindFailure(failure, settings).Should()
+            .Be($"{key}: cannot listen on {url}: port {new Uri(url).Port} is already in use by another process; stop that process or choose another port in {key}");
+        Listeners.DescribeBindFailure(new IOException("disk full"), settings).Should().BeNull("only a busy address is a configuration error");
+    }
+
     /// <summary>The process itself: exit code 2 and one line on stderr, no stack trace (it used to abort with 134).</summary>
     [Theory]
     [InlineData("malformed")]
