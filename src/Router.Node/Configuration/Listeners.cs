@@ -64,6 +64,10 @@ public sealed class Listeners
         try
         {
             using var socket = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            // Only a listener makes a port busy: connections of a process that just stopped (TIME_WAIT) must not. On Linux
+            // SO_REUSEADDR still refuses a port another socket listens on (on Windows it would not, so it stays off there).
+            if (!OperatingSystem.IsWindows())
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen();
             return true;
