@@ -22,7 +22,6 @@ public sealed class AdminCommands(
     GatewayStats stats,
     IHostApplicationLifetime lifetime)
 {
-
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private readonly Cluster _cluster = Cluster.Get(system);
     private IActorRef Region => actors.Get<EndpointRegion>();
