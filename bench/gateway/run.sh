@@ -21,6 +21,9 @@
 #   GATEWAY_ARGS="--Router:MaxAcquireAttempts=1" STRATEGIES=round-robin bench/gateway/run.sh
 #   TARGETS="direct gateway" bench/gateway/run.sh  # a subset (ratios need yarp, added latency needs direct)
 #   UPSTREAM_TLS=1 bench/gateway/run.sh            # HTTPS upstreams: gateway vs YARP through nginx TLS fronts
+#   TELEMETRY="on off" bench/gateway/run.sh        # the default: each gateway run with telemetry on, then off
+#                                                  # (Telemetry:Enabled=false); prints the CPU per request of both
+#   TELEMETRY="on traces off" bench/gateway/run.sh # also with spans recorded (Telemetry:Tracing=true, no exporter)
 #
 # Needs: dotnet (the .NET 10 SDK), wrk, nginx, curl (apt-get update && apt-get install -y nginx wrk curl);
 # UPSTREAM_TLS=1 also needs openssl.
@@ -34,6 +37,10 @@ WARMUP="${WARMUP:-10}"             # seconds of the same load first, not measure
 IDLE_DURATION="${IDLE_DURATION:-3}" # seconds of 1-connection load per target: latency without CPU contention
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency; small, so the proxies' overhead is visible
 STRATEGIES="${STRATEGIES:-least-busy round-robin}"
+# Telemetry modes of each gateway run: on (metrics as shipped, /metrics scraped every SCRAPE_INTERVAL s as Prometheus
+# would), off (Telemetry:Enabled=false), traces (on, plus spans for every request: Telemetry:Tracing=true, no exporter).
+TELEMETRY="${TELEMETRY:-on off}"
+SCRAPE_INTERVAL="${SCRAPE_INTERVAL:-5}"
 UPSTREAM_TLS="${UPSTREAM_TLS:-}"   # set (1) for the HTTPS-upstream variant described above
 if [ -n "$UPSTREAM_TLS" ]; then
   TARGETS="${TARGETS:-direct tls-front yarp gateway}"
@@ -441,12 +448,31 @@ if wants gateway; then
   }
 }
 JSON
-    name="gateway-$strategy"
+    for telemetry in $TELEMETRY; do
+    case "$telemetry" in
+      on) name="gateway-$strategy"; telemetry_args=() ;;
+      off) name="gateway-$strategy-telemetry-off"; telemetry_args=(--Telemetry:Enabled=false) ;;
+      traces) name="gateway-$strategy-traces"; telemetry_args=(--Telemetry:Tracing=true) ;;
+      *) die "TELEMETRY: '$telemetry' is not one of on, off, traces" ;;
+    esac
     # shellcheck disable=SC2086 # GATEWAY_ARGS is a list of --Key=Value words
-    start "$name" dotnet "$node_dll" --config "$config" $GATEWAY_ARGS
+    start "$name" dotnet "$node_dll" --config "$config" "${telemetry_args[@]}" $GATEWAY_ARGS
     gateway_pid=$started
     wait_for_200 "$name" "$gateway_pid" "http://127.0.0.1:$gateway_port/v1/chat/completions"
+    scraper_pid=""
+    if [ "$telemetry" != off ]; then
+      # Prometheus' side of the cost: the node aggregates and serializes on each scrape (curl's CPU is not the gateway's).
+      status="$(curl -s -o "$tmp/$name.metrics.txt" -w '%{http_code}' "http://127.0.0.1:$admin_port/metrics" || true)"
+      [ "$status" = 200 ] || die "$name: GET /metrics on the admin port answered ${status:-nothing}"
+      start "$name-scraper" bash -c "while :; do curl -s -o /dev/null http://127.0.0.1:$admin_port/metrics; sleep $SCRAPE_INTERVAL; done"
+      scraper_pid=$started
+    fi
     measure "$name" "http://127.0.0.1:$gateway_port/v1/chat/completions" "" "$gateway_pid"
+    [ -n "$scraper_pid" ] && stop "$scraper_pid"
+    if [ "$telemetry" != on ]; then
+      stop "$gateway_pid"
+      continue # the x-router-overhead-ms runs below are about routing, measured once per strategy
+    fi
 
     # A second view of added latency: the gateway's own x-router-overhead-ms (body read, parse, routing
     # decision and lease, up to handing the request to YARP), under the same load (a separate run: reading
@@ -466,6 +492,7 @@ JSON
           name, NR, v[rank(0.5)], v[rank(0.9)], v[rank(0.99)]) }
       function rank(q,  r) { r = int(NR * q + 0.5); return (r < 1 ? 1 : r) }' "$tmp/$name.overhead.txt")"$'\n'
     stop "$gateway_pid"
+    done
   done
 fi
 
@@ -502,6 +529,25 @@ goals="$(awk -F'\t' '
     printf("%s: throughput %.2fx YARP (goal >= 0.80x: %s), p50 added %.2f ms (goal <= 1.00 ms: %s)\n", $1, ratio,
       (ratio >= 0.8 ? "MET" : "NOT MET"), added, (added <= 1.0 ? "MET" : "NOT MET")) }' "$results")"
 
+# What telemetry costs: each strategy's gateway CPU per request (and throughput) with telemetry on (and with traces)
+# against the same strategy with telemetry off, measured in this run. Goal: <= 5% more CPU per request.
+telemetry_cost="$(awk -F'\t' '
+  { us[$1] = $8; rps[$1] = $2; order[NR] = $1 }
+  END {
+    for (i = 1; i <= NR; i++) {
+      off = order[i]; if (off !~ /^gateway-.*-telemetry-off$/) continue
+      base = off; sub(/-telemetry-off$/, "", base)
+      split(base "|" base "-traces", ons, "|")
+      for (j = 1; j <= 2; j++) {
+        on = ons[j]; if (!(on in us) || us[off] <= 0) continue
+        pct = 100 * (us[on] - us[off]) / us[off]
+        printf("%s: gateway CPU %s us/req vs %s us/req with telemetry off: %+.1f%% (goal <= +5%%: %s); req/s %d vs %d\n",
+          on, us[on], us[off], pct, (pct <= 5 ? "MET" : "NOT MET"), rps[on], rps[off])
+      }
+    }
+  }' "$results")"
+[ -n "$telemetry_cost" ] && goals+=$'\n'"$telemetry_cost"
+
 disturbed="$(awk -F'\t' -v limit="$OTHER_LOAD_WARN" '$15 > limit { printf "%s%s (%d%%)", (n++ ? ", " : ""), $1, $15 }' "$results")"
 if [ -n "$disturbed" ]; then
   goals+=$'\n'"WARNING: other programs used CPU during: $disturbed. Those rows are not comparable; rerun on a quiet machine."
@@ -518,7 +564,7 @@ cpu_model="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 when="$(date -u '+%Y-%m-%d %H:%M UTC')"
 upstreams="3 Router.Simulator processes"
 [ -n "$UPSTREAM_TLS" ] && upstreams="3 Router.Simulator processes, each behind its own nginx TLS front (https://localhost:PORT, a P-256 certificate from a CA made for the run; YARP --CaBundle, gateway Router:UpstreamCaBundle); direct is plain HTTP to the simulators, tls-front is wrk over HTTPS to the fronts"
-params="wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s --latency after ${WARMUP}s of warm-up, then wrk -t 1 -c 1 -d ${IDLE_DURATION}s; POST /v1/chat/completions with a ${#BODY}-byte body \`$BODY\`; $upstreams (LatencyMs=$LATENCY_MS, CompletionTokens default); gateway: Registry:Provider=memory, Router:Retries=2, no MaxInFlight, strategies: $STRATEGIES${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}"
+params="wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s --latency after ${WARMUP}s of warm-up, then wrk -t 1 -c 1 -d ${IDLE_DURATION}s; POST /v1/chat/completions with a ${#BODY}-byte body \`$BODY\`; $upstreams (LatencyMs=$LATENCY_MS, CompletionTokens default); gateway: Registry:Provider=memory, Router:Retries=2, no MaxInFlight, strategies: $STRATEGIES, telemetry: $TELEMETRY (on: /metrics scraped every ${SCRAPE_INTERVAL}s)${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}"
 
 echo
 echo "Gateway benchmark, $when, $(nproc) cores ($cpu_model)"

@@ -9,6 +9,7 @@ using Router.Node.Admin;
 using Router.Node.Configuration;
 using Router.Node.Gateway;
 using Router.Node.Lifecycle;
+using Router.Node.Observability;
 using Router.Node.Simulation;
 
 namespace Router.Node;
@@ -40,7 +41,9 @@ public sealed class GatewayNode : IAsyncDisposable
 
     /// <summary>Reads configuration, validates it, starts the simulators it names and builds the app (not started).</summary>
     /// <param name="configure">Extra configuration sources with the highest precedence (tests).</param>
-    public static async Task<GatewayNode> CreateAsync(string[] args, Action<IConfigurationBuilder>? configure = null)
+    /// <param name="configureServices">Extra services (tests: an in-memory span exporter).</param>
+    public static async Task<GatewayNode> CreateAsync(string[] args, Action<IConfigurationBuilder>? configure = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         // The default appsettings.json is read here: a malformed one is a configuration error, not a crash.
         var builder = NodeConfiguration.LoadingJson(() =>
@@ -57,9 +60,13 @@ public sealed class GatewayNode : IAsyncDisposable
         if (problems.Count > 0) throw new NodeConfigurationException(problems);
 
         var simulators = await EmbeddedSimulators.StartAsync(settings.Simulators);
-        var clusterOptions = NodeOptionsFactory.Create(settings, strategies, simulators.Resolve);
+        // One scope for this node's meters, so its exporter reports this node only (several can share a process).
+        var meterScope = new object();
+        var clusterOptions = NodeOptionsFactory.Create(settings, strategies, simulators.Resolve) with { MetricsScope = meterScope };
         ConfigureServer(builder, settings);
         ConfigureServices(builder.Services, settings, clusterOptions);
+        builder.Services.AddRouterTelemetry(settings.Telemetry, builder.Configuration, meterScope);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.Use(DashboardEndpoints.ServePage); // admin listener only; before the /admin-only rule of ServeOnItsOwnListener
@@ -69,6 +76,7 @@ public sealed class GatewayNode : IAsyncDisposable
         app.MapOpenAiGateway();
         app.MapAdminApi();
         app.MapDashboardData();
+        app.MapRouterMetrics(settings.Telemetry);
         app.MapNodeHealth();
         return new GatewayNode(app, simulators, settings);
     }
@@ -112,10 +120,10 @@ public sealed class GatewayNode : IAsyncDisposable
         catch (ArgumentException e) { throw new NodeConfigurationException([$"Router:CustomStrategies: {e.Message}"]); }
     }
 
-    /// <summary>/admin answers only on the admin listener, everything else only on the gateway listener.</summary>
+    /// <summary>/admin and /metrics answer only on the admin listener, everything else only on the gateway listener.</summary>
     private static Task ServeOnItsOwnListener(HttpContext context, Func<Task> next)
     {
-        var adminPath = context.Request.Path.StartsWithSegments("/admin");
+        var adminPath = context.Request.Path.StartsWithSegments("/admin") || TelemetrySetup.IsAdminListenerPath(context.Request.Path);
         var adminConnection = Listeners.IsAdminConnection(context);
         if (adminPath != adminConnection)
         {

@@ -54,6 +54,15 @@ public sealed class GatewaySetup
         return this;
     }
 
+    /// <summary>Extra services for the node (e.g. a span exporter).</summary>
+    internal Action<IServiceCollection>? ConfigureServices { get; private set; }
+
+    public GatewaySetup Services(Action<IServiceCollection> configure)
+    {
+        ConfigureServices += configure;
+        return this;
+    }
+
     public GatewaySetup Set(string key, object value)
     {
         Config[key] = Convert.ToString(value, CultureInfo.InvariantCulture);
@@ -118,7 +127,7 @@ public sealed class TestGateway : IAsyncDisposable
         {
             foreach (var (name, options) in setup.Sims) sims[name] = await SimulatedEndpoint.StartAsync(options);
             var config = setup.BuildConfiguration(sims);
-            node = await CreateNodeAsync(config);
+            node = await CreateNodeAsync(config, setup.ConfigureServices);
             await node.StartAsync();
             var gateway = new TestGateway(node, sims, node.Urls.First().TrimEnd('/'));
             await gateway.WaitUntilReadyAsync(config);
@@ -133,12 +142,12 @@ public sealed class TestGateway : IAsyncDisposable
     }
 
     /// <summary>Builds (does not start) a node from exactly <paramref name="config"/>: no appsettings, no environment.</summary>
-    public static Task<GatewayNode> CreateNodeAsync(IReadOnlyDictionary<string, string?> config) =>
+    public static Task<GatewayNode> CreateNodeAsync(IReadOnlyDictionary<string, string?> config, Action<IServiceCollection>? services = null) =>
         GatewayNode.CreateAsync([], c =>
         {
             c.Sources.Clear();
             c.AddInMemoryCollection(config);
-        });
+        }, services);
 
     /// <summary>
     /// /health says the node is Up; then every endpoint's shard must answer, so the first test request does not
@@ -177,6 +186,9 @@ public sealed class TestGateway : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>http://127.0.0.1:port of the admin listener (no trailing slash).</summary>
+    public string AdminUrl => Node.AdminUrls.First().TrimEnd('/');
 
     public IActorRef Region => Node.App.Services.GetRequiredService<ActorRegistry>().Get<EndpointRegion>();
 

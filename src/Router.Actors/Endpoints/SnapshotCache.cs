@@ -25,9 +25,6 @@ public sealed class SnapshotCache
     /// <summary>An endpoint answered a grant with its in-flight count: use it until its next snapshot arrives.</summary>
     public void ObserveInFlight(string endpointId, int inFlight) => Slot(endpointId).ObserveInFlight(inFlight);
 
-    /// <summary>A caller on this node gave a lease back: count it until the endpoint's next snapshot arrives.</summary>
-    public void ObserveRelease(string endpointId) => Slot(endpointId).ObserveRelease();
-
     /// <summary>
     /// The newest snapshot any incarnation of the endpoint published, even after <see cref="Forget"/>: a new
     /// incarnation takes its breaker and windows over from it.
@@ -43,18 +40,8 @@ public sealed class EndpointSlot(string endpointId)
 {
     private EndpointSnapshot _snapshot = EndpointSnapshot.Empty(endpointId);
     private EndpointSnapshot _lastPublished = EndpointSnapshot.Empty(endpointId);
-    private int _ownReleases;
 
     public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
-
-    /// <summary>
-    /// The leases this node gave back since the snapshot was taken: strategies subtract them from its in-flight count. Without it a remote
-    /// endpoint looks busy with this node's own finished requests until its next snapshot crosses the network, while
-    /// an endpoint on this node is seen sooner, and least-busy routing herds onto local endpoints.
-    /// </summary>
-    public int ReleasedSinceSnapshot => Volatile.Read(ref _ownReleases);
-
-    internal void ObserveRelease() => Interlocked.Increment(ref _ownReleases);
 
     internal EndpointSnapshot LastPublished => Volatile.Read(ref _lastPublished);
 
@@ -65,7 +52,6 @@ public sealed class EndpointSlot(string endpointId)
     internal void ObserveInFlight(int inFlight)
     {
         var current = Volatile.Read(ref _snapshot);
-        Volatile.Write(ref _ownReleases, 0);
         if (current.InFlight != inFlight)
             Interlocked.CompareExchange(ref _snapshot, current with { InFlight = inFlight }, current);
     }
@@ -80,7 +66,6 @@ public sealed class EndpointSlot(string endpointId)
             if (!snapshot.Supersedes(previous)) return false;
             if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous))
             {
-                Volatile.Write(ref _ownReleases, 0);
                 // Only a snapshot that says who holds its leases can be taken over (a refusal's piggybacked one does not).
                 var complete = snapshot.InFlight == 0 || snapshot.InFlightByHolder is not null;
                 if (complete && snapshot.Supersedes(Volatile.Read(ref _lastPublished))) Volatile.Write(ref _lastPublished, snapshot);

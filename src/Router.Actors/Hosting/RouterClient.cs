@@ -60,9 +60,12 @@ public sealed class RouterClient
         catch (AskTimeoutException)
         {
             // A grant arriving after this lands in dead letters, where LateGrantReleaser gives it back.
-            return new NoEndpointAvailable(request.ModelGroup, NoEndpointReason.Timeout,
+            answer = new NoEndpointAvailable(request.ModelGroup, NoEndpointReason.Timeout,
                 $"The router did not answer within {timeout.TotalSeconds:0.#} s.", TimeSpan.FromSeconds(1));
+            _runtime.Metrics.RoutingDecided(request.ModelGroup, answer, _runtime.Clock.GetElapsedTime(askedAt));
+            return answer;
         }
+        _runtime.Metrics.RoutingDecided(request.ModelGroup, answer, _runtime.Clock.GetElapsedTime(askedAt));
         if (answer is LeaseGranted granted) _runtime.Leases.Add(granted.Lease, askedAt);
         return answer;
     }
@@ -78,7 +81,6 @@ public sealed class RouterClient
         var strict = _runtime.Directory.Current.Endpoints.TryGetValue(outcome.EndpointId, out var endpoint) &&
                      endpoint.Fencing == LeaseFencing.Strict;
         _runtime.Leases.Remove(outcome, resend: strict);
-        _runtime.Snapshots.ObserveRelease(outcome.EndpointId);
         _endpointRegion.Tell(outcome);
     }
 

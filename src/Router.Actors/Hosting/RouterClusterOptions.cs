@@ -53,6 +53,12 @@ public sealed record RouterClusterOptions
     public StrategyRegistry Strategies { get; init; } = new();
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The scope of the node's meter (<see cref="System.Diagnostics.Metrics.MeterOptions.Scope"/>), so an exporter can tell
+    /// this node's instruments from another node's in the same process (tests, benchmarks); null is process-wide.
+    /// </summary>
+    public object? MetricsScope { get; init; }
     public IRandomSource Random { get; init; } = SharedRandomSource.Instance;
 
     public bool IsGateway => Roles.Contains(GatewayRole);

@@ -22,6 +22,7 @@ public sealed class RouterRuntime : IExtension
         Quorum = new QuorumState(options.Clock, options.Endpoint.AuthorityTtl);
         // Start from configuration so the node routes before the first replicated update arrives.
         Directory.Publish(new DirectorySnapshot(options.Groups, options.Endpoints));
+        Metrics = new RouterMetrics(Directory, Snapshots, options.MetricsScope);
     }
 
     public RouterClusterOptions Options { get; }
@@ -37,7 +38,7 @@ public sealed class RouterRuntime : IExtension
     /// <summary>Strategy instances, one per model group on this node, shared by every router of the pool.</summary>
     internal GroupStrategies GroupStrategies { get; } = new();
 
-    public RouterMetrics Metrics { get; } = new();
+    public RouterMetrics Metrics { get; }
 
     /// <summary>The node each endpoint's actor last answered from, so a holder can tell when its authority is cut off.</summary>
     internal System.Collections.Concurrent.ConcurrentDictionary<string, Address> EndpointHomes { get; } = new(StringComparer.Ordinal);

@@ -32,14 +32,13 @@ internal static class CandidateSelector
             Advance(ref stage, NoEndpointReason.ContextWindowExceeded);
             if (endpoint.ContextWindow is { } window && request.EstimatedInputTokens > window) continue;
             Advance(ref stage, NoEndpointReason.AllCoolingDown);
-            var slot = members.Slots[i];
-            var snapshot = slot.Snapshot;
+            var snapshot = members.Slots[i].Snapshot;
             if (snapshot.IsCoolingDown(now))
             {
                 if (earliestCooldownEnd is null || snapshot.CooldownUntil < earliestCooldownEnd) earliestCooldownEnd = snapshot.CooldownUntil;
                 continue;
             }
-            candidates.Add(new EndpointCandidate(endpoint, snapshot) { ReleasedSinceSnapshot = slot.ReleasedSinceSnapshot });
+            candidates.Add(new EndpointCandidate(endpoint, snapshot));
         }
 
         if (candidates.Count > 0) return null;

@@ -124,6 +124,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             _endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
             return;
         }
+        _runtime.Metrics.LeaseAnswered(acquired.EndpointId, null, false, _runtime.Clock.GetUtcNow() - decision.AskedAt);
         var endpoint = decision.Current!.Value.Definition;
         var lease = new Lease(acquired.LeaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, acquired.ExpiresAt,
             decision.Request.EstimatedInputTokens);
@@ -136,8 +137,10 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _runtime.Snapshots.Apply(refused.Snapshot);
         _runtime.SilentEndpoints.TryRemove(refused.EndpointId, out _);
         if (!_pending.Remove(refused.LeaseId, out var decision)) return;
+        var now = _runtime.Clock.GetUtcNow();
+        _runtime.Metrics.LeaseAnswered(refused.EndpointId, refused.Reason, false, now - decision.AskedAt);
         decision.Refusals.Add((refused.Reason, refused.RetryAfter));
-        AskNext(decision, _runtime.Clock.GetUtcNow());
+        AskNext(decision, now);
     }
 
     private void ExpireSlowAttempts()
@@ -154,6 +157,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             // The grant may still come (or was lost on its way): give it back now; releases are idempotent.
             _endpointRegion.Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.NotUsed));
             var silent = decision.Current!.Value.Id;
+            _runtime.Metrics.LeaseAnswered(silent, null, true, now - decision.AskedAt);
             _runtime.SilentEndpoints[silent] = now + SilentPenalty;
             _runtime.Snapshots.Forget(silent);
             decision.Refusals.Add((null, null));

@@ -1,3 +1,4 @@
+using Router.Node.Observability;
 using Router.Simulator;
 
 namespace Router.Node.Configuration;
@@ -13,6 +14,7 @@ public sealed class NodeSettings
     public RouterSettings Router { get; set; } = new();
     public AdminSettings Admin { get; set; } = new();
     public RegistrySettings Registry { get; set; } = new();
+    public TelemetrySettings Telemetry { get; set; } = new();
 
     /// <summary>Model groups by the name clients send as "model".</summary>
     public Dictionary<string, ModelGroupSettings> ModelGroups { get; set; } = new(StringComparer.Ordinal);

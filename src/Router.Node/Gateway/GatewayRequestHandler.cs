@@ -7,6 +7,7 @@ using Router.Actors.Hosting;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
 using Router.Node.Configuration;
+using Router.Node.Observability;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Router.Node.Gateway;
@@ -25,6 +26,7 @@ internal sealed class GatewayRequestHandler(
     NodeSettings settings,
     GatewayStats stats,
     UpstreamSecrets secrets,
+    GatewayTelemetry telemetry,
     ILogger<GatewayRequestHandler> logger)
 {
     private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
@@ -51,6 +53,7 @@ internal sealed class GatewayRequestHandler(
 
         var counters = stats.For(request.Model);
         counters.Requested();
+        using var requestTelemetry = telemetry.StartRequest(context, request.Model, upstreamPath, startedAt);
         using var requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         requestTimeout.CancelAfter(TimeSpan.FromSeconds(_router.RequestTimeoutSeconds));
 
@@ -91,11 +94,12 @@ internal sealed class GatewayRequestHandler(
         while (groups.TryDequeue(out var group))
         {
             if (group != routing.Request.Model) stats.For(routing.Request.Model).FellBack();
+            if (group != routing.Request.Model) telemetry.FellBack(routing.Request.Model, group);
             var excluded = new List<string>();
             var reason = NoEndpointReason.AllExcluded; // the retry budget ran out on upstream failures
             for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0 && !requestTimeout.IsCancellationRequested; attemptsLeft--)
             {
-                var answer = await router.RouteAsync(routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
+                var answer = await GatewayTracing.RouteAsync(router, routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
                 if (answer is NoEndpointAvailable busy && await WaitedForCapacity(busy, routing, requestTimeout.Token))
                 {
                     attemptsLeft++; // waiting for capacity is not an upstream attempt
@@ -111,6 +115,7 @@ internal sealed class GatewayRequestHandler(
                 var lease = ((LeaseGranted)answer).Lease;
                 routing.UpstreamAttempts++;
                 if (routing.UpstreamAttempts > 1) stats.For(routing.Request.Model).Retried();
+                if (routing.UpstreamAttempts > 1) telemetry.Retried(lease.ModelGroup, lease.EndpointId);
                 var result = await ForwardAsync(context, routing, lease, upstreamPath, startedAt, requestTimeout);
                 if (result.ResponseSent) return true;
                 if (result.ClientGone) throw new OperationCanceledException(context.RequestAborted);
@@ -149,6 +154,7 @@ internal sealed class GatewayRequestHandler(
         if (pause > left) pause = left;
         await Task.Delay(pause, cancellationToken);
         routing.CapacityWaited += pause;
+        telemetry.CapacityWaited(answer.ModelGroup, pause);
         return true;
     }
 
@@ -169,6 +175,7 @@ internal sealed class GatewayRequestHandler(
         {
             var endpoint = runtime.Directory.Current.Endpoints.GetValueOrDefault(lease.EndpointId);
             var attemptStartedAt = Stopwatch.GetTimestamp();
+            using var span = telemetry.StartAttempt(lease, endpoint, upstreamPath, routing.UpstreamAttempts);
             var credentials = UpstreamCredentials.For(endpoint, secrets.Environment);
             var redactor = secrets.For(lease.EndpointId, credentials);
             var transformer = new UpstreamTransformer(
@@ -214,6 +221,8 @@ internal sealed class GatewayRequestHandler(
             router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits));
             reported = true;
+            telemetry.AttemptEnded(span, context, lease, endpoint, upstreamPath, result.Kind, latencyMs, promptTokens, completionTokens,
+                startedAt, routing.Request.Stream ? observer.FirstByteTimestamp : 0);
 
             if (result.Failure is not null && !result.ResponseSent)
             {

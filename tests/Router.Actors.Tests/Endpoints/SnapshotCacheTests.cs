@@ -24,23 +24,4 @@ public class SnapshotCacheTests
         cache.Forget("e1");
         cache.LastPublished("e1").Should().BeSameAs(published, "forgetting a silent endpoint keeps what a successor needs");
     }
-
-    [Fact]
-    public void This_nodes_releases_count_until_the_endpoints_next_snapshot()
-    {
-        var cache = new SnapshotCache();
-        cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 1, InFlight = 3 });
-        cache.ObserveRelease("e1");
-        cache.ObserveRelease("e1");
-
-        var slot = cache.Slot("e1");
-        new Router.Actors.Strategies.EndpointCandidate(new EndpointDefinition("e1", "g", "http://localhost:1"), slot.Snapshot)
-            { ReleasedSinceSnapshot = slot.ReleasedSinceSnapshot }.InFlight.Should().Be(1, "two of the three finished here");
-
-        cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 2, InFlight = 2 });
-        slot.ReleasedSinceSnapshot.Should().Be(0, "the endpoint's own count replaces the estimate");
-        cache.ObserveInFlight("e1", 5);
-        cache.ObserveRelease("e1");
-        slot.ReleasedSinceSnapshot.Should().Be(1);
-    }
 }
