@@ -35,6 +35,7 @@ public sealed partial class StrictConfigurationTests
     [InlineData("Simulators:s:Latency", "5", "Simulators:s:Latency is not a setting; did you mean LatencyMs?")]
     [InlineData("Cluster:SeedNodes:0:Host", "x", "Cluster:SeedNodes:0:Host is not a setting; Cluster:SeedNodes:0 is a single value, not a section")]
     [InlineData("Gateway:Zzzzzzzz", "x", "Gateway:Zzzzzzzz is not a setting (known here: ApiKeys, MaxRequestBodyBytes")]
+    [InlineData("Telemetry:Enabeld", "false", "Telemetry:Enabeld is not a setting; did you mean Enabled?")]
     public async Task Unknown_key_stops_the_node_naming_it_and_the_closest_known_key(string key, string value, string expected)
     {
         var config = ValidConfig();
@@ -55,7 +56,7 @@ public sealed partial class StrictConfigurationTests
         config["MODELGROUPS:g:ENDPOINTS:e:maxinflight"] = "7";
         config["Kestrel:Limits:MaxConcurrentConnections"] = "100";
         config["AllowedHosts"] = "*";
-        config["Telemetry:Otlp:Endpoint"] = "http://collector:4317";
+        config["telemetry:enabled"] = "false";
         config["OpenTelemetry:ServiceName"] = "router";
         config["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4317";
         config["Logging:Console:FormatterName"] = "json";
@@ -64,13 +65,14 @@ public sealed partial class StrictConfigurationTests
 
         node.Settings.Router.Retries.Should().Be(5);
         node.Settings.ModelGroups["g"].Endpoints["e"].MaxInFlight.Should().Be(7);
+        node.Settings.Telemetry.Enabled.Should().BeFalse();
     }
 
     [Fact]
     public void Ignored_top_level_sections_are_explicit_and_none_is_a_node_section()
     {
-        ConfigurationKeys.IgnoredSections.Should().Contain(["Logging", "Kestrel", "AllowedHosts", "Telemetry"]);
-        ConfigurationKeys.Sections.Should().Contain(["Gateway", "Cluster", "Router", "Admin", "Registry", "ModelGroups", "Simulators"]);
+        ConfigurationKeys.IgnoredSections.Should().Contain(["Logging", "Kestrel", "AllowedHosts", "OpenTelemetry"]);
+        ConfigurationKeys.Sections.Should().Contain(["Gateway", "Cluster", "Router", "Admin", "Registry", "ModelGroups", "Simulators", "Telemetry"]);
         ConfigurationKeys.Sections.Intersect(ConfigurationKeys.IgnoredSections, StringComparer.OrdinalIgnoreCase).Should().BeEmpty();
     }
 

@@ -17,12 +17,13 @@ public static class ConfigurationKeys
 {
     /// <summary>
     /// Top-level sections and keys that are not the node's settings and are left alone: ASP.NET Core's own
-    /// (Logging, Kestrel, AllowedHosts and the host keys such as urls or environment), OpenTelemetry's
-    /// (OpenTelemetry, Telemetry, OTEL_* variables) and a JSON schema reference.
+    /// (Logging, Kestrel, AllowedHosts and the host keys such as urls or environment), OpenTelemetry's SDK
+    /// (OpenTelemetry, OTEL_* variables) and a JSON schema reference. The node's own Telemetry section is a setting
+    /// (NodeSettings.Telemetry) and is checked like the others.
     /// </summary>
     public static readonly IReadOnlySet<string> IgnoredSections = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "Logging", "Kestrel", "AllowedHosts", "Telemetry", "OpenTelemetry", "$schema",
+        "Logging", "Kestrel", "AllowedHosts", "OpenTelemetry", "$schema",
         // Host settings the generic host and ASP.NET Core read themselves (also as --urls, --environment ...).
         "urls", "http_ports", "https_ports", "environment", "contentRoot", "applicationName", "webroot", "detailedErrors",
         "shutdownTimeoutSeconds", "hostingStartupAssemblies", "hostingStartupExcludeAssemblies", "preventHostingStartup",
