@@ -57,6 +57,15 @@ public sealed class AdminCluster : IAsyncLifetime
         CtlResult? last = null;
         await WaitUntil(async () => ((last = await Ctl(A, "cluster", "show", "--json")).Output.Split("\"Up\"").Length - 1) == 2,
             () => $"both nodes are up (last answer: {last})");
+        // Up is not yet serving: a gateway answers 503 gateway_cut_off until it sees a majority of the gateways, which
+        // is what /healthz/ready says. Tests that send requests at once need both ready.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var node in new[] { A, B })
+            await WaitUntil(async () =>
+            {
+                try { return (await http.GetAsync(node.Urls[0] + "/healthz/ready")).IsSuccessStatusCode; }
+                catch (HttpRequestException) { return false; }
+            }, $"{node.Urls[0]} is ready");
     }
 
     public async Task StopNodesAsync()
