@@ -53,6 +53,10 @@ public sealed class GatewayNode : IAsyncDisposable
         // repeat it at error level on every probe.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         configure?.Invoke(builder.Configuration);
+        // YARP logs each failed forward at Warning with the exception's stack trace; the gateway's own line (event 1001)
+        // already names the request, endpoint and redacted reason. Naming the category in Logging:LogLevel brings YARP's back.
+        const string forwarderCategory = "Yarp.ReverseProxy.Forwarder.HttpForwarder";
+        if (builder.Configuration[$"Logging:LogLevel:{forwarderCategory}"] is null) builder.Logging.AddFilter(forwarderCategory, LogLevel.Error);
 
         var settings = NodeConfiguration.Bind(builder.Configuration);
         var strategies = CreateStrategies(settings);
@@ -69,6 +73,7 @@ public sealed class GatewayNode : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.Use(ExpectedFailures.Handle);
         app.Use(DashboardEndpoints.ServePage); // admin listener only; before the /admin-only rule of ServeOnItsOwnListener
         app.Use(ServeOnItsOwnListener);
         app.Use(ServingGate.Handle);

@@ -14,6 +14,8 @@ public sealed class ProcessCluster : IAsyncDisposable
     public const int LimitedRpm = 30;
     public const string StrictModel = "strict";
     public const string FencedModel = "fenced";
+    /// <summary>Three equal endpoints, no caps, least-busy: how evenly the gateways spread load they share.</summary>
+    public const string SpreadModel = "spread";
     private readonly string _workDirectory = Directory.CreateTempSubdirectory("router-cluster-").FullName;
 
     public List<SimulatedEndpoint> Simulators { get; } = [];
@@ -24,6 +26,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     /// <summary>The one endpoint of <see cref="StrictModel"/>: MaxInFlight 1 with strict fencing.</summary>
     public SimulatedEndpoint Strict { get; private set; } = null!;
+
+    /// <summary>The endpoints of <see cref="SpreadModel"/>.</summary>
+    public List<SimulatedEndpoint> Spread { get; } = [];
     public List<NodeProcess> Nodes { get; } = [];
     public NodeProcess this[int index] => Nodes[index];
 
@@ -52,6 +57,8 @@ public sealed class ProcessCluster : IAsyncDisposable
         Limited = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "limited", LatencyMs = 5 });
         Strict = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "strict", LatencyMs = 5 });
         Fenced = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "fenced", LatencyMs = 5 });
+        foreach (var name in new[] { "spread-1", "spread-2", "spread-3" })
+            Spread.Add(await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = name, LatencyMs = 200 }));
 
         var akkaPorts = Enumerable.Range(0, 3).Select(_ => FreePorts.Next()).ToArray();
         var shared = new List<string>
@@ -68,7 +75,9 @@ public sealed class ProcessCluster : IAsyncDisposable
             $"--ModelGroups:{StrictModel}:Endpoints:strict:Fencing=strict",
             $"--ModelGroups:{FencedModel}:Endpoints:fenced:Url={Fenced.ApiBaseUrl}",
             $"--ModelGroups:{FencedModel}:Endpoints:fenced:MaxInFlight=1",
+            $"--ModelGroups:{SpreadModel}:Strategy=least-busy",
         };
+        foreach (var sim in Spread) shared.Add($"--ModelGroups:{SpreadModel}:Endpoints:{sim.Options.Name}:Url={sim.ApiBaseUrl}");
         foreach (var sim in Simulators)
         {
             var id = sim.Options.Name;
@@ -132,6 +141,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         foreach (var sim in Simulators) await sim.DisposeAsync();
         if (Limited is not null) await Limited.DisposeAsync();
         if (Strict is not null) await Strict.DisposeAsync();
+        foreach (var sim in Spread) await sim.DisposeAsync();
         if (Fenced is not null) await Fenced.DisposeAsync();
         try { Directory.Delete(_workDirectory, recursive: true); } catch (IOException) { }
     }

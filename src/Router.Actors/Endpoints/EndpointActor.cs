@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Event;
+using Microsoft.Extensions.Logging;
 using Router.Actors.Hosting;
 using Router.Actors.Membership;
 using Router.Messages.Admin;
@@ -23,7 +23,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private const string QueryTimer = "query-held-leases";
     private const string CollectTimer = "collect-held-leases";
 
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _logger = ActorLoggers.For<EndpointActor>(Context);
     private readonly string _endpointId;
     private readonly RouterRuntime _runtime;
     private readonly IActorRef _snapshotExchange;
@@ -36,6 +36,12 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private long _reportedUnrenewed;
     // When the sweep last looked at the leases: a much longer gap means this process did not run (see CreditOwnPause).
     private DateTimeOffset _lastSweepAt;
+    // For the hand-off line: when collecting began and how many members were asked.
+    private long _collectingSince;
+    private int _asked;
+    // The breaker as last logged, and when it last opened.
+    private CircuitState _circuit = CircuitState.Closed;
+    private DateTimeOffset _openedAt;
     // The newest snapshot of an earlier incarnation that this one has seen (its node's cache, members' answers).
     private EndpointSnapshot? _previous;
     // Strict grants waiting until another gateway holds a snapshot that records them.
@@ -92,6 +98,15 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             _awaiting.Remove(statement.Holder);
             if (_awaiting.Count == 0) StartServing();
         });
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            // A member that left gracefully drained and then revoked whatever it still held as it stopped: it has
+            // nothing to state, and waiting for an answer it may no longer give would hold every move for a TTL.
+            // (Its last snapshot still keeps any slots it had, as for any silent holder.)
+            if (removed.PreviousStatus == MemberStatus.Exiting && _awaiting.Remove(HolderId.Of(removed.Member.UniqueAddress)) &&
+                _awaiting.Count == 0)
+                StartServing();
+        });
         Receive<QueryTick>(_ =>
         {
             ForgetReplacedMembers();
@@ -100,8 +115,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         });
         Receive<CollectDeadline>(_ =>
         {
-            _log.Warning("Endpoint {0} serving without a statement from {1}: any lease they held has lapsed by now",
-                _endpointId, string.Join(", ", _awaiting.Keys));
+            EndpointLog.ServingWithoutStatements(_logger, _endpointId, _runtime.Clock.GetElapsedTime(_collectingSince).TotalMilliseconds,
+                _awaiting.Count, string.Join(", ", _awaiting.Keys));
             StartServing();
         });
         Receive<AcquireLease>(_ => Stash.Stash());
@@ -113,7 +128,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         Timers.Cancel(QueryTimer);
         Timers.Cancel(CollectTimer);
         Remember(_runtime.Snapshots.LastPublished(_endpointId));
+        var adopted = _ledger.InFlight;
         if (_previous is not null) _ledger.TakeOver(_previous, _stated, _runtime.Options.Routing.LeaseDuration);
+        LogHandOff(adopted);
         if (_ledger.InFlight > 0) EnsureSweeping();
         PublishSnapshot();
         Become(Serving);
@@ -135,6 +152,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         Receive<ReportOutcome>(outcome =>
         {
             _ledger.Release(outcome);
+            NoteCircuit(outcome);
             PublishSnapshot();
         });
         Receive<GetEndpointState>(_ =>
@@ -146,19 +164,26 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         Receive<ClusterEvent.MemberUp>(up => OnMemberSeen(up.Member));
         Receive<ClusterEvent.MemberJoined>(joined => OnMemberSeen(joined.Member));
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
+        Receive<ClusterEvent.MemberRemoved>(_ => { });
         Receive<SweepTick>(_ => Sweep());
-        Receive<PublishTick>(_ => _snapshotExchange.Tell(_ledger.Snapshot()));
+        Receive<PublishTick>(_ =>
+        {
+            _snapshotExchange.Tell(_ledger.Snapshot());
+            NoteCircuit(null); // taking the snapshot may have moved an expired cooldown to half-open
+        });
     }
 
     protected override void PreStart()
     {
+        _collectingSince = _runtime.Clock.GetTimestamp();
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
-            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberJoined));
+            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberJoined), typeof(ClusterEvent.MemberRemoved));
         foreach (var member in _cluster.State.Members.Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed)))
         {
             _awaiting[HolderId.Of(member.UniqueAddress)] = member.Address;
             AskHeldLeases(member.Address);
         }
+        _asked = _awaiting.Count;
         if (_awaiting.Count == 0)
         {
             Self.Tell(QueryTick.Instance);
@@ -186,7 +211,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         // run out their lease and stop, as holders cut off from the authority do.
         if (_runtime.Quorum.HasMajority) Sender.Tell(new LeasesRenewed(_endpointId, statement.Round, unknown));
         if (unknown.Count > 0)
-            _log.Warning("Endpoint {0} told {1} to stop {2} request(s) it no longer counts", _endpointId, statement.Holder, unknown.Count);
+            EndpointLog.ToldHolderToStop(_logger, _endpointId, statement.Holder, unknown.Count);
         if (_ledger.InFlight > 0) EnsureSweeping();
         PublishSnapshot();
     }
@@ -203,7 +228,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         var dropped = _ledger.DropReplacedHolder(member.Address.ToString(), holder);
         if (dropped > 0)
         {
-            _log.Info("Endpoint {0} ended {1} lease(s) of the previous incarnation of {2}, which restarted", _endpointId, dropped, member.Address);
+            EndpointLog.EndedLeasesOfRestartedHolder(_logger, _endpointId, dropped, member.Address.ToString());
             PublishSnapshot();
         }
         ForgetReplacedMembers();
@@ -228,6 +253,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         var definition = Definition;
         CreditOwnPause();
         var answer = _ledger.TryAcquire(definition, request);
+        NoteCircuit(null);
         PublishSnapshot();
         if (answer is LeaseAcquired grant)
         {
@@ -286,8 +312,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         if (gap < interval * 3 || gap < TimeSpan.FromSeconds(2)) return;
         var credited = _ledger.CreditPause(now - gap, now);
         if (credited > 0)
-            _log.Warning("Endpoint {0} did not run for {1:0.0} s (its node paused): {2} lease(s) get that time back before any reclaim",
-                _endpointId, gap.TotalSeconds, credited);
+            EndpointLog.PauseCredited(_logger, _endpointId, gap.TotalSeconds, credited);
     }
 
     /// <summary>A holder this node cannot reach and the cluster has not yet downed: its leases wait for that decision
@@ -310,11 +335,52 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         {
             _reportedUnrenewed = _ledger.ReclaimedUnrenewed;
             _runtime.Metrics.LeasesReclaimedUnrenewed((int)unrenewed, _endpointId);
-            _log.Warning("Endpoint {0} reclaimed {1} lease(s) not renewed for {2:0.#} s: their holder is cut off or frozen " +
-                         "(a frozen holder may still be running them; use strict fencing to rule that out)",
-                _endpointId, unrenewed, _runtime.Options.Endpoint.LeaseTtl.TotalSeconds);
+            EndpointLog.ReclaimedUnrenewed(_logger, _endpointId, unrenewed, _runtime.Options.Endpoint.LeaseTtl.TotalSeconds);
         }
         if (_ledger.InFlight == 0) Timers.Cancel(SweepTimer);
+    }
+
+    /// <summary>One line for the hand-off: who answered, how long it took, what this incarnation starts from.</summary>
+    private void LogHandOff(int adopted)
+    {
+        var elapsedMs = _runtime.Clock.GetElapsedTime(_collectingSince).TotalMilliseconds;
+        // Taken over quietly: the hand-off line says what the breaker is.
+        _circuit = _ledger.Circuit;
+        _openedAt = _runtime.Clock.GetUtcNow();
+        if (_previous is not { } previous)
+        {
+            EndpointLog.StartedFresh(_logger, _endpointId, elapsedMs, _answered.Count, _asked, _ledger.InFlight);
+            return;
+        }
+        var now = _ledger.Snapshot();
+        EndpointLog.TookOver(_logger, _endpointId, previous.Incarnation, elapsedMs, _answered.Count, _asked,
+            now.InFlight, now.InFlight - adopted, now.Circuit, now.RequestsLastMinute, now.TokensLastMinute);
+    }
+
+    /// <summary>The ledger moves the breaker; this says so, once per change, with the numbers that explain it.</summary>
+    private void NoteCircuit(ReportOutcome? outcome)
+    {
+        var circuit = _ledger.Circuit;
+        if (circuit == _circuit) return;
+        var now = _runtime.Clock.GetUtcNow();
+        switch (circuit)
+        {
+            case CircuitState.Open:
+                var last = outcome is null ? "" : $", the last {outcome.Kind}" + (outcome.RetryAfter is { } retryAfter ? $" with Retry-After {retryAfter.TotalSeconds:0.#} s" : "");
+                var cause = _circuit == CircuitState.HalfOpen
+                    ? $"the half-open probe failed{last}"
+                    : $"{_ledger.ConsecutiveFailures} consecutive failure(s){last}";
+                EndpointLog.BreakerOpened(_logger, _endpointId, cause, ((_ledger.CooldownUntil ?? now) - now).TotalSeconds);
+                if (_circuit == CircuitState.Closed) _openedAt = now;
+                break;
+            case CircuitState.HalfOpen:
+                EndpointLog.BreakerHalfOpen(_logger, _endpointId, (now - _openedAt).TotalSeconds);
+                break;
+            case CircuitState.Closed:
+                EndpointLog.BreakerClosed(_logger, _endpointId, (now - _openedAt).TotalSeconds);
+                break;
+        }
+        _circuit = circuit;
     }
 
     /// <summary>

@@ -51,6 +51,11 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
 
     public int InFlight => _leases.Count;
 
+    /// <summary>The breaker as last moved (the open to half-open step happens when it is next observed): the actor logs each change.</summary>
+    public CircuitState Circuit => _breaker.State;
+    public DateTimeOffset? CooldownUntil => _breaker.OpenUntil;
+    public int ConsecutiveFailures => _breaker.ConsecutiveFailures;
+
     /// <summary>Leases reclaimed because their holder stopped renewing them (available fencing): each is a request
     /// that a frozen holder may still be running.</summary>
     public long ReclaimedUnrenewed { get; private set; }
@@ -64,7 +69,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _fencing = definition.Fencing;
 
         if (_leases.TryGetValue(request.LeaseId, out var existing)) // a retried acquire: same answer, no double count
-            return new LeaseAcquired(endpointId, request.LeaseId, existing.Deadline, _leases.Count);
+            return new LeaseAcquired(endpointId, request.LeaseId, existing.Deadline, _leases.Count, _incarnation, _sequence);
         if (_ended.Contains(request.LeaseId)) // released (its router gave up on it) before it arrived
             return Refuse(request, LeaseRefusalReason.AtCapacity, settings.CapacityRetryHint, now);
         if (definition.Drained) return Refuse(request, LeaseRefusalReason.Drained, null, now);
@@ -92,7 +97,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _tokens.Add(now, request.EstimatedTokens);
         _totalRequests++;
         _sequence++;
-        return new LeaseAcquired(endpointId, request.LeaseId, deadline, _leases.Count);
+        return new LeaseAcquired(endpointId, request.LeaseId, deadline, _leases.Count, _incarnation, _sequence);
     }
 
     /// <summary>Releases the lease (if still held) and learns from the outcome; returns whether the lease was held.</summary>

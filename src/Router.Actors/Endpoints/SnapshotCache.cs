@@ -23,7 +23,7 @@ public sealed class SnapshotCache
     public void Forget(string endpointId) => Slot(endpointId).Reset();
 
     /// <summary>An endpoint answered a grant with its in-flight count: use it until its next snapshot arrives.</summary>
-    public void ObserveInFlight(string endpointId, int inFlight) => Slot(endpointId).ObserveInFlight(inFlight);
+    public void ObserveInFlight(LeaseAcquired grant) => Slot(grant.EndpointId).ObserveInFlight(grant);
 
     /// <summary>
     /// The newest snapshot any incarnation of the endpoint published, even after <see cref="Forget"/>: a new
@@ -41,7 +41,23 @@ public sealed class EndpointSlot(string endpointId)
     private EndpointSnapshot _snapshot = EndpointSnapshot.Empty(endpointId);
     private EndpointSnapshot _lastPublished = EndpointSnapshot.Empty(endpointId);
 
+    private int _pending;
+
     public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>
+    /// Acquires this node has sent the endpoint and not yet had answered. Strategies add them to the snapshot's count:
+    /// a burst of decisions made before the first grant comes back would otherwise all see the same count and all
+    /// pick the same endpoint, on every node at once.
+    /// </summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    internal void AcquireSent() => Interlocked.Increment(ref _pending);
+
+    internal void AcquireAnswered()
+    {
+        if (Interlocked.Decrement(ref _pending) < 0) Interlocked.Increment(ref _pending);
+    }
 
     internal EndpointSnapshot LastPublished => Volatile.Read(ref _lastPublished);
 
@@ -49,28 +65,32 @@ public sealed class EndpointSlot(string endpointId)
     /// Takes the in-flight count an endpoint reported with a grant, until its next published snapshot: without
     /// it, every decision in the 100 ms between snapshots sees the same stale count and herds onto one endpoint.
     /// </summary>
-    internal void ObserveInFlight(int inFlight)
+    internal void ObserveInFlight(LeaseAcquired grant)
     {
         var current = Volatile.Read(ref _snapshot);
-        if (current.InFlight != inFlight)
-            Interlocked.CompareExchange(ref _snapshot, current with { InFlight = inFlight }, current);
+        if (current.InFlight == grant.InFlight) return;
+        // The grant's count is newer than every snapshot of its incarnation up to its sequence: take that sequence, so
+        // one of those arriving later (snapshots cross the network more slowly than replies) does not undo it.
+        var placed = grant.Incarnation == current.Incarnation && grant.Sequence > current.Sequence;
+        if (grant.Incarnation == current.Incarnation && grant.Sequence <= current.Sequence && grant.Sequence != 0) return;
+        var updated = placed ? current with { InFlight = grant.InFlight, Sequence = grant.Sequence } : current with { InFlight = grant.InFlight };
+        Interlocked.CompareExchange(ref _snapshot, updated, current);
     }
 
     internal void Reset() => Volatile.Write(ref _snapshot, EndpointSnapshot.Empty(endpointId));
 
     internal bool TryReplace(EndpointSnapshot snapshot)
     {
+        // Only a snapshot that says who holds its leases can be taken over (a refusal's piggybacked one does not).
+        var complete = snapshot.InFlight == 0 || snapshot.InFlightByHolder is not null;
+        if (complete && snapshot.Supersedes(Volatile.Read(ref _lastPublished))) Volatile.Write(ref _lastPublished, snapshot);
         while (true)
         {
             var previous = Volatile.Read(ref _snapshot);
-            if (!snapshot.Supersedes(previous)) return false;
-            if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous))
-            {
-                // Only a snapshot that says who holds its leases can be taken over (a refusal's piggybacked one does not).
-                var complete = snapshot.InFlight == 0 || snapshot.InFlightByHolder is not null;
-                if (complete && snapshot.Supersedes(Volatile.Read(ref _lastPublished))) Volatile.Write(ref _lastPublished, snapshot);
-                return true;
-            }
+            // The same sequence as a grant's count placed here (see ObserveInFlight): the full snapshot of that moment.
+            var sameMoment = snapshot.Incarnation == previous.Incarnation && snapshot.Sequence == previous.Sequence && snapshot.Sequence != 0;
+            if (!snapshot.Supersedes(previous) && !sameMoment) return false;
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous)) return true;
         }
     }
 }

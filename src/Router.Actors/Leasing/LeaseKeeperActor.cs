@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Akka.Event;
+using Microsoft.Extensions.Logging;
 using Router.Actors.Hosting;
 using Router.Actors.Membership;
 using Router.Messages.Endpoints;
@@ -19,7 +19,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
 {
     private const string RenewTimer = "renew";
     private const string FenceTimer = "fence";
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _logger = ActorLoggers.For<LeaseKeeperActor>(Context);
     private readonly RouterRuntime _runtime;
     private readonly LeaseBook _book;
     private readonly IActorRef _endpointRegion;
@@ -80,7 +80,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         var revoked = _book.RevokeUnconfirmed(TimeSpan.Zero);
-        if (revoked.Count > 0) _log.Warning("Stopping: revoked {0} lease(s) still held; their requests were aborted", revoked.Count);
+        if (revoked.Count > 0) LeaseLog.RevokedAtStop(_logger, revoked.Count);
     }
 
     /// <summary>Checked several times within the margin, so a revocation is never more than a fraction of it late.</summary>
@@ -119,9 +119,9 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         }
         var unknown = renewed.Unknown.ToHashSet(StringComparer.Ordinal);
         _book.Confirm(statement.LeaseIds.Where(id => !unknown.Contains(id)), statement.SentAt);
-        foreach (var id in unknown)
-            if (_book.Revoke(id) is { } entry)
-                _log.Warning("Lease {0} on {1} revoked: the endpoint no longer counts it (reclaimed, or over its cap after a move)", id, entry.Lease.EndpointId);
+        var revoked = unknown.Count(id => _book.Revoke(id) is not null);
+        // One line per statement, not per lease: a move can refuse many at once.
+        if (revoked > 0) LeaseLog.RevokedUnknown(_logger, renewed.EndpointId, revoked);
     }
 
     private void Fence()
@@ -136,8 +136,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
             // Best effort: if the endpoint can hear us, the slot comes back now rather than at the TTL.
             _endpointRegion.Tell(new ReportOutcome(entry.Lease.EndpointId, entry.Lease.LeaseId, OutcomeKind.Cancelled));
         var pauseNote = paused > _validity / 2 ? $" (this node was paused for {paused.TotalSeconds:0.0} s)" : "";
-        _log.Warning("Fenced {0} lease(s) on {1}: not renewed within {2:0.#} s, their requests were aborted{3}",
-            revoked.Count, string.Join(", ", revoked.Select(e => e.Lease.EndpointId).Distinct()), _validity.TotalSeconds, pauseNote);
+        LeaseLog.Fenced(_logger, revoked.Count, string.Join(", ", revoked.Select(e => e.Lease.EndpointId).Distinct()), _validity.TotalSeconds, pauseNote);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Microsoft.Extensions.Logging;
 using Router.Actors.Hosting;
 using Router.Messages.Endpoints;
 
@@ -21,11 +22,18 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
     // Membership as the events told it: the cluster's read view can lag behind the events this actor receives.
     private readonly Dictionary<Address, Member> _members = new();
     private long _round;
+    private readonly ILogger _logger = ActorLoggers.For<QuorumMonitorActor>(Context);
+    // What the log last said: whether the majority held, since when, and the latest round's tally.
+    private bool _hadMajority;
+    private bool _everConfirmed;
+    private long _changedAt;
+    private Round? _latest;
 
-    private sealed class Round(long sentAt, int needed)
+    private sealed class Round(long sentAt, int needed, int gateways)
     {
         public long SentAt { get; } = sentAt;
         public int Needed { get; } = needed;
+        public int Gateways { get; } = gateways;
         public int Answers { get; set; } = 1; // this node
     }
 
@@ -82,17 +90,20 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
 
     private void StartRound()
     {
+        NoteLoss(); // before this round can confirm: a lapse that a membership event cut short is still reported
         var sentAt = _clock.GetTimestamp();
         var gateways = _members.Values.Where(IsCounted).ToList();
         // A node that is not (yet, or any more) a counted gateway itself never confirms: it may not be an authority.
         if (!gateways.Any(m => m.Address == _cluster.SelfAddress)) return;
         var needed = Math.Max(1, gateways.Count / 2 + 1);
-        var round = new Round(sentAt, needed);
+        var round = new Round(sentAt, needed, gateways.Count);
         var id = ++_round;
+        _latest = round;
         PruneOldRounds();
         if (round.Answers >= needed)
         {
             _state.Confirm(sentAt);
+            NoteConfirmed(round);
             return;
         }
         _rounds[id] = round;
@@ -107,8 +118,32 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
     private void Confirm(long id, Round round)
     {
         _state.Confirm(round.SentAt);
+        NoteConfirmed(round);
         // Earlier rounds can only confirm an older moment.
         foreach (var older in _rounds.Keys.Where(k => k <= id).ToList()) _rounds.Remove(older);
+    }
+
+    /// <summary>The majority lapses silently (QuorumState is a clock); the tick notices and says so once.</summary>
+    private void NoteLoss()
+    {
+        if (!_hadMajority || _state.HasMajority) return;
+        _hadMajority = false;
+        // _changedAt stays the last confirmed moment: the regained line counts the whole gap from there.
+        MembershipLog.QuorumLost(_logger, _latest?.Gateways ?? 0, _clock.GetElapsedTime(_changedAt).TotalSeconds, _latest?.Answers ?? 0, _latest?.Needed ?? 0);
+    }
+
+    private void NoteConfirmed(Round round)
+    {
+        if (_hadMajority || !_state.HasMajority)
+        {
+            if (_hadMajority) _changedAt = _clock.GetTimestamp(); // the last moment the majority was confirmed
+            return;
+        }
+        _hadMajority = true;
+        if (_everConfirmed) MembershipLog.QuorumRegained(_logger, round.Answers, round.Gateways, _clock.GetElapsedTime(_changedAt).TotalSeconds);
+        else MembershipLog.QuorumReached(_logger, round.Answers, round.Gateways);
+        _everConfirmed = true;
+        _changedAt = _clock.GetTimestamp();
     }
 
     private void PruneOldRounds()

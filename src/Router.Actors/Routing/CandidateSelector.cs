@@ -32,13 +32,14 @@ internal static class CandidateSelector
             Advance(ref stage, NoEndpointReason.ContextWindowExceeded);
             if (endpoint.ContextWindow is { } window && request.EstimatedInputTokens > window) continue;
             Advance(ref stage, NoEndpointReason.AllCoolingDown);
-            var snapshot = members.Slots[i].Snapshot;
+            var slot = members.Slots[i];
+            var snapshot = slot.Snapshot;
             if (snapshot.IsCoolingDown(now))
             {
                 if (earliestCooldownEnd is null || snapshot.CooldownUntil < earliestCooldownEnd) earliestCooldownEnd = snapshot.CooldownUntil;
                 continue;
             }
-            candidates.Add(new EndpointCandidate(endpoint, snapshot));
+            candidates.Add(new EndpointCandidate(endpoint, snapshot) { Pending = slot.Pending });
         }
 
         if (candidates.Count > 0) return null;

@@ -1,4 +1,4 @@
-using Akka.Event;
+using Microsoft.Extensions.Logging;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
 
@@ -41,7 +41,7 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
     public string Name => strategy.Name;
 
     /// <summary>Returns the index of the picked candidate.</summary>
-    public int Pick(List<EndpointCandidate> candidates, RoutingContext context, ILoggingAdapter log)
+    public int Pick(List<EndpointCandidate> candidates, RoutingContext context, ILogger log)
     {
         lock (this)
         {
@@ -50,13 +50,12 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
                 var pick = strategy.Pick(candidates, context);
                 var index = IndexOf(candidates, pick);
                 if (index >= 0) return index;
-                log.Warning("Strategy '{0}' picked '{1}', which was not among the {2} candidates of '{3}'; using round-robin for this decision",
-                    strategy.Name, pick.Definition?.Id ?? "(nothing)", candidates.Count, context.Request.ModelGroup);
+                RoutingLog.StrategyPickedOutside(log, strategy.Name, pick.Definition?.Id ?? "(nothing)", candidates.Count, context.Request.ModelGroup);
             }
             catch (Exception e)
             {
-                log.Warning("Strategy '{0}' failed for '{1}' ({2}: {3}); using round-robin for this decision",
-                    strategy.Name, context.Request.ModelGroup, e.GetType().Name, e.Message);
+                // A custom strategy's bug: one line, no stack trace per decision.
+                RoutingLog.StrategyFailed(log, strategy.Name, context.Request.ModelGroup, e.GetType().Name, e.Message);
             }
             return IndexOf(candidates, _fallback.Pick(candidates, context));
         }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Microsoft.Extensions.Logging;
 using Router.Actors.Hosting;
 using Router.Actors.Membership;
 using Router.Actors.Strategies;
@@ -24,7 +25,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private readonly RoutingSettings _settings;
     private readonly string _selfHolder = HolderId.Of(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress);
     private readonly Address _selfAddress = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _log = ActorLoggers.For<RouterActor>(Context);
     private readonly Dictionary<(string Group, string Strategy), GroupStrategy> _strategies = new();
     private readonly Dictionary<string, GroupMembers> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Decision> _pending = new(StringComparer.Ordinal);
@@ -116,9 +117,10 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private void OnLeaseAcquired(LeaseAcquired acquired)
     {
         _runtime.SilentEndpoints.TryRemove(acquired.EndpointId, out _);
-        _runtime.Snapshots.ObserveInFlight(acquired.EndpointId, acquired.InFlight);
+        _runtime.Snapshots.ObserveInFlight(acquired);
         _runtime.ObserveHome(acquired.EndpointId, Sender, _selfAddress);
-        if (!_pending.Remove(acquired.LeaseId, out var decision))
+        if (_pending.Remove(acquired.LeaseId, out var decision)) _runtime.Snapshots.Slot(acquired.EndpointId).AcquireAnswered();
+        else
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
             _endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
@@ -137,6 +139,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _runtime.Snapshots.Apply(refused.Snapshot);
         _runtime.SilentEndpoints.TryRemove(refused.EndpointId, out _);
         if (!_pending.Remove(refused.LeaseId, out var decision)) return;
+        _runtime.Snapshots.Slot(refused.EndpointId).AcquireAnswered();
         var now = _runtime.Clock.GetUtcNow();
         _runtime.Metrics.LeaseAnswered(refused.EndpointId, refused.Reason, false, now - decision.AskedAt);
         decision.Refusals.Add((refused.Reason, refused.RetryAfter));
@@ -154,6 +157,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         foreach (var (leaseId, decision) in expired)
         {
             _pending.Remove(leaseId);
+            _runtime.Snapshots.Slot(decision.Current!.Value.Id).AcquireAnswered();
             // The grant may still come (or was lost on its way): give it back now; releases are idempotent.
             _endpointRegion.Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.NotUsed));
             var silent = decision.Current!.Value.Id;
@@ -184,6 +188,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
         var leaseId = Guid.NewGuid().ToString("N");
         _pending[leaseId] = decision;
+        _runtime.Snapshots.Slot(pick.Id).AcquireSent();
         var request = decision.Request;
         _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, request.RequestId,
             request.LeaseDuration ?? _settings.LeaseDuration, request.EstimatedInputTokens, decision.Holder));

@@ -18,7 +18,7 @@ public sealed class CostStrategy : IRoutingStrategy
         {
             var c = candidates[i];
             var cost = Cost(c);
-            if (cost < bestCost || (cost == bestCost && c.Snapshot.InFlight < best.Snapshot.InFlight))
+            if (cost < bestCost || (cost == bestCost && c.InFlight < best.InFlight))
             {
                 best = c;
                 bestCost = cost;

@@ -7,4 +7,11 @@ namespace Router.Actors.Strategies;
 public readonly record struct EndpointCandidate(EndpointDefinition Definition, EndpointSnapshot Snapshot)
 {
     public string Id => Definition.Id;
+
+    /// <summary>Acquires this node has in the air toward the endpoint (not yet in any snapshot or grant count).</summary>
+    public int Pending { get; init; }
+
+    /// <summary>Requests in flight as this node sees them now: the snapshot's count plus this node's pending acquires.
+    /// Strategies that rank on load should read this rather than <c>Snapshot.InFlight</c>.</summary>
+    public int InFlight => Snapshot.InFlight + Pending;
 }

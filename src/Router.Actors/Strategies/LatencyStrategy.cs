@@ -25,7 +25,7 @@ public sealed class LatencyStrategy : IRoutingStrategy
         // (a) No sample yet: nothing to compare, so measure it, one request at a time so a new endpoint
         // is not flooded before its first sample lands.
         for (var i = 0; i < candidates.Count; i++)
-            if (Metric(candidates[i].Snapshot, stream).Samples == 0 && candidates[i].Snapshot.InFlight == 0)
+            if (Metric(candidates[i].Snapshot, stream).Samples == 0 && candidates[i].InFlight == 0)
                 return candidates[i];
 
         // (b) Re-probe the stalest endpoint whose last sample is older than the window, at most once per

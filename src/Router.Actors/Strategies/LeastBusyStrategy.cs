@@ -16,11 +16,11 @@ public sealed class LeastBusyStrategy : IRoutingStrategy
         // Reservoir sampling over the ties: one pass, no allocation, and a random tie-break so that idle
         // endpoints share the load instead of the first one in the list taking every request.
         var best = 0;
-        var bestInFlight = candidates[0].Snapshot.InFlight;
+        var bestInFlight = candidates[0].InFlight;
         var ties = 1;
         for (var i = 1; i < candidates.Count; i++)
         {
-            var inFlight = candidates[i].Snapshot.InFlight;
+            var inFlight = candidates[i].InFlight;
             if (inFlight < bestInFlight)
             {
                 best = i;

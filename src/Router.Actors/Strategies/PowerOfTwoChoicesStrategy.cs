@@ -24,10 +24,8 @@ public sealed class PowerOfTwoChoicesStrategy : IRoutingStrategy
 
         var first = candidates[i];
         var second = candidates[j];
-        var a = first.Snapshot;
-        var b = second.Snapshot;
-        if (a.InFlight != b.InFlight)
-            return a.InFlight < b.InFlight ? first : second;
-        return b.Latency.MeanMs < a.Latency.MeanMs ? second : first;
+        if (first.InFlight != second.InFlight)
+            return first.InFlight < second.InFlight ? first : second;
+        return second.Snapshot.Latency.MeanMs < first.Snapshot.Latency.MeanMs ? second : first;
     }
 }

@@ -25,7 +25,7 @@ public sealed class SessionAffinityStrategy : IRoutingStrategy
         // SessionLoadFactor x the mean load, counting the request being placed.
         long sumInFlight = 0;
         for (var i = 0; i < candidates.Count; i++)
-            sumInFlight += Math.Max(0, candidates[i].Snapshot.InFlight);
+            sumInFlight += Math.Max(0, candidates[i].InFlight);
         var cap = Math.Max(1, (long)Math.Ceiling(context.Settings.SessionLoadFactor * (sumInFlight + 1) / candidates.Count));
 
         // "Walk the ranking and take the first under the cap" is the same as "the highest score among
@@ -44,7 +44,7 @@ public sealed class SessionAffinityStrategy : IRoutingStrategy
                 topScore = score;
             }
 
-            if (candidates[i].Snapshot.InFlight < cap && (underCap < 0 || score > underCapScore))
+            if (candidates[i].InFlight < cap && (underCap < 0 || score > underCapScore))
             {
                 underCap = i;
                 underCapScore = score;

@@ -17,12 +17,12 @@ public sealed class UsageStrategy : IRoutingStrategy
         // One pass: best headroom, then fewer in flight, then a reservoir draw among the complete ties.
         var best = 0;
         var bestHeadroom = Headroom(candidates[0]);
-        var bestInFlight = candidates[0].Snapshot.InFlight;
+        var bestInFlight = candidates[0].InFlight;
         var ties = 1;
         for (var i = 1; i < candidates.Count; i++)
         {
             var headroom = Headroom(candidates[i]);
-            var inFlight = candidates[i].Snapshot.InFlight;
+            var inFlight = candidates[i].InFlight;
             if (headroom > bestHeadroom || (headroom == bestHeadroom && inFlight < bestInFlight))
             {
                 best = i;

@@ -13,11 +13,15 @@ public sealed record AcquireLease(
     string Holder = "") : IWithEndpointId;
 
 /// <summary>Kept small (no full snapshot): it crosses the network once per routing decision.</summary>
+/// <param name="Incarnation">With <paramref name="Sequence"/>, places <paramref name="InFlight"/> among the endpoint's
+/// snapshots, so a router does not let an older snapshot that arrives later undo it.</param>
 public sealed record LeaseAcquired(
     string EndpointId,
     string LeaseId,
     DateTimeOffset ExpiresAt,
-    int InFlight) : IRouterMessage;
+    int InFlight,
+    long Incarnation = 0,
+    long Sequence = 0) : IRouterMessage;
 
 public sealed record LeaseRefused(
     string EndpointId,

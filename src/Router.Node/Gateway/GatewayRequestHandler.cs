@@ -37,7 +37,7 @@ internal sealed class GatewayRequestHandler(
     public async Task HandleAsync(HttpContext context, string upstreamPath, RequestFormat format = RequestFormat.Json)
     {
         var startedAt = Stopwatch.GetTimestamp();
-        var body = await RequestBody.ReadAsync(context, settings.Gateway.MaxRequestBodyBytes);
+        var body = await RequestBody.ReadAsync(context, settings.Gateway.MaxRequestBodyBytes, logger);
         if (body is null) return; // the reader already answered (413)
         var (parsed, error) = await ParseAsync(context, body.Value, format);
         if (parsed is not { } request)
@@ -75,15 +75,20 @@ internal sealed class GatewayRequestHandler(
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            return; // the client left; its leases were released by each attempt
+            // The client left; its leases were released by each attempt.
+            GatewayLog.ClientGone(logger, context.TraceIdentifier, Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, routing.UpstreamAttempts);
+            return;
         }
         catch (OperationCanceledException) when (requestTimeout.IsCancellationRequested)
         {
             // Router:RequestTimeoutSeconds ran out while routing or waiting for capacity.
+            GatewayLog.RequestTimedOut(logger, context.TraceIdentifier, _router.RequestTimeoutSeconds, routing.UpstreamAttempts);
             routing.LastFailure ??= new UpstreamFailure(StatusCodes.Status504GatewayTimeout, null, "the request timeout ran out before an endpoint answered");
         }
         counters.Failed();
         await NoServiceAsync(context, routing);
+        GatewayLog.NotServed(logger, context.TraceIdentifier, context.Response.StatusCode, routing.UpstreamAttempts,
+            routing.LastFailure?.Summary ?? string.Join(" ", routing.Refusals.Select(r => r.Message)));
     }
 
     /// <summary>Tries the requested group, then its fallbacks; true once the client has a response.</summary>
@@ -100,7 +105,7 @@ internal sealed class GatewayRequestHandler(
             for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0 && !requestTimeout.IsCancellationRequested; attemptsLeft--)
             {
                 var answer = await GatewayTracing.RouteAsync(router, routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
-                if (answer is NoEndpointAvailable busy && await WaitedForCapacity(busy, routing, requestTimeout.Token))
+                if (answer is NoEndpointAvailable busy && await WaitedForCapacity(busy, routing, context, group, requestTimeout.Token))
                 {
                     attemptsLeft++; // waiting for capacity is not an upstream attempt
                     continue;
@@ -117,7 +122,7 @@ internal sealed class GatewayRequestHandler(
                 if (routing.UpstreamAttempts > 1) stats.For(routing.Request.Model).Retried();
                 if (routing.UpstreamAttempts > 1) telemetry.Retried(lease.ModelGroup, lease.EndpointId);
                 var result = await ForwardAsync(context, routing, lease, upstreamPath, startedAt, requestTimeout);
-                if (result.ResponseSent) return true;
+                if (result.ResponseSent && !result.ClientGone) return true;
                 if (result.ClientGone) throw new OperationCanceledException(context.RequestAborted);
                 routing.LastFailure = result.Failure;
                 if (routing.RequestAtFault)
@@ -138,13 +143,15 @@ internal sealed class GatewayRequestHandler(
     /// Every endpoint is busy (or did not answer in time): wait a moment and ask again, within
     /// Router:CapacityWaitSeconds, instead of failing a request that a freed lease could serve.
     /// </summary>
-    private async Task<bool> WaitedForCapacity(NoEndpointAvailable answer, RoutingAttempts routing, CancellationToken cancellationToken)
+    private async Task<bool> WaitedForCapacity(NoEndpointAvailable answer, RoutingAttempts routing, HttpContext context, string group, CancellationToken cancellationToken)
     {
         if (answer.Reason == NoEndpointReason.Timeout)
         {
             // The endpoints asked did not answer (their node is probably down); routers now avoid them,
             // so asking again at once usually finds a live one.
-            return ++routing.SilentRetries <= MaxSilentRetries;
+            var retry = ++routing.SilentRetries <= MaxSilentRetries;
+            if (retry) GatewayLog.RouterSilent(logger, context.TraceIdentifier, group, answer.Message, routing.SilentRetries, MaxSilentRetries);
+            return retry;
         }
         if (answer.Reason != NoEndpointReason.AllAtCapacity) return false;
         // Only time spent waiting counts: a slow decision (an endpoint that did not answer) does not use it up.
@@ -226,8 +233,9 @@ internal sealed class GatewayRequestHandler(
 
             if (result.Failure is not null && !result.ResponseSent)
             {
-                logger.LogInformation("Attempt {Attempt} of {RequestId} on {EndpointId} failed ({Kind}): {Summary}",
-                    routing.UpstreamAttempts, context.TraceIdentifier, lease.EndpointId, result.Kind, result.Failure.Summary);
+                // Summary is the redacted text the client would get: no upstream key reaches the log.
+                GatewayLog.AttemptFailed(logger, context.TraceIdentifier, routing.UpstreamAttempts, lease.EndpointId, result.Kind.ToString(),
+                    result.Failure.Status, result.Failure.Summary);
                 ResetResponse(context);
             }
             return result;
@@ -370,7 +378,7 @@ internal sealed class GatewayRequestHandler(
     {
         stats.For(routing.Request.Model).Failed();
         var failure = routing.LastFailure!;
-        logger.LogInformation("{RequestId} failed with 5xx on {Attempts} endpoints; not retried further", context.TraceIdentifier, routing.UpstreamServerErrors);
+        GatewayLog.RequestAtFault(logger, context.TraceIdentifier, routing.UpstreamServerErrors, failure.Summary);
         return OpenAiErrors.WriteAsync(context, failure.Status,
             $"The upstream answered HTTP {failure.Status} on {routing.UpstreamServerErrors} endpoints for this request, so it was not retried further " +
             $"(the request itself seems to cause the failure). Last upstream error: {failure.Summary}",

@@ -5,7 +5,8 @@ namespace Router.Node.Gateway;
 /// <summary>Reads a request body whole, up to the configured limit; answers 413 itself when it is larger.</summary>
 internal static class RequestBody
 {
-    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext context, long limit)
+    /// <returns>The body, or null when it could not be read and this already answered (or the client is gone).</returns>
+    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext context, long limit, ILogger logger)
     {
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = limit;
@@ -24,6 +25,32 @@ internal static class RequestBody
         {
             await OpenAiErrors.BodyTooLarge(context, limit);
             return null;
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Too slow (Kestrel's minimum data rate), cut short, or badly chunked: the client's doing, one line, no trace.
+            GatewayLog.BodyNotRead(logger, context.TraceIdentifier, e.Message, e.StatusCode);
+            await TryAnswerAsync(context, e.StatusCode, e.Message);
+            return null;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            GatewayLog.BodyNotRead(logger, context.TraceIdentifier, "the client went away while sending it", StatusCodes.Status499ClientClosedRequest);
+            return null;
+        }
+    }
+
+    /// <summary>Kestrel may already have closed the connection (a slow body): then there is nobody to answer.</summary>
+    private static async Task TryAnswerAsync(HttpContext context, int status, string message)
+    {
+        if (context.RequestAborted.IsCancellationRequested || context.Response.HasStarted) return;
+        try
+        {
+            await OpenAiErrors.WriteAsync(context, status, message, "invalid_request_error", "request_body_unreadable");
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The connection went down under us; the log line above already says why.
         }
     }
 }

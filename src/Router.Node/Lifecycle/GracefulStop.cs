@@ -55,8 +55,8 @@ internal sealed class GracefulStop(
         var why = NodeLifecycle.UnplannedEndOf(system);
         if (why is null) return; // the host's own stop ran CoordinatedShutdown
         var code = NodeLifecycle.ExitCodeOf(system);
-        if (code == 0) logger.LogWarning("Stopping: {Why}; exiting with code 0", why);
-        else logger.LogCritical("Stopping: {Why}; exiting with code {Code} so that a supervisor restarts the node", why, code);
+        if (code == 0) LifecycleLog.StoppingUnplanned(logger, why);
+        else LifecycleLog.StoppingForRestart(logger, why, code);
         lifecycle.BeginStopping();
         lifetime.StopApplication();
     }
@@ -66,14 +66,13 @@ internal sealed class GracefulStop(
         lifecycle.BeginStopping();
         var terminated = services.GetRequiredService<ActorSystem>().WhenTerminated.IsCompleted;
         var budget = terminated ? DrainAfterTermination : TimeSpan.FromSeconds(gateway.ShutdownDrainSeconds);
-        logger.LogInformation("Stopping: no new requests; waiting up to {Seconds} s for requests in flight", budget.TotalSeconds);
+        LifecycleLog.Draining(logger, budget.TotalSeconds);
         _stop.Start();
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         drain.CancelAfter(budget);
         await server.StopAsync(drain.Token);
         _drained = _stop.Elapsed;
-        logger.LogInformation("Requests drained in {Seconds:0.00} s{Aborted}; leaving the cluster", _drained.TotalSeconds,
-            drain.IsCancellationRequested ? " (the rest were aborted)" : "");
+        LifecycleLog.Drained(logger, _drained.TotalSeconds, drain.IsCancellationRequested ? " (the rest were aborted)" : "");
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -81,8 +80,7 @@ internal sealed class GracefulStop(
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
         // After every hosted service's StopAsync, Akka.Hosting's CoordinatedShutdown (leave, hand-off) included.
-        logger.LogInformation("Stopped: left the cluster {Leave:0.00} s after the drain, {Total:0.00} s after the stop began",
-            (_stop.Elapsed - _drained).TotalSeconds, _stop.Elapsed.TotalSeconds);
+        LifecycleLog.Stopped(logger, (_stop.Elapsed - _drained).TotalSeconds, _stop.Elapsed.TotalSeconds);
         _stopping.Dispose();
         return Task.CompletedTask;
     }

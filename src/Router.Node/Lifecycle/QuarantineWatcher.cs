@@ -17,7 +17,7 @@ internal sealed class QuarantineWatcher : ReceiveActor
     {
         Receive<ThisActorSystemQuarantinedEvent>(e =>
         {
-            logger.LogCritical("{Remote} has quarantined this node ({Local}): the cluster removed it; downing itself", e.RemoteAddress, e.LocalAddress);
+            LifecycleLog.Quarantined(logger, e.RemoteAddress.ToString(), e.LocalAddress.ToString());
             var cluster = Cluster.Get(Context.System);
             cluster.Down(cluster.SelfAddress);
             Context.Stop(Self);

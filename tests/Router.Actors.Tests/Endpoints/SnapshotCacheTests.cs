@@ -24,4 +24,32 @@ public class SnapshotCacheTests
         cache.Forget("e1");
         cache.LastPublished("e1").Should().BeSameAs(published, "forgetting a silent endpoint keeps what a successor needs");
     }
+
+    [Fact]
+    public void A_grants_count_is_not_undone_by_an_older_snapshot_arriving_later()
+    {
+        var cache = new SnapshotCache();
+        cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 10, InFlight = 0 });
+        cache.ObserveInFlight(new Router.Messages.Endpoints.LeaseAcquired("e1", "l1", DateTimeOffset.UtcNow, 5, 7, 20));
+
+        cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 15, InFlight = 1 }).Should().BeFalse();
+        cache.Slot("e1").Snapshot.InFlight.Should().Be(5, "the grant's count is newer than the snapshot taken at sequence 15");
+        cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 21, InFlight = 4 }).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Acquires_in_the_air_count_towards_an_endpoints_load()
+    {
+        var cache = new SnapshotCache();
+        var slot = cache.Slot("e1");
+        slot.AcquireSent();
+        slot.AcquireSent();
+        slot.AcquireAnswered();
+        var candidate = new Router.Actors.Strategies.EndpointCandidate(new EndpointDefinition("e1", "g", "http://localhost:1"), slot.Snapshot)
+            { Pending = slot.Pending };
+        candidate.InFlight.Should().Be(1, "one acquire is still on its way; a burst of decisions must see it");
+        slot.AcquireAnswered();
+        slot.AcquireAnswered();
+        slot.Pending.Should().Be(0, "never below zero");
+    }
 }

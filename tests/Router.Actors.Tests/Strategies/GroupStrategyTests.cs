@@ -1,4 +1,4 @@
-using Akka.Event;
+using Microsoft.Extensions.Logging.Abstractions;
 using Router.Actors.Routing;
 using Router.Actors.Strategies;
 
@@ -28,7 +28,7 @@ public class GroupStrategyTests
     {
         var strategy = new GroupStrategy((IRoutingStrategy)Activator.CreateInstance(type)!);
 
-        var picks = Enumerable.Range(0, 6).Select(_ => Three[strategy.Pick(Three, Candidates.Context(), NoLogger.Instance)].Id).ToList();
+        var picks = Enumerable.Range(0, 6).Select(_ => Three[strategy.Pick(Three, Candidates.Context(), NullLogger.Instance)].Id).ToList();
 
         picks.Should().Equal("a", "b", "c", "a", "b", "c");
     }

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Router.Actors.Routing;
+
+/// <summary>The routing core's lines (event ids 2000-2099): a strategy that misbehaved, once per decision it spoiled.</summary>
+internal static partial class RoutingLog
+{
+    [LoggerMessage(2001, LogLevel.Warning,
+        "Strategy '{Strategy}' picked '{Picked}', which was not among the {Candidates} candidates of '{ModelGroup}'; using round-robin for this decision")]
+    public static partial void StrategyPickedOutside(ILogger logger, string strategy, string picked, int candidates, string modelGroup);
+
+    [LoggerMessage(2002, LogLevel.Warning,
+        "Strategy '{Strategy}' failed for '{ModelGroup}' ({ExceptionType}: {Reason}); using round-robin for this decision")]
+    public static partial void StrategyFailed(ILogger logger, string strategy, string modelGroup, string exceptionType, string reason);
+}

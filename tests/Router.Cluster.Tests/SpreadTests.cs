@@ -1,0 +1,34 @@
+using Xunit.Abstractions;
+
+namespace Router.Cluster.Tests;
+
+/// <summary>
+/// least-busy through three gateway processes sharing three equal endpoints: 24 concurrent clients spread evenly at
+/// the upstreams (each endpoint's share of the requests, counted by the upstreams themselves).
+/// </summary>
+[Collection(nameof(ProcessClusterTests))]
+public sealed class SpreadTests(ITestOutputHelper output)
+{
+    private const int Clients = 24;
+    private const int Requests = 900;
+
+    [Fact]
+    public async Task Least_busy_spreads_24_clients_over_three_gateways_evenly_at_the_upstreams()
+    {
+        await using var cluster = await ProcessCluster.StartAsync();
+        await using var load = new LoadGenerator(cluster.Nodes);
+        load.Start(Clients, ProcessCluster.SpreadModel);
+        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(load.Results.Count >= Requests), $"{Requests} requests are answered",
+            TimeSpan.FromSeconds(90));
+        await load.StopAsync();
+
+        var total = cluster.Spread.Sum(s => s.Stats.TotalRequests);
+        var shares = cluster.Spread.Select(s => (s.Options.Name, Share: 100.0 * s.Stats.TotalRequests / total, s.Stats.MaxInFlight)).ToList();
+        output.WriteLine($"SPREAD {Clients} clients over 3 gateways, {total} requests: " +
+                         string.Join(", ", shares.Select(s => $"{s.Name} {s.Share:0.0}% (max in flight {s.MaxInFlight})")));
+        load.Results.Should().OnlyContain(r => r.Status == 200);
+        shares.Should().OnlyContain(s => s.Share >= 28 && s.Share <= 38, "each of three equal endpoints takes a third, within 5 points");
+        // Not asserted yet: the peak goal (no upstream above 12 in flight). Measured 14-20: a burst of decisions
+        // on several nodes ranks on snapshots up to 100 ms old; each node's own pending acquires only damp its own share.
+    }
+}
