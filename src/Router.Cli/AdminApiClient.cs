@@ -124,13 +124,13 @@ internal sealed class AdminApiClient(HttpClient http, Uri baseUri, string? token
         var error = TryReadError(raw);
         if (error is not null)
         {
-            return new AdminCommandFailedException(error);
+            return new AdminCommandFailedException(error, (int)response.StatusCode);
         }
 
         var status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
-            return new AdminCommandFailedException($"{status}: the node does not serve {method} {path.Split('?')[0]} (is it running a version with this admin API?)");
+            return new AdminCommandFailedException($"{status}: the node does not serve {method} {path.Split('?')[0]} (is it running a version with this admin API?)", (int)response.StatusCode);
         }
 
         var detail = raw.Trim();
@@ -139,7 +139,7 @@ internal sealed class AdminApiClient(HttpClient http, Uri baseUri, string? token
             detail = detail[..300] + "...";
         }
 
-        return new AdminCommandFailedException(detail.Length == 0 ? $"{status} from {method} {path}" : $"{status} from {method} {path}: {detail}");
+        return new AdminCommandFailedException(detail.Length == 0 ? $"{status} from {method} {path}" : $"{status} from {method} {path}: {detail}", (int)response.StatusCode);
     }
 
     private static string? TryReadError(string raw)

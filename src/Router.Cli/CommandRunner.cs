@@ -11,11 +11,37 @@ internal sealed class CommandRunner(
     AdminAddress address,
     GlobalOptions defaults,
     TextWriter output,
-    TextWriter error,
+    TextWriter stderr,
     InterruptSource interrupts,
     bool shell)
 {
+    /// <summary>Where this command's errors go: stderr, or a buffer that becomes a JSON error document with --json.</summary>
+    private TextWriter errors => captured ?? stderr;
+
+    private StringWriter? captured;
+
+    /// <summary>The admin API's status when the last failure was the node's answer.</summary>
+    private int? status;
+
     public async Task<int> RunAsync(CommandLine line)
+    {
+        if (!defaults.Json && !line.Has(CommandLine.Json)) return await RunCoreAsync(line);
+        var buffer = captured = new StringWriter();
+        status = null;
+        try
+        {
+            var code = await RunCoreAsync(line);
+            if (code is ExitCodes.Success) stderr.Write(buffer.ToString());
+            else output.WriteLine(JsonErrors.Format(code, buffer.ToString(), status));
+            return code;
+        }
+        finally
+        {
+            captured = null;
+        }
+    }
+
+    private async Task<int> RunCoreAsync(CommandLine line)
     {
         try
         {
@@ -23,22 +49,23 @@ internal sealed class CommandRunner(
         }
         catch (UsageException e)
         {
-            error.WriteLine(e.Message);
+            errors.WriteLine(e.Message);
             if (e.Command is not null)
             {
-                HelpText.WriteUsage(error, e.Command);
+                HelpText.WriteUsage(errors, e.Command);
             }
 
             return e.ExitCode;
         }
         catch (RouterCtlException e)
         {
-            error.WriteLine(e.Message);
+            status = (e as AdminCommandFailedException)?.Status;
+            errors.WriteLine(e.Message);
             return e.ExitCode;
         }
         catch (OperationCanceledException)
         {
-            error.WriteLine("interrupted");
+            errors.WriteLine("interrupted");
             return ExitCodes.Interrupted;
         }
     }
@@ -50,7 +77,7 @@ internal sealed class CommandRunner(
         if (words.Count == 0)
         {
             CheckOptions(line, null);
-            HelpText.WriteOverview(wantsHelp ? output : error, catalog, shell);
+            HelpText.WriteOverview(wantsHelp ? output : errors, catalog, shell);
             return wantsHelp ? ExitCodes.Success : ExitCodes.Usage;
         }
 
@@ -65,8 +92,8 @@ internal sealed class CommandRunner(
         {
             if (rest.Count == 0 && !wantsHelp)
             {
-                error.WriteLine($"missing command for palette '{palette.Name}'");
-                HelpText.WritePalette(error, palette, shell);
+                errors.WriteLine($"missing command for palette '{palette.Name}'");
+                HelpText.WritePalette(errors, palette, shell);
                 return ExitCodes.Usage;
             }
 
@@ -102,7 +129,7 @@ internal sealed class CommandRunner(
         var cancellation = interrupts.Begin();
         try
         {
-            var context = new CommandContext(command, arguments, line, api, output, error, options.Json, cancellation);
+            var context = new CommandContext(command, arguments, line, api, output, errors, options.Json, cancellation);
             return await command.Handler(context);
         }
         finally
@@ -153,10 +180,10 @@ internal sealed class CommandRunner(
         }
 
         var given = string.Join(' ', words.Take(prefixLength + 1));
-        error.WriteLine(prefixLength == words.Count
+        errors.WriteLine(prefixLength == words.Count
             ? $"incomplete command '{palette.Name} {given}'"
             : $"unknown command '{palette.Name} {given}'");
-        HelpText.WritePalette(error, palette, shell, candidates);
+        HelpText.WritePalette(errors, palette, shell, candidates);
         return ExitCodes.Usage;
     }
 

@@ -15,8 +15,11 @@ internal sealed class UsageException(string message, CommandDefinition? command 
 }
 
 /// <summary>The node answered with an error status: exit 1.</summary>
-internal sealed class AdminCommandFailedException(string message) : RouterCtlException(message)
+internal sealed class AdminCommandFailedException(string message, int? status = null) : RouterCtlException(message)
 {
+    /// <summary>The admin API's HTTP status, when the node answered.</summary>
+    public int? Status { get; } = status;
+
     public override int ExitCode => ExitCodes.CommandFailed;
 }
 

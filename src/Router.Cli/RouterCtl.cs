@@ -25,7 +25,8 @@ public static class RouterCtl
         }
         catch (UsageException e)
         {
-            stderr.WriteLine(e.Message);
+            if (JsonErrors.Requested(args)) stdout.WriteLine(JsonErrors.Format(e.ExitCode, e.Message));
+            else stderr.WriteLine(e.Message);
             return e.ExitCode;
         }
 
@@ -54,7 +55,8 @@ public static class RouterCtl
         }
         catch (UsageException e)
         {
-            stderr.WriteLine(e.Message);
+            if (JsonErrors.Requested(args)) stdout.WriteLine(JsonErrors.Format(e.ExitCode, e.Message));
+            else stderr.WriteLine(e.Message);
             return e.ExitCode;
         }
 

@@ -45,7 +45,9 @@ public sealed class GatewayNode : IAsyncDisposable
     public static async Task<GatewayNode> CreateAsync(string[] args, Action<IConfigurationBuilder>? configure = null,
         Action<IServiceCollection>? configureServices = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // The default appsettings.json is read here: a malformed one is a configuration error, not a crash.
+        var builder = NodeConfiguration.LoadingJson(() =>
+            WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory }));
         NodeConfiguration.ApplyConfigFileArgument(builder.Configuration, args);
         // An unready node is an expected state (starting, stopping, cut off): the probe's answer says why, the log need not
         // repeat it at error level on every probe.
@@ -86,10 +88,15 @@ public sealed class GatewayNode : IAsyncDisposable
 
     private Akka.Actor.ActorSystem? _system;
 
-    public Task StartAsync() => App.StartAsync();
+    public Task StartAsync()
+    {
+        ThrowIfPortsAreBusy();
+        return App.StartAsync();
+    }
 
     public Task RunAsync()
     {
+        ThrowIfPortsAreBusy();
         // The service provider is disposed when RunAsync returns; ExitCode still needs the actor system.
         App.Lifetime.ApplicationStarted.Register(() => _system = App.Services.GetRequiredService<Akka.Actor.ActorSystem>());
         return App.RunAsync();
@@ -100,6 +107,11 @@ public sealed class GatewayNode : IAsyncDisposable
     /// <see cref="NodeLifecycle.DownedExitCode"/> when the cluster downed or removed the node (a supervisor restarts it).
     /// </summary>
     public int ExitCode => _system is null ? 0 : NodeLifecycle.ExitCodeOf(_system);
+
+    private void ThrowIfPortsAreBusy()
+    {
+        if (Listeners.BusyPorts(Settings) is { Count: > 0 } busy) throw new NodeConfigurationException(busy);
+    }
 
     public async ValueTask DisposeAsync()
     {

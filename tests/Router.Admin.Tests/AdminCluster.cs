@@ -12,12 +12,23 @@ namespace Router.Admin.Tests;
 /// <summary>
 /// Two gateway nodes (A and B) in this process, joined into one cluster, sharing one SQLite registry file
 /// (or, with <see cref="RegistryPerNode"/>, each with its own file and Registry:AllowLocal, like two hosts),
-/// in front of two simulated endpoints. Model groups each test owns: route, drain, bad, concurrent.
+/// in front of two simulated endpoints. Model groups each test owns: route, drain, bad, concurrent, org/model.
 /// </summary>
 public sealed class AdminCluster : IAsyncLifetime
 {
     /// <summary>Each node its own SQLite file (Registry:AllowLocal) instead of one shared file.</summary>
     public bool RegistryPerNode { get; init; }
+
+    /// <summary>
+    /// The registry's journal: "sqlite" (one file both nodes open) or "postgresql" (a fresh database of its own on the
+    /// server <see cref="RegistryProviders.PostgresVariable"/> names, dropped at the end).
+    /// </summary>
+    public string Provider { get; init; } = "sqlite";
+
+    private string? _postgresDatabase;
+
+    /// <summary>The PostgreSQL database of this cluster's journal (provider "postgresql").</summary>
+    public string? PostgresDatabase => _postgresDatabase;
 
     public const string Token = "admin-test-token";
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
@@ -33,6 +44,7 @@ public sealed class AdminCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (Provider == "postgresql") _postgresDatabase = await RegistryProviders.CreateDatabaseAsync();
         Fast = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "fast", LatencyMs = 1, TimeToFirstTokenMs = 0, TokensPerSecond = 0 });
         Slow = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "slow", LatencyMs = 1500 });
         await StartNodesAsync();
@@ -45,6 +57,15 @@ public sealed class AdminCluster : IAsyncLifetime
         CtlResult? last = null;
         await WaitUntil(async () => ((last = await Ctl(A, "cluster", "show", "--json")).Output.Split("\"Up\"").Length - 1) == 2,
             () => $"both nodes are up (last answer: {last})");
+        // Up is not yet serving: a gateway answers 503 gateway_cut_off until it sees a majority of the gateways, which
+        // is what /healthz/ready says. Tests that send requests at once need both ready.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var node in new[] { A, B })
+            await WaitUntil(async () =>
+            {
+                try { return (await http.GetAsync(node.Urls[0] + "/healthz/ready")).IsSuccessStatusCode; }
+                catch (HttpRequestException) { return false; }
+            }, $"{node.Urls[0]} is ready");
     }
 
     public async Task StopNodesAsync()
@@ -72,17 +93,26 @@ public sealed class AdminCluster : IAsyncLifetime
             ["Admin:Token"] = Token,
             ["Cluster:Port"] = akkaPort.ToString(),
             ["Cluster:SeedNodes:0"] = $"akka.tcp://llm-router@127.0.0.1:{_akkaPorts[0]}",
-            ["Registry:Provider"] = "sqlite",
-            ["Registry:ConnectionString"] = $"Data Source={RegistryFileOf(akkaPort)}",
-            [RegistryPerNode ? "Registry:AllowLocal" : "Registry:SharedFile"] = "true", // both nodes open one file, or each its own
             ["Logging:LogLevel:Default"] = "Warning",
             ["Router:CapacityWaitSeconds"] = "0",
         };
+        if (_postgresDatabase is { } database)
+        {
+            config["Registry:Provider"] = "postgresql"; // one journal every gateway shares
+            config["Registry:ConnectionString"] = RegistryProviders.ConnectionStringFor(database);
+        }
+        else
+        {
+            config["Registry:Provider"] = "sqlite";
+            config["Registry:ConnectionString"] = $"Data Source={RegistryFileOf(akkaPort)}";
+            config[RegistryPerNode ? "Registry:AllowLocal" : "Registry:SharedFile"] = "true"; // both nodes open one file, or each its own
+        }
         foreach (var group in new[] { "route", "drain", "bad", "concurrent" })
         {
             config[$"ModelGroups:{group}:Strategy"] = "round-robin";
             config[$"ModelGroups:{group}:Endpoints:{group}-1:Url"] = (group == "drain" ? Slow : Fast).ApiBaseUrl;
         }
+        config["ModelGroups:org/model:Endpoints:org-model-1:Url"] = Fast.ApiBaseUrl; // a model name with a slash, as clients send it
         var node = await GatewayNode.CreateAsync([], c =>
         {
             c.Sources.Clear();
@@ -123,6 +153,7 @@ public sealed class AdminCluster : IAsyncLifetime
         await Fast.DisposeAsync();
         await Slow.DisposeAsync();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        if (_postgresDatabase is { } database) await RegistryProviders.DropDatabaseAsync(database);
     }
 
     private static int FreePort()

@@ -158,6 +158,13 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
         { ["router", "group", "strategy", "bad", "fastest-please"], "unknown strategy" },
         { ["router", "group", "strategy", "no-such-group", "latency"], "does not exist" },
         { ["router", "endpoints", "no-such-group"], "does not exist" },
+        // Ids outside the documented set could never be shown, drained or removed again (issue 11).
+        { ["router", "endpoint", "add", "bad", "bad id/../x", "http://127.0.0.1:9/v1"], "endpoint id 'bad id/../x' is not a valid id" },
+        { ["router", "endpoint", "add", "bad", ".bad", "http://127.0.0.1:9/v1"], "is not a valid id" },
+        { ["router", "endpoint", "add", "bad", new string('a', 129), "http://127.0.0.1:9/v1"], "is not a valid id" },
+        // Start-up refuses an ApiKeyEnv the node cannot read; so does an admin write, instead of calling the upstream without a key.
+        { ["router", "endpoint", "add", "bad", "bad-4", "http://127.0.0.1:9/v1", "--api-key-env", "ROUTER_ADMIN_TESTS_SURELY_UNSET_KEY"],
+          "ApiKeyEnv names 'ROUTER_ADMIN_TESTS_SURELY_UNSET_KEY', which is not set in this node's environment" },
     };
 
     [Theory]
@@ -179,6 +186,64 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
         result.Exit.Should().NotBe(0);
         (result.Error + result.Output).Should().Contain("url");
         (await Registry()).Should().Be(before);
+    }
+
+    [Fact]
+    public async Task An_id_in_the_documented_set_is_accepted_and_can_be_shown_drained_and_removed()
+    {
+        const string id = "bad-ok_1.v2:eu";
+        (await AdminCluster.Ctl(A, "router", "endpoint", "add", "bad", id, "http://127.0.0.1:9/v1")).Exit.Should().Be(0);
+        try
+        {
+            // The registry answers before the node's replicated directory has the endpoint: wait for it to show.
+            await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(A, "router", "endpoint", "show", id)).Exit == 0, $"'{id}' can be shown");
+            (await Endpoint(A, id)).Definition.Id.Should().Be(id);
+            (await AdminCluster.Ctl(A, "router", "endpoint", "drain", id)).Exit.Should().Be(0);
+        }
+        finally
+        {
+            (await AdminCluster.Ctl(A, "router", "endpoint", "remove", id)).Exit.Should().Be(0);
+        }
+    }
+
+    [Fact]
+    public async Task A_group_named_with_a_slash_can_be_listed_and_its_strategy_changed()
+    {
+        (await AdminCluster.Ctl(A, "router", "group", "strategy", "org/model", "least-busy")).Exit.Should().Be(0);
+
+        await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(A, "router", "groups", "--json")).Json<List<GroupView>>()
+            .Any(g => g.Name == "org/model" && g.Strategy == "least-busy"), "the strategy change is seen");
+        (await AdminCluster.Ctl(A, "router", "endpoints", "org/model", "--json")).Json<List<EndpointView>>()
+            .Should().ContainSingle().Which.Definition.Id.Should().Be("org-model-1");
+    }
+
+    [Fact]
+    public async Task Json_errors_are_json_with_the_same_exit_code_and_readable_quotes()
+    {
+        var result = await AdminCluster.Ctl(A, "router", "endpoint", "remove", "no-such-endpoint", "--json");
+
+        result.Exit.Should().Be(1, result.ToString());
+        result.Error.Should().BeEmpty("with --json the error is the document on stdout");
+        using var document = System.Text.Json.JsonDocument.Parse(result.Output);
+        var error = document.RootElement.GetProperty("error");
+        error.GetProperty("message").GetString().Should().Be("endpoint 'no-such-endpoint' does not exist");
+        error.GetProperty("type").GetString().Should().Be("refused");
+        error.GetProperty("exitCode").GetInt32().Should().Be(1);
+        error.GetProperty("status").GetInt32().Should().Be(404);
+        result.Output.Should().NotContain("\\u0027");
+    }
+
+    [Fact]
+    public async Task The_admin_api_writes_quotes_as_they_are()
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"{A.AdminUrls[0]}/admin/router/endpoints/no-such-endpoint");
+        request.Headers.Authorization = new("Bearer", AdminCluster.Token);
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+        (await response.Content.ReadAsStringAsync()).Should().Be("{\"error\":\"endpoint 'no-such-endpoint' does not exist\"}");
     }
 
     [Fact]

@@ -5,12 +5,55 @@ using Router.Messages.Endpoints;
 namespace Router.Actors.Directory;
 
 /// <summary>Checks directory changes before they are written; each problem is named so an admin can fix it.</summary>
-public static class DefinitionValidator
+public static partial class DefinitionValidator
 {
+    /// <summary>
+    /// Endpoint ids: a letter or digit, then up to 127 letters, digits, '.', '_', ':' or '-'. Such an id is one URL path
+    /// segment as it is (the admin API addresses endpoints by id), one word in a shell and a log line, and a configuration
+    /// key (':' only through the admin API: in configuration it separates sections).
+    /// </summary>
+    public const string IdPattern = "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$";
+
+    /// <summary>
+    /// Model group names are the model names clients send, so they may also hold '/' (org/model-7b, as Hugging Face
+    /// names do); otherwise the same set as <see cref="IdPattern"/>.
+    /// </summary>
+    public const string GroupNamePattern = "^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$";
+
+    [System.Text.RegularExpressions.GeneratedRegex(IdPattern)]
+    private static partial System.Text.RegularExpressions.Regex IdRegex();
+
+    [System.Text.RegularExpressions.GeneratedRegex(GroupNamePattern)]
+    private static partial System.Text.RegularExpressions.Regex GroupNameRegex();
+
+    public static bool IsValidId(string? id) => id is not null && IdRegex().IsMatch(id);
+
+    public static bool IsValidGroupName(string? name) => name is not null && GroupNameRegex().IsMatch(name);
+
+    /// <summary>Why <paramref name="id"/> cannot be an endpoint id, or null. Start-up configuration and admin writes both ask this.</summary>
+    public static string? IdProblem(string? id) =>
+        string.IsNullOrWhiteSpace(id) ? "endpoint id is empty"
+        : IsValidId(id) ? null
+        : $"endpoint id '{Printable(id)}' is not a valid id: use 1-128 characters, letters, digits, '.', '_', ':' or '-', starting with a letter or digit";
+
+    /// <summary>Why <paramref name="name"/> cannot be a model group name, or null.</summary>
+    public static string? GroupNameProblem(string? name) =>
+        string.IsNullOrWhiteSpace(name) ? "model group name is empty"
+        : IsValidGroupName(name) ? null
+        : $"model group '{Printable(name)}' is not a valid name: use 1-128 characters, letters, digits, '.', '_', ':', '/' or '-', starting with a letter or digit";
+
+    /// <summary>An id as it can be shown in a message: control characters escaped, at most 140 characters.</summary>
+    private static string Printable(string id)
+    {
+        var text = string.Concat(id.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return text.Length > 140 ? text[..140] + "..." : text;
+    }
+
     public static IReadOnlyList<string> Validate(EndpointDefinition e)
     {
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(e.Id)) problems.Add("endpoint id is empty");
+        if (IdProblem(e.Id) is { } idProblem) problems.Add(idProblem);
+        // The group's name was checked where the group was defined; an endpoint must name an existing one.
         if (string.IsNullOrWhiteSpace(e.ModelGroup)) problems.Add($"endpoint '{e.Id}': model group is empty");
         if (!Uri.TryCreate(e.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             problems.Add($"endpoint '{e.Id}': url '{e.Url}' is not an absolute http(s) url");
@@ -38,6 +81,21 @@ public static class DefinitionValidator
         return problems;
     }
 
+    /// <summary>
+    /// The environment variables <paramref name="e"/> needs (ApiKeyEnv, HeadersFromEnv) that <paramref name="environment"/>
+    /// does not have: an endpoint whose key the node cannot read would be called without it.
+    /// </summary>
+    public static IReadOnlyList<string> MissingVariables(EndpointDefinition e, Func<string, string?> environment)
+    {
+        var problems = new List<string>();
+        if (!string.IsNullOrWhiteSpace(e.ApiKeyEnv) && string.IsNullOrEmpty(environment(e.ApiKeyEnv)))
+            problems.Add($"endpoint '{e.Id}': ApiKeyEnv names '{e.ApiKeyEnv}', which is not set in this node's environment; set it on every gateway (and restart them) before adding the endpoint");
+        foreach (var (header, variable) in e.HeadersFromEnv ?? new Dictionary<string, string>())
+            if (!string.IsNullOrWhiteSpace(variable) && string.IsNullOrEmpty(environment(variable)))
+                problems.Add($"endpoint '{e.Id}': header '{header}' names '{variable}', which is not set in this node's environment");
+        return problems;
+    }
+
     public static IReadOnlyList<string> Validate(UpdateEndpoint u)
     {
         var problems = new List<string>();
@@ -51,7 +109,7 @@ public static class DefinitionValidator
     public static IReadOnlyList<string> Validate(ModelGroupDefinition g, StrategyRegistry strategies)
     {
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(g.Name)) problems.Add("model group name is empty");
+        if (GroupNameProblem(g.Name) is { } nameProblem) problems.Add(nameProblem);
         if (!strategies.Contains(g.Strategy))
             problems.Add($"model group '{g.Name}': unknown strategy '{g.Strategy}' (known: {string.Join(", ", strategies.Names.Order())})");
         if (g.Fallbacks?.Contains(g.Name) == true) problems.Add($"model group '{g.Name}' lists itself as a fallback");

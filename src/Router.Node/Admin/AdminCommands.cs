@@ -143,8 +143,15 @@ public sealed class AdminCommands(
         return ToView(definition, state.Snapshot);
     }
 
-    public Task<AdminMessage> AddEndpoint(EndpointDefinition? endpoint) =>
-        endpoint is null ? throw AdminException.BadRequest("send the endpoint as JSON: {\"modelGroup\":...,\"id\":...,\"url\":...}") : Change(new RegisterEndpoint(endpoint));
+    public Task<AdminMessage> AddEndpoint(EndpointDefinition? endpoint)
+    {
+        if (endpoint is null) throw AdminException.BadRequest("send the endpoint as JSON: {\"modelGroup\":...,\"id\":...,\"url\":...}");
+        // As at start-up: an endpoint whose key this node cannot read would be called without it. Only this node's
+        // environment can be checked here; the variable must be set on every gateway.
+        var missing = Router.Actors.Directory.DefinitionValidator.MissingVariables(endpoint, Environment.GetEnvironmentVariable);
+        if (missing.Count > 0) throw AdminException.BadRequest(string.Join("; ", missing));
+        return Change(new RegisterEndpoint(endpoint));
+    }
 
     public Task<AdminMessage> UpdateEndpoint(string id, EndpointPatch? patch) =>
         patch is null

@@ -11,6 +11,16 @@ namespace Router.Node.Admin;
 /// </summary>
 internal static class AdminEndpoints
 {
+    /// <summary>
+    /// The admin API's JSON: web defaults, enums as names, and quotes or '+' written as they are (not \u0027): its
+    /// answers are read by people through routerctl and curl, never embedded in HTML.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin").AddEndpointFilter<AdminTokenFilter>().AddEndpointFilter(TranslateErrors);
@@ -25,7 +35,9 @@ internal static class AdminEndpoints
         admin.MapGet("/sharding", (AdminCommands c) => c.Sharding());
 
         admin.MapGet("/router/groups", (AdminCommands c) => c.Groups());
-        admin.MapPut("/router/groups/{group}/strategy", async (AdminCommands c, HttpContext h, string group) => await c.SetStrategy(group, await ReadOptional<StrategyRequest>(h)));
+        // A group name may hold '/' (org/model-7b), sent as %2F, which routing leaves encoded; names never hold '%'.
+        admin.MapPut("/router/groups/{group}/strategy", async (AdminCommands c, HttpContext h, string group) =>
+            await c.SetStrategy(Uri.UnescapeDataString(group), await ReadOptional<StrategyRequest>(h)));
         admin.MapGet("/router/endpoints", (AdminCommands c, string? group) => c.Endpoints(group));
         admin.MapGet("/router/endpoints/{id}", (AdminCommands c, string id) => c.Endpoint(id));
         admin.MapPost("/router/endpoints", async (AdminCommands c, HttpContext h) => await c.AddEndpoint(await ReadOptional<EndpointDefinition>(h)));
@@ -41,7 +53,7 @@ internal static class AdminEndpoints
     private static async Task StreamMemberEvents(AdminCommands commands, HttpContext context)
     {
         context.Response.ContentType = "application/x-ndjson";
-        var options = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var options = Json;
         try
         {
             await foreach (var e in commands.MemberEvents(context.RequestAborted))
@@ -74,16 +86,18 @@ internal static class AdminEndpoints
     {
         try
         {
-            return await next(context);
+            // Answers are written with the admin options (readable quotes), not the app-wide ones the gateway uses.
+            var result = await next(context);
+            return result is null or IResult ? result : Results.Json(result, Json);
         }
         catch (AdminException e)
         {
-            return Results.Json(new AdminError(e.Message), statusCode: e.Status);
+            return Results.Json(new AdminError(e.Message), Json, statusCode: e.Status);
         }
         catch (AskTimeoutException)
         {
             return Results.Json(new AdminError("the cluster did not answer in time; is the registry singleton or the endpoint's node reachable?"),
-                statusCode: StatusCodes.Status504GatewayTimeout);
+                Json, statusCode: StatusCodes.Status504GatewayTimeout);
         }
     }
 }

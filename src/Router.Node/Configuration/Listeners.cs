@@ -37,6 +37,62 @@ public sealed class Listeners
                 yield return $"{key}: '{url}' must be http://host:port with host an IP address, localhost, * or 0.0.0.0";
     }
 
+    /// <summary>
+    /// The configured fixed ports (gateway, admin, Akka remoting) that another process already holds, each as one line naming
+    /// the setting that chooses it. Checked before starting, so a busy port is a clear configuration error and not a
+    /// host start-up failure logged with its stack trace; a port taken in the instant between this check and the bind still
+    /// fails the start (see Program).
+    /// </summary>
+    public static IReadOnlyList<string> BusyPorts(NodeSettings settings)
+    {
+        var problems = new List<string>();
+        foreach (var (key, urls) in new[] { ("Gateway:Urls", settings.Gateway.Urls), ("Admin:Urls", settings.Admin.Urls) })
+            foreach (var url in Split(urls))
+                if (TryParse(url, out var address, out var port) && port != 0 && !CanBind(address ?? IPAddress.Any, port))
+                    problems.Add(BusyPort(key, url, port));
+        var cluster = settings.Cluster;
+        if (cluster.Port != 0 && IPAddress.TryParse(cluster.Hostname == "localhost" ? "127.0.0.1" : cluster.Hostname, out var akka) && !CanBind(akka, cluster.Port))
+            problems.Add(BusyPort("Cluster:Port", $"{cluster.Hostname}:{cluster.Port}", cluster.Port));
+        return problems;
+    }
+
+    public static string BusyPort(string key, string address, int port) =>
+        $"{key}: cannot listen on {address}: port {port} is already in use by another process; stop that process or choose another port in {key}";
+
+    private static bool CanBind(IPAddress address, int port)
+    {
+        try
+        {
+            using var socket = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            // Only a listener makes a port busy: connections of a process that just stopped (TIME_WAIT) must not. On Linux
+            // SO_REUSEADDR still refuses a port another socket listens on (on Windows it would not, so it stays off there).
+            if (!OperatingSystem.IsWindows())
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(address, port));
+            socket.Listen();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            return false;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return true; // not ours to judge here (e.g. an address this host lacks): the real bind reports it
+        }
+    }
+
+    /// <summary>The setting that chose the url a failed bind names ("Failed to bind to address http://127.0.0.1:4000: ...").</summary>
+    public static string? DescribeBindFailure(IOException e, NodeSettings settings)
+    {
+        if (e.InnerException is not Microsoft.AspNetCore.Connections.AddressInUseException) return null;
+        var match = System.Text.RegularExpressions.Regex.Match(e.Message, @"address (\S+?):? address already in use", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        var url = match.Success ? match.Groups[1].Value : "a configured address";
+        var port = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Port : 0;
+        var key = Split(settings.Admin.Urls).Any(u => TryParse(u, out _, out var p) && p == port) ? "Admin:Urls" : "Gateway:Urls";
+        return BusyPort(key, url, port);
+    }
+
     private static ListenOptions Listen(KestrelServerOptions kestrel, string url, bool admin)
     {
         TryParse(url, out var address, out var port);

@@ -19,14 +19,42 @@ public static class NodeConfiguration
 
         var remaining = args.Where((_, i) => i != index && i != index + 1).ToArray();
         configuration.Sources.Clear();
-        configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
+        LoadingJson(() => configuration.AddJsonFile(path, optional: false, reloadOnChange: false));
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(remaining);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="load"/>, turning a configuration file that is not valid JSON into one line naming the file,
+    /// line and position (the configuration library throws InvalidDataException -> FormatException -> JsonException).
+    /// </summary>
+    public static T LoadingJson<T>(Func<T> load)
+    {
+        try { return load(); }
+        catch (InvalidDataException e)
+        {
+            var file = System.Text.RegularExpressions.Regex.Match(e.Message, "'([^']*)'") is { Success: true } m ? m.Groups[1].Value : "a configuration file";
+            var json = Inner<System.Text.Json.JsonException>(e);
+            var innermost = e.GetBaseException().Message;
+            // JsonException's numbers are zero-based; editors count from 1.
+            var where = json is { LineNumber: { } line } ? $" at line {line + 1}, position {json.BytePositionInLine + 1}" : "";
+            var reason = json is null ? innermost : System.Text.RegularExpressions.Regex.Replace(json.Message, @"\s*(Path:.*)?LineNumber:.*$", "").Trim();
+            throw new NodeConfigurationException([$"{file}: not valid JSON{where}: {reason}"]);
+        }
+    }
+
+    private static T? Inner<T>(Exception e) where T : Exception
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+            if (current is T match) return match;
+        return null;
     }
 
     public static NodeSettings Bind(IConfiguration configuration)
     {
         var problems = new List<string>();
+        // Unknown keys first: a misspelt key would otherwise leave its setting at the default without a word.
+        if (configuration is IConfigurationRoot root) problems.AddRange(ConfigurationKeys.Check(root));
         NodeSettings? settings = null;
         try
         {

@@ -86,8 +86,14 @@ public static class NodeSettingsValidator
         foreach (var (groupName, group) in settings.ModelGroups)
         {
             var groupKey = $"ModelGroups:{groupName}";
+            // The same name and id rules as admin writes (DefinitionValidator), so whatever configuration defines can be
+            // shown, drained and removed through the admin API.
+            if (DefinitionValidator.GroupNameProblem(groupName) is { } groupNameProblem) problems.Add($"{groupKey}: {groupNameProblem}");
             Check(strategies.Contains(group.Strategy), $"{groupKey}:Strategy",
                 $"unknown strategy '{group.Strategy}' (known: {string.Join(", ", strategies.Names.Order())})");
+            // A group without endpoints would be listed in /v1/models and answer every request with 503.
+            Check(group.Endpoints.Count > 0, $"{groupKey}:Endpoints",
+                $"group '{groupName}' has no endpoints; add at least one under {groupKey}:Endpoints (or remove the group)");
             foreach (var (list, key) in new[] { (group.Fallbacks, "Fallbacks"), (group.ContextWindowFallbacks, "ContextWindowFallbacks") })
                 foreach (var fallback in list)
                     Check(settings.ModelGroups.ContainsKey(fallback) && fallback != groupName, $"{groupKey}:{key}",
@@ -100,6 +106,7 @@ public static class NodeSettingsValidator
                     problems.Add($"{key}: endpoint id '{endpointId}' is also used in group '{endpointGroups[endpointId]}'; ids must be unique");
                 if (SimulatedUrls.TryGetName(endpoint.Url, out var simulator))
                 {
+                    if (DefinitionValidator.IdProblem(endpointId) is { } idProblem) problems.Add($"{key}: {idProblem}");
                     Check(settings.Simulators.ContainsKey(simulator), $"{key}:Url", $"'{endpoint.Url}' names no entry under Simulators");
                 }
                 else
