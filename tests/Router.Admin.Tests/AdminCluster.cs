@@ -46,7 +46,7 @@ public sealed class AdminCluster : IAsyncLifetime
     {
         if (Provider == "postgresql") _postgresDatabase = await RegistryProviders.CreateDatabaseAsync();
         Fast = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "fast", LatencyMs = 1, TimeToFirstTokenMs = 0, TokensPerSecond = 0 });
-        Slow = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "slow", LatencyMs = 1500 });
+        Slow = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "slow", LatencyMs = 5000 }); // outlasts a drain seen on a loaded machine
         await StartNodesAsync();
     }
 
