@@ -119,8 +119,9 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
         await AdminCluster.WaitUntil(async () => (await Endpoint(B, "drain-1")).Snapshot.InFlight == 1, "the slow request holds a lease");
 
         (await AdminCluster.Ctl(B, "router", "endpoint", "drain", "drain-1")).Exit.Should().Be(0);
-        await AdminCluster.WaitUntil(async () => (await Endpoint(A, "drain-1")).State == "draining",
-            "A shows the endpoint draining while its request is in flight", TimeSpan.FromSeconds(4));
+        // The drain replicates to every node's directory; the endpoint's actor refuses once its own node has it.
+        await AdminCluster.WaitUntil(async () => (await Endpoint(A, "drain-1")).State == "draining" && (await Endpoint(B, "drain-1")).State == "draining",
+            "both nodes show the endpoint draining while its request is in flight", TimeSpan.FromSeconds(4));
         var refused = await http.PostAsync(B.Urls[0] + "/v1/chat/completions",
             new StringContent("""{"model":"drain","messages":[{"role":"user","content":"new"}]}"""));
         ((int)refused.StatusCode).Should().Be(503, "a drained endpoint gets no new leases");
