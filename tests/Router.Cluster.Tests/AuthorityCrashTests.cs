@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Xunit.Abstractions;
 
 namespace Router.Cluster.Tests;
@@ -35,12 +34,12 @@ public sealed class AuthorityCrashTests(ITestOutputHelper output)
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
         var upstream = cluster.Fenced;
 
-        (await SendAsync(http, cluster[0], "warm-up")).Should().Be(200);
+        (await FencedRequests.SendAsync(http, cluster[0], "warm-up")).Should().Be(200);
         var (host, notHosts) = await cluster.HostOfAsync("fenced");
         var (holder, contender) = (notHosts[0], notHosts[1]);
 
         upstream.Reconfigure(o => o.LatencyMs = (int)HeldRequest.TotalMilliseconds);
-        var held = SendAsync(http, holder, "held");
+        var held = FencedRequests.SendAsync(http, holder, "held");
         await ProcessCluster.WaitUntilAsync(() => Task.FromResult(upstream.Stats.CurrentInFlight == 1),
             "the upstream is working on the holder's request", TimeSpan.FromSeconds(20));
         upstream.Reconfigure(o => o.LatencyMs = 500);
@@ -53,7 +52,7 @@ public sealed class AuthorityCrashTests(ITestOutputHelper output)
             // The other survivor asks for the slot throughout, until it is served after the held request ended.
             while (DateTime.UtcNow - killedAt < HeldRequest + TimeSpan.FromSeconds(30) && !statuses.Any(s => s.Status == 200))
             {
-                var status = await SendAsync(http, contender, "contender");
+                var status = await FencedRequests.SendAsync(http, contender, "contender");
                 statuses.Enqueue((DateTime.UtcNow - killedAt, status));
                 if (status != 200) await Task.Delay(200); // pacing a client that was refused, not waiting for a condition
             }
@@ -69,20 +68,5 @@ public sealed class AuthorityCrashTests(ITestOutputHelper output)
         heldStatus.Should().Be(200, "a holder in the majority keeps its request when the endpoint's host dies");
         upstream.Stats.MaxInFlight.Should().Be(1, "the successor counted the surviving holder's lease before granting");
         statuses.Should().Contain(s => s.Status == 200, "the slot comes back once the held request ends");
-    }
-
-    private static async Task<int> SendAsync(HttpClient http, NodeProcess node, string tag)
-    {
-        try
-        {
-            using var response = await http.PostAsync(node.GatewayUrl + "/v1/chat/completions", new StringContent(
-                $$"""{"model":"{{ProcessCluster.FencedModel}}","messages":[{"role":"user","content":"{{tag}}"}]}""", Encoding.UTF8, "application/json"));
-            await response.Content.ReadAsStringAsync(); // a response cut by the gateway surfaces here
-            return (int)response.StatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
-        {
-            return 0;
-        }
     }
 }

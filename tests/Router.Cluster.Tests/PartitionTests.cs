@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Xunit.Abstractions;
 
 namespace Router.Cluster.Tests;
@@ -44,14 +43,14 @@ public sealed class PartitionTests(ITestOutputHelper output)
         var upstream = cluster.Fenced;
 
         // Where does the endpoint's actor live? (A first request starts it.)
-        (await SendAsync(http, cluster[0], "warm-up")).Should().Be(200);
+        (await FencedRequests.SendAsync(http, cluster[0], "warm-up")).Should().Be(200);
         var (host, notHosts) = await cluster.HostOfAsync("fenced");
         var holder = holderHostsTheEndpoint ? cluster[host] : notHosts[0];
         var others = cluster.Nodes.Where(n => n != holder).ToArray();
 
         // The holder takes the only slot with a request the upstream would work on for a minute; later ones take 1 s.
         upstream.Reconfigure(o => o.LatencyMs = 60_000);
-        var held = SendAsync(http, holder, "held");
+        var held = FencedRequests.SendAsync(http, holder, "held");
         await ProcessCluster.WaitUntilAsync(() => Task.FromResult(upstream.Stats.CurrentInFlight == 1),
             "the upstream is working on the holder's request", TimeSpan.FromSeconds(20));
         upstream.Reconfigure(o => o.LatencyMs = 1_000);
@@ -67,7 +66,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
                 while (DateTime.UtcNow - partitionedAt is var elapsed && elapsed < PartitionedAtMost &&
                        (elapsed < PartitionedAtLeast || !statuses.Any(s => s.Status == 200)))
                 {
-                    var status = await SendAsync(http, others[worker % 2], $"w{worker}");
+                    var status = await FencedRequests.SendAsync(http, others[worker % 2], $"w{worker}");
                     statuses.Enqueue((DateTime.UtcNow - partitionedAt, status));
                 }
             }));
@@ -83,20 +82,5 @@ public sealed class PartitionTests(ITestOutputHelper output)
         upstream.Stats.MaxInFlight.Should().Be(1, "the cut-off gateway stopped its request before the slot was granted again");
         heldStatus.Should().Be(503, "the holder could not renew its lease, so it aborted the request and said so");
         statuses.Should().Contain(s => s.Status == 200, "the slot comes back to the majority side");
-    }
-
-    private static async Task<int> SendAsync(HttpClient http, NodeProcess node, string tag)
-    {
-        try
-        {
-            using var response = await http.PostAsync(node.GatewayUrl + "/v1/chat/completions", new StringContent(
-                $$"""{"model":"{{ProcessCluster.FencedModel}}","messages":[{"role":"user","content":"{{tag}}"}]}""", Encoding.UTF8, "application/json"));
-            await response.Content.ReadAsStringAsync(); // a response cut by the gateway surfaces here
-            return (int)response.StatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
-        {
-            return 0;
-        }
     }
 }
