@@ -126,7 +126,7 @@ public sealed class GatewayNode : IAsyncDisposable
     }
 
     /// <summary>/admin and /metrics answer only on the admin listener, everything else only on the gateway listener.</summary>
-    private static Task ServeOnItsOwnListener(HttpContext context, Func<Task> next)
+    private static Task ServeOnItsOwnListener(HttpContext context, RequestDelegate next)
     {
         var adminPath = context.Request.Path.StartsWithSegments("/admin") || TelemetrySetup.IsAdminListenerPath(context.Request.Path);
         var adminConnection = Listeners.IsAdminConnection(context);
@@ -137,12 +137,12 @@ public sealed class GatewayNode : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         }
-        return next();
+        return next(context);
     }
 
     /// <summary>Unknown routes and wrong methods on the gateway port answer OpenAI-shaped 404/405 errors, not empty bodies.</summary>
-    private static Task OpenAiErrorsForUnknownRoutes(HttpContext context, Func<Task> next) =>
-        Listeners.IsAdminConnection(context) ? next() : OpenAiStatusErrors.FillEmptyErrors(context, next);
+    private static Task OpenAiErrorsForUnknownRoutes(HttpContext context, RequestDelegate next) =>
+        Listeners.IsAdminConnection(context) ? next(context) : OpenAiStatusErrors.FillEmptyErrors(context, next);
 
     private static void ConfigureServer(WebApplicationBuilder builder, NodeSettings settings)
     {

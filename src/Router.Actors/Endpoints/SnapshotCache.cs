@@ -68,12 +68,12 @@ public sealed class EndpointSlot(string endpointId)
     internal void ObserveInFlight(LeaseAcquired grant)
     {
         var current = Volatile.Read(ref _snapshot);
-        if (current.InFlight == grant.InFlight) return;
+        var sameIncarnation = grant.Incarnation == current.Incarnation;
+        // A snapshot taken after the grant is already here, or the count is unchanged: nothing to learn.
+        if ((sameIncarnation && grant.Sequence <= current.Sequence) || current.InFlight == grant.InFlight) return;
         // The grant's count is newer than every snapshot of its incarnation up to its sequence: take that sequence, so
         // one of those arriving later (snapshots cross the network more slowly than replies) does not undo it.
-        var placed = grant.Incarnation == current.Incarnation && grant.Sequence > current.Sequence;
-        if (grant.Incarnation == current.Incarnation && grant.Sequence <= current.Sequence && grant.Sequence != 0) return;
-        var updated = placed ? current with { InFlight = grant.InFlight, Sequence = grant.Sequence } : current with { InFlight = grant.InFlight };
+        var updated = sameIncarnation ? current with { InFlight = grant.InFlight, Sequence = grant.Sequence } : current with { InFlight = grant.InFlight };
         Interlocked.CompareExchange(ref _snapshot, updated, current);
     }
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Microsoft.Extensions.Logging;
+using Router.Actors.Endpoints;
 using Router.Actors.Hosting;
 using Router.Actors.Membership;
 using Router.Actors.Strategies;
@@ -43,6 +44,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         public List<EndpointCandidate> Remaining { get; } = remaining;
         public List<(LeaseRefusalReason? Reason, TimeSpan? RetryAfter)> Refusals { get; } = [];
         public EndpointCandidate? Current { get; set; }
+        /// <summary>The current attempt's slot in the snapshot cache, whose pending count it holds until answered.</summary>
+        public EndpointSlot? CurrentSlot { get; set; }
         public DateTimeOffset AskedAt { get; set; }
         public int Attempts { get; set; }
         public string Holder { get; set; } = "";
@@ -119,7 +122,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _runtime.SilentEndpoints.TryRemove(acquired.EndpointId, out _);
         _runtime.Snapshots.ObserveInFlight(acquired);
         _runtime.ObserveHome(acquired.EndpointId, Sender, _selfAddress);
-        if (_pending.Remove(acquired.LeaseId, out var decision)) _runtime.Snapshots.Slot(acquired.EndpointId).AcquireAnswered();
+        if (_pending.Remove(acquired.LeaseId, out var decision)) decision.CurrentSlot!.AcquireAnswered();
         else
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
@@ -139,7 +142,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _runtime.Snapshots.Apply(refused.Snapshot);
         _runtime.SilentEndpoints.TryRemove(refused.EndpointId, out _);
         if (!_pending.Remove(refused.LeaseId, out var decision)) return;
-        _runtime.Snapshots.Slot(refused.EndpointId).AcquireAnswered();
+        decision.CurrentSlot!.AcquireAnswered();
         var now = _runtime.Clock.GetUtcNow();
         _runtime.Metrics.LeaseAnswered(refused.EndpointId, refused.Reason, false, now - decision.AskedAt);
         decision.Refusals.Add((refused.Reason, refused.RetryAfter));
@@ -157,7 +160,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         foreach (var (leaseId, decision) in expired)
         {
             _pending.Remove(leaseId);
-            _runtime.Snapshots.Slot(decision.Current!.Value.Id).AcquireAnswered();
+            decision.CurrentSlot!.AcquireAnswered();
             // The grant may still come (or was lost on its way): give it back now; releases are idempotent.
             _endpointRegion.Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.NotUsed));
             var silent = decision.Current!.Value.Id;
@@ -188,7 +191,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
         var leaseId = Guid.NewGuid().ToString("N");
         _pending[leaseId] = decision;
-        _runtime.Snapshots.Slot(pick.Id).AcquireSent();
+        decision.CurrentSlot = _runtime.Snapshots.Slot(pick.Id);
+        decision.CurrentSlot.AcquireSent();
         var request = decision.Request;
         _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, request.RequestId,
             request.LeaseDuration ?? _settings.LeaseDuration, request.EstimatedInputTokens, decision.Holder));

@@ -27,11 +27,11 @@ internal static class DashboardEndpoints
     private static readonly Dictionary<string, byte[]> Contents = LoadAssets();
 
     /// <summary>Serves the page's files on the admin listener (only there: on the gateway port /dashboard stays a 404).</summary>
-    public static Task ServePage(HttpContext context, Func<Task> next)
+    public static Task ServePage(HttpContext context, RequestDelegate next)
     {
         if (!Listeners.IsAdminConnection(context) || !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
             || !Assets.TryGetValue(context.Request.Path.Value ?? "", out var asset))
-            return next();
+            return next(context);
         var response = context.Response;
         response.ContentType = asset.ContentType;
         response.Headers.CacheControl = "no-store";

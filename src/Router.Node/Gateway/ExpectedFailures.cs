@@ -9,11 +9,11 @@ namespace Router.Node.Gateway;
 /// </summary>
 internal static class ExpectedFailures
 {
-    public static async Task Handle(HttpContext context, Func<Task> next)
+    public static async Task Handle(HttpContext context, RequestDelegate next)
     {
         try
         {
-            await next();
+            await next(context);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
         {

@@ -73,9 +73,9 @@ internal enum RequestFormat
 /// </summary>
 internal static class OpenAiStatusErrors
 {
-    public static async Task FillEmptyErrors(HttpContext context, Func<Task> next)
+    public static async Task FillEmptyErrors(HttpContext context, RequestDelegate next)
     {
-        await next();
+        await next(context);
         var response = context.Response;
         if (response.HasStarted || response.ContentLength > 0 || response.ContentType is not null) return;
         switch (response.StatusCode)

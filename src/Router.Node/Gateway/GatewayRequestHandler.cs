@@ -98,8 +98,11 @@ internal sealed class GatewayRequestHandler(
         var visited = new HashSet<string>(StringComparer.Ordinal) { routing.Request.Model };
         while (groups.TryDequeue(out var group))
         {
-            if (group != routing.Request.Model) stats.For(routing.Request.Model).FellBack();
-            if (group != routing.Request.Model) telemetry.FellBack(routing.Request.Model, group);
+            if (group != routing.Request.Model)
+            {
+                stats.For(routing.Request.Model).FellBack();
+                telemetry.FellBack(routing.Request.Model, group);
+            }
             var excluded = new List<string>();
             var reason = NoEndpointReason.AllExcluded; // the retry budget ran out on upstream failures
             for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0 && !requestTimeout.IsCancellationRequested; attemptsLeft--)
@@ -119,8 +122,11 @@ internal sealed class GatewayRequestHandler(
 
                 var lease = ((LeaseGranted)answer).Lease;
                 routing.UpstreamAttempts++;
-                if (routing.UpstreamAttempts > 1) stats.For(routing.Request.Model).Retried();
-                if (routing.UpstreamAttempts > 1) telemetry.Retried(lease.ModelGroup, lease.EndpointId);
+                if (routing.UpstreamAttempts > 1)
+                {
+                    stats.For(routing.Request.Model).Retried();
+                    telemetry.Retried(lease.ModelGroup, lease.EndpointId);
+                }
                 var result = await ForwardAsync(context, routing, lease, upstreamPath, startedAt, requestTimeout);
                 if (result.ResponseSent && !result.ClientGone) return true;
                 if (result.ClientGone) throw new OperationCanceledException(context.RequestAborted);

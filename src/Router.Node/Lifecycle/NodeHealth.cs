@@ -82,14 +82,14 @@ internal sealed class RouterReadinessCheck(ActorSystem system, RouterRuntime run
 /// </summary>
 internal static class ServingGate
 {
-    public static Task Handle(HttpContext context, Func<Task> next)
+    public static Task Handle(HttpContext context, RequestDelegate next)
     {
-        if (!context.Request.Path.StartsWithSegments("/v1")) return next();
+        if (!context.Request.Path.StartsWithSegments("/v1")) return next(context);
         string? why = null;
         if (context.RequestServices.GetRequiredService<NodeLifecycle>().IsStopping) why = "This gateway node is shutting down; send the request to another node.";
         else if (context.RequestServices.GetRequiredService<ActorSystem>().WhenTerminated.IsCompleted)
             why = "This gateway node has left the cluster; send the request to another node.";
-        if (why is null) return next();
+        if (why is null) return next(context);
         return RejectAsync(context, why);
     }
 

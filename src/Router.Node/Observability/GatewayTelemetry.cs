@@ -13,8 +13,6 @@ internal sealed class GatewayTelemetry(GatewayMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, EndpointLabels> _endpoints = new(StringComparer.Ordinal);
 
-    public GatewayMetrics Metrics => metrics;
-
     /// <summary>A client request for a configured group began; disposing the result records how it ended.</summary>
     public RequestTelemetry StartRequest(HttpContext context, string group, string upstreamPath, long startedAt)
     {
