@@ -53,6 +53,16 @@ internal static class Format
         }
     }
 
+    /// <summary>
+    /// The one warning line of a partial answer (something did not answer in time, or answered from a snapshot): on stderr,
+    /// so scripts reading stdout still get the answer, and the exit code stays 0.
+    /// </summary>
+    public static void Warning(TextWriter error, string message) => error.WriteLine($"warning: {message}");
+
+    /// <summary>Seconds with one decimal: <c>4.2 s</c>.</summary>
+    public static string Seconds(double? seconds) =>
+        seconds is { } s ? s.ToString("0.#", CultureInfo.InvariantCulture) + " s" : None;
+
     /// <summary>A path segment for a URL (ids and group names may contain anything).</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);
 }

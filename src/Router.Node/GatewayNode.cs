@@ -182,6 +182,7 @@ public sealed class GatewayNode : IAsyncDisposable
             ConfigureRegistryPersistence(akka, settings.Registry);
             akka.AddRouterCluster(clusterOptions);
             akka.AddNodeStats(provider); // answers the cluster-wide `router stats`
+            akka.AddClusterIncidentWatch(provider); // unreachable-since and the resolver's countdown for `cluster show`
             if (clusterOptions.SeedNodes.Count == 0)
                 akka.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress)); // a cluster of one
             akka.WithActorSystemLivenessCheck(tags: [NodeHealth.LiveTag]);
@@ -206,6 +207,7 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddSingleton<PoisonRequests>();
         services.AddSingleton<GatewayRequestHandler>();
         services.AddSingleton(settings.Admin);
+        services.AddSingleton<ClusterIncidentLog>();
         services.AddSingleton<AdminCommands>();
         services.AddSingleton<AdminTokenFilter>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -24,9 +24,9 @@ internal static class RouterPalette
         new("router", "endpoints", "endpoints with their live state (all groups, or one)",
             [OptionalArg("group", "only this model group")], [],
             ctx => ctx.QueryAsync<EndpointView[]>(ctx.Argument("group") is { } group ? $"{Endpoints}?group={Uri.EscapeDataString(group)}" : Endpoints,
-                (views, o) => WriteEndpoints(views, o, ctx.Argument("group")))),
+                (views, o) => WriteEndpoints(views, o, ctx.Argument("group"), ctx.Error))),
         new("router", "endpoint show", "one endpoint's settings and live state", [Id], [],
-            ctx => ctx.QueryAsync<EndpointView>(EndpointPath(ctx), WriteEndpoint)),
+            ctx => ctx.QueryAsync<EndpointView>(EndpointPath(ctx), (view, o) => WriteEndpoint(view, o, ctx.Error))),
         new("router", "endpoint add", "register an endpoint in a model group",
             [Arg("group", "model group, e.g. gpt-4o"), Id, Arg("url", "OpenAI-style API base, e.g. https://host/v1")],
             [
@@ -138,7 +138,7 @@ internal static class RouterPalette
         table.WriteTo(output);
     }
 
-    private static void WriteEndpoints(EndpointView[] views, TextWriter output, string? group)
+    private static void WriteEndpoints(EndpointView[] views, TextWriter output, string? group, TextWriter error)
     {
         if (views.Length == 0)
         {
@@ -150,7 +150,7 @@ internal static class RouterPalette
         foreach (var view in views)
         {
             var (d, s) = (view.Definition, view.Snapshot);
-            table.Row(d.Id, d.ModelGroup, view.State,
+            table.Row(d.Id, d.ModelGroup, IsLive(view) ? view.State : $"{view.State} ({view.Freshness}, {Format.Seconds(view.AgeSeconds)} old)",
                 Format.UsedOf(s?.InFlight ?? 0, d.MaxInFlight),
                 Format.Ms(s?.Latency, w => w.P50Ms), Format.Ms(s?.Latency, w => w.P95Ms),
                 Format.UsedOf(s?.RequestsLastMinute ?? 0, d.Rpm), Format.UsedOf(s?.TokensLastMinute ?? 0, d.Tpm),
@@ -160,9 +160,24 @@ internal static class RouterPalette
         table.WriteTo(output);
         output.WriteLine();
         output.WriteLine($"{Format.Plural(views.Length, "endpoint")}, {views.Count(v => v.State == "active")} active");
+        WarnIfNotLive(views, error);
     }
 
-    private static void WriteEndpoint(EndpointView view, TextWriter output)
+    /// <summary>Older nodes send no freshness: their answers were always live (or a 504).</summary>
+    private static bool IsLive(EndpointView view) => view.Freshness is null or SnapshotFreshnessLive;
+
+    private const string SnapshotFreshnessLive = Router.Messages.Admin.SnapshotFreshness.Live;
+
+    /// <summary>Endpoints shown from a snapshot because their actor did not answer: one warning line naming them.</summary>
+    private static void WarnIfNotLive(IReadOnlyList<EndpointView> views, TextWriter error)
+    {
+        var notLive = views.Where(v => !IsLive(v)).ToList();
+        if (notLive.Count == 0) return;
+        Format.Warning(error, $"{Format.Plural(notLive.Count, "endpoint")} did not answer in time; {(notLive.Count == 1 ? "its" : "their")} last snapshot is shown: " +
+                              string.Join("; ", notLive.Select(v => $"{v.Definition.Id} {v.Freshness}, {Format.Seconds(v.AgeSeconds)} old, node {Format.Optional(v.Node)}")));
+    }
+
+    private static void WriteEndpoint(EndpointView view, TextWriter output, TextWriter error)
     {
         var d = view.Definition;
         var s = view.Snapshot ?? EndpointSnapshot.Empty(d.Id);
@@ -193,7 +208,10 @@ internal static class RouterPalette
             ("requests", $"{Format.Number(s.TotalRequests)} ({Format.Number(s.TotalFailures)} failed)"),
             ("last sample", Format.Time(s.LastSampleAt)),
             ("snapshot", $"{Format.Time(s.TakenAt)} (incarnation {Format.Number(s.Incarnation)}, sequence {Format.Number(s.Sequence)})"),
+            ("freshness", IsLive(view) ? "live" : $"{view.Freshness}, {Format.Seconds(view.AgeSeconds)} old: {view.Note}"),
+            ("node", Format.Optional(view.Node)),
         ]);
+        WarnIfNotLive([view], error);
     }
 
     private static string Window(WindowStats? window) =>
@@ -238,7 +256,7 @@ internal static class RouterPalette
         nodes.WriteTo(output);
         if (view.NotAnswered.Count > 0)
         {
-            error.WriteLine($"warning: {Format.Plural(view.NotAnswered.Count, "gateway node")} did not answer in time and {(view.NotAnswered.Count == 1 ? "is" : "are")} not counted: {string.Join(", ", view.NotAnswered)}");
+            Format.Warning(error, $"{Format.Plural(view.NotAnswered.Count, "gateway node")} did not answer in time and {(view.NotAnswered.Count == 1 ? "is" : "are")} not counted: {string.Join(", ", view.NotAnswered)}");
         }
     }
 }

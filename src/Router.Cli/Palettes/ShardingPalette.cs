@@ -7,11 +7,11 @@ internal static class ShardingPalette
 {
     public static Palette Create() => new("sharding", "cluster sharding of the endpoint entities",
     [
-        new("sharding", "regions", "shard regions: address, shards, entities, and totals", [], [], ctx => ctx.QueryAsync<ShardingView>("/admin/sharding", WriteRegions)),
-        new("sharding", "stats", "totals and balance: shards and entities per region", [], [], ctx => ctx.QueryAsync<ShardingView>("/admin/sharding", WriteStats)),
+        new("sharding", "regions", "shard regions: address, shards, entities, and totals", [], [], ctx => ctx.QueryAsync<ShardingView>("/admin/sharding", (view, o) => WriteRegions(view, o, ctx.Error))),
+        new("sharding", "stats", "totals and balance: shards and entities per region", [], [], ctx => ctx.QueryAsync<ShardingView>("/admin/sharding", (view, o) => WriteStats(view, o, ctx.Error))),
     ]);
 
-    private static void WriteRegions(ShardingView view, TextWriter output)
+    private static void WriteRegions(ShardingView view, TextWriter output, TextWriter error)
     {
         var regions = view.Regions ?? [];
 
@@ -20,7 +20,9 @@ internal static class ShardingPalette
         var table = withIds ? new TableWriter("ADDRESS", "SHARDS>", "ENTITIES>", "ENDPOINT IDS") : new TableWriter("ADDRESS", "SHARDS>", "ENTITIES>");
         foreach (var region in regions)
         {
-            string[] cells = [region.Address, Format.Number(region.Shards), Format.Number(region.Entities)];
+            string[] cells = region.Answered
+                ? [region.Address, Format.Number(region.Shards), Format.Number(region.Entities)]
+                : [region.Address, Format.None, Format.None];
             table.Row(withIds ? [.. cells, Format.List(region.EndpointIds)] : cells);
         }
 
@@ -28,18 +30,29 @@ internal static class ShardingPalette
         table.Row(withIds ? [.. total, ""] : total);
         output.WriteLine($"type: {view.TypeName}");
         table.WriteTo(output);
+        WarnIfPartial(view, error);
     }
 
-    private static void WriteStats(ShardingView view, TextWriter output)
+    /// <summary>Regions that did not answer (or whose node is unreachable) are missing from the totals: one warning line.</summary>
+    private static void WarnIfPartial(ShardingView view, TextWriter error)
+    {
+        var missing = (view.Regions ?? []).Where(r => !r.Answered).ToList();
+        if (missing.Count == 0) return;
+        Format.Warning(error, $"{Format.Plural(missing.Count, "region")} did not answer and {(missing.Count == 1 ? "is" : "are")} not counted: " +
+                              string.Join("; ", missing.Select(r => $"{r.Address} ({r.Note ?? "no answer"})")));
+    }
+
+    private static void WriteStats(ShardingView view, TextWriter output, TextWriter error)
     {
         var regions = view.Regions ?? [];
         Format.KeyValues(output,
         [
             ("type", view.TypeName),
             ("regions", Format.Number(regions.Count)),
-            ("shards", Format.Number(view.TotalShards) + Spread(regions.Select(r => r.Shards).ToList())),
-            ("entities", Format.Number(view.TotalEntities) + Spread(regions.Select(r => r.Entities).ToList())),
+            ("shards", Format.Number(view.TotalShards) + Spread(regions.Where(r => r.Answered).Select(r => r.Shards).ToList())),
+            ("entities", Format.Number(view.TotalEntities) + Spread(regions.Where(r => r.Answered).Select(r => r.Entities).ToList())),
         ]);
+        WarnIfPartial(view, error);
     }
 
     private static string Spread(List<int> perRegion) =>
