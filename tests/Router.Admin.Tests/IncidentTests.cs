@@ -120,8 +120,11 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             var text = await AdminCluster.Ctl(B, "cluster", "show");
             text.Output.Should().Contain($"unreachable: {addressA}").And.Contain("resolver: keep-majority (only gateway members count)")
                 .And.Contain("decides in about");
-            var viewA = (await AdminCluster.Ctl(A, "cluster", "show", "--json")).Json<ClusterView>();
-            viewA.Resolver!.Decision.Should().StartWith("this side is downed (only 1 of 3 gateway members");
+            ClusterView? viewA = null;
+            await AdminCluster.WaitUntil(async () => (viewA = (await AdminCluster.Ctl(A, "cluster", "show", "--json")).Json<ClusterView>()).Unreachable.Count == 2,
+                "A sees B and C unreachable");
+            viewA!.Resolver!.Decision.Should().StartWith("this side is downed (only 1 of 3 gateway members");
+            viewA.Resolver.WillDown.Should().Equal(addressA);
 
             // Writes: B reaches a majority but not the registry (on A); A holds the registry but no majority. Neither sends.
             var drainB = await AdminCluster.Ctl(B, "router", "endpoint", "drain", "inc-1");
@@ -133,6 +136,7 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             drainA!.Exit.Should().Be(1);
             drainA.Error.Should().Contain("nothing was changed");
 
+            new[] { json, show, regions, stats, cluster }.Should().OnlyContain(r => r.Elapsed < ReadBudget, "every read answers within its deadline");
             output.WriteLine($"during the partition, from B: router endpoints {silent.Elapsed.TotalMilliseconds:0} ms (A silent), " +
                              $"{marked.Elapsed.TotalMilliseconds:0} ms (A marked unreachable), --json {json.Elapsed.TotalMilliseconds:0} ms; " +
                              $"endpoint show {show.Elapsed.TotalMilliseconds:0} ms; sharding regions {regions.Elapsed.TotalMilliseconds:0} ms; " +
