@@ -18,12 +18,13 @@ namespace Router.Node.Admin;
 public sealed class ClusterIncidentLog
 {
     private ImmutableDictionary<Address, DateTimeOffset> _unreachableSince = ImmutableDictionary<Address, DateTimeOffset>.Empty;
+    private readonly Lock _lock = new();
     private DateTimeOffset? _lastChange;
     private DateTimeOffset? _unstableSince;
 
     public IReadOnlyDictionary<Address, DateTimeOffset> UnreachableSince => Volatile.Read(ref _unreachableSince);
-    public DateTimeOffset? LastChange { get { lock (this) return _lastChange; } }
-    public DateTimeOffset? UnstableSince { get { lock (this) return _unstableSince; } }
+    public DateTimeOffset? LastChange { get { lock (_lock) return _lastChange; } }
+    public DateTimeOffset? UnstableSince { get { lock (_lock) return _unstableSince; } }
 
     internal void Unreachable(Address address, DateTimeOffset at)
     {
@@ -41,7 +42,7 @@ public sealed class ClusterIncidentLog
 
     internal void Changed(DateTimeOffset at)
     {
-        lock (this)
+        lock (_lock)
         {
             _lastChange = at;
             _unstableSince ??= at;
