@@ -87,6 +87,8 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             return Refuse(request, LeaseRefusalReason.TokenLimited,
                 _tokens.TimeUntilTotalAtMost(now, Math.Max(0, tpm - request.EstimatedTokens)), now);
         if (_provider.Refusal(now, out var providerReset) is { } providerRefusal) return Refuse(request, providerRefusal, providerReset, now);
+        if (request.GrantBelowInFlight is { } below && _leases.Count >= below)
+            return Refuse(request, LeaseRefusalReason.BusierThanAlternative, null, now);
 
         var isProbe = circuit == CircuitState.HalfOpen;
         if (isProbe) _breaker.ProbeStarted();

@@ -128,6 +128,7 @@ public sealed class RouterMetrics : IDisposable
         LeaseRefusalReason.Drained => "drained",
         LeaseRefusalReason.ProviderExhausted => "provider_exhausted",
         LeaseRefusalReason.NoQuorum => "no_quorum",
+        LeaseRefusalReason.BusierThanAlternative => "busier_than_alternative",
         _ => "other",
     };
 
