@@ -29,7 +29,13 @@ public sealed class RouterMessageSerializer(ExtendedActorSystem system) : Serial
 
     public override string Manifest(object o) => Lookup(o.GetType()).Type.Name;
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj.GetType()));
+    public override byte[] ToBinary(object obj)
+    {
+        var info = Lookup(obj.GetType());
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(obj, info);
+        WireTraffic.Sent(info.Type.Name, bytes.Length);
+        return bytes;
+    }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
