@@ -43,6 +43,7 @@ public static class SampleMessages
         new EndpointSnapshotBatch([Snapshot, Snapshot with { EndpointId = "azure-eu-2" }]),
         new AcquireLease("azure-eu-1", "lease-1", "req-1", TimeSpan.FromMinutes(5), 1500, "akka.tcp://llm-router@10.0.0.5:4053"),
         new AcquireLease("azure-eu-1", "lease-1b", "req-1", TimeSpan.FromMinutes(5), 1500, "akka.tcp://llm-router@10.0.0.5:4053", GrantBelowInFlight: 6),
+        new DirectoryEntryId("azure-eu-1"),
         new LeaseAcquired("azure-eu-1", "lease-1", At.AddMinutes(5), 4),
         new QueryHeldLeases("azure-eu-1"),
         new LeaseRefused("azure-eu-1", "lease-1", LeaseRefusalReason.TokenLimited, TimeSpan.FromSeconds(3), Snapshot),
