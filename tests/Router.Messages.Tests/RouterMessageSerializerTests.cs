@@ -86,6 +86,14 @@ public sealed class RouterMessageSerializerTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_snapshot_in_an_unknown_binary_format_fails_with_a_message_that_says_what_is_wrong()
+    {
+        var serializer = (RouterMessageSerializer)_system.Serialization.FindSerializerForType(typeof(IRouterMessage));
+        var act = () => serializer.FromBinary([9, 0, 0, 0, 0], nameof(Router.Messages.Endpoints.EndpointSnapshotBatch));
+        act.Should().Throw<SerializationException>().WithMessage("*snapshot format 9*same Router.Messages version*");
+    }
+
+    [Fact]
     public void An_unknown_manifest_fails_with_a_message_that_says_what_is_wrong()
     {
         var serializer = (RouterMessageSerializer)_system.Serialization.FindSerializerForType(typeof(IRouterMessage));
