@@ -48,7 +48,7 @@ public sealed class GatewayNode : IAsyncDisposable
         // The default appsettings.json is read here: a malformed one is a configuration error, not a crash.
         var builder = NodeConfiguration.LoadingJson(() =>
             WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory }));
-        NodeConfiguration.ApplyConfigFileArgument(builder.Configuration, args);
+        var configFile = NodeConfiguration.ApplyConfigFileArgument(builder.Configuration, args);
         // An unready node is an expected state (starting, stopping, cut off): the probe's answer says why, the log need not
         // repeat it at error level on every probe.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
@@ -59,6 +59,8 @@ public sealed class GatewayNode : IAsyncDisposable
         if (builder.Configuration[$"Logging:LogLevel:{forwarderCategory}"] is null) builder.Logging.AddFilter(forwarderCategory, LogLevel.Error);
 
         var settings = NodeConfiguration.Bind(builder.Configuration);
+        // No Registry:ConnectionString: a SQLite file of this configuration's own (see RegistrySettings.DefaultSqliteFile).
+        settings.Registry.ApplyDefaultConnectionString(configFile);
         var strategies = CreateStrategies(settings);
         var problems = NodeSettingsValidator.Validate(settings, strategies, Environment.GetEnvironmentVariable);
         if (problems.Count > 0) throw new NodeConfigurationException(problems);
