@@ -68,9 +68,10 @@ public sealed class GatewayNode : IAsyncDisposable
         var simulators = await EmbeddedSimulators.StartAsync(settings.Simulators);
         // One scope for this node's meters, so its exporter reports this node only (several can share a process).
         var meterScope = new object();
-        var clusterOptions = NodeOptionsFactory.Create(settings, strategies, simulators.Resolve) with { MetricsScope = meterScope };
+        var clusterOptions = NodeOptionsFactory.Create(settings, strategies) with { MetricsScope = meterScope };
         ConfigureServer(builder, settings);
         ConfigureServices(builder.Services, settings, clusterOptions);
+        builder.Services.AddSingleton(simulators); // resolves sim://name where a request is forwarded
         builder.Services.AddRouterTelemetry(settings.Telemetry, builder.Configuration, meterScope);
         configureServices?.Invoke(builder.Services);
 
