@@ -60,7 +60,7 @@ public sealed class GatewayNode : IAsyncDisposable
 
         var settings = NodeConfiguration.Bind(builder.Configuration);
         // No Registry:ConnectionString: a SQLite file of this configuration's own (see RegistrySettings.DefaultSqliteFile).
-        settings.Registry.ApplyDefaultConnectionString(configFile);
+        var registryFileChosen = settings.Registry.ApplyDefaultConnectionString(configFile);
         var strategies = CreateStrategies(settings);
         var problems = NodeSettingsValidator.Validate(settings, strategies, Environment.GetEnvironmentVariable);
         if (problems.Count > 0) throw new NodeConfigurationException(problems);
@@ -86,20 +86,28 @@ public sealed class GatewayNode : IAsyncDisposable
         app.MapDashboardData();
         app.MapRouterMetrics(settings.Telemetry);
         app.MapNodeHealth();
-        return new GatewayNode(app, simulators, settings);
+        return new GatewayNode(app, simulators, settings)
+        {
+            _registryChoice = registryFileChosen ? (configFile ?? "the embedded default", Path.GetFullPath(RegistrySettings.DefaultSqliteFile(configFile))) : null,
+        };
     }
 
     private Akka.Actor.ActorSystem? _system;
 
+    /// <summary>The configuration and the SQLite file chosen for it when Registry:ConnectionString is not set.</summary>
+    private (string Configuration, string File)? _registryChoice;
+
     public Task StartAsync()
     {
         ThrowIfPortsAreBusy();
+        LogRegistryChoice();
         return App.StartAsync();
     }
 
     public Task RunAsync()
     {
         ThrowIfPortsAreBusy();
+        LogRegistryChoice();
         // The service provider is disposed when RunAsync returns; ExitCode still needs the actor system.
         App.Lifetime.ApplicationStarted.Register(() => _system = App.Services.GetRequiredService<Akka.Actor.ActorSystem>());
         return App.RunAsync();
@@ -110,6 +118,12 @@ public sealed class GatewayNode : IAsyncDisposable
     /// <see cref="NodeLifecycle.DownedExitCode"/> when the cluster downed or removed the node (a supervisor restarts it).
     /// </summary>
     public int ExitCode => _system is null ? 0 : NodeLifecycle.ExitCodeOf(_system);
+
+    private void LogRegistryChoice()
+    {
+        if (_registryChoice is var (configuration, file))
+            LifecycleLog.RegistryFileOfConfiguration(App.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Node.Registry"), configuration, file);
+    }
 
     private void ThrowIfPortsAreBusy()
     {

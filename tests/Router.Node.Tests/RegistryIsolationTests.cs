@@ -21,7 +21,7 @@ public sealed class RegistryIsolationTests : IDisposable
         var path = Path.Combine(_directory, name);
         File.WriteAllText(path, $$"""
             {
-              "Logging": { "LogLevel": { "Default": "Warning", "Router.Actors.Registry": "Information" } },
+              "Logging": { "LogLevel": { "Default": "Warning", "Router.Actors.Registry": "Information", "Router.Node.Registry": "Information" } },
               "Gateway": { "Urls": "http://127.0.0.1:0" },
               "Admin": { "Urls": "http://127.0.0.1:0" },
               "Cluster": { "Port": 0 },
@@ -94,6 +94,8 @@ public sealed class RegistryIsolationTests : IDisposable
         if (!_registryFiles.Contains(file)) _registryFiles.Add(file);
         var logs = LogCapture.AttachTo(node);
         await node.StartAsync();
+        var choice = await logs.WaitFor(r => r.EventId.Id == 5120, "naming the configuration's registry file");
+        choice.Message.Should().Contain(config).And.Contain(file);
         var ready = await logs.WaitFor(r => r.Message.Contains("Endpoint registry ready", StringComparison.Ordinal), "saying the registry is ready", timeoutSeconds: 30);
         return new Started(node, ready, file);
     }
