@@ -36,8 +36,6 @@ public sealed class EmbeddedSimulators : IAsyncDisposable
     /// <summary>Whether this node runs the simulator a sim://name url names (true for any other url).</summary>
     public bool CanResolve(string url) => !SimulatedUrls.TryGetName(url, out var name) || _running.ContainsKey(name);
 
-    public static EmbeddedSimulators None { get; } = new(new Dictionary<string, SimulatedEndpoint>());
-
     public async ValueTask DisposeAsync()
     {
         foreach (var simulator in _running.Values) await simulator.DisposeAsync();
