@@ -149,7 +149,7 @@ internal sealed class CommandRunner(
             if (unmatched.Count > 0 && unmatched[0].StartsWith("--", StringComparison.Ordinal)) return $"unknown option {unmatched[0].Split('=')[0]}";
             if (unmatched.Count > 0)
                 return $"unknown palette '{unmatched[0]}'; palettes: {string.Join(", ", tree.Catalog.Palettes.Select(p => p.Name))}. Run '{(shell ? "" : "routerctl ")}help' for the commands.";
-            return shell ? null : "missing palette";
+            return "missing palette"; // a line of options only: the overview, as a usage error
         }
 
         if (tree.DefinitionOf(command) is null && command != tree.Completion)
