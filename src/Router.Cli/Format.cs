@@ -44,20 +44,8 @@ internal static class Format
     public static string Plural(long count, string noun) => $"{Number(count)} {noun}{(count == 1 ? "" : "s")}";
 
     /// <summary>Prints <c>key: value</c> lines with the values aligned.</summary>
-    public static void KeyValues(TextWriter output, IReadOnlyList<(string Key, string Value)> lines)
-    {
-        var width = lines.Max(l => l.Key.Length) + 1;
-        foreach (var (key, value) in lines)
-        {
-            output.WriteLine($"{(key + ":").PadRight(width)}  {value}");
-        }
-    }
-
-    /// <summary>
-    /// The one warning line of a partial answer (something did not answer in time, or answered from a snapshot): on stderr,
-    /// so scripts reading stdout still get the answer, and the exit code stays 0.
-    /// </summary>
-    public static void Warning(TextWriter error, string message) => error.WriteLine($"warning: {message}");
+    public static void KeyValues(Output output, IReadOnlyList<(string Key, string Value)> lines) =>
+        output.Write(Output.TwoColumns(lines.Select(l => (l.Key + ":", l.Value)), indent: 0));
 
     /// <summary>Seconds with one decimal: <c>4.2 s</c>.</summary>
     public static string Seconds(double? seconds) =>

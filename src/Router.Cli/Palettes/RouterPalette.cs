@@ -24,9 +24,9 @@ internal static class RouterPalette
         new("router", "endpoints", "endpoints with their live state (all groups, or one)",
             [OptionalArg("group", "only this model group")], [],
             ctx => ctx.QueryAsync<EndpointView[]>(ctx.Argument("group") is { } group ? $"{Endpoints}?group={Uri.EscapeDataString(group)}" : Endpoints,
-                (views, o) => WriteEndpoints(views, o, ctx.Argument("group"), ctx.Error))),
+                (views, o) => WriteEndpoints(views, o, ctx.Argument("group")))),
         new("router", "endpoint show", "one endpoint's settings and live state", [Id], [],
-            ctx => ctx.QueryAsync<EndpointView>(EndpointPath(ctx), (view, o) => WriteEndpoint(view, o, ctx.Error))),
+            ctx => ctx.QueryAsync<EndpointView>(EndpointPath(ctx), WriteEndpoint)),
         new("router", "endpoint add", "register an endpoint in a model group",
             [Arg("group", "model group, e.g. gpt-4o"), Id, Arg("url", "OpenAI-style API base, e.g. https://host/v1")],
             [
@@ -58,7 +58,7 @@ internal static class RouterPalette
             ctx => ctx.CommandAsync(HttpMethod.Put, $"/admin/router/groups/{Format.Segment(ctx.RequiredArgument("group"))}/strategy",
                 new StrategyRequest(ctx.RequiredArgument("strategy")))),
         new("router", "stats", "requests, errors, retries and fallbacks per model group, summed over every gateway node, and per node", [], [],
-            ctx => ctx.QueryAsync<ClusterStatsView>("/admin/router/stats", (stats, output) => WriteStats(stats, output, ctx.Error))),
+            ctx => ctx.QueryAsync<ClusterStatsView>("/admin/router/stats", WriteStats)),
     ]);
 
     private static string EndpointPath(CommandContext ctx) => $"{Endpoints}/{Format.Segment(ctx.RequiredArgument("id"))}";
@@ -121,7 +121,7 @@ internal static class RouterPalette
         return ctx.CommandAsync(HttpMethod.Patch, path, patch);
     }
 
-    private static void WriteGroups(GroupView[] groups, TextWriter output)
+    private static void WriteGroups(GroupView[] groups, Output output)
     {
         if (groups.Length == 0)
         {
@@ -129,16 +129,16 @@ internal static class RouterPalette
             return;
         }
 
-        var table = new TableWriter("NAME", "STRATEGY", "ENDPOINTS>", "FALLBACKS");
+        var table = Output.Table("NAME", "STRATEGY", "ENDPOINTS>", "FALLBACKS");
         foreach (var group in groups)
         {
             table.Row(group.Name, group.Strategy, Format.Number(group.Endpoints), Format.List(group.Fallbacks));
         }
 
-        table.WriteTo(output);
+        output.Write(table);
     }
 
-    private static void WriteEndpoints(EndpointView[] views, TextWriter output, string? group, TextWriter error)
+    private static void WriteEndpoints(EndpointView[] views, Output output, string? group)
     {
         if (views.Length == 0)
         {
@@ -146,7 +146,7 @@ internal static class RouterPalette
             return;
         }
 
-        var table = new TableWriter("ID", "GROUP", "STATE", "IN-FLIGHT>", "P50 MS>", "P95 MS>", "RPM>", "TPM>", "WEIGHT>", "CIRCUIT");
+        var table = Output.Table("ID", "GROUP", "STATE", "IN-FLIGHT>", "P50 MS>", "P95 MS>", "RPM>", "TPM>", "WEIGHT>", "CIRCUIT");
         foreach (var view in views)
         {
             var (d, s) = (view.Definition, view.Snapshot);
@@ -157,27 +157,18 @@ internal static class RouterPalette
                 Format.Number(d.Weight), s is null ? Format.None : Format.Circuit(s.Circuit));
         }
 
-        table.WriteTo(output);
+        output.Write(table);
         output.WriteLine();
         output.WriteLine($"{Format.Plural(views.Length, "endpoint")}, {views.Count(v => v.State == "active")} active");
-        WarnIfNotLive(views, error);
     }
 
-    /// <summary>Older nodes send no freshness: their answers were always live (or a 504).</summary>
-    private static bool IsLive(EndpointView view) => view.Freshness is null or SnapshotFreshnessLive;
+    /// <summary>
+    /// Whether the endpoint's own actor answered. One that did not is shown from the node's last snapshot, marked with its
+    /// age in the table; the warning naming it is the generic one (its <c>notAnswered</c>). Older nodes send no freshness.
+    /// </summary>
+    private static bool IsLive(EndpointView view) => view.Freshness is null or Router.Messages.Admin.SnapshotFreshness.Live;
 
-    private const string SnapshotFreshnessLive = Router.Messages.Admin.SnapshotFreshness.Live;
-
-    /// <summary>Endpoints shown from a snapshot because their actor did not answer: one warning line naming them.</summary>
-    private static void WarnIfNotLive(IReadOnlyList<EndpointView> views, TextWriter error)
-    {
-        var notLive = views.Where(v => !IsLive(v)).ToList();
-        if (notLive.Count == 0) return;
-        Format.Warning(error, $"{Format.Plural(notLive.Count, "endpoint")} did not answer in time; {(notLive.Count == 1 ? "its" : "their")} last snapshot is shown: " +
-                              string.Join("; ", notLive.Select(v => $"{v.Definition.Id} {v.Freshness}, {Format.Seconds(v.AgeSeconds)} old, node {Format.Optional(v.Node)}")));
-    }
-
-    private static void WriteEndpoint(EndpointView view, TextWriter output, TextWriter error)
+    private static void WriteEndpoint(EndpointView view, Output output)
     {
         var d = view.Definition;
         var s = view.Snapshot ?? EndpointSnapshot.Empty(d.Id);
@@ -211,7 +202,6 @@ internal static class RouterPalette
             ("freshness", IsLive(view) ? "live" : $"{view.Freshness}, {Format.Seconds(view.AgeSeconds)} old: {view.Note}"),
             ("node", Format.Optional(view.Node)),
         ]);
-        WarnIfNotLive([view], error);
     }
 
     private static string Window(WindowStats? window) =>
@@ -219,8 +209,8 @@ internal static class RouterPalette
             ? "no samples"
             : $"p50 {Format.Ms(window, w => w.P50Ms)}, p95 {Format.Ms(window, w => w.P95Ms)}, mean {Format.Ms(window, w => w.MeanMs)} ({Format.Plural(window.Samples, "sample")})";
 
-    /// <summary>The cluster's sums per group, then each node's totals; a node that did not answer is a warning (the answer is still used).</summary>
-    private static void WriteStats(ClusterStatsView view, TextWriter output, TextWriter error)
+    /// <summary>The cluster's sums per group, then each node's totals; a node that did not answer is listed with '-'.</summary>
+    private static void WriteStats(ClusterStatsView view, Output output)
     {
         var stats = view.Groups;
         if (stats.Count == 0)
@@ -229,7 +219,7 @@ internal static class RouterPalette
         }
         else
         {
-            var table = new TableWriter("GROUP", "REQUESTS>", "ERRORS>", "ERROR %>", "RETRIES>", "FALLBACKS>");
+            var table = Output.Table("GROUP", "REQUESTS>", "ERRORS>", "ERROR %>", "RETRIES>", "FALLBACKS>");
             foreach (var s in stats)
             {
                 table.Row(s.Group, Format.Number(s.Requests), Format.Number(s.Errors), Format.Percent(s.Errors, s.Requests), Format.Number(s.Retries), Format.Number(s.Fallbacks));
@@ -237,11 +227,11 @@ internal static class RouterPalette
 
             long requests = stats.Sum(s => s.Requests), errors = stats.Sum(s => s.Errors);
             table.Row("total", Format.Number(requests), Format.Number(errors), Format.Percent(errors, requests), Format.Number(stats.Sum(s => s.Retries)), Format.Number(stats.Sum(s => s.Fallbacks)));
-            table.WriteTo(output);
+            output.Write(table);
         }
 
         output.WriteLine();
-        var nodes = new TableWriter("NODE", "REQUESTS>", "ERRORS>", "RETRIES>", "FALLBACKS>");
+        var nodes = Output.Table("NODE", "REQUESTS>", "ERRORS>", "RETRIES>", "FALLBACKS>");
         foreach (var node in view.Nodes)
         {
             nodes.Row(node.Address, Format.Number(node.Groups.Sum(g => g.Requests)), Format.Number(node.Groups.Sum(g => g.Errors)),
@@ -253,10 +243,7 @@ internal static class RouterPalette
             nodes.Row(address, "-", "-", "-", "-");
         }
 
-        nodes.WriteTo(output);
-        if (view.NotAnswered.Count > 0)
-        {
-            Format.Warning(error, $"{Format.Plural(view.NotAnswered.Count, "gateway node")} did not answer in time and {(view.NotAnswered.Count == 1 ? "is" : "are")} not counted: {string.Join(", ", view.NotAnswered)}");
-        }
+        output.Write(nodes);
+        // The warning naming the nodes that did not answer is the generic one (PartialAnswers), on stderr.
     }
 }

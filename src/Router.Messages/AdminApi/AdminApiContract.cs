@@ -7,7 +7,8 @@ namespace Router.Messages.AdminApi;
 // Errors: non-2xx status with AdminError. These records are the contract; they are not Akka messages.
 //
 // Reads answer within their deadline with what the node knows: a silent endpoint, region or node is marked in the answer
-// (EndpointView.Freshness, ShardingView.NotAnswered, ClusterStatsView.NotAnswered), never a 504 for the whole listing.
+// (EndpointView.Freshness and .NotAnswered, ShardingView.NotAnswered, ClusterStatsView.NotAnswered), never a 504 for the
+// whole listing; routerctl warns about any notAnswered list in an answer.
 // Writes either land (200) or change nothing: 503 when this node has no majority or cannot reach the registry, 504 when the
 // registry did not answer in time (the command carries a deadline after which the registry refuses it).
 //
@@ -93,9 +94,11 @@ public sealed record GroupView(string Name, string Strategy, IReadOnlyList<strin
 /// <param name="AgeSeconds">How old <paramref name="Snapshot"/> is (by the endpoint node's clock); null when no snapshot is known.</param>
 /// <param name="Node">The node its actor answered from, or was last heard from.</param>
 /// <param name="Note">Why the state is not live.</param>
+/// <param name="NotAnswered">This endpoint's id when its actor did not answer in time (null when live): the partial-answer mark
+/// every admin view shares (as <see cref="ClusterStatsView.NotAnswered"/>), which routerctl turns into one warning line.</param>
 public sealed record EndpointView(
     EndpointDefinition Definition, EndpointSnapshot Snapshot, string State,
-    string Freshness = "live", double? AgeSeconds = null, string? Node = null, string? Note = null);
+    string Freshness = "live", double? AgeSeconds = null, string? Node = null, string? Note = null, IReadOnlyList<string>? NotAnswered = null);
 
 public sealed record GroupStatsView(string Group, long Requests, long Errors, long Retries, long Fallbacks);
 

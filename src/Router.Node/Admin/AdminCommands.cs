@@ -21,6 +21,7 @@ public sealed class AdminCommands(
     Akka.Hosting.ActorRegistry actors,
     GatewayStats stats,
     IHostApplicationLifetime lifetime,
+    Router.Node.Simulation.EmbeddedSimulators simulators,
     ClusterIncidentLog incidents)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
@@ -179,6 +180,8 @@ public sealed class AdminCommands(
         // environment can be checked here; the variable must be set on every gateway.
         var missing = Router.Actors.Directory.DefinitionValidator.MissingVariables(endpoint, Environment.GetEnvironmentVariable);
         if (missing.Count > 0) throw AdminException.BadRequest(string.Join("; ", missing));
+        if (!simulators.CanResolve(endpoint.Url))
+            throw AdminException.BadRequest($"endpoint '{endpoint.Id}': url '{endpoint.Url}' names no simulator this node runs (known: {string.Join(", ", simulators.Running.Keys.Order())})");
         return Change(new RegisterEndpoint(endpoint));
     }
 
@@ -266,7 +269,9 @@ public sealed class AdminCommands(
     {
         var (definition, snapshot) = (state.Definition!, state.Snapshot);
         double? age = snapshot.TakenAt == DateTimeOffset.MinValue ? null : Math.Round(Math.Max(0, (now - snapshot.TakenAt).TotalSeconds), 1);
-        return new EndpointView(definition, snapshot, StateOf(definition, snapshot), state.Freshness ?? SnapshotFreshness.Live, age, state.Node, state.Note);
+        var freshness = state.Freshness ?? SnapshotFreshness.Live;
+        return new EndpointView(definition, snapshot, StateOf(definition, snapshot), freshness, age, state.Node, state.Note,
+            freshness == SnapshotFreshness.Live ? null : [definition.Id]);
     }
 
     /// <summary>What an admin wants to know first about an endpoint.</summary>
