@@ -57,6 +57,18 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task With_the_registry_node_cut_off_reads_answer_marked_within_the_deadline_and_writes_fail_with_the_reason_then_land_after_healing()
     {
+        // An endpoint's actor publishes its snapshot when it starts (then only on changes): B's exchange must be a subscriber
+        // A and C know by then. An empty batch each publishes that reaches B proves it.
+        var heard = new System.Collections.Concurrent.ConcurrentDictionary<Address, bool>();
+        SystemOf(B).ActorOf(Props.Create(() => new TopicListener(heard)));
+        var senders = new[] { A, C }.ToDictionary(n => n, n => SystemOf(n).ActorOf(Props.Empty));
+        await AdminCluster.WaitUntil(() =>
+        {
+            foreach (var (node, sender) in senders)
+                Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(SystemOf(node)).Mediator.Tell(
+                    new Akka.Cluster.Tools.PublishSubscribe.Publish(SnapshotTopic, new Router.Messages.Endpoints.EndpointSnapshotBatch([])), sender);
+            return Task.FromResult(senders.Keys.All(n => heard.ContainsKey(Akka.Cluster.Cluster.Get(SystemOf(n)).SelfAddress)));
+        }, "A and C publish to B's snapshot exchange");
         // Every endpoint's actor is started (a listing asks each) and has pushed its snapshot to B.
         await AdminCluster.WaitUntil(async () =>
             (await AdminCluster.Ctl(B, "router", "endpoints", "--json")).Json<List<EndpointView>>() is { Count: EndpointCount } all
@@ -211,6 +223,21 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             HoconAddMode.Prepend));
         await node.StartAsync();
         return node;
+    }
+
+    private const string SnapshotTopic = "llm-endpoint-snapshots";
+
+    /// <summary>Notes which nodes' snapshot batches reach this node.</summary>
+    private sealed class TopicListener : ReceiveActor
+    {
+        public TopicListener(System.Collections.Concurrent.ConcurrentDictionary<Address, bool> heard)
+        {
+            Receive<Router.Messages.Endpoints.EndpointSnapshotBatch>(_ => heard[Sender.Path.Address] = true);
+            Receive<Akka.Cluster.Tools.PublishSubscribe.SubscribeAck>(_ => { });
+        }
+
+        protected override void PreStart() =>
+            Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(Context.System).Mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Subscribe(SnapshotTopic, Self));
     }
 
     private static ActorSystem SystemOf(GatewayNode node) => node.App.Services.GetRequiredService<ActorSystem>();

@@ -27,6 +27,7 @@ public class PartialAnswerTests(ITestOutputHelper output)
     {
         await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", Endpoints), Hocon);
         var (asker, other, cut) = (cluster[0], cluster[1], cluster[2]);
+        await SnapshotTopic.WaitUntilKnownEverywhereAsync(asker, cluster.Nodes);
         foreach (var endpoint in Endpoints) (await asker.StateOfAsync(endpoint.Id)).Definition.Should().NotBeNull();
         var onCut = await EndpointsHostedOn(cut);
         onCut.Should().NotBeEmpty("12 endpoints over 100 shards and 3 nodes put some on every node");
