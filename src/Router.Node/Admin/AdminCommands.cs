@@ -211,6 +211,9 @@ public sealed class AdminCommands(
     /// </summary>
     internal static readonly TimeSpan WriteDeadline = TimeSpan.FromSeconds(4);
 
+    private static readonly TimeSpan QuorumWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan QuorumPoll = TimeSpan.FromMilliseconds(50);
+
     /// <summary>
     /// A change either lands and says so, or fails with the reason and changes nothing: refused here at once when this node
     /// cannot reach a majority of the gateways or the registry's node; otherwise sent with a deadline the registry enforces.
@@ -218,7 +221,7 @@ public sealed class AdminCommands(
     /// </summary>
     private async Task<AdminMessage> Change(ManagementCommand command)
     {
-        EnsureWritable();
+        await EnsureWritableAsync();
         var notAfter = DateTimeOffset.UtcNow + WriteDeadline;
         // The registry may take its directory write timeout after accepting (it answers "saved" even when some nodes have
         // not confirmed), plus the round trips.
@@ -243,8 +246,11 @@ public sealed class AdminCommands(
     }
 
     /// <summary>Refuses a change this node could not carry out now, before anything is sent: nothing can change.</summary>
-    private void EnsureWritable()
+    private async Task EnsureWritableAsync()
     {
+        // A node that has just started (or just lost a member) confirms its majority within a round or two: wait that long.
+        for (var waited = TimeSpan.Zero; runtime.Options.IsGateway && !runtime.Quorum.HasMajority && waited < QuorumWait; waited += QuorumPoll)
+            await Task.Delay(QuorumPoll);
         if (runtime.Options.IsGateway && !runtime.Quorum.HasMajority)
             throw new AdminException(StatusCodes.Status503ServiceUnavailable,
                 "no majority: this node does not currently reach a majority of the gateways (it may be on the minority side of a partition, " +
