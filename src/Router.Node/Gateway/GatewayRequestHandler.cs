@@ -39,7 +39,10 @@ internal sealed class GatewayRequestHandler(
         var startedAt = Stopwatch.GetTimestamp();
         var body = await RequestBody.ReadAsync(context, settings.Gateway.MaxRequestBodyBytes, logger);
         if (body is null) return; // the reader already answered (413)
-        var (parsed, error) = await ParseAsync(context, body.Value, format);
+        // JSON is parsed synchronously (no task per request); only a multipart form is read asynchronously.
+        var (parsed, error) = format == RequestFormat.Multipart
+            ? await MultipartRequest.ParseAsync(body.Value, context.Request.ContentType)
+            : ParseJson(body.Value);
         if (parsed is not { } request)
         {
             await OpenAiErrors.BadRequest(context, error);
@@ -289,10 +292,8 @@ internal sealed class GatewayRequestHandler(
         // The content type was settled once in HandleAsync (JSON, or the client's multipart type with its boundary).
     }
 
-    private static Task<(OpenAiRequest? Request, string Error)> ParseAsync(HttpContext context, ReadOnlyMemory<byte> body, RequestFormat format) =>
-        format == RequestFormat.Multipart
-            ? MultipartRequest.ParseAsync(body, context.Request.ContentType)
-            : Task.FromResult(OpenAiRequest.TryParse(body.Span, out var request, out var error) ? ((OpenAiRequest?)request, "") : (null, error));
+    private static (OpenAiRequest? Request, string Error) ParseJson(ReadOnlyMemory<byte> body) =>
+        OpenAiRequest.TryParse(body.Span, out var request, out var error) ? (request, "") : (null, error);
 
     /// <summary>Forget what YARP set on the client response for a failed attempt, before the next one.</summary>
     private static void ResetResponse(HttpContext context)
