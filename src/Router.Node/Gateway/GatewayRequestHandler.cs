@@ -97,20 +97,22 @@ internal sealed class GatewayRequestHandler(
     /// <summary>Tries the requested group, then its fallbacks; true once the client has a response.</summary>
     private async Task<bool> TryGroupsAsync(HttpContext context, RoutingAttempts routing, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
     {
-        var groups = new Queue<string>([routing.Request.Model]);
-        var visited = new HashSet<string>(StringComparer.Ordinal) { routing.Request.Model };
-        while (groups.TryDequeue(out var group))
+        // The requested group first; the fallback queue and its visited set exist only once a group has run out.
+        Queue<string>? groups = null;
+        HashSet<string>? visited = null;
+        var group = routing.Request.Model;
+        while (true)
         {
             if (group != routing.Request.Model)
             {
                 stats.For(routing.Request.Model).FellBack();
                 telemetry.FellBack(routing.Request.Model, group);
             }
-            var excluded = new List<string>();
+            List<string>? excluded = null;
             var reason = NoEndpointReason.AllExcluded; // the retry budget ran out on upstream failures
             for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0 && !requestTimeout.IsCancellationRequested; attemptsLeft--)
             {
-                var answer = await GatewayTracing.RouteAsync(router, routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
+                var answer = await GatewayTracing.RouteAsync(router, routing.RouteRequest(group, excluded, router.Holder), RouteAskTimeout, requestTimeout.Token);
                 if (answer is NoEndpointAvailable busy && await WaitedForCapacity(busy, routing, context, group, requestTimeout.Token))
                 {
                     attemptsLeft++; // waiting for capacity is not an upstream attempt
@@ -139,13 +141,16 @@ internal sealed class GatewayRequestHandler(
                     await RequestAtFaultAsync(context, routing);
                     return true;
                 }
-                excluded.Add(lease.EndpointId);
+                (excluded ??= []).Add(lease.EndpointId);
             }
             // Nothing left in this group, whether refused or failed: its fallbacks are next.
+            groups ??= new Queue<string>();
+            visited ??= new HashSet<string>(StringComparer.Ordinal) { routing.Request.Model };
             foreach (var next in FallbacksOf(group, reason))
                 if (visited.Add(next)) groups.Enqueue(next);
+            if (!groups.TryDequeue(out var nextGroup)) return false;
+            group = nextGroup;
         }
-        return false;
     }
 
     /// <summary>
