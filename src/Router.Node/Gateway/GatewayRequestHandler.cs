@@ -74,7 +74,7 @@ internal sealed class GatewayRequestHandler(
         if (format == RequestFormat.Json) context.Request.ContentType = "application/json";
         try
         {
-            if (await TryGroupsAsync(context, routing, upstreamPath, startedAt, requestTimeout)) return;
+            if (await TryGroupsAsync(context, routing, upstreamPath, requestTelemetry, requestTimeout)) return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -95,7 +95,7 @@ internal sealed class GatewayRequestHandler(
     }
 
     /// <summary>Tries the requested group, then its fallbacks; true once the client has a response.</summary>
-    private async Task<bool> TryGroupsAsync(HttpContext context, RoutingAttempts routing, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
+    private async Task<bool> TryGroupsAsync(HttpContext context, RoutingAttempts routing, string upstreamPath, RequestTelemetry requestTelemetry, CancellationTokenSource requestTimeout)
     {
         // The requested group first; the fallback queue and its visited set exist only once a group has run out.
         Queue<string>? groups = null;
@@ -132,7 +132,7 @@ internal sealed class GatewayRequestHandler(
                     stats.For(routing.Request.Model).Retried();
                     telemetry.Retried(lease.ModelGroup, lease.EndpointId);
                 }
-                var result = await ForwardAsync(context, routing, lease, upstreamPath, startedAt, requestTimeout);
+                var result = await ForwardAsync(context, routing, lease, upstreamPath, requestTelemetry, requestTimeout);
                 if (result.ResponseSent && !result.ClientGone) return true;
                 if (result.ClientGone) throw new OperationCanceledException(context.RequestAborted);
                 routing.LastFailure = result.Failure;
@@ -189,14 +189,15 @@ internal sealed class GatewayRequestHandler(
     }
 
     private async Task<AttemptResult> ForwardAsync(
-        HttpContext context, RoutingAttempts routing, Lease lease, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
+        HttpContext context, RoutingAttempts routing, Lease lease, string upstreamPath, RequestTelemetry requestTelemetry, CancellationTokenSource requestTimeout)
     {
         var reported = false;
+        var startedAt = requestTelemetry.StartedAt;
         try
         {
             var endpoint = runtime.Directory.Current.Endpoints.GetValueOrDefault(lease.EndpointId);
             var attemptStartedAt = Stopwatch.GetTimestamp();
-            using var span = telemetry.StartAttempt(lease, endpoint, upstreamPath, routing.UpstreamAttempts);
+            using var attempt = telemetry.StartAttempt(requestTelemetry, lease, endpoint, routing.UpstreamAttempts);
             var credentials = UpstreamCredentials.For(endpoint, secrets.Environment);
             var redactor = secrets.For(lease.EndpointId, credentials);
             var transformer = new UpstreamTransformer(
@@ -242,8 +243,8 @@ internal sealed class GatewayRequestHandler(
             router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits));
             reported = true;
-            telemetry.AttemptEnded(span, context, lease, endpoint, upstreamPath, result.Kind, latencyMs, promptTokens, completionTokens,
-                startedAt, routing.Request.Stream ? observer.FirstByteTimestamp : 0);
+            telemetry.AttemptEnded(requestTelemetry, attempt, lease, result.Kind, latencyMs, promptTokens, completionTokens,
+                routing.Request.Stream ? observer.FirstByteTimestamp : 0);
 
             if (result.Failure is not null && !result.ResponseSent)
             {
