@@ -56,7 +56,7 @@ internal sealed class GatewayRequestHandler(
 
         var counters = stats.For(request.Model);
         counters.Requested();
-        using var requestTelemetry = telemetry.StartRequest(context, request.Model, upstreamPath, startedAt);
+        using var requestTelemetry = telemetry.StartRequest(context, counters, request.Model, upstreamPath, startedAt);
         using var requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         requestTimeout.CancelAfter(TimeSpan.FromSeconds(_router.RequestTimeoutSeconds));
 

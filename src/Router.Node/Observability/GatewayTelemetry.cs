@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
+using Router.Node.Gateway;
 
 namespace Router.Node.Observability;
 
@@ -17,17 +18,17 @@ internal sealed class GatewayTelemetry(GatewayMetrics metrics)
     /// A client request for a configured group began; disposing the result records how it ended. The operation and the
     /// server span are looked up here once and carried by the result to every attempt.
     /// </summary>
-    public RequestTelemetry StartRequest(HttpContext context, string group, string upstreamPath, long startedAt)
+    /// <param name="counters">The group's counters, whose <see cref="GroupCounters.Requested"/> the caller already counted.</param>
+    public RequestTelemetry StartRequest(HttpContext context, GroupCounters counters, string group, string upstreamPath, long startedAt)
     {
         var operation = GenAi.OperationOf(upstreamPath);
-        metrics.RequestStarted(group);
         var span = GatewayTracing.ServerSpan(context);
         if (span is not null)
         {
             span.SetTag(GenAi.OperationName, operation);
             span.SetTag(GenAi.RequestModel, group);
         }
-        return new RequestTelemetry(metrics, context, group, operation, startedAt, span);
+        return new RequestTelemetry(metrics, counters, context, group, operation, startedAt, span);
     }
 
     public void FellBack(string group, string fallbackGroup) => metrics.FellBack(group, fallbackGroup);
@@ -69,10 +70,12 @@ internal sealed class GatewayTelemetry(GatewayMetrics metrics)
     {
         var model = endpoint?.UpstreamModel is { Length: > 0 } upstreamModel ? upstreamModel : lease.ModelGroup;
         // Definitions change at runtime (admin API): labels follow the url and model the attempt used.
-        if (_endpoints.TryGetValue(lease.EndpointId, out var labels) && ReferenceEquals(labels.Url, lease.Url) && labels.Model == model)
+        if (_endpoints.TryGetValue(lease.EndpointId, out var labels) && ReferenceEquals(labels.Url, lease.Url) && labels.Model == model &&
+            labels.Group == lease.ModelGroup)
             return labels;
         var (host, port) = Uri.TryCreate(lease.Url, UriKind.Absolute, out var uri) ? (uri.Host, uri.Port) : ("", 0);
-        labels = new EndpointLabels(lease.EndpointId, lease.Url, model, host, port, GenAi.ProviderOf(endpoint));
+        labels = new EndpointLabels(lease.EndpointId, lease.Url, model, host, port, GenAi.ProviderOf(endpoint), lease.ModelGroup,
+            metrics.AttemptCountsOf(lease.ModelGroup, lease.EndpointId));
         _endpoints[lease.EndpointId] = labels;
         return labels;
     }
@@ -82,7 +85,8 @@ internal sealed class GatewayTelemetry(GatewayMetrics metrics)
 /// Records a client request's outcome and duration when disposed (a struct: no allocation per request). Carries what
 /// every attempt of the request shares: its operation, its arrival and its server span.
 /// </summary>
-internal readonly struct RequestTelemetry(GatewayMetrics metrics, HttpContext context, string group, string operation, long startedAt, Activity? serverSpan) : IDisposable
+internal readonly struct RequestTelemetry(
+    GatewayMetrics metrics, GroupCounters counters, HttpContext context, string group, string operation, long startedAt, Activity? serverSpan) : IDisposable
 {
     public string Operation => operation;
     public long StartedAt => startedAt;
@@ -95,7 +99,7 @@ internal readonly struct RequestTelemetry(GatewayMetrics metrics, HttpContext co
         if (metrics is null) return;
         var clientGone = context.RequestAborted.IsCancellationRequested;
         var status = context.Response.StatusCode;
-        metrics.RequestEnded(group, operation, status, clientGone, Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
+        metrics.RequestEnded(counters, group, operation, status, clientGone, Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
         if (serverSpan is not null && !clientGone && status >= 500) serverSpan.SetTag(GenAi.ErrorType, GenAi.StatusText(status));
     }
 }
