@@ -156,13 +156,7 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
             UsageEditKind.ReplaceOptions => "{\"include_usage\":true}"u8,
             _ => [],
         };
-        if (Edit.Kind == UsageEditKind.None) return body;
-        var result = new byte[body.Length - Edit.Length + insert.Length];
-        var span = body.Span;
-        span[..Edit.At].CopyTo(result);
-        insert.CopyTo(result.AsSpan(Edit.At));
-        span[(Edit.At + Edit.Length)..].CopyTo(result.AsSpan(Edit.At + insert.Length));
-        return result;
+        return Edit.Kind == UsageEditKind.None ? body : RequestBody.Splice(body.Span, Edit.At, Edit.Length, insert);
     }
 
     /// <summary>A long string made only of base64 characters, or a base64 data: URL.</summary>

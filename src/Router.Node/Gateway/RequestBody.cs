@@ -40,6 +40,19 @@ internal static class RequestBody
         }
     }
 
+    /// <summary>
+    /// <paramref name="body"/> with its <paramref name="length"/> bytes at <paramref name="at"/> replaced by
+    /// <paramref name="insert"/>; every other byte is the client's. (The include_usage edit and a form's model field.)
+    /// </summary>
+    public static byte[] Splice(ReadOnlySpan<byte> body, int at, int length, ReadOnlySpan<byte> insert)
+    {
+        var result = new byte[body.Length - length + insert.Length];
+        body[..at].CopyTo(result);
+        insert.CopyTo(result.AsSpan(at));
+        body[(at + length)..].CopyTo(result.AsSpan(at + insert.Length));
+        return result;
+    }
+
     /// <summary>Kestrel may already have closed the connection (a slow body): then there is nobody to answer.</summary>
     private static async Task TryAnswerAsync(HttpContext context, int status, string message)
     {
