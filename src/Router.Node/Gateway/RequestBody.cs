@@ -17,7 +17,16 @@ internal static class RequestBody
         }
         try
         {
-            using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 4096);
+            if (context.Request.ContentLength is { } length)
+            {
+                // The usual request says its length: read into an array of that size (no MemoryStream, no copy loop task).
+                var bytes = new byte[length];
+                var read = 0;
+                int n;
+                while (read < bytes.Length && (n = await context.Request.Body.ReadAsync(bytes.AsMemory(read), context.RequestAborted)) > 0) read += n;
+                return bytes.AsMemory(0, read);
+            }
+            using var buffer = new MemoryStream(4096);
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
             return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         }
