@@ -32,6 +32,8 @@ internal sealed class GatewayRequestHandler(
     private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
     private const double CapacityPollMs = 50;
     private const int MaxSilentRetries = 3;
+    private const int MaxCachedUris = 4096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string BaseUrl, string Path, string? ApiVersion), Uri> _upstreamUris = new();
     private readonly RouterSettings _router = settings.Router;
 
     public async Task HandleAsync(HttpContext context, string upstreamPath, RequestFormat format = RequestFormat.Json)
@@ -201,7 +203,7 @@ internal sealed class GatewayRequestHandler(
             var credentials = UpstreamCredentials.For(endpoint, secrets.Environment);
             var redactor = secrets.For(lease.EndpointId, credentials);
             var transformer = new UpstreamTransformer(
-                UpstreamUrl(lease.Url, upstreamPath, context.Request, endpoint?.ApiVersion),
+                UpstreamUri(lease.Url, upstreamPath, context.Request, endpoint?.ApiVersion),
                 credentials, redactor, lease.EndpointId, routing.UpstreamAttempts, startedAt);
             SetRequestBody(context, BodyFor(endpoint, routing));
 
@@ -215,7 +217,7 @@ internal sealed class GatewayRequestHandler(
             // Streams: the first byte disarms the first-token timer; the request timeout still applies.
             // The usage filter sits behind the observer: the observer still sees the usage chunk the client does not.
             await using var usageFilter = routing.HideUsageChunk ? new UsageChunkFilter(clientBody, context.Response) : null;
-            using var observer = new ResponseObserver((Stream?)usageFilter ?? clientBody, routing.Request.Stream ? () => attemptTimeout.CancelAfter(Timeout.InfiniteTimeSpan) : null);
+            using var observer = new ResponseObserver((Stream?)usageFilter ?? clientBody, routing.Request.Stream ? attemptTimeout : null);
             context.Response.Body = observer;
             ForwarderError error;
             try
@@ -263,6 +265,11 @@ internal sealed class GatewayRequestHandler(
         }
     }
 
+    // The results without a failure are the same every time (records are immutable): one instance each.
+    private static readonly AttemptResult Succeeded = new(OutcomeKind.Success, true, null);
+    private static readonly AttemptResult ClientErrorRelayed = new(OutcomeKind.ClientError, true, null);
+    private static readonly AttemptResult ClientLeft = new(OutcomeKind.Cancelled, true, null);
+
     private static AttemptResult Classify(
         HttpContext context, ForwarderError error, UpstreamTransformer transformer, CancellationTokenSource attemptTimeout, CancellationTokenSource requestTimeout,
         SecretRedactor redactor, CancellationToken revoked)
@@ -270,9 +277,9 @@ internal sealed class GatewayRequestHandler(
         if (transformer.Failure is { } failure)
             return new AttemptResult(failure.Status == StatusCodes.Status429TooManyRequests ? OutcomeKind.RateLimited : OutcomeKind.ServerError, false, failure, UpstreamAnswered: true);
         if (error == ForwarderError.None)
-            return new AttemptResult(transformer.Status >= 400 ? OutcomeKind.ClientError : OutcomeKind.Success, true, null);
+            return transformer.Status >= 400 ? ClientErrorRelayed : Succeeded;
         if (context.RequestAborted.IsCancellationRequested)
-            return new AttemptResult(OutcomeKind.Cancelled, true, null);
+            return ClientLeft;
 
         var sent = context.Response.HasStarted;
         if (revoked.IsCancellationRequested)
@@ -318,6 +325,21 @@ internal sealed class GatewayRequestHandler(
         var json = JsonNode.Parse(routing.Body.Span, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
         json["model"] = upstreamModel;
         return JsonSerializer.SerializeToUtf8Bytes(json);
+    }
+
+    /// <summary>
+    /// <see cref="UpstreamUrl"/>, built once per endpoint url, path and api-version when the client sent no query (the
+    /// usual request): a Uri and its string per attempt were among the gateway's largest allocations.
+    /// </summary>
+    private Uri UpstreamUri(string baseUrl, string path, HttpRequest request, string? apiVersion)
+    {
+        if (request.QueryString.HasValue) return UpstreamUrl(baseUrl, path, request, apiVersion);
+        var key = (baseUrl, path, apiVersion);
+        if (_upstreamUris.TryGetValue(key, out var uri)) return uri;
+        uri = UpstreamUrl(baseUrl, path, request, apiVersion);
+        // Bounded: urls change only through the admin API; a node that saw this many distinct ones just builds them.
+        if (_upstreamUris.Count < MaxCachedUris) _upstreamUris.TryAdd(key, uri);
+        return uri;
     }
 
     /// <summary>
