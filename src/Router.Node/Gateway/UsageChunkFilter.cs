@@ -129,24 +129,29 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
     private void Output(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty) return;
-        if (_out.Length < _outLength + bytes.Length)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_outLength + bytes.Length, Math.Max(1024, _out.Length * 2)));
-            _out.AsSpan(0, _outLength).CopyTo(larger);
-            if (_out.Length > 0) ArrayPool<byte>.Shared.Return(_out);
-            _out = larger;
-        }
+        if (_out.Length < _outLength + bytes.Length) _out = Grow(_out, _outLength, _outLength + bytes.Length);
         bytes.CopyTo(_out.AsSpan(_outLength));
         _outLength += bytes.Length;
     }
 
+    /// <summary>A pooled array of at least <paramref name="needed"/> bytes holding the first <paramref name="used"/> of <paramref name="buffer"/>, which goes back to the pool.</summary>
+    private static byte[] Grow(byte[] buffer, int used, int needed)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(1024, buffer.Length * 2)));
+        buffer.AsSpan(0, used).CopyTo(larger);
+        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
+
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _out.Length > 0)
+        if (disposing)
         {
-            ArrayPool<byte>.Shared.Return(_out);
-            _out = [];
-            _outLength = 0;
+            // Both buffers are rented: an event split across reads no longer costs an array per stream.
+            if (_out.Length > 0) ArrayPool<byte>.Shared.Return(_out);
+            if (_pending.Length > 0) ArrayPool<byte>.Shared.Return(_pending);
+            _out = _pending = [];
+            _outLength = _pendingLength = 0;
         }
         base.Dispose(disposing); // the client's stream is not ours to close
     }
@@ -189,7 +194,7 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
     private void Append(ReadOnlySpan<byte> bytes)
     {
         if (_pending.Length < _pendingLength + bytes.Length)
-            Array.Resize(ref _pending, Math.Max(_pendingLength + bytes.Length, Math.Max(256, _pending.Length * 2)));
+            _pending = Grow(_pending, _pendingLength, _pendingLength + bytes.Length);
         bytes.CopyTo(_pending.AsSpan(_pendingLength));
         _pendingLength += bytes.Length;
     }
