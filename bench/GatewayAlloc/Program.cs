@@ -1,7 +1,12 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Configuration;
 using Router.Node;
 using Router.Simulator;
 
@@ -41,6 +46,23 @@ await using var node = await GatewayNode.CreateAsync([], c =>
 });
 await node.StartAsync();
 var gateway = node.Urls.First().TrimEnd('/') + "/v1";
+
+// The yardstick of bench/gateway/run.sh, in-process: plain YARP (as bench/gateway/YarpPeer, from in-memory config)
+// in front of the same simulator, so "gateway" and "yarp" allocations are read in the same run.
+var yarpBuilder = WebApplication.CreateSlimBuilder();
+yarpBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+yarpBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+yarpBuilder.Services.AddReverseProxy().LoadFromMemory(
+    [new RouteConfig { RouteId = "all", ClusterId = "sims", Match = new RouteMatch { Path = "/{**catch-all}" } }],
+    [new ClusterConfig
+    {
+        ClusterId = "sims", LoadBalancingPolicy = "PowerOfTwoChoices",
+        Destinations = new Dictionary<string, DestinationConfig> { ["sim"] = new() { Address = sim.BaseUrl + "/" } },
+    }]);
+await using var yarpApp = yarpBuilder.Build();
+yarpApp.MapReverseProxy();
+await yarpApp.StartAsync();
+var yarp = yarpApp.Urls.First().TrimEnd('/') + "/v1";
 using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1 }) { Timeout = TimeSpan.FromSeconds(30) };
 await WaitHealthyAsync(node.Urls.First().TrimEnd('/') + "/health");
 
@@ -53,13 +75,14 @@ foreach (var (_, body) in cases)
 {
     await RunAsync(sim.ApiBaseUrl, body, warmup);
     await RunAsync(gateway, body, warmup);
+    await RunAsync(yarp, body, warmup);
 }
 
 Console.WriteLine($"Gateway allocation per request: {requests} sequential requests per row, telemetry {(telemetry ? "on" : "off")}{(tracing ? " + tracing" : "")}, " +
                   $".NET {Environment.Version}, {Environment.ProcessorCount} cores");
 var idleRate = await IdleRateAsync(TimeSpan.FromSeconds(3));
 Console.WriteLine($"background (idle) allocation: {idleRate:N0} B/s, subtracted below");
-Console.WriteLine($"{"case",-14} {"direct B/req",14} {"via gateway B/req",18} {"gateway B/req",14}");
+Console.WriteLine($"{"case",-14} {"direct B/req",14} {"via gateway B/req",18} {"gateway B/req",14} {"yarp B/req",11} {"gateway - yarp",15}");
 using var sampler = types ? new AllocationSampler() : null;
 var windows = new List<(string Case, DateTime From, DateTime Middle, DateTime To)>();
 foreach (var (name, body) in cases)
@@ -69,7 +92,8 @@ foreach (var (name, body) in cases)
     var middle = DateTime.UtcNow;
     var routed = await MeasureAsync(gateway, body, requests, idleRate);
     windows.Add((name, from, middle, DateTime.UtcNow));
-    Console.WriteLine($"{name,-14} {direct,14:N0} {routed,18:N0} {routed - direct,14:N0}");
+    var viaYarp = await MeasureAsync(yarp, body, requests, idleRate);
+    Console.WriteLine($"{name,-14} {direct,14:N0} {routed,18:N0} {routed - direct,14:N0} {viaYarp - direct,11:N0} {routed - viaYarp,15:N0}");
 }
 if (sampler is not null) await Task.Delay(3000); // runtime events reach listeners through a dispatch thread
 foreach (var (name, from, middle, to) in sampler is null ? [] : windows)
