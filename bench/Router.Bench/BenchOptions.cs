@@ -3,7 +3,7 @@ using Router.Actors.Strategies;
 
 namespace Router.Bench;
 
-/// <summary>Command line: --seconds N --callers N --strategy NAME --nodes N --groups 10,100,1000 --warmup N --settle N.</summary>
+/// <summary>Command line: --seconds N --callers N --strategy NAME --nodes N --groups 10,100,1000 --warmup N --settle N, or --codec.</summary>
 public sealed record BenchOptions
 {
     public int Seconds { get; init; } = 10;
@@ -11,6 +11,9 @@ public sealed record BenchOptions
     public string Strategy { get; init; } = LeastBusyStrategy.StrategyName;
     public int Nodes { get; init; } = 3;
     public IReadOnlyList<int> GroupSizes { get; init; } = [10, 100, 1000];
+
+    /// <summary>Only compare the snapshot gossip's binary form with JSON (--codec), then exit.</summary>
+    public bool CodecOnly { get; init; }
 
     /// <summary>Longest warm-up per group; it ends earlier once every endpoint has been leased (after at least 2 s).</summary>
     public int WarmupSeconds { get; init; } = 5;
@@ -35,6 +38,7 @@ public sealed record BenchOptions
                 "--nodes" => options with { Nodes = Positive() },
                 "--warmup" => options with { WarmupSeconds = Positive() },
                 "--settle" => options with { SettleSeconds = Positive() },
+                "--codec" => options with { CodecOnly = true },
                 "--groups" => options with
                 {
                     GroupSizes = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -50,5 +54,5 @@ public sealed record BenchOptions
     }
 
     public const string Usage =
-        "Usage: Router.Bench [--seconds 10] [--callers 64] [--strategy least-busy] [--nodes 3] [--groups 10,100,1000] [--warmup 5] [--settle 11]";
+        "Usage: Router.Bench [--seconds 10] [--callers 64] [--strategy least-busy] [--nodes 3] [--groups 10,100,1000] [--warmup 5] [--settle 11] | --codec";
 }

@@ -12,6 +12,12 @@ catch (ArgumentException e)
     return 2;
 }
 
+if (options.CodecOnly)
+{
+    SnapshotCodecComparison.Run();
+    return 0;
+}
+
 Console.WriteLine($"Router decision benchmark: {options.Nodes} gateway node(s) in-process, {options.Callers} callers, " +
                   $"strategy {options.Strategy}, {options.Seconds} s per group, groups [{string.Join(", ", options.GroupSizes)}]");
 Console.WriteLine($"  {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {GCSettings.IsServerGC}, " +

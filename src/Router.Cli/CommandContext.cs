@@ -7,9 +7,9 @@ namespace Router.Cli;
 internal sealed class CommandContext(
     CommandDefinition command,
     IReadOnlyList<string> arguments,
-    CommandLine line,
+    Func<string, string?> options,
     AdminApiClient api,
-    TextWriter output,
+    Output output,
     TextWriter error,
     bool json,
     CancellationToken cancellation)
@@ -18,7 +18,7 @@ internal sealed class CommandContext(
 
     public AdminApiClient Api { get; } = api;
 
-    public TextWriter Out { get; } = output;
+    public Output Out { get; } = output;
 
     public TextWriter Error { get; } = error;
 
@@ -40,13 +40,13 @@ internal sealed class CommandContext(
 
     public int IntArgument(string name) => ParseInt($"<{name}>", RequiredArgument(name));
 
-    public string? Option(string name) => line.Value(name);
+    public string? Option(string name) => options(name);
 
-    public int? IntOption(string name) => line.Value(name) is { } value ? ParseInt($"--{name}", value) : null;
+    public int? IntOption(string name) => options(name) is { } value ? ParseInt($"--{name}", value) : null;
 
     public long? LongOption(string name)
     {
-        if (line.Value(name) is not { } value)
+        if (options(name) is not { } value)
         {
             return null;
         }
@@ -58,7 +58,7 @@ internal sealed class CommandContext(
 
     public double? DoubleOption(string name)
     {
-        if (line.Value(name) is not { } value)
+        if (options(name) is not { } value)
         {
             return null;
         }
@@ -70,12 +70,13 @@ internal sealed class CommandContext(
 
     /// <summary>A comma-separated option, e.g. <c>--tags eu,prod</c>; empty items are dropped.</summary>
     public IReadOnlyList<string>? ListOption(string name) =>
-        line.Value(name) is { } value
+        options(name) is { } value
             ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : null;
 
     /// <summary>GETs <paramref name="path"/>; prints the raw JSON with --json, else lets <paramref name="render"/> print it.</summary>
-    public async Task<int> QueryAsync<T>(string path, Action<T, TextWriter> render)
+    /// A partial answer (some node or actor did not answer in time) is still printed, with a warning on stderr.
+    public async Task<int> QueryAsync<T>(string path, Action<T, Output> render)
     {
         var response = await Api.GetAsync<T>(path, Cancellation);
         if (Json)
@@ -87,6 +88,7 @@ internal sealed class CommandContext(
             render(response.Value, Out);
         }
 
+        PartialAnswers.Warn(response.Raw, Error);
         return ExitCodes.Success;
     }
 

@@ -44,14 +44,8 @@ internal static class Format
     public static string Plural(long count, string noun) => $"{Number(count)} {noun}{(count == 1 ? "" : "s")}";
 
     /// <summary>Prints <c>key: value</c> lines with the values aligned.</summary>
-    public static void KeyValues(TextWriter output, IReadOnlyList<(string Key, string Value)> lines)
-    {
-        var width = lines.Max(l => l.Key.Length) + 1;
-        foreach (var (key, value) in lines)
-        {
-            output.WriteLine($"{(key + ":").PadRight(width)}  {value}");
-        }
-    }
+    public static void KeyValues(Output output, IReadOnlyList<(string Key, string Value)> lines) =>
+        output.Write(Output.TwoColumns(lines.Select(l => (l.Key + ":", l.Value)), indent: 0));
 
     /// <summary>A path segment for a URL (ids and group names may contain anything).</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);

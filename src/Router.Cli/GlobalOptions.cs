@@ -9,16 +9,14 @@ internal sealed record GlobalOptions(string? Token, bool Json, TimeSpan Timeout)
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    public static readonly IReadOnlySet<string> Names = new HashSet<string> { CommandLine.Token, CommandLine.Json, CommandLine.Timeout, CommandLine.Help };
-
     public static GlobalOptions FromEnvironment() =>
         new(Environment.GetEnvironmentVariable(TokenEnvironmentVariable) is { Length: > 0 } token ? token : null, false, DefaultTimeout);
 
-    /// <summary>These defaults overridden by what <paramref name="line"/> says.</summary>
-    public GlobalOptions With(CommandLine line, CommandDefinition? command = null)
+    /// <summary>These defaults overridden by what a command line says (null: not given).</summary>
+    public GlobalOptions With(string? token, bool json, string? timeoutText, CommandDefinition? command = null)
     {
         var timeout = Timeout;
-        if (line.Value(CommandLine.Timeout) is { } text)
+        if (timeoutText is { } text)
         {
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0) || seconds > 86_400)
             {
@@ -28,6 +26,6 @@ internal sealed record GlobalOptions(string? Token, bool Json, TimeSpan Timeout)
             timeout = TimeSpan.FromSeconds(seconds);
         }
 
-        return new GlobalOptions(line.Value(CommandLine.Token) ?? Token, Json || line.Has(CommandLine.Json), timeout);
+        return new GlobalOptions(token ?? Token, Json || json, timeout);
     }
 }

@@ -48,7 +48,7 @@ public sealed class GatewayNode : IAsyncDisposable
         // The default appsettings.json is read here: a malformed one is a configuration error, not a crash.
         var builder = NodeConfiguration.LoadingJson(() =>
             WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory }));
-        NodeConfiguration.ApplyConfigFileArgument(builder.Configuration, args);
+        var configFile = NodeConfiguration.ApplyConfigFileArgument(builder.Configuration, args);
         // An unready node is an expected state (starting, stopping, cut off): the probe's answer says why, the log need not
         // repeat it at error level on every probe.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
@@ -59,6 +59,8 @@ public sealed class GatewayNode : IAsyncDisposable
         if (builder.Configuration[$"Logging:LogLevel:{forwarderCategory}"] is null) builder.Logging.AddFilter(forwarderCategory, LogLevel.Error);
 
         var settings = NodeConfiguration.Bind(builder.Configuration);
+        // No Registry:ConnectionString: a SQLite file of this configuration's own (see RegistrySettings.DefaultSqliteFile).
+        var registryFileChosen = settings.Registry.ApplyDefaultConnectionString(configFile);
         var strategies = CreateStrategies(settings);
         var problems = NodeSettingsValidator.Validate(settings, strategies, Environment.GetEnvironmentVariable);
         if (problems.Count > 0) throw new NodeConfigurationException(problems);
@@ -66,9 +68,10 @@ public sealed class GatewayNode : IAsyncDisposable
         var simulators = await EmbeddedSimulators.StartAsync(settings.Simulators);
         // One scope for this node's meters, so its exporter reports this node only (several can share a process).
         var meterScope = new object();
-        var clusterOptions = NodeOptionsFactory.Create(settings, strategies, simulators.Resolve) with { MetricsScope = meterScope };
+        var clusterOptions = NodeOptionsFactory.Create(settings, strategies) with { MetricsScope = meterScope };
         ConfigureServer(builder, settings);
         ConfigureServices(builder.Services, settings, clusterOptions);
+        builder.Services.AddSingleton(simulators); // resolves sim://name where a request is forwarded
         builder.Services.AddRouterTelemetry(settings.Telemetry, builder.Configuration, meterScope);
         configureServices?.Invoke(builder.Services);
 
@@ -83,20 +86,28 @@ public sealed class GatewayNode : IAsyncDisposable
         app.MapDashboardData();
         app.MapRouterMetrics(settings.Telemetry);
         app.MapNodeHealth();
-        return new GatewayNode(app, simulators, settings);
+        return new GatewayNode(app, simulators, settings)
+        {
+            _registryChoice = registryFileChosen ? (configFile ?? "the embedded default", Path.GetFullPath(RegistrySettings.DefaultSqliteFile(configFile))) : null,
+        };
     }
 
     private Akka.Actor.ActorSystem? _system;
 
+    /// <summary>The configuration and the SQLite file chosen for it when Registry:ConnectionString is not set.</summary>
+    private (string Configuration, string File)? _registryChoice;
+
     public Task StartAsync()
     {
         ThrowIfPortsAreBusy();
+        LogRegistryChoice();
         return App.StartAsync();
     }
 
     public Task RunAsync()
     {
         ThrowIfPortsAreBusy();
+        LogRegistryChoice();
         // The service provider is disposed when RunAsync returns; ExitCode still needs the actor system.
         App.Lifetime.ApplicationStarted.Register(() => _system = App.Services.GetRequiredService<Akka.Actor.ActorSystem>());
         return App.RunAsync();
@@ -107,6 +118,12 @@ public sealed class GatewayNode : IAsyncDisposable
     /// <see cref="NodeLifecycle.DownedExitCode"/> when the cluster downed or removed the node (a supervisor restarts it).
     /// </summary>
     public int ExitCode => _system is null ? 0 : NodeLifecycle.ExitCodeOf(_system);
+
+    private void LogRegistryChoice()
+    {
+        if (_registryChoice is var (configuration, file))
+            LifecycleLog.RegistryFileOfConfiguration(App.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Router.Node.Registry"), configuration, file);
+    }
 
     private void ThrowIfPortsAreBusy()
     {

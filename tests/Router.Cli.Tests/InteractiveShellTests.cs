@@ -106,6 +106,17 @@ public sealed class InteractiveShellTests : IClassFixture<FakeAdminApi>
     }
 
     [Fact]
+    public async Task A_line_of_options_only_lists_the_commands_and_the_shell_goes_on()
+    {
+        var result = await Shell("--json\nrouter groups\n");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Out.Should().Contain("\"error\"").And.Contain("\"type\": \"usage\"");
+        result.Out.Should().MatchRegex(@"gpt-4o-mini\s+round-robin");
+        api.Requests.Should().ContainSingle();
+    }
+
+    [Fact]
     public async Task An_empty_input_exits_0()
     {
         var result = await Shell("");

@@ -28,7 +28,10 @@ public sealed class SpreadTests(ITestOutputHelper output)
                          string.Join(", ", shares.Select(s => $"{s.Name} {s.Share:0.0}% (max in flight {s.MaxInFlight})")));
         load.Results.Should().OnlyContain(r => r.Status == 200);
         shares.Should().OnlyContain(s => s.Share >= 28 && s.Share <= 38, "each of three equal endpoints takes a third, within 5 points");
-        // Not asserted yet: the peak goal (no upstream above 12 in flight). Measured 14-20: a burst of decisions
-        // on several nodes ranks on snapshots up to 100 ms old; each node's own pending acquires only damp its own share.
+        // The goal is no upstream above 12. Measured 12-14 with the conditional acquire (an endpoint grants a
+        // least-busy pick only while its exact count is at most the alternative's), 14-21 before it, on this 2-core
+        // machine with builds running. Snapshots up to 100 ms old still bias the alternatives' counts high.
+        // Asserted: a regression bound above that noise, not the goal.
+        shares.Should().OnlyContain(s => s.MaxInFlight <= 16, "the peak per upstream stays near a third of 24 clients");
     }
 }

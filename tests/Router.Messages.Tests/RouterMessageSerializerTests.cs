@@ -70,6 +70,30 @@ public sealed class RouterMessageSerializerTests : IAsyncLifetime
     }
 
     [Fact]
+    public void What_the_serializer_writes_for_the_network_is_counted_per_message_type()
+    {
+        var message = SampleMessages.All().OfType<Router.Messages.Endpoints.AcquireLease>().First();
+        var serializer = _system.Serialization.FindSerializerFor(message);
+        (long Messages, long Bytes) Counted() => WireTraffic.Totals().Where(t => t.Message == nameof(Router.Messages.Endpoints.AcquireLease))
+            .Select(t => (t.Messages, t.Bytes)).SingleOrDefault();
+
+        var before = Counted();
+        var bytes = serializer.ToBinary(message);
+        var after = Counted();
+
+        (after.Messages - before.Messages).Should().Be(1);
+        (after.Bytes - before.Bytes).Should().Be(bytes.Length);
+    }
+
+    [Fact]
+    public void A_snapshot_in_an_unknown_binary_format_fails_with_a_message_that_says_what_is_wrong()
+    {
+        var serializer = (RouterMessageSerializer)_system.Serialization.FindSerializerForType(typeof(IRouterMessage));
+        var act = () => serializer.FromBinary([9, 0, 0, 0, 0], nameof(Router.Messages.Endpoints.EndpointSnapshotBatch));
+        act.Should().Throw<SerializationException>().WithMessage("*snapshot format 9*same Router.Messages version*");
+    }
+
+    [Fact]
     public void An_unknown_manifest_fails_with_a_message_that_says_what_is_wrong()
     {
         var serializer = (RouterMessageSerializer)_system.Serialization.FindSerializerForType(typeof(IRouterMessage));

@@ -41,7 +41,15 @@ public static class SampleMessages
         Group,
         Snapshot,
         new EndpointSnapshotBatch([Snapshot, Snapshot with { EndpointId = "azure-eu-2" }]),
+        // Every optional part in the other state, and a time with an offset: the binary snapshot form keeps them all.
+        new EndpointSnapshotBatch([EndpointSnapshot.Empty("idle"), Snapshot with
+        {
+            TakenAt = At.ToOffset(TimeSpan.FromHours(2)), InFlightByHolder = new Dictionary<string, int> { ["akka.tcp://llm-router@10.0.0.5:4053#1"] = 2, ["akka.tcp://llm-router@10.0.0.6:4053#2"] = 1 },
+            ProviderRemainingRequests = null, ProviderLimitTokens = null, Drained = true, Circuit = CircuitState.Open,
+        }]),
         new AcquireLease("azure-eu-1", "lease-1", "req-1", TimeSpan.FromMinutes(5), 1500, "akka.tcp://llm-router@10.0.0.5:4053"),
+        new AcquireLease("azure-eu-1", "lease-1b", "req-1", TimeSpan.FromMinutes(5), 1500, "akka.tcp://llm-router@10.0.0.5:4053", GrantBelowInFlight: 6),
+        new DirectoryEntryId("azure-eu-1"),
         new LeaseAcquired("azure-eu-1", "lease-1", At.AddMinutes(5), 4),
         new QueryHeldLeases("azure-eu-1"),
         new LeaseRefused("azure-eu-1", "lease-1", LeaseRefusalReason.TokenLimited, TimeSpan.FromSeconds(3), Snapshot),

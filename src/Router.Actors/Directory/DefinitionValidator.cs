@@ -49,14 +49,20 @@ public static partial class DefinitionValidator
         return text.Length > 140 ? text[..140] + "..." : text;
     }
 
+    /// <summary>sim://name: a host name and nothing else (no port, path, query or credentials).</summary>
+    public static bool IsSimulatorUrl(Uri uri) =>
+        uri.Scheme == "sim" && uri.Host.Length > 0 && uri.IsDefaultPort && uri.AbsolutePath is "" or "/" && uri.Query.Length == 0 && uri.UserInfo.Length == 0;
+
     public static IReadOnlyList<string> Validate(EndpointDefinition e)
     {
         var problems = new List<string>();
         if (IdProblem(e.Id) is { } idProblem) problems.Add(idProblem);
         // The group's name was checked where the group was defined; an endpoint must name an existing one.
         if (string.IsNullOrWhiteSpace(e.ModelGroup)) problems.Add($"endpoint '{e.Id}': model group is empty");
-        if (!Uri.TryCreate(e.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            problems.Add($"endpoint '{e.Id}': url '{e.Url}' is not an absolute http(s) url");
+        // sim://name names a simulator the gateway node runs itself (the demo); the node resolves it to the simulator's
+        // live port when it forwards, so the registry stores the name, not a port that changes with every start.
+        if (!Uri.TryCreate(e.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && !IsSimulatorUrl(uri)))
+            problems.Add($"endpoint '{e.Id}': url '{e.Url}' is not an absolute http(s) url (or sim://name for a simulator the node runs)");
         if (e.Weight < 0) problems.Add($"endpoint '{e.Id}': weight must be 0 or more, got {e.Weight}");
         AddIfNotPositive(problems, e.Id, "max in-flight", e.MaxInFlight);
         AddIfNotPositive(problems, e.Id, "rpm", e.Rpm);

@@ -3,6 +3,7 @@ using Akka.DistributedData;
 using Router.Actors.Hosting;
 using Router.Messages.Admin;
 using Router.Messages.Endpoints;
+using Router.Messages.Registry;
 
 namespace Router.Actors.Directory;
 
@@ -14,15 +15,17 @@ namespace Router.Actors.Directory;
 /// </summary>
 internal sealed class EndpointDirectoryActor : ReceiveActor
 {
-    internal static readonly LWWDictionaryKey<string, EndpointDefinition> EndpointsKey = new("llm-router-endpoints");
-    internal static readonly LWWDictionaryKey<string, ModelGroupDefinition> GroupsKey = new("llm-router-groups");
+    // Keyed by DirectoryEntryId (see there why not string). The names carry the key type: a node keyed by strings
+    // (an older version) must never merge its map into these.
+    internal static readonly LWWDictionaryKey<DirectoryEntryId, EndpointDefinition> EndpointsKey = new("llm-router-directory-endpoints");
+    internal static readonly LWWDictionaryKey<DirectoryEntryId, ModelGroupDefinition> GroupsKey = new("llm-router-directory-groups");
 
     private readonly RouterRuntime _runtime;
     private readonly IActorRef _endpointRegion;
     private readonly IActorRef _registry;
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
-    private LWWDictionary<string, EndpointDefinition>? _endpoints;
-    private LWWDictionary<string, ModelGroupDefinition>? _groups;
+    private LWWDictionary<DirectoryEntryId, EndpointDefinition>? _endpoints;
+    private LWWDictionary<DirectoryEntryId, ModelGroupDefinition>? _groups;
 
     public EndpointDirectoryActor(RouterRuntime runtime, IActorRef endpointRegion, IActorRef registry)
     {

@@ -19,8 +19,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
 {
     private readonly Dictionary<string, ActiveLease> _leases = new(StringComparer.Ordinal);
     // Leases this incarnation released or reclaimed: a late renewal or re-assertion must not count one again.
-    private readonly HashSet<string> _ended = new(StringComparer.Ordinal);
-    private const int EndedLimit = 50_000;
+    private readonly EndedLeases _ended = new(2 * settings.LeaseTtl);
     private readonly SlidingMinuteCounter _requests = new();
     private readonly SlidingMinuteCounter _tokens = new();
     private readonly SampleWindow _latency = new(settings.LatencyWindowSize);
@@ -87,6 +86,8 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             return Refuse(request, LeaseRefusalReason.TokenLimited,
                 _tokens.TimeUntilTotalAtMost(now, Math.Max(0, tpm - request.EstimatedTokens)), now);
         if (_provider.Refusal(now, out var providerReset) is { } providerRefusal) return Refuse(request, providerRefusal, providerReset, now);
+        if (request.GrantBelowInFlight is { } below && _leases.Count >= below)
+            return Refuse(request, LeaseRefusalReason.BusierThanAlternative, null, now);
 
         var isProbe = circuit == CircuitState.HalfOpen;
         if (isProbe) _breaker.ProbeStarted();
@@ -281,11 +282,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         return ids.Count;
     }
 
-    private void RememberEnded(string leaseId)
-    {
-        if (_ended.Count >= EndedLimit) _ended.Clear();
-        _ended.Add(leaseId);
-    }
+    private void RememberEnded(string leaseId) => _ended.Add(leaseId, clock.GetUtcNow());
 
     public void ApplyDefinition(EndpointDefinition? definition)
     {

@@ -4,6 +4,7 @@ using Router.Actors.Directory;
 using Router.Actors.Endpoints;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
+using Router.Messages.Serialization;
 
 namespace Router.Actors.Hosting;
 
@@ -46,6 +47,11 @@ public sealed class RouterMetrics : IDisposable
         _acquireDuration = _meter.CreateHistogram("llm_router.lease.acquire.duration", "s",
             "One lease request from this node's routers to an endpoint's actor until its answer, by endpoint and outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DecisionBuckets });
+
+        _meter.CreateObservableCounter("llm_router.remote.messages", () => WireMeasurements(static t => t.Messages), "{message}",
+            "Router messages this process serialized for other nodes, by message type (process-wide).");
+        _meter.CreateObservableCounter("llm_router.remote.bytes", () => WireMeasurements(static t => t.Bytes), "By",
+            "Bytes of router messages this process serialized for other nodes, by message type (process-wide).");
 
         if (directory is null || snapshots is null) return;
         // Gauges are observed on collection only, from the snapshots this node already caches for routing.
@@ -128,8 +134,15 @@ public sealed class RouterMetrics : IDisposable
         LeaseRefusalReason.Drained => "drained",
         LeaseRefusalReason.ProviderExhausted => "provider_exhausted",
         LeaseRefusalReason.NoQuorum => "no_quorum",
+        LeaseRefusalReason.BusierThanAlternative => "busier_than_alternative",
         _ => "other",
     };
+
+    private static IEnumerable<Measurement<long>> WireMeasurements(Func<(string Message, long Messages, long Bytes), long> value)
+    {
+        foreach (var totals in WireTraffic.Totals())
+            yield return new Measurement<long>(value(totals), new KeyValuePair<string, object?>("message", totals.Message));
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -31,8 +31,8 @@ internal sealed class EndpointRegistryActor : ReceivePersistentActor
     public const string PersistenceIdValue = "llm-router-endpoint-registry";
 
     /// <summary>The configuration layer (see <see cref="RegistryState"/>), replicated so a new incarnation knows which entries admins changed.</summary>
-    internal static readonly LWWDictionaryKey<string, EndpointDefinition> ConfiguredEndpointsKey = new("llm-router-configured-endpoints");
-    internal static readonly LWWDictionaryKey<string, ModelGroupDefinition> ConfiguredGroupsKey = new("llm-router-configured-groups");
+    internal static readonly LWWDictionaryKey<DirectoryEntryId, EndpointDefinition> ConfiguredEndpointsKey = new("llm-router-directory-configured-endpoints");
+    internal static readonly LWWDictionaryKey<DirectoryEntryId, ModelGroupDefinition> ConfiguredGroupsKey = new("llm-router-directory-configured-groups");
 
     private readonly RouterRuntime _runtime;
     private readonly RegistryState _state;
@@ -94,8 +94,11 @@ internal sealed class EndpointRegistryActor : ReceivePersistentActor
             var configuredGroups = await Read(ConfiguredGroupsKey, majority);
             var configuredEndpoints = await Read(ConfiguredEndpointsKey, majority);
             var consistency = groups.Majority && endpoints.Majority && configuredGroups.Majority && configuredEndpoints.Majority ? "a majority" : "this node's replica";
-            return new DirectoryRead(groups.Value?.Entries, endpoints.Value?.Entries, configuredGroups.Value?.Entries, configuredEndpoints.Value?.Entries, consistency);
+            return new DirectoryRead(ById(groups.Value), ById(endpoints.Value), ById(configuredGroups.Value), ById(configuredEndpoints.Value), consistency);
         }
+
+        static IImmutableDictionary<string, T>? ById<T>(LWWDictionary<DirectoryEntryId, T>? map) =>
+            map?.Entries.ToImmutableDictionary(entry => entry.Key.Value, entry => entry.Value, StringComparer.Ordinal);
 
         async Task<(T? Value, bool Majority)> Read<T>(IKey<T> key, IReadConsistency consistency) where T : class, IReplicatedData<T>
         {
@@ -194,12 +197,12 @@ internal sealed class EndpointRegistryActor : ReceivePersistentActor
         SetAll(EndpointDirectoryActor.EndpointsKey, endpoints.ToList(), e => e.Id, always: true);
     }
 
-    private void SetAll<T>(LWWDictionaryKey<string, T> key, IReadOnlyList<T> values, Func<T, string> id, bool always = false)
+    private void SetAll<T>(LWWDictionaryKey<DirectoryEntryId, T> key, IReadOnlyList<T> values, Func<T, string> id, bool always = false)
     {
         // The directory maps are always written once, so every node's directory actor hears that the registry is up.
         if (values.Count == 0 && !always) return;
-        _replicator.Tell(Dsl.Update(key, LWWDictionary<string, T>.Empty, _writeAll,
-            d => values.Aggregate(d, (acc, value) => acc.SetItem(_cluster, id(value), value))));
+        _replicator.Tell(Dsl.Update(key, LWWDictionary<DirectoryEntryId, T>.Empty, _writeAll,
+            d => values.Aggregate(d, (acc, value) => acc.SetItem(_cluster, new DirectoryEntryId(id(value)), value))));
     }
 
     private void Write(IRegistryEvent change, PendingReply pending)
@@ -207,16 +210,16 @@ internal sealed class EndpointRegistryActor : ReceivePersistentActor
         switch (change)
         {
             case EndpointSaved saved:
-                _replicator.Tell(Dsl.Update(EndpointDirectoryActor.EndpointsKey, LWWDictionary<string, EndpointDefinition>.Empty,
-                    _writeAll, pending, d => d.SetItem(_cluster, saved.Endpoint.Id, saved.Endpoint)));
+                _replicator.Tell(Dsl.Update(EndpointDirectoryActor.EndpointsKey, LWWDictionary<DirectoryEntryId, EndpointDefinition>.Empty,
+                    _writeAll, pending, d => d.SetItem(_cluster, new DirectoryEntryId(saved.Endpoint.Id), saved.Endpoint)));
                 break;
             case EndpointDeleted deleted:
-                _replicator.Tell(Dsl.Update(EndpointDirectoryActor.EndpointsKey, LWWDictionary<string, EndpointDefinition>.Empty,
-                    _writeAll, pending, d => d.Remove(_cluster, deleted.EndpointId)));
+                _replicator.Tell(Dsl.Update(EndpointDirectoryActor.EndpointsKey, LWWDictionary<DirectoryEntryId, EndpointDefinition>.Empty,
+                    _writeAll, pending, d => d.Remove(_cluster, new DirectoryEntryId(deleted.EndpointId))));
                 break;
             case GroupSaved group:
-                _replicator.Tell(Dsl.Update(EndpointDirectoryActor.GroupsKey, LWWDictionary<string, ModelGroupDefinition>.Empty,
-                    _writeAll, pending, d => d.SetItem(_cluster, group.Group.Name, group.Group)));
+                _replicator.Tell(Dsl.Update(EndpointDirectoryActor.GroupsKey, LWWDictionary<DirectoryEntryId, ModelGroupDefinition>.Empty,
+                    _writeAll, pending, d => d.SetItem(_cluster, new DirectoryEntryId(group.Group.Name), group.Group)));
                 break;
         }
     }

@@ -40,6 +40,8 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
 
     public string Name => strategy.Name;
 
+    public bool PrefersLeastInFlight { get; } = strategy.PrefersLeastInFlight;
+
     /// <summary>Returns the index of the picked candidate.</summary>
     public int Pick(List<EndpointCandidate> candidates, RoutingContext context, ILogger log)
     {

@@ -21,6 +21,10 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     /// <summary>How long an endpoint that did not answer an acquire in time is avoided.</summary>
     private static readonly TimeSpan SilentPenalty = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often one decision lets a pick refuse for being busier than an alternative, before it asks without
+    /// that condition: each refusal costs a round trip, and three leave the counts of a typical group fresh.</summary>
+    private const int MaxBusierRefusals = 3;
+
     private readonly RouterRuntime _runtime;
     private readonly IActorRef _endpointRegion;
     private readonly RoutingSettings _settings;
@@ -48,6 +52,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         public EndpointSlot? CurrentSlot { get; set; }
         public DateTimeOffset AskedAt { get; set; }
         public int Attempts { get; set; }
+        public int BusierRefusals { get; set; }
         public string Holder { get; set; } = "";
     }
 
@@ -145,6 +150,16 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         decision.CurrentSlot!.AcquireAnswered();
         var now = _runtime.Clock.GetUtcNow();
         _runtime.Metrics.LeaseAnswered(refused.EndpointId, refused.Reason, false, now - decision.AskedAt);
+        if (refused.Reason == LeaseRefusalReason.BusierThanAlternative)
+        {
+            // Not a failure and not an attempt: the endpoint stays a candidate, ranked on the exact count it answered with.
+            decision.BusierRefusals++;
+            decision.Attempts--;
+            decision.Remaining.Add(new EndpointCandidate(decision.Current!.Value.Definition, refused.Snapshot)
+                { Pending = decision.CurrentSlot.Pending });
+            AskNext(decision, now);
+            return;
+        }
         decision.Refusals.Add((refused.Reason, refused.RetryAfter));
         AskNext(decision, now);
     }
@@ -183,7 +198,9 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
         var choices = decision.NeedsTiering ? PreferredTier(decision.Remaining) : decision.Remaining;
         if (!_runtime.SilentEndpoints.IsEmpty) choices = Answering(choices, now);
-        var pick = choices[decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy), _log)];
+        var picked = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy), _log);
+        var pick = choices[picked];
+        var grantBelow = GrantBound(decision, choices, picked);
         decision.Remaining.RemoveAt(decision.Remaining.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition)));
         decision.Current = pick;
         decision.Attempts++;
@@ -195,7 +212,20 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         decision.CurrentSlot.AcquireSent();
         var request = decision.Request;
         _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, request.RequestId,
-            request.LeaseDuration ?? _settings.LeaseDuration, request.EstimatedInputTokens, decision.Holder));
+            request.LeaseDuration ?? _settings.LeaseDuration, request.EstimatedInputTokens, decision.Holder, grantBelow));
+    }
+
+    /// <summary>
+    /// For a strategy that wants the least busy endpoint: the pick grants only while its exact count is at most the least
+    /// busy alternative's count as this node sees it (snapshot plus its own acquires in the air). Null otherwise.
+    /// </summary>
+    private static int? GrantBound(Decision decision, List<EndpointCandidate> choices, int picked)
+    {
+        if (!decision.Strategy.PrefersLeastInFlight || decision.BusierRefusals >= MaxBusierRefusals || choices.Count < 2) return null;
+        var least = int.MaxValue;
+        for (var i = 0; i < choices.Count; i++)
+            if (i != picked) least = Math.Min(least, choices[i].InFlight);
+        return least + 1;
     }
 
     /// <summary>

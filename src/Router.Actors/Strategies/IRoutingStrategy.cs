@@ -5,10 +5,11 @@ namespace Router.Actors.Strategies;
 /// (definitions plus cached snapshots), the request, and the strategy's own state; it never talks to actors.
 /// </summary>
 /// <remarks>
-/// Each router actor creates its own instance per model group, so an instance is only ever called from
-/// one thread at a time and may keep mutable state (counters, weights) without locks.
-/// The router has already removed endpoints that are drained, cooling down, at their caps, of a
-/// higher order tier, or with too small a context window; <paramref name="candidates"/> is never empty.
+/// Each node creates one instance per model group, shared by its router pool behind a lock, so an instance is only
+/// ever called from one thread at a time and may keep mutable state (counters, weights) without locks.
+/// The router has already removed endpoints that are drained, cooling down, of a higher order tier, or with too small a
+/// context window, and, when others seem to have room, those its cached counts show at their caps (only the endpoint
+/// actor refuses on capacity: cached counts may be stale); <paramref name="candidates"/> is never empty.
 /// When the picked endpoint refuses the lease, the router calls <see cref="Pick"/> again without it.
 /// </remarks>
 public interface IRoutingStrategy
@@ -17,4 +18,12 @@ public interface IRoutingStrategy
     string Name { get; }
 
     EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context);
+
+    /// <summary>
+    /// True for a strategy that wants the endpoint with the fewest requests in flight. The router then asks the pick to
+    /// grant only if, by its own exact count, it is not busier than the least busy alternative looks; otherwise the
+    /// pick is ranked again on the count it answered with. Snapshots lag by a gossip interval, and without this every
+    /// node's burst of decisions lands on the same endpoint that looked idle.
+    /// </summary>
+    bool PrefersLeastInFlight => false;
 }

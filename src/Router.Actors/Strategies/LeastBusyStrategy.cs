@@ -7,6 +7,8 @@ public sealed class LeastBusyStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
+    public bool PrefersLeastInFlight => true;
+
     public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>
         PickLeastBusy(candidates, context.Random);
 

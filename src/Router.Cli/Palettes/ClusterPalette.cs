@@ -26,10 +26,10 @@ internal static class ClusterPalette
         new("cluster", "tail", "print membership events as they happen, until Ctrl-C", [], [], TailAsync),
     ]);
 
-    private static void WriteMembers(ClusterView view, TextWriter output)
+    private static void WriteMembers(ClusterView view, Output output)
     {
         var unreachable = Unreachable(view);
-        var table = new TableWriter("ADDRESS", "STATUS", "ROLES", "REACHABLE", "UP#>", "");
+        var table = Output.Table("ADDRESS", "STATUS", "ROLES", "REACHABLE", "UP#>", "");
         foreach (var member in view.Members ?? [])
         {
             var notes = new List<string>();
@@ -47,7 +47,7 @@ internal static class ClusterPalette
                 Format.Number(member.UpNumber), string.Join(", ", notes));
         }
 
-        table.WriteTo(output);
+        output.Write(table);
         output.WriteLine();
         output.WriteLine($"self:   {view.Self}");
         output.WriteLine($"leader: {view.Leader ?? "(none)"}");
@@ -57,7 +57,7 @@ internal static class ClusterPalette
         }
     }
 
-    private static void WriteStatus(ClusterView view, TextWriter output)
+    private static void WriteStatus(ClusterView view, Output output)
     {
         var members = view.Members ?? [];
         var self = members.FirstOrDefault(m => m.Address == view.Self)?.Status ?? "not a member";
@@ -86,7 +86,7 @@ internal static class ClusterPalette
                 }
 
                 ctx.Out.WriteLine(ctx.Json ? line : Describe(line));
-                await ctx.Out.FlushAsync(CancellationToken.None);
+                await ctx.Out.Writer.FlushAsync(CancellationToken.None);
             }
 
             if (!ctx.Json)

@@ -58,7 +58,7 @@ internal static class RouterPalette
             ctx => ctx.CommandAsync(HttpMethod.Put, $"/admin/router/groups/{Format.Segment(ctx.RequiredArgument("group"))}/strategy",
                 new StrategyRequest(ctx.RequiredArgument("strategy")))),
         new("router", "stats", "requests, errors, retries and fallbacks per model group, summed over every gateway node, and per node", [], [],
-            ctx => ctx.QueryAsync<ClusterStatsView>("/admin/router/stats", (stats, output) => WriteStats(stats, output, ctx.Error))),
+            ctx => ctx.QueryAsync<ClusterStatsView>("/admin/router/stats", WriteStats)),
     ]);
 
     private static string EndpointPath(CommandContext ctx) => $"{Endpoints}/{Format.Segment(ctx.RequiredArgument("id"))}";
@@ -121,7 +121,7 @@ internal static class RouterPalette
         return ctx.CommandAsync(HttpMethod.Patch, path, patch);
     }
 
-    private static void WriteGroups(GroupView[] groups, TextWriter output)
+    private static void WriteGroups(GroupView[] groups, Output output)
     {
         if (groups.Length == 0)
         {
@@ -129,16 +129,16 @@ internal static class RouterPalette
             return;
         }
 
-        var table = new TableWriter("NAME", "STRATEGY", "ENDPOINTS>", "FALLBACKS");
+        var table = Output.Table("NAME", "STRATEGY", "ENDPOINTS>", "FALLBACKS");
         foreach (var group in groups)
         {
             table.Row(group.Name, group.Strategy, Format.Number(group.Endpoints), Format.List(group.Fallbacks));
         }
 
-        table.WriteTo(output);
+        output.Write(table);
     }
 
-    private static void WriteEndpoints(EndpointView[] views, TextWriter output, string? group)
+    private static void WriteEndpoints(EndpointView[] views, Output output, string? group)
     {
         if (views.Length == 0)
         {
@@ -146,7 +146,7 @@ internal static class RouterPalette
             return;
         }
 
-        var table = new TableWriter("ID", "GROUP", "STATE", "IN-FLIGHT>", "P50 MS>", "P95 MS>", "RPM>", "TPM>", "WEIGHT>", "CIRCUIT");
+        var table = Output.Table("ID", "GROUP", "STATE", "IN-FLIGHT>", "P50 MS>", "P95 MS>", "RPM>", "TPM>", "WEIGHT>", "CIRCUIT");
         foreach (var view in views)
         {
             var (d, s) = (view.Definition, view.Snapshot);
@@ -157,12 +157,12 @@ internal static class RouterPalette
                 Format.Number(d.Weight), s is null ? Format.None : Format.Circuit(s.Circuit));
         }
 
-        table.WriteTo(output);
+        output.Write(table);
         output.WriteLine();
         output.WriteLine($"{Format.Plural(views.Length, "endpoint")}, {views.Count(v => v.State == "active")} active");
     }
 
-    private static void WriteEndpoint(EndpointView view, TextWriter output)
+    private static void WriteEndpoint(EndpointView view, Output output)
     {
         var d = view.Definition;
         var s = view.Snapshot ?? EndpointSnapshot.Empty(d.Id);
@@ -201,8 +201,8 @@ internal static class RouterPalette
             ? "no samples"
             : $"p50 {Format.Ms(window, w => w.P50Ms)}, p95 {Format.Ms(window, w => w.P95Ms)}, mean {Format.Ms(window, w => w.MeanMs)} ({Format.Plural(window.Samples, "sample")})";
 
-    /// <summary>The cluster's sums per group, then each node's totals; a node that did not answer is a warning (the answer is still used).</summary>
-    private static void WriteStats(ClusterStatsView view, TextWriter output, TextWriter error)
+    /// <summary>The cluster's sums per group, then each node's totals; a node that did not answer is listed with '-'.</summary>
+    private static void WriteStats(ClusterStatsView view, Output output)
     {
         var stats = view.Groups;
         if (stats.Count == 0)
@@ -211,7 +211,7 @@ internal static class RouterPalette
         }
         else
         {
-            var table = new TableWriter("GROUP", "REQUESTS>", "ERRORS>", "ERROR %>", "RETRIES>", "FALLBACKS>");
+            var table = Output.Table("GROUP", "REQUESTS>", "ERRORS>", "ERROR %>", "RETRIES>", "FALLBACKS>");
             foreach (var s in stats)
             {
                 table.Row(s.Group, Format.Number(s.Requests), Format.Number(s.Errors), Format.Percent(s.Errors, s.Requests), Format.Number(s.Retries), Format.Number(s.Fallbacks));
@@ -219,11 +219,11 @@ internal static class RouterPalette
 
             long requests = stats.Sum(s => s.Requests), errors = stats.Sum(s => s.Errors);
             table.Row("total", Format.Number(requests), Format.Number(errors), Format.Percent(errors, requests), Format.Number(stats.Sum(s => s.Retries)), Format.Number(stats.Sum(s => s.Fallbacks)));
-            table.WriteTo(output);
+            output.Write(table);
         }
 
         output.WriteLine();
-        var nodes = new TableWriter("NODE", "REQUESTS>", "ERRORS>", "RETRIES>", "FALLBACKS>");
+        var nodes = Output.Table("NODE", "REQUESTS>", "ERRORS>", "RETRIES>", "FALLBACKS>");
         foreach (var node in view.Nodes)
         {
             nodes.Row(node.Address, Format.Number(node.Groups.Sum(g => g.Requests)), Format.Number(node.Groups.Sum(g => g.Errors)),
@@ -235,10 +235,7 @@ internal static class RouterPalette
             nodes.Row(address, "-", "-", "-", "-");
         }
 
-        nodes.WriteTo(output);
-        if (view.NotAnswered.Count > 0)
-        {
-            error.WriteLine($"warning: {Format.Plural(view.NotAnswered.Count, "gateway node")} did not answer in time and {(view.NotAnswered.Count == 1 ? "is" : "are")} not counted: {string.Join(", ", view.NotAnswered)}");
-        }
+        output.Write(nodes);
+        // The warning naming the nodes that did not answer is the generic one (PartialAnswers), on stderr.
     }
 }

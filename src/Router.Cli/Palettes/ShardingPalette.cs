@@ -11,13 +11,13 @@ internal static class ShardingPalette
         new("sharding", "stats", "totals and balance: shards and entities per region", [], [], ctx => ctx.QueryAsync<ShardingView>("/admin/sharding", WriteStats)),
     ]);
 
-    private static void WriteRegions(ShardingView view, TextWriter output)
+    private static void WriteRegions(ShardingView view, Output output)
     {
         var regions = view.Regions ?? [];
 
         // Nodes that report which endpoints live where (RegionView.EndpointIds) get an extra column.
         var withIds = regions.Any(r => r.EndpointIds is not null);
-        var table = withIds ? new TableWriter("ADDRESS", "SHARDS>", "ENTITIES>", "ENDPOINT IDS") : new TableWriter("ADDRESS", "SHARDS>", "ENTITIES>");
+        var table = withIds ? Output.Table("ADDRESS", "SHARDS>", "ENTITIES>", "ENDPOINT IDS") : Output.Table("ADDRESS", "SHARDS>", "ENTITIES>");
         foreach (var region in regions)
         {
             string[] cells = [region.Address, Format.Number(region.Shards), Format.Number(region.Entities)];
@@ -27,10 +27,10 @@ internal static class ShardingPalette
         string[] total = ["total", Format.Number(view.TotalShards), Format.Number(view.TotalEntities)];
         table.Row(withIds ? [.. total, ""] : total);
         output.WriteLine($"type: {view.TypeName}");
-        table.WriteTo(output);
+        output.Write(table);
     }
 
-    private static void WriteStats(ShardingView view, TextWriter output)
+    private static void WriteStats(ShardingView view, Output output)
     {
         var regions = view.Regions ?? [];
         Format.KeyValues(output,

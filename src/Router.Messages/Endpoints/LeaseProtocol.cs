@@ -4,13 +4,17 @@ namespace Router.Messages.Endpoints;
 /// <param name="Duration">How long the lease lives unless released; reclaimed after.</param>
 /// <param name="Holder">Cluster address of the node whose caller holds the lease: its leases are dropped
 /// when that node is removed from the cluster, so a crashed gateway never keeps capacity.</param>
+/// <param name="GrantBelowInFlight">When set, grant only while the endpoint's own exact in-flight count is below it, and
+/// otherwise refuse with <see cref="LeaseRefusalReason.BusierThanAlternative"/> and the count: a least-busy router ranks
+/// on snapshots up to a gossip interval old, and this lets the endpoint's exact count have the last word.</param>
 public sealed record AcquireLease(
     string EndpointId,
     string LeaseId,
     string RequestId,
     TimeSpan Duration,
     int EstimatedTokens = 0,
-    string Holder = "") : IWithEndpointId;
+    string Holder = "",
+    int? GrantBelowInFlight = null) : IWithEndpointId;
 
 /// <summary>Kept small (no full snapshot): it crosses the network once per routing decision.</summary>
 /// <param name="Incarnation">With <paramref name="Sequence"/>, places <paramref name="InFlight"/> among the endpoint's
@@ -45,6 +49,9 @@ public enum LeaseRefusalReason
     ProviderExhausted,
     /// <summary>The endpoint's node cannot reach a majority of the gateways: it may no longer be the authority.</summary>
     NoQuorum,
+    /// <summary>Not a failure: the endpoint has at least <see cref="AcquireLease.GrantBelowInFlight"/> in flight, so
+    /// another endpoint the router saw is less busy. The refusal's snapshot carries the exact count to rank on.</summary>
+    BusierThanAlternative,
 }
 
 /// <summary>

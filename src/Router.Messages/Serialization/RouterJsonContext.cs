@@ -34,6 +34,7 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(UpsertModelGroup))]
 [JsonSerializable(typeof(SetGroupStrategy))]
 [JsonSerializable(typeof(EndpointSaved))]
+[JsonSerializable(typeof(DirectoryEntryId))]
 [JsonSerializable(typeof(EndpointDeleted))]
 [JsonSerializable(typeof(GroupSaved))]
 [JsonSerializable(typeof(OfferConfiguration))]

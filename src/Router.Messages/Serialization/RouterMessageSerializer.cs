@@ -3,12 +3,14 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Akka.Serialization;
+using Router.Messages.Endpoints;
 
 namespace Router.Messages.Serialization;
 
 /// <summary>
 /// The one serializer for <see cref="IRouterMessage"/>: System.Text.Json with source-generated
-/// metadata, and the message's type name as manifest (so renaming a message is a wire change).
+/// metadata, and the message's type name as manifest (so renaming a message is a wire change). Snapshots, the gossip
+/// that grows with endpoints x nodes, use a compact binary form instead (<see cref="SnapshotCodec"/>).
 /// </summary>
 public sealed class RouterMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
@@ -29,13 +31,26 @@ public sealed class RouterMessageSerializer(ExtendedActorSystem system) : Serial
 
     public override string Manifest(object o) => Lookup(o.GetType()).Type.Name;
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj.GetType()));
+    public override byte[] ToBinary(object obj)
+    {
+        var info = Lookup(obj.GetType());
+        var bytes = obj switch
+        {
+            EndpointSnapshotBatch batch => SnapshotCodec.Encode(batch),
+            EndpointSnapshot snapshot => SnapshotCodec.Encode(snapshot),
+            _ => JsonSerializer.SerializeToUtf8Bytes(obj, info),
+        };
+        WireTraffic.Sent(info.Type.Name, bytes.Length);
+        return bytes;
+    }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
         if (!InfoByManifest.TryGetValue(manifest, out var info))
             throw new SerializationException(
                 $"Unknown router message manifest '{manifest}'. Are all nodes on the same Router.Messages version?");
+        if (info.Type == typeof(EndpointSnapshotBatch)) return SnapshotCodec.DecodeBatch(bytes);
+        if (info.Type == typeof(EndpointSnapshot)) return SnapshotCodec.DecodeSnapshot(bytes);
         return JsonSerializer.Deserialize(bytes, info)
                ?? throw new SerializationException($"Router message '{manifest}' deserialized to null.");
     }

@@ -20,7 +20,8 @@ public sealed class AdminCommands(
     RouterRuntime runtime,
     Akka.Hosting.ActorRegistry actors,
     GatewayStats stats,
-    IHostApplicationLifetime lifetime)
+    IHostApplicationLifetime lifetime,
+    Router.Node.Simulation.EmbeddedSimulators simulators)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private readonly Cluster _cluster = Cluster.Get(system);
@@ -150,6 +151,8 @@ public sealed class AdminCommands(
         // environment can be checked here; the variable must be set on every gateway.
         var missing = Router.Actors.Directory.DefinitionValidator.MissingVariables(endpoint, Environment.GetEnvironmentVariable);
         if (missing.Count > 0) throw AdminException.BadRequest(string.Join("; ", missing));
+        if (!simulators.CanResolve(endpoint.Url))
+            throw AdminException.BadRequest($"endpoint '{endpoint.Id}': url '{endpoint.Url}' names no simulator this node runs (known: {string.Join(", ", simulators.Running.Keys.Order())})");
         return Change(new RegisterEndpoint(endpoint));
     }
 

@@ -6,11 +6,12 @@ public static class NodeConfiguration
     /// <summary>
     /// "--config file.json" replaces the embedded appsettings.json (so its model groups are not merged
     /// with the simulated default ones); environment variables and the command line still override it.
+    /// Returns the file's full path, or null without --config.
     /// </summary>
-    public static void ApplyConfigFileArgument(ConfigurationManager configuration, string[] args)
+    public static string? ApplyConfigFileArgument(ConfigurationManager configuration, string[] args)
     {
         var index = Array.FindIndex(args, a => a is "--config" or "-c");
-        if (index < 0) return;
+        if (index < 0) return null;
         if (index + 1 >= args.Length)
             throw new NodeConfigurationException(["--config: give the path of a JSON configuration file, e.g. --config router.json"]);
         var path = Path.GetFullPath(args[index + 1]);
@@ -22,6 +23,7 @@ public static class NodeConfiguration
         LoadingJson(() => configuration.AddJsonFile(path, optional: false, reloadOnChange: false));
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(remaining);
+        return path;
     }
 
     /// <summary>

@@ -16,8 +16,8 @@ public static class NodeOptionsFactory
         return registry;
     }
 
-    /// <param name="resolveUrl">Maps sim://name urls to the simulators the node started.</param>
-    public static RouterClusterOptions Create(NodeSettings settings, StrategyRegistry strategies, Func<string, string> resolveUrl)
+    /// <remarks>sim://name urls stay as they are: the gateway resolves them to the simulator's port when it forwards.</remarks>
+    public static RouterClusterOptions Create(NodeSettings settings, StrategyRegistry strategies)
     {
         var router = settings.Router;
         var cluster = settings.Cluster;
@@ -53,7 +53,7 @@ public static class NodeOptionsFactory
                 .Select(g => new ModelGroupDefinition(g.Key, g.Value.Strategy, g.Value.Fallbacks, g.Value.ContextWindowFallbacks))
                 .ToList(),
             Endpoints = settings.ModelGroups
-                .SelectMany(g => g.Value.Endpoints.Select(e => ToDefinition(g.Key, e.Key, e.Value, resolveUrl(e.Value.Url))))
+                .SelectMany(g => g.Value.Endpoints.Select(e => ToDefinition(g.Key, e.Key, e.Value, e.Value.Url)))
                 .ToList(),
         };
     }

@@ -157,7 +157,36 @@ public sealed class RegistrySettings
     /// <summary>Where runtime changes to the registry are persisted: sqlite (default), postgresql, or memory (lost on restart).</summary>
     public string Provider { get; set; } = "sqlite";
 
-    public string ConnectionString { get; set; } = "Data Source=router-registry.db";
+    /// <summary>
+    /// Empty for sqlite: the file is <see cref="DefaultSqliteFile"/>, one per configuration, so a node started with
+    /// another configuration never replays an earlier run's groups.
+    /// </summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>The sqlite file of the embedded default configuration (no --config), in the working directory.</summary>
+    public const string EmbeddedDefaultFile = "router-registry.db";
+
+    /// <summary>
+    /// The sqlite file used when Registry:ConnectionString is not set, in the working directory: router-registry.db for the
+    /// embedded default configuration, router-registry-&lt;file name&gt;-&lt;hash of its full path&gt;.db for a --config file.
+    /// The journal then belongs to one configuration: the same --config replays its runtime changes, another starts empty.
+    /// </summary>
+    public static string DefaultSqliteFile(string? configFile)
+    {
+        if (configFile is null) return EmbeddedDefaultFile;
+        var full = Path.GetFullPath(configFile);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..8];
+        var stem = new string(Path.GetFileNameWithoutExtension(full).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray());
+        return $"router-registry-{stem}-{hash}.db";
+    }
+
+    /// <summary>Fills in the per-configuration sqlite file when no connection string is set; says whether it did.</summary>
+    public bool ApplyDefaultConnectionString(string? configFile)
+    {
+        if (!string.IsNullOrWhiteSpace(ConnectionString) || !Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase)) return false;
+        ConnectionString = $"Data Source={DefaultSqliteFile(configFile)}";
+        return true;
+    }
 
     /// <summary>
     /// sqlite only: every gateway of the cluster opens this same file (several processes on one host), so the

@@ -36,8 +36,9 @@ public static class NodeSettingsValidator
         var registry = settings.Registry;
         Check(registry.Provider.ToLowerInvariant() is "sqlite" or "postgresql" or "memory", "Registry:Provider",
             $"must be sqlite, postgresql or memory, got '{registry.Provider}'");
-        Check(registry.Provider.Equals("memory", StringComparison.OrdinalIgnoreCase) || !string.IsNullOrWhiteSpace(registry.ConnectionString),
-            "Registry:ConnectionString", "is empty");
+        // sqlite without a connection string uses the configuration's own file (RegistrySettings.DefaultSqliteFile).
+        Check(!registry.Provider.Equals("postgresql", StringComparison.OrdinalIgnoreCase) || !string.IsNullOrWhiteSpace(registry.ConnectionString),
+            "Registry:ConnectionString", "is empty; postgresql needs one, e.g. Host=db;Username=router;Password=...;Database=router");
         problems.AddRange(SharedRegistryProblems(settings));
 
         var cluster = settings.Cluster;

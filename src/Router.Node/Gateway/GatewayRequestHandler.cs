@@ -27,6 +27,7 @@ internal sealed class GatewayRequestHandler(
     GatewayStats stats,
     UpstreamSecrets secrets,
     GatewayTelemetry telemetry,
+    Router.Node.Simulation.EmbeddedSimulators simulators,
     ILogger<GatewayRequestHandler> logger)
 {
     private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
@@ -198,12 +199,24 @@ internal sealed class GatewayRequestHandler(
         try
         {
             var endpoint = runtime.Directory.Current.Endpoints.GetValueOrDefault(lease.EndpointId);
+            // sim://name is stored as such (the registry outlives the simulators' ports); it becomes a port only here.
+            var baseUrl = simulators.Resolve(lease.Url);
+            if (!simulators.CanResolve(baseUrl))
+            {
+                router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.ConnectError));
+                reported = true;
+                var failure = new UpstreamFailure(StatusCodes.Status502BadGateway, null,
+                    $"endpoint '{lease.EndpointId}' is '{lease.Url}', a simulator this gateway node does not run (see Simulators in its configuration)");
+                GatewayLog.AttemptFailed(logger, context.TraceIdentifier, routing.UpstreamAttempts, lease.EndpointId, OutcomeKind.ConnectError.ToString(),
+                    failure.Status, failure.Summary);
+                return new AttemptResult(OutcomeKind.ConnectError, false, failure);
+            }
             var attemptStartedAt = Stopwatch.GetTimestamp();
             using var attempt = telemetry.StartAttempt(requestTelemetry, lease, endpoint, routing.UpstreamAttempts);
             var credentials = UpstreamCredentials.For(endpoint, secrets.Environment);
             var redactor = secrets.For(lease.EndpointId, credentials);
             var transformer = new UpstreamTransformer(
-                UpstreamUri(lease.Url, upstreamPath, context.Request, endpoint?.ApiVersion),
+                UpstreamUri(baseUrl, upstreamPath, context.Request, endpoint?.ApiVersion),
                 credentials, redactor, lease.EndpointId, routing.UpstreamAttempts, startedAt);
             SetRequestBody(context, BodyFor(endpoint, routing));
 
@@ -222,7 +235,7 @@ internal sealed class GatewayRequestHandler(
             ForwarderError error;
             try
             {
-                error = await forwarder.SendAsync(context, lease.Url, upstream.Invoker, upstream.RequestConfig, transformer, attemptTimeout.Token);
+                error = await forwarder.SendAsync(context, baseUrl, upstream.Invoker, upstream.RequestConfig, transformer, attemptTimeout.Token);
                 if (usageFilter is not null && error == ForwarderError.None) await usageFilter.FinishAsync(attemptTimeout.Token);
             }
             finally

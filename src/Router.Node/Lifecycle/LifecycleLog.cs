@@ -20,4 +20,7 @@ internal static partial class LifecycleLog
 
     [LoggerMessage(5110, LogLevel.Critical, "{Remote} has quarantined this node ({Local}): the cluster removed it; downing itself")]
     public static partial void Quarantined(ILogger logger, string remote, string local);
+
+    [LoggerMessage(5120, LogLevel.Information, "Registry: no Registry:ConnectionString, so this configuration ({Configuration}) keeps its runtime changes in its own SQLite file {File}")]
+    public static partial void RegistryFileOfConfiguration(ILogger logger, string configuration, string file);
 }

@@ -26,9 +26,15 @@ public sealed class EmbeddedSimulators : IAsyncDisposable
         return new EmbeddedSimulators(running);
     }
 
-    /// <summary>sim://name becomes the simulator's API base (http://127.0.0.1:port/v1); other urls pass through.</summary>
+    /// <summary>
+    /// sim://name becomes the simulator's API base (http://127.0.0.1:port/v1); other urls, and sim:// names this node does not
+    /// run, pass through. Called where a url is used (forwarding), never where it is stored: the port changes with every start.
+    /// </summary>
     public string Resolve(string url) =>
         SimulatedUrls.TryGetName(url, out var name) && _running.TryGetValue(name, out var simulator) ? simulator.ApiBaseUrl : url;
+
+    /// <summary>Whether this node runs the simulator a sim://name url names (true for any other url).</summary>
+    public bool CanResolve(string url) => !SimulatedUrls.TryGetName(url, out var name) || _running.ContainsKey(name);
 
     public async ValueTask DisposeAsync()
     {

@@ -35,6 +35,22 @@ public class EndpointLedgerTests
     }
 
     [Fact]
+    public void A_conditional_acquire_is_granted_only_below_its_in_flight_bound_and_a_refusal_carries_the_exact_count()
+    {
+        var ledger = NewLedger();
+        ledger.TryAcquire(Endpoint, Acquire()).Should().BeOfType<LeaseAcquired>();
+        ledger.TryAcquire(Endpoint, Acquire() with { GrantBelowInFlight = 2 }).Should().BeOfType<LeaseAcquired>();
+
+        var refused = ledger.TryAcquire(Endpoint, Acquire() with { GrantBelowInFlight = 2 }).Should().BeOfType<LeaseRefused>().Subject;
+        refused.Reason.Should().Be(LeaseRefusalReason.BusierThanAlternative);
+        refused.Snapshot.InFlight.Should().Be(2);
+        refused.RetryAfter.Should().BeNull("another endpoint can take the request now");
+        ledger.Snapshot().TotalRequests.Should().Be(2, "a refused conditional acquire is not a request");
+
+        ledger.TryAcquire(Endpoint, Acquire() with { GrantBelowInFlight = 3 }).Should().BeOfType<LeaseAcquired>();
+    }
+
+    [Fact]
     public void Acquiring_the_same_lease_id_twice_counts_once()
     {
         var ledger = NewLedger();

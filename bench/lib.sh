@@ -1,0 +1,108 @@
+# Shell helpers shared by the benchmark scripts (bench/gateway/run.sh, bench/cluster/run.sh). Sourced, not run.
+# The sourcing script sets $tmp (a scratch directory) before calling start/stop, and sim_ports for the simulator helpers.
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+pids=()     # every process the script started, stopped on exit
+failed=1
+KEEP_TMP="${KEEP_TMP:-}"
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$failed" = 1 ] || [ -n "$KEEP_TMP" ]; then echo "logs and configs kept in $tmp" >&2; else rm -rf "$tmp"; fi
+}
+
+start() { # name, then the command: runs it in the background, logs to $tmp/name.log, sets $started
+  local name="$1"; shift
+  "$@" >"$tmp/$name.log" 2>&1 &
+  started=$!
+  pids+=("$started")
+}
+
+stop() { # pid: stops one process this script started
+  local pid="$1" p keep=()
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+
+machine_ticks() { # "busy total" clock ticks of all cores, from /proc/stat
+  awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat
+}
+
+warn_if_busy() { # percent: warns (with the busiest processes) when the machine is already busier than that
+  local busy0 total0 busy1 total1 busy
+  read -r busy0 total0 < <(machine_ticks)
+  sleep 1
+  read -r busy1 total1 < <(machine_ticks)
+  busy=$(( 100 * (busy1 - busy0) / (total1 - total0 > 0 ? total1 - total0 : 1) ))
+  if [ "$busy" -gt "$1" ]; then
+    echo "$(basename "$0"): WARNING: the machine is already ${busy}% busy before the benchmark starts; results will be noisy. Busiest processes:" >&2
+    ps -eo pid,pcpu,etime,args --sort=-pcpu | head -6 | cut -c1-160 >&2
+  fi
+}
+
+cpu_ticks() { # pids...: user+system clock ticks, all threads
+  local total=0 pid t
+  for pid in "$@"; do
+    t="$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+    total=$((total + t))
+  done
+  echo "$total"
+}
+
+peak_rss_kb() { # pids...: sum of VmHWM (peak resident set) in KiB
+  local total=0 pid kb
+  for pid in "$@"; do
+    kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
+    total=$((total + ${kb:-0}))
+  done
+  echo "$total"
+}
+
+bench_field() { # file, key: a value of chat.lua's BENCH line
+  sed -n 's/^BENCH .*\b'"$2"'=\([0-9.]*\).*/\1/p' "$1"
+}
+
+reset_sim_stats() { # zero the simulators' own counters (POST /_sim/stats/reset), so they cover the measured run only
+  local port
+  for port in "${sim_ports[@]}"; do curl -s -o /dev/null -X POST "http://127.0.0.1:$port/_sim/stats/reset" || true; done
+}
+
+sim_split() { # how the measured run spread over the simulators: "33/33/34% max 14" (share of requests, peak in-flight at any one)
+  local port stats totals="" peak=0 n m
+  for port in "${sim_ports[@]}"; do
+    stats="$(curl -s "http://127.0.0.1:$port/_sim/stats" || true)"
+    n="$(sed -n 's/.*"totalRequests":\([0-9]*\).*/\1/p' <<<"$stats")"
+    m="$(sed -n 's/.*"maxInFlight":\([0-9]*\).*/\1/p' <<<"$stats")"
+    totals+="${n:-0} "
+    [ "${m:-0}" -gt "$peak" ] && peak="$m"
+  done
+  awk -v peak="$peak" '{ t = $1 + $2 + $3; if (t == 0) { print "-"; exit }
+    printf("%.0f/%.0f/%.0f%% max %d\n", 100 * $1 / t, 100 * $2 / t, 100 * $3 / t, peak) }' <<<"$totals"
+}
+
+curl_tls=()   # extra curl options for HTTPS targets (bench/gateway's UPSTREAM_TLS sets --cacert)
+post_status() { # url: HTTP status of one chat completion with $BODY
+  curl -s "${curl_tls[@]}" -o /dev/null -w '%{http_code}' --max-time 5 -H 'content-type: application/json' -d "$BODY" "$1" || true
+}
+
+wait_for_200() { # name, pid, url: until the target answers a chat completion with 200 (60 s at most)
+  local name="$1" pid="$2" url="$3" status=""
+  for _ in $(seq 1 240); do
+    kill -0 "$pid" 2>/dev/null || die "$name exited during start-up; see $tmp/$name.log"
+    status="$(post_status "$url")"
+    [ "$status" = 200 ] && return 0
+    sleep 0.25
+  done
+  die "$name does not answer POST $url with 200 (last status: ${status:-none}); see $tmp/$name.log"
+}
