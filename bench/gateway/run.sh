@@ -60,6 +60,8 @@ BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
+# shellcheck source=../lib.sh
+source "$root/bench/lib.sh"
 
 sim_ports=("$((BASE_PORT + 1))" "$((BASE_PORT + 2))" "$((BASE_PORT + 3))")
 yarp_port=$((BASE_PORT + 10))
@@ -70,9 +72,6 @@ cluster_port=$((BASE_PORT + 32))
 tls_ports=("$((BASE_PORT + 4))" "$((BASE_PORT + 5))" "$((BASE_PORT + 6))") # UPSTREAM_TLS: nginx TLS front of each simulator
 results_md="$here/results.md"
 [ -n "$UPSTREAM_TLS" ] && results_md="$here/results-https.md"
-
-die() { echo "run.sh: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # ------------------------------------------------------------------ prerequisites
 missing=()
@@ -95,113 +94,17 @@ for p in "${sim_ports[@]}" "${tls_ports[@]}" "$yarp_port" "$nginx_port" "$gatewa
   if ss -Hltn "sport = :$p" | grep -q .; then die "port $p is in use; pick other ports with BASE_PORT=..."; fi
 done
 
-machine_ticks() { # "busy total" clock ticks of all cores, from /proc/stat
-  awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat
-}
-
 # The figures are only comparable on an otherwise idle machine: say so when it is not.
-read -r busy0 total0 < <(machine_ticks)
-sleep 1
-read -r busy1 total1 < <(machine_ticks)
-idle_busy=$(( 100 * (busy1 - busy0) / (total1 - total0 > 0 ? total1 - total0 : 1) ))
-if [ "$idle_busy" -gt "$OTHER_LOAD_WARN" ]; then
-  echo "run.sh: WARNING: the machine is already ${idle_busy}% busy before the benchmark starts; results will be noisy. Busiest processes:" >&2
-  ps -eo pid,pcpu,etime,args --sort=-pcpu | head -6 | cut -c1-160 >&2
-fi
+warn_if_busy "$OTHER_LOAD_WARN"
 
 tmp="$(mktemp -d /tmp/gateway-bench.XXXXXX)"
-pids=()     # every process this script started, stopped on exit
-failed=1
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [ "$failed" = 1 ] || [ -n "$KEEP_TMP" ]; then echo "logs and configs kept in $tmp" >&2; else rm -rf "$tmp"; fi
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start() { # name, then the command: runs it in the background, logs to $tmp/name.log, sets $started
-  local name="$1"; shift
-  "$@" >"$tmp/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
-}
-
-stop() { # pid: stops one process this script started
-  local pid="$1" p keep=()
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
-  pids=("${keep[@]}")
-}
-
-curl_tls=()   # UPSTREAM_TLS: --cacert of the run's CA, so https://localhost:PORT is checked like the proxies check it
-post_status() { # url: HTTP status of one chat completion
-  curl -s "${curl_tls[@]}" -o /dev/null -w '%{http_code}' --max-time 5 -H 'content-type: application/json' -d "$BODY" "$1" || true
-}
-
-wait_for_200() { # name, pid, url: until the target answers a chat completion with 200 (60 s at most)
-  local name="$1" pid="$2" url="$3" status=""
-  for _ in $(seq 1 240); do
-    kill -0 "$pid" 2>/dev/null || die "$name exited during start-up; see $tmp/$name.log"
-    status="$(post_status "$url")"
-    [ "$status" = 200 ] && return 0
-    sleep 0.25
-  done
-  die "$name does not answer POST $url with 200 (last status: ${status:-none}); see $tmp/$name.log"
-}
-
 # ------------------------------------------------------------------ measurement helpers
-cpu_ticks() { # pids...: user+system clock ticks, all threads
-  local total=0 pid t
-  for pid in "$@"; do
-    t="$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)"
-    total=$((total + t))
-  done
-  echo "$total"
-}
-
-peak_rss_kb() { # pids...: sum of VmHWM (peak resident set) in KiB
-  local total=0 pid kb
-  for pid in "$@"; do
-    kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
-    total=$((total + ${kb:-0}))
-  done
-  echo "$total"
-}
-
-bench_field() { # file, key: a value of wrk's BENCH line
-  sed -n 's/^BENCH .*\b'"$2"'=\([0-9.]*\).*/\1/p' "$1"
-}
-
 # target rps p50_ms p99_ms idle_p50_ms rss_mib proxy_cores proxy_us_per_req machine_pct non2xx socket_errors sims_us_per_req wrk_us_per_req split other_pct
 results="$tmp/results.tsv"
 : >"$results"
-
-reset_sim_stats() { # zero the simulators' own counters (POST /_sim/stats/reset), so they cover the measured run only
-  local port
-  for port in "${sim_ports[@]}"; do curl -s -o /dev/null -X POST "http://127.0.0.1:$port/_sim/stats/reset" || true; done
-}
-
-sim_split() { # how the measured run spread over the simulators: "33/33/34% max 14" (share of requests, peak in-flight at any one)
-  local port stats totals="" peak=0 n m
-  for port in "${sim_ports[@]}"; do
-    stats="$(curl -s "http://127.0.0.1:$port/_sim/stats" || true)"
-    n="$(sed -n 's/.*"totalRequests":\([0-9]*\).*/\1/p' <<<"$stats")"
-    m="$(sed -n 's/.*"maxInFlight":\([0-9]*\).*/\1/p' <<<"$stats")"
-    totals+="${n:-0} "
-    [ "${m:-0}" -gt "$peak" ] && peak="$m"
-  done
-  awk -v peak="$peak" '{ t = $1 + $2 + $3; if (t == 0) { print "-"; exit }
-    printf("%.0f/%.0f/%.0f%% max %d\n", 100 * $1 / t, 100 * $2 / t, 100 * $3 / t, peak) }' <<<"$totals"
-}
 
 # measure NAME URL SPREAD PIDS...: warm-up, measured run, 1-connection run; appends a row to $results.
 measure() {

@@ -178,12 +178,13 @@ public sealed class ReliabilityTests
     public async Task Streaming_request_fails_over_when_the_first_token_is_too_slow()
     {
         await using var gateway = await TestGateway.StartAsync(s => s
-            .Sim("stalling", o => o.TimeToFirstTokenMs = 3000)
+            .Sim("stalling", o => o.TimeToFirstTokenMs = 6000)
             .Sim("prompt", o => o.TokensPerSecond = 1000)
             .Group("chat")
             .Endpoint("chat", "stalling", "stalling")
             .Endpoint("chat", "prompt", "prompt")
-            .Set("Router:FirstTokenTimeoutSeconds", 0.5));
+            // Well above the prompt endpoint's first token on a loaded 2-core CI machine, well below the stalling one's.
+            .Set("Router:FirstTokenTimeoutSeconds", 1.5));
 
         for (var i = 0; i < 4; i++)
         {

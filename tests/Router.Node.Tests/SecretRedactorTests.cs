@@ -34,4 +34,21 @@ public sealed class SecretRedactorTests
         new SecretRedactor([]).IsEmpty.Should().BeTrue();
         new SecretRedactor(["", "x1234"]).IsFor(["", "x1234"]).Should().BeTrue();
     }
+
+    [Fact]
+    public void A_redactor_is_for_the_credentials_whose_key_and_header_values_it_was_made_from()
+    {
+        var env = new Dictionary<string, string?> { ["K"] = "sk-1", ["H"] = "org-1", ["K2"] = "sk-2" };
+        var endpoint = new Router.Messages.Endpoints.EndpointDefinition("e", "g", "http://u", ApiKeyEnv: "K")
+        {
+            HeadersFromEnv = new Dictionary<string, string> { ["OpenAI-Organization"] = "H" },
+        };
+        var credentials = UpstreamCredentials.For(endpoint, v => env.GetValueOrDefault(v));
+        var redactor = new SecretRedactor(credentials.Secrets);
+
+        redactor.IsFor(credentials).Should().BeTrue();
+        redactor.IsFor(UpstreamCredentials.For(endpoint with { ApiKeyEnv = "K2" }, v => env.GetValueOrDefault(v))).Should().BeFalse("the key changed");
+        redactor.IsFor(UpstreamCredentials.For(endpoint with { HeadersFromEnv = null }, v => env.GetValueOrDefault(v))).Should().BeFalse("a header is gone");
+        new SecretRedactor([]).IsFor(UpstreamCredentials.Anonymous).Should().BeTrue();
+    }
 }

@@ -15,8 +15,8 @@ namespace Router.Actors.Directory;
 /// </summary>
 internal sealed class EndpointDirectoryActor : ReceiveActor
 {
-    // Keyed by DirectoryEntryId (see there why not string); the names changed with the key type, so a node of an older
-    // version, keyed by strings, never merges its map with these.
+    // Keyed by DirectoryEntryId (see there why not string). The names carry the key type: a node keyed by strings
+    // (an older version) must never merge its map into these.
     internal static readonly LWWDictionaryKey<DirectoryEntryId, EndpointDefinition> EndpointsKey = new("llm-router-directory-endpoints");
     internal static readonly LWWDictionaryKey<DirectoryEntryId, ModelGroupDefinition> GroupsKey = new("llm-router-directory-groups");
 

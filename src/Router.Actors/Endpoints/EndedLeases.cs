@@ -3,9 +3,8 @@ namespace Router.Actors.Endpoints;
 /// <summary>
 /// The ids of leases an endpoint released or reclaimed lately, so a late acquire, renewal or re-assertion of one is
 /// not counted again. Remembered for one to two <paramref name="horizon"/>s (two generations, the older dropped
-/// whole), not by count: a busy endpoint used to keep 50,000 id strings alive, and 100 of them held most of a
-/// 1.3 GB heap in the routing benchmark. Ids in the router's own form (32 hex digits) are kept as 16-byte
-/// <see cref="Guid"/>s, so the set holds no strings.
+/// whole), not by count: memory follows the release rate over a short horizon, not the endpoint's whole history.
+/// Ids in the router's own form (32 hex digits) are kept as 16-byte <see cref="Guid"/>s, so the set holds no strings.
 /// </summary>
 /// <param name="horizon">At least the longest a message about a lease can arrive late: a renewal round plus its
 /// delivery, an acquire the router gave up on. Caps hold whatever is forgotten (re-assertions over the cap are refused).</param>

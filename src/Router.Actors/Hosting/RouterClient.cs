@@ -37,6 +37,9 @@ public sealed class RouterClient
         _holder = HolderId.Of(_cluster.SelfUniqueAddress);
     }
 
+    /// <summary>This node's holder id (address#uid): a <see cref="RouteRequest"/> built with it is not copied to set it.</summary>
+    public string Holder => _holder;
+
     /// <summary>
     /// Asks for a lease. Never throws for a slow or silent router (that is a <see cref="NoEndpointReason.Timeout"/>
     /// answer); a cancelled caller gets <see cref="OperationCanceledException"/>, and a grant that arrives after it
@@ -46,7 +49,8 @@ public sealed class RouterClient
     {
         var askedAt = _runtime.Clock.GetTimestamp();
         var target = _localRouter ?? PickGateway();
-        var ask = target.Ask<IRouteResponse>(request with { Holder = _holder }, timeout);
+        // A request built with this node's holder (the gateway's are) is sent as it is, not copied.
+        var ask = target.Ask<IRouteResponse>(string.Equals(request.Holder, _holder, StringComparison.Ordinal) ? request : request with { Holder = _holder }, timeout);
         IRouteResponse answer;
         try
         {

@@ -130,7 +130,6 @@ public static class RouterHostingExtensions
     private static IActorRef StartNodeServices(ActorSystem system, IActorRegistry registry, RouterRuntime runtime)
     {
         if (registry.TryGet<SnapshotExchange>(out var existing)) return existing;
-        // Endpoint actors find every node's exchange at this path to collect held leases.
         system.RegisterExtension(new RouterRuntimeExtensionId(runtime));
         // Its gauges read this node's caches: they go with the actor system, not with the process.
         system.RegisterOnTermination(runtime.Metrics.Dispose);

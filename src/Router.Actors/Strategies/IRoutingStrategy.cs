@@ -7,8 +7,9 @@ namespace Router.Actors.Strategies;
 /// <remarks>
 /// Each node creates one instance per model group, shared by its router pool behind a lock, so an instance is only
 /// ever called from one thread at a time and may keep mutable state (counters, weights) without locks.
-/// The router has already removed endpoints that are drained, cooling down, at their caps, of a
-/// higher order tier, or with too small a context window; <paramref name="candidates"/> is never empty.
+/// The router has already removed endpoints that are drained, cooling down, of a higher order tier, or with too small a
+/// context window, and, when others seem to have room, those its cached counts show at their caps (only the endpoint
+/// actor refuses on capacity: cached counts may be stale); <paramref name="candidates"/> is never empty.
 /// When the picked endpoint refuses the lease, the router calls <see cref="Pick"/> again without it.
 /// </remarks>
 public interface IRoutingStrategy

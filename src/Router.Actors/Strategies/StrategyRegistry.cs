@@ -25,7 +25,7 @@ public sealed class StrategyRegistry
 
     public bool Contains(string name) => _factories.ContainsKey(name);
 
-    /// <summary>Adds or replaces a strategy. The factory is called once per model group per router actor.</summary>
+    /// <summary>Adds or replaces a strategy. The factory is called once per model group per node (the node's router pool shares the instance).</summary>
     public StrategyRegistry Register(string name, Func<IRoutingStrategy> factory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

@@ -33,6 +33,8 @@ internal sealed class GatewayRequestHandler(
     private static readonly TimeSpan RouteAskTimeout = TimeSpan.FromSeconds(10);
     private const double CapacityPollMs = 50;
     private const int MaxSilentRetries = 3;
+    private const int MaxCachedUris = 4096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string BaseUrl, string Path, string? ApiVersion), Uri> _upstreamUris = new();
     private readonly RouterSettings _router = settings.Router;
 
     public async Task HandleAsync(HttpContext context, string upstreamPath, RequestFormat format = RequestFormat.Json)
@@ -40,7 +42,10 @@ internal sealed class GatewayRequestHandler(
         var startedAt = Stopwatch.GetTimestamp();
         var body = await RequestBody.ReadAsync(context, settings.Gateway.MaxRequestBodyBytes, logger);
         if (body is null) return; // the reader already answered (413)
-        var (parsed, error) = await ParseAsync(context, body.Value, format);
+        // JSON is parsed synchronously (no task per request); only a multipart form is read asynchronously.
+        var (parsed, error) = format == RequestFormat.Multipart
+            ? await MultipartRequest.ParseAsync(body.Value, context.Request.ContentType)
+            : ParseJson(body.Value);
         if (parsed is not { } request)
         {
             await OpenAiErrors.BadRequest(context, error);
@@ -54,7 +59,7 @@ internal sealed class GatewayRequestHandler(
 
         var counters = stats.For(request.Model);
         counters.Requested();
-        using var requestTelemetry = telemetry.StartRequest(context, request.Model, upstreamPath, startedAt);
+        using var requestTelemetry = telemetry.StartRequest(context, counters, request.Model, upstreamPath, startedAt);
         using var requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         requestTimeout.CancelAfter(TimeSpan.FromSeconds(_router.RequestTimeoutSeconds));
 
@@ -72,7 +77,7 @@ internal sealed class GatewayRequestHandler(
         if (format == RequestFormat.Json) context.Request.ContentType = "application/json";
         try
         {
-            if (await TryGroupsAsync(context, routing, upstreamPath, startedAt, requestTimeout)) return;
+            if (await TryGroupsAsync(context, routing, upstreamPath, requestTelemetry, requestTimeout)) return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -93,22 +98,24 @@ internal sealed class GatewayRequestHandler(
     }
 
     /// <summary>Tries the requested group, then its fallbacks; true once the client has a response.</summary>
-    private async Task<bool> TryGroupsAsync(HttpContext context, RoutingAttempts routing, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
+    private async Task<bool> TryGroupsAsync(HttpContext context, RoutingAttempts routing, string upstreamPath, RequestTelemetry requestTelemetry, CancellationTokenSource requestTimeout)
     {
-        var groups = new Queue<string>([routing.Request.Model]);
-        var visited = new HashSet<string>(StringComparer.Ordinal) { routing.Request.Model };
-        while (groups.TryDequeue(out var group))
+        // The requested group first; the fallback queue and its visited set exist only once a group has run out.
+        Queue<string>? groups = null;
+        HashSet<string>? visited = null;
+        var group = routing.Request.Model;
+        while (true)
         {
             if (group != routing.Request.Model)
             {
                 stats.For(routing.Request.Model).FellBack();
                 telemetry.FellBack(routing.Request.Model, group);
             }
-            var excluded = new List<string>();
+            List<string>? excluded = null;
             var reason = NoEndpointReason.AllExcluded; // the retry budget ran out on upstream failures
             for (var attemptsLeft = 1 + _router.Retries; attemptsLeft > 0 && !requestTimeout.IsCancellationRequested; attemptsLeft--)
             {
-                var answer = await GatewayTracing.RouteAsync(router, routing.RouteRequest(group, excluded), RouteAskTimeout, requestTimeout.Token);
+                var answer = await GatewayTracing.RouteAsync(router, routing.RouteRequest(group, excluded, router.Holder), RouteAskTimeout, requestTimeout.Token);
                 if (answer is NoEndpointAvailable busy && await WaitedForCapacity(busy, routing, context, group, requestTimeout.Token))
                 {
                     attemptsLeft++; // waiting for capacity is not an upstream attempt
@@ -128,7 +135,7 @@ internal sealed class GatewayRequestHandler(
                     stats.For(routing.Request.Model).Retried();
                     telemetry.Retried(lease.ModelGroup, lease.EndpointId);
                 }
-                var result = await ForwardAsync(context, routing, lease, upstreamPath, startedAt, requestTimeout);
+                var result = await ForwardAsync(context, routing, lease, upstreamPath, requestTelemetry, requestTimeout);
                 if (result.ResponseSent && !result.ClientGone) return true;
                 if (result.ClientGone) throw new OperationCanceledException(context.RequestAborted);
                 routing.LastFailure = result.Failure;
@@ -137,13 +144,16 @@ internal sealed class GatewayRequestHandler(
                     await RequestAtFaultAsync(context, routing);
                     return true;
                 }
-                excluded.Add(lease.EndpointId);
+                (excluded ??= []).Add(lease.EndpointId);
             }
             // Nothing left in this group, whether refused or failed: its fallbacks are next.
+            groups ??= new Queue<string>();
+            visited ??= new HashSet<string>(StringComparer.Ordinal) { routing.Request.Model };
             foreach (var next in FallbacksOf(group, reason))
                 if (visited.Add(next)) groups.Enqueue(next);
+            if (!groups.TryDequeue(out var nextGroup)) return false;
+            group = nextGroup;
         }
-        return false;
     }
 
     /// <summary>
@@ -182,9 +192,10 @@ internal sealed class GatewayRequestHandler(
     }
 
     private async Task<AttemptResult> ForwardAsync(
-        HttpContext context, RoutingAttempts routing, Lease lease, string upstreamPath, long startedAt, CancellationTokenSource requestTimeout)
+        HttpContext context, RoutingAttempts routing, Lease lease, string upstreamPath, RequestTelemetry requestTelemetry, CancellationTokenSource requestTimeout)
     {
         var reported = false;
+        var startedAt = requestTelemetry.StartedAt;
         try
         {
             var endpoint = runtime.Directory.Current.Endpoints.GetValueOrDefault(lease.EndpointId);
@@ -201,11 +212,11 @@ internal sealed class GatewayRequestHandler(
                 return new AttemptResult(OutcomeKind.ConnectError, false, failure);
             }
             var attemptStartedAt = Stopwatch.GetTimestamp();
-            using var span = telemetry.StartAttempt(lease, endpoint, upstreamPath, routing.UpstreamAttempts);
+            using var attempt = telemetry.StartAttempt(requestTelemetry, lease, endpoint, routing.UpstreamAttempts);
             var credentials = UpstreamCredentials.For(endpoint, secrets.Environment);
             var redactor = secrets.For(lease.EndpointId, credentials);
             var transformer = new UpstreamTransformer(
-                UpstreamUrl(baseUrl, upstreamPath, context.Request, endpoint?.ApiVersion),
+                UpstreamUri(baseUrl, upstreamPath, context.Request, endpoint?.ApiVersion),
                 credentials, redactor, lease.EndpointId, routing.UpstreamAttempts, startedAt);
             SetRequestBody(context, BodyFor(endpoint, routing));
 
@@ -219,7 +230,7 @@ internal sealed class GatewayRequestHandler(
             // Streams: the first byte disarms the first-token timer; the request timeout still applies.
             // The usage filter sits behind the observer: the observer still sees the usage chunk the client does not.
             await using var usageFilter = routing.HideUsageChunk ? new UsageChunkFilter(clientBody, context.Response) : null;
-            using var observer = new ResponseObserver((Stream?)usageFilter ?? clientBody, routing.Request.Stream ? () => attemptTimeout.CancelAfter(Timeout.InfiniteTimeSpan) : null);
+            using var observer = new ResponseObserver((Stream?)usageFilter ?? clientBody, routing.Request.Stream ? attemptTimeout : null);
             context.Response.Body = observer;
             ForwarderError error;
             try
@@ -247,8 +258,8 @@ internal sealed class GatewayRequestHandler(
             router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits));
             reported = true;
-            telemetry.AttemptEnded(span, context, lease, endpoint, upstreamPath, result.Kind, latencyMs, promptTokens, completionTokens,
-                startedAt, routing.Request.Stream ? observer.FirstByteTimestamp : 0);
+            telemetry.AttemptEnded(requestTelemetry, attempt, lease, result.Kind, latencyMs, promptTokens, completionTokens,
+                routing.Request.Stream ? observer.FirstByteTimestamp : 0);
 
             if (result.Failure is not null && !result.ResponseSent)
             {
@@ -267,6 +278,11 @@ internal sealed class GatewayRequestHandler(
         }
     }
 
+    // The results without a failure are the same every time (records are immutable): one instance each.
+    private static readonly AttemptResult Succeeded = new(OutcomeKind.Success, true, null);
+    private static readonly AttemptResult ClientErrorRelayed = new(OutcomeKind.ClientError, true, null);
+    private static readonly AttemptResult ClientLeft = new(OutcomeKind.Cancelled, true, null);
+
     private static AttemptResult Classify(
         HttpContext context, ForwarderError error, UpstreamTransformer transformer, CancellationTokenSource attemptTimeout, CancellationTokenSource requestTimeout,
         SecretRedactor redactor, CancellationToken revoked)
@@ -274,9 +290,9 @@ internal sealed class GatewayRequestHandler(
         if (transformer.Failure is { } failure)
             return new AttemptResult(failure.Status == StatusCodes.Status429TooManyRequests ? OutcomeKind.RateLimited : OutcomeKind.ServerError, false, failure, UpstreamAnswered: true);
         if (error == ForwarderError.None)
-            return new AttemptResult(transformer.Status >= 400 ? OutcomeKind.ClientError : OutcomeKind.Success, true, null);
+            return transformer.Status >= 400 ? ClientErrorRelayed : Succeeded;
         if (context.RequestAborted.IsCancellationRequested)
-            return new AttemptResult(OutcomeKind.Cancelled, true, null);
+            return ClientLeft;
 
         var sent = context.Response.HasStarted;
         if (revoked.IsCancellationRequested)
@@ -302,10 +318,8 @@ internal sealed class GatewayRequestHandler(
         // The content type was settled once in HandleAsync (JSON, or the client's multipart type with its boundary).
     }
 
-    private static Task<(OpenAiRequest? Request, string Error)> ParseAsync(HttpContext context, ReadOnlyMemory<byte> body, RequestFormat format) =>
-        format == RequestFormat.Multipart
-            ? MultipartRequest.ParseAsync(body, context.Request.ContentType)
-            : Task.FromResult(OpenAiRequest.TryParse(body.Span, out var request, out var error) ? ((OpenAiRequest?)request, "") : (null, error));
+    private static (OpenAiRequest? Request, string Error) ParseJson(ReadOnlyMemory<byte> body) =>
+        OpenAiRequest.TryParse(body.Span, out var request, out var error) ? (request, "") : (null, error);
 
     /// <summary>Forget what YARP set on the client response for a failed attempt, before the next one.</summary>
     private static void ResetResponse(HttpContext context)
@@ -324,6 +338,21 @@ internal sealed class GatewayRequestHandler(
         var json = JsonNode.Parse(routing.Body.Span, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
         json["model"] = upstreamModel;
         return JsonSerializer.SerializeToUtf8Bytes(json);
+    }
+
+    /// <summary>
+    /// <see cref="UpstreamUrl"/>, built once per endpoint url, path and api-version when the client sent no query (the
+    /// usual request): a Uri and its string per attempt were among the gateway's largest allocations.
+    /// </summary>
+    private Uri UpstreamUri(string baseUrl, string path, HttpRequest request, string? apiVersion)
+    {
+        if (request.QueryString.HasValue) return UpstreamUrl(baseUrl, path, request, apiVersion);
+        var key = (baseUrl, path, apiVersion);
+        if (_upstreamUris.TryGetValue(key, out var uri)) return uri;
+        uri = UpstreamUrl(baseUrl, path, request, apiVersion);
+        // Bounded: urls change only through the admin API; a node that saw this many distinct ones just builds them.
+        if (_upstreamUris.Count < MaxCachedUris) _upstreamUris.TryAdd(key, uri);
+        return uri;
     }
 
     /// <summary>

@@ -62,15 +62,8 @@ internal static class MultipartRequest
     }
 
     /// <summary>The form with its model field's value replaced (an endpoint's UpstreamModel); every other byte is the client's.</summary>
-    public static ReadOnlyMemory<byte> WithModel(ReadOnlyMemory<byte> body, (int Start, int Length) at, string model)
-    {
-        var value = Encoding.UTF8.GetBytes(model);
-        var result = new byte[body.Length - at.Length + value.Length];
-        body.Span[..at.Start].CopyTo(result);
-        value.CopyTo(result.AsSpan(at.Start));
-        body.Span[(at.Start + at.Length)..].CopyTo(result.AsSpan(at.Start + value.Length));
-        return result;
-    }
+    public static ReadOnlyMemory<byte> WithModel(ReadOnlyMemory<byte> body, (int Start, int Length) at, string model) =>
+        RequestBody.Splice(body.Span, at.Start, at.Length, Encoding.UTF8.GetBytes(model));
 
     private static async Task<(string Value, int Length)> ReadFieldAsync(Stream body, string name)
     {

@@ -5,8 +5,8 @@ using System.Text.Unicode;
 namespace Router.Node.Gateway;
 
 /// <summary>
-/// What the gateway needs from an OpenAI request body, read in one <see cref="Utf8JsonReader"/> pass that also
-/// validates the whole body: strict JSON (no comments, no trailing commas), valid UTF-8 in every string, one object,
+/// What the gateway needs from an OpenAI request body, read in one <see cref="Utf8JsonReader"/> pass (after one
+/// <see cref="Utf8.IsValid(ReadOnlySpan{byte})"/> pass over the bytes) that also validates the whole body: strict JSON (no comments, no trailing commas), valid UTF-8 in every string, one object,
 /// at most one of each member the gateway reads. A body that fails is answered 400 and never forwarded.
 /// </summary>
 internal readonly record struct OpenAiRequest(string Model, bool Stream, string? User, int EstimatedPromptTokens)
@@ -38,6 +38,14 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
 
     public static bool TryParse(ReadOnlySpan<byte> body, out OpenAiRequest request, out string error)
     {
+        // One vectorized pass over the whole body settles UTF-8 for every string (JSON's structure is ASCII); only a
+        // body that fails it is read again string by string, to say which string is at fault.
+        var checkStrings = !Utf8.IsValid(body);
+        return TryParse(body, checkStrings, out request, out error);
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> body, bool checkStrings, out OpenAiRequest request, out string error)
+    {
         request = default;
         string? model = null, user = null;
         bool stream = false, seenModel = false, seenUser = false, seenStream = false, seenStreamOptions = false, includeUsage = false;
@@ -59,17 +67,17 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
-                        RequireUtf8(ref reader);
+                        if (checkStrings) RequireUtf8(ref reader);
                         if (reader.CurrentDepth != 1) break;
                         if (reader.ValueTextEquals("model"u8))
                         {
                             Once(ref seenModel, "model");
-                            model = ReadString(ref reader, "model");
+                            model = ReadString(ref reader, "model", checkStrings);
                         }
                         else if (reader.ValueTextEquals("user"u8))
                         {
                             Once(ref seenUser, "user");
-                            user = ReadString(ref reader, "user");
+                            user = ReadString(ref reader, "user", checkStrings);
                         }
                         else if (reader.ValueTextEquals("stream"u8))
                         {
@@ -85,11 +93,11 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
                         else if (reader.ValueTextEquals("stream_options"u8))
                         {
                             Once(ref seenStreamOptions, "stream_options");
-                            edit = ReadStreamOptions(ref reader, out includeUsage);
+                            edit = ReadStreamOptions(ref reader, checkStrings, out includeUsage);
                         }
                         break;
                     case JsonTokenType.String:
-                        RequireUtf8(ref reader);
+                        if (checkStrings) RequireUtf8(ref reader);
                         if (IsPayload(reader.ValueSpan))
                         {
                             // Never more than the same bytes would count as text.
@@ -148,13 +156,7 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
             UsageEditKind.ReplaceOptions => "{\"include_usage\":true}"u8,
             _ => [],
         };
-        if (Edit.Kind == UsageEditKind.None) return body;
-        var result = new byte[body.Length - Edit.Length + insert.Length];
-        var span = body.Span;
-        span[..Edit.At].CopyTo(result);
-        insert.CopyTo(result.AsSpan(Edit.At));
-        span[(Edit.At + Edit.Length)..].CopyTo(result.AsSpan(Edit.At + insert.Length));
-        return result;
+        return Edit.Kind == UsageEditKind.None ? body : RequestBody.Splice(body.Span, Edit.At, Edit.Length, insert);
     }
 
     /// <summary>A long string made only of base64 characters, or a base64 data: URL.</summary>
@@ -169,7 +171,7 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
         return !value.ContainsAnyExcept(Base64Bytes);
     }
 
-    private static UsageEdit ReadStreamOptions(ref Utf8JsonReader reader, out bool includeUsage)
+    private static UsageEdit ReadStreamOptions(ref Utf8JsonReader reader, bool checkStrings, out bool includeUsage)
     {
         includeUsage = false;
         reader.Read();
@@ -184,7 +186,7 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             // A property name at the options' depth.
-            RequireUtf8(ref reader);
+            if (checkStrings) RequireUtf8(ref reader);
             members++;
             var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
             if (isIncludeUsage) Once(ref seenIncludeUsage, "stream_options.include_usage");
@@ -195,21 +197,21 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
                 if (reader.TokenType is JsonTokenType.False or JsonTokenType.Null)
                     edit = new UsageEdit(UsageEditKind.ReplaceValue, (int)reader.TokenStartIndex, reader.TokenType == JsonTokenType.False ? 5 : 4);
             }
-            SkipValidating(ref reader);
+            SkipValidating(ref reader, checkStrings);
         }
         if (seenIncludeUsage) return edit;
         return new UsageEdit(members == 0 ? UsageEditKind.InsertOnlyOption : UsageEditKind.InsertFirstOption, afterBrace, 0);
     }
 
     /// <summary>Skips the value the reader is on, still checking every string in it.</summary>
-    private static void SkipValidating(ref Utf8JsonReader reader)
+    private static void SkipValidating(ref Utf8JsonReader reader, bool checkStrings)
     {
-        if (reader.TokenType == JsonTokenType.String) RequireUtf8(ref reader);
+        if (checkStrings && reader.TokenType == JsonTokenType.String) RequireUtf8(ref reader);
         if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray)) return;
         var depth = reader.CurrentDepth;
         while (reader.Read() && reader.CurrentDepth > depth)
         {
-            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName) RequireUtf8(ref reader);
+            if (checkStrings && reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName) RequireUtf8(ref reader);
         }
     }
 
@@ -225,13 +227,13 @@ internal readonly record struct OpenAiRequest(string Model, bool Stream, string?
         seen = true;
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader, string name)
+    private static string? ReadString(ref Utf8JsonReader reader, string name, bool checkStrings)
     {
         reader.Read();
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                RequireUtf8(ref reader);
+                if (checkStrings) RequireUtf8(ref reader);
                 return reader.GetString();
             case JsonTokenType.Null:
                 return null;

@@ -14,6 +14,9 @@ namespace Router.Node.Gateway;
 internal sealed class PoisonRequests(RouterRuntime runtime)
 {
     private static readonly TimeSpan HealthyWithin = TimeSpan.FromMinutes(1);
+
+    /// <summary>How stale a noted success may be (against <see cref="HealthyWithin"/>'s minute): successes closer together are noted once.</summary>
+    private static readonly TimeSpan SuccessResolution = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Outcomes> _outcomes = new(StringComparer.Ordinal);
 
     /// <summary>Whether an upstream answer is the kind a poison request produces (5xx other than 503, which says "unavailable").</summary>
@@ -23,8 +26,8 @@ internal sealed class PoisonRequests(RouterRuntime runtime)
     /// <summary>Notes an outcome as it was reported to the endpoint's actor.</summary>
     public void Observe(string endpointId, OutcomeKind reported)
     {
-        if (reported == OutcomeKind.Success) _outcomes.GetOrAdd(endpointId, _ => new Outcomes()).Succeeded(runtime.Clock.GetUtcNow());
-        else if (reported.IsEndpointFailure()) _outcomes.GetOrAdd(endpointId, _ => new Outcomes()).Failed(runtime.Clock.GetUtcNow());
+        if (reported == OutcomeKind.Success) _outcomes.GetOrAdd(endpointId, static _ => new Outcomes()).Succeeded(runtime.Clock.GetUtcNow());
+        else if (reported.IsEndpointFailure()) _outcomes.GetOrAdd(endpointId, static _ => new Outcomes()).Failed(runtime.Clock.GetUtcNow());
     }
 
     /// <summary>The endpoint's last counted outcome was a success, within the last minute.</summary>
@@ -48,7 +51,17 @@ internal sealed class PoisonRequests(RouterRuntime runtime)
         public DateTimeOffset? LastSuccess => At(Interlocked.Read(ref _lastSuccess));
         public DateTimeOffset? LastFailure => At(Interlocked.Read(ref _lastFailure));
 
-        public void Succeeded(DateTimeOffset now) => Interlocked.Exchange(ref _lastSuccess, now.UtcTicks);
+        /// <summary>
+        /// A success is written only when it changes an answer: when the last one is older than <see cref="SuccessResolution"/>
+        /// or not newer than the last failure. A busy endpoint's every success no longer writes the same shared line.
+        /// </summary>
+        public void Succeeded(DateTimeOffset now)
+        {
+            var ticks = now.UtcTicks;
+            var last = Volatile.Read(ref _lastSuccess);
+            if (ticks - last < SuccessResolution.Ticks && last > Volatile.Read(ref _lastFailure)) return;
+            Interlocked.Exchange(ref _lastSuccess, ticks);
+        }
         public void Failed(DateTimeOffset now) => Interlocked.Exchange(ref _lastFailure, now.UtcTicks);
 
         private static DateTimeOffset? At(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);

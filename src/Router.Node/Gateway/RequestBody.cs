@@ -17,7 +17,16 @@ internal static class RequestBody
         }
         try
         {
-            using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 4096);
+            if (context.Request.ContentLength is { } length)
+            {
+                // The usual request says its length: read into an array of that size (no MemoryStream, no copy loop task).
+                var bytes = new byte[length];
+                var read = 0;
+                int n;
+                while (read < bytes.Length && (n = await context.Request.Body.ReadAsync(bytes.AsMemory(read), context.RequestAborted)) > 0) read += n;
+                return bytes.AsMemory(0, read);
+            }
+            using var buffer = new MemoryStream(4096);
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
             return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         }
@@ -38,6 +47,19 @@ internal static class RequestBody
             GatewayLog.BodyNotRead(logger, context.TraceIdentifier, "the client went away while sending it", StatusCodes.Status499ClientClosedRequest);
             return null;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="body"/> with its <paramref name="length"/> bytes at <paramref name="at"/> replaced by
+    /// <paramref name="insert"/>; every other byte is the client's. (The include_usage edit and a form's model field.)
+    /// </summary>
+    public static byte[] Splice(ReadOnlySpan<byte> body, int at, int length, ReadOnlySpan<byte> insert)
+    {
+        var result = new byte[body.Length - length + insert.Length];
+        body[..at].CopyTo(result);
+        insert.CopyTo(result.AsSpan(at));
+        body[(at + length)..].CopyTo(result.AsSpan(at + insert.Length));
+        return result;
     }
 
     /// <summary>Kestrel may already have closed the connection (a slow body): then there is nobody to answer.</summary>

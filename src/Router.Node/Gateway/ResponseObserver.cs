@@ -8,7 +8,8 @@ namespace Router.Node.Gateway;
 /// byte went out (time to first token), and keeps the last few KiB so the token usage can be read at the end.
 /// Every write goes straight through: nothing is buffered on the way to the client.
 /// </summary>
-internal sealed class ResponseObserver(Stream inner, Action? onFirstByte) : Stream
+/// <param name="disarmOnFirstByte">A stream's first-token timer: the first byte disarms it (a field, not a closure per attempt).</param>
+internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? disarmOnFirstByte) : Stream
 {
     private const int TailSize = 4096;
     // Rented: a fresh 4 KiB array per attempt was the largest allocation on the request path.
@@ -44,7 +45,7 @@ internal sealed class ResponseObserver(Stream inner, Action? onFirstByte) : Stre
         if (FirstByteTimestamp == 0)
         {
             FirstByteTimestamp = Stopwatch.GetTimestamp();
-            onFirstByte?.Invoke();
+            disarmOnFirstByte?.CancelAfter(Timeout.InfiniteTimeSpan);
         }
         if (bytes.Length >= TailSize)
         {

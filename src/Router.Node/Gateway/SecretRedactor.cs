@@ -42,6 +42,25 @@ internal sealed class SecretRedactor
     /// <summary>Whether this redactor was made for exactly these secret values.</summary>
     public bool IsFor(IEnumerable<string> secrets) => secrets.SequenceEqual(_raw, StringComparer.Ordinal);
 
+    /// <summary>
+    /// <see cref="IsFor(IEnumerable{string})"/> for <paramref name="credentials"/>' secrets (the key, then the header
+    /// values), without the LINQ iterators that <see cref="UpstreamCredentials.Secrets"/> builds: asked on every attempt.
+    /// </summary>
+    public bool IsFor(UpstreamCredentials credentials)
+    {
+        var offset = 0;
+        if (credentials.Key is { } key)
+        {
+            if (_raw.Length == 0 || !string.Equals(_raw[0], key, StringComparison.Ordinal)) return false;
+            offset = 1;
+        }
+        var headers = credentials.Headers;
+        if (_raw.Length != offset + headers.Count) return false;
+        for (var i = 0; i < headers.Count; i++)
+            if (!string.Equals(_raw[offset + i], headers[i].Value, StringComparison.Ordinal)) return false;
+        return true;
+    }
+
     public string Redact(string text)
     {
         foreach (var secret in _secrets)
@@ -87,7 +106,7 @@ internal sealed class UpstreamSecrets(Func<string, string?> environment)
 
     public SecretRedactor For(string endpointId, UpstreamCredentials credentials)
     {
-        if (_byEndpoint.TryGetValue(endpointId, out var cached) && cached.IsFor(credentials.Secrets)) return cached;
+        if (_byEndpoint.TryGetValue(endpointId, out var cached) && cached.IsFor(credentials)) return cached;
         var redactor = new SecretRedactor(credentials.Secrets);
         _byEndpoint[endpointId] = redactor;
         return redactor;

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Router.Node.Gateway;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Router.Node.Gateway;
 /// the client did not ask for: the usage-only event (empty "choices", a "usage" object) is dropped and the
 /// <c>,"usage":null</c> member the upstream adds to every other chunk is cut out, so the client sees exactly the
 /// stream it would have seen. Nothing is held back but the unfinished end of an event: every complete event goes
-/// out in the write that completed it.
+/// out in the write that completed it, all of them in one write to the client.
 /// </summary>
 internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : Stream
 {
@@ -15,14 +17,17 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
 
     private byte[] _pending = [];
     private int _pendingLength;
+    // What one write sends on: every complete event of it, filtered, in one write to the client (one flush, not two per event).
+    private byte[] _out = [];
+    private int _outLength;
     private bool _started;
 
     /// <summary>Usage-only events removed so far.</summary>
     public int DroppedEvents { get; private set; }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (buffer.IsEmpty) return;
+        if (buffer.IsEmpty) return ValueTask.CompletedTask;
         if (!_started)
         {
             _started = true;
@@ -43,7 +48,7 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
         var consumed = 0;
         while (FindEventEnd(data.Span[consumed..]) is var end and > 0)
         {
-            await ForwardEventAsync(data.Slice(consumed, end), cancellationToken);
+            Filter(data.Span.Slice(consumed, end));
             consumed += end;
         }
 
@@ -61,38 +66,94 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
             rest.Span.CopyTo(_pending); // overlapping copy towards the start is safe for spans
             _pendingLength = rest.Length;
         }
+        return SendAsync(cancellationToken);
     }
 
     /// <summary>The upstream is done: whatever did not end with a blank line goes out as it is.</summary>
-    public async Task FinishAsync(CancellationToken cancellationToken)
+    public ValueTask FinishAsync(CancellationToken cancellationToken)
     {
-        if (_pendingLength == 0) return;
-        var last = _pending.AsMemory(0, _pendingLength);
+        if (_pendingLength == 0) return ValueTask.CompletedTask;
+        Filter(_pending.AsSpan(0, _pendingLength));
         _pendingLength = 0;
-        await ForwardEventAsync(last, cancellationToken);
+        return SendAsync(cancellationToken);
     }
 
-    private async ValueTask ForwardEventAsync(ReadOnlyMemory<byte> sseEvent, CancellationToken cancellationToken)
+    private ValueTask SendAsync(CancellationToken cancellationToken)
     {
-        if (IsUsageOnly(sseEvent.Span))
+        if (_outLength == 0) return ValueTask.CompletedTask;
+        var length = _outLength;
+        _outLength = 0;
+        return inner.WriteAsync(_out.AsMemory(0, length), cancellationToken);
+    }
+
+    /// <summary>Adds one event to what goes out: dropped if it is the usage chunk, without its <c>"usage":null</c> member otherwise.</summary>
+    private void Filter(ReadOnlySpan<byte> sseEvent)
+    {
+        // Both the usage chunk and the null member contain "usage": an event without it (e.g. [DONE]) goes out as it is.
+        // One scan decides the usual chunk; the three scans of the general rule below run only for anything else.
+        var usage = sseEvent.IndexOf("\"usage\""u8);
+        if (usage < 0)
+        {
+            Output(sseEvent);
+            return;
+        }
+        // The usual chunk: its first "usage" is the upstream's compact ,"usage":null. (The first occurrence of that text
+        // can only be here, and a usage chunk's first "usage" is an object, so this is exactly the general rule below.)
+        if (usage > 0 && sseEvent[usage - 1] == (byte)',' && sseEvent[(usage + "\"usage\""u8.Length)..].StartsWith(":null"u8))
+        {
+            Output(sseEvent[..(usage - 1)]);
+            Output(sseEvent[(usage - 1 + NullUsage.Length)..]);
+            return;
+        }
+        if (IsUsageOnly(sseEvent))
         {
             DroppedEvents++;
             return;
         }
-        var at = sseEvent.Span.IndexOf(NullUsage);
+        var at = sseEvent.IndexOf(NullUsage);
         var length = NullUsage.Length;
         if (at < 0)
         {
-            at = sseEvent.Span.IndexOf(SpacedNullUsage);
+            at = sseEvent.IndexOf(SpacedNullUsage);
             length = SpacedNullUsage.Length;
         }
         if (at < 0)
         {
-            await inner.WriteAsync(sseEvent, cancellationToken);
+            Output(sseEvent);
             return;
         }
-        await inner.WriteAsync(sseEvent[..at], cancellationToken);
-        await inner.WriteAsync(sseEvent[(at + length)..], cancellationToken);
+        Output(sseEvent[..at]);
+        Output(sseEvent[(at + length)..]);
+    }
+
+    private void Output(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) return;
+        if (_out.Length < _outLength + bytes.Length) _out = Grow(_out, _outLength, _outLength + bytes.Length);
+        bytes.CopyTo(_out.AsSpan(_outLength));
+        _outLength += bytes.Length;
+    }
+
+    /// <summary>A pooled array of at least <paramref name="needed"/> bytes holding the first <paramref name="used"/> of <paramref name="buffer"/>, which goes back to the pool.</summary>
+    private static byte[] Grow(byte[] buffer, int used, int needed)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(1024, buffer.Length * 2)));
+        buffer.AsSpan(0, used).CopyTo(larger);
+        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // Both buffers are rented: an event split across reads no longer costs an array per stream.
+            if (_out.Length > 0) ArrayPool<byte>.Shared.Return(_out);
+            if (_pending.Length > 0) ArrayPool<byte>.Shared.Return(_pending);
+            _out = _pending = [];
+            _outLength = _pendingLength = 0;
+        }
+        base.Dispose(disposing); // the client's stream is not ours to close
     }
 
     /// <summary>Index just past the blank line ending the first event ("\n\n" or "\r\n\r\n"), or 0.</summary>
@@ -133,7 +194,7 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
     private void Append(ReadOnlySpan<byte> bytes)
     {
         if (_pending.Length < _pendingLength + bytes.Length)
-            Array.Resize(ref _pending, Math.Max(_pendingLength + bytes.Length, Math.Max(256, _pending.Length * 2)));
+            _pending = Grow(_pending, _pendingLength, _pendingLength + bytes.Length);
         bytes.CopyTo(_pending.AsSpan(_pendingLength));
         _pendingLength += bytes.Length;
     }

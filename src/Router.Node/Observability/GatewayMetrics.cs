@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Router.Messages.Routing;
+using Router.Node.Gateway;
 
 namespace Router.Node.Observability;
 
@@ -24,17 +26,19 @@ public sealed class GatewayMetrics : IDisposable
     private readonly Histogram<double> _serverFirstToken;
     private readonly Histogram<double> _clientDuration;
     private readonly Histogram<long> _tokenUsage;
-    private readonly Counter<long> _requests;
-    private readonly UpDownCounter<long> _active;
-    private readonly Counter<long> _attempts;
+    private readonly GatewayStats _stats;
+    // Upstream attempts by (group, endpoint), indexed by OutcomeKind; endpoint labels keep a reference to theirs.
+    private readonly ConcurrentDictionary<(string Group, string Endpoint), long[]> _attemptCounts = new();
     private readonly Counter<long> _retries;
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _capacityWaits;
     private readonly Counter<double> _capacityWaitTime;
 
     /// <param name="scope">The meter's scope: the node's, so a node's exporter leaves other nodes' meters in the same process alone.</param>
-    public GatewayMetrics(object? scope = null)
+    /// <param name="stats">The node's request counters: llm_router.requests and llm_router.requests.active are read from them.</param>
+    public GatewayMetrics(GatewayStats stats, object? scope = null)
     {
+        _stats = stats;
         _meter = new Meter(new MeterOptions(MeterName) { Scope = scope });
         _serverDuration = _meter.CreateHistogram("gen_ai.server.request.duration", "s",
             "Client requests from arrival to the end of the response, whatever served them (all attempts, waits and fallbacks).",
@@ -48,11 +52,13 @@ public sealed class GatewayMetrics : IDisposable
         _tokenUsage = _meter.CreateHistogram("gen_ai.client.token.usage", "{token}",
             "Tokens the upstream reported used (its usage object), per successful attempt and token type.",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = TokenBuckets });
-        _requests = _meter.CreateCounter<long>("llm_router.requests", "{request}",
+        // Counts are kept once (GatewayStats, the attempt counts below) and observed when an exporter collects, rather
+        // than recorded a second time per request into counters of their own.
+        _meter.CreateObservableCounter("llm_router.requests", ObserveRequests, "{request}",
             "Client requests for a configured model group, by group and how they ended.");
-        _active = _meter.CreateUpDownCounter<long>("llm_router.requests.active", "{request}",
+        _meter.CreateObservableUpDownCounter("llm_router.requests.active", ObserveActive, "{request}",
             "Client requests this gateway is serving now, by group.");
-        _attempts = _meter.CreateCounter<long>("llm_router.attempts", "{attempt}",
+        _meter.CreateObservableCounter("llm_router.attempts", ObserveAttempts, "{attempt}",
             "Upstream attempts, by group, endpoint and outcome.");
         _retries = _meter.CreateCounter<long>("llm_router.retries", "{attempt}",
             "Attempts after a request's first (another endpoint after a retryable failure), by group and the endpoint retried on.");
@@ -64,17 +70,17 @@ public sealed class GatewayMetrics : IDisposable
             "Time requests spent waiting for a group's capacity, by group.");
     }
 
-    public void RequestStarted(string group)
-    {
-        if (_active.Enabled) _active.Add(1, new KeyValuePair<string, object?>("group", group));
-    }
+    /// <summary>The outcomes of llm_router.requests; <see cref="GroupCounters"/> counts ended requests by index into this.</summary>
+    internal static readonly string[] RequestOutcomes =
+        ["success", "rate_limited", "upstream_error", "unavailable", "timeout", "client_error", "server_error", "cancelled"];
 
-    /// <summary>A client request for <paramref name="group"/> ended with <paramref name="status"/> (or the client left).</summary>
-    public void RequestEnded(string group, string operation, int status, bool clientGone, double seconds)
+    /// <summary>
+    /// A client request for <paramref name="counters"/>' group ended with <paramref name="status"/> (or the client left).
+    /// (Its start was counted by <see cref="GroupCounters.Requested"/>: llm_router.requests.active is the difference.)
+    /// </summary>
+    public void RequestEnded(GroupCounters counters, string group, string operation, int status, bool clientGone, double seconds)
     {
-        if (_active.Enabled) _active.Add(-1, new KeyValuePair<string, object?>("group", group));
-        var outcome = clientGone ? "cancelled" : OutcomeOf(status);
-        if (_requests.Enabled) _requests.Add(1, new TagList { { "group", group }, { "outcome", outcome } });
+        counters.End(clientGone ? CancelledOutcome : OutcomeIndexOf(status));
         if (!_serverDuration.Enabled) return;
         var tags = new TagList
         {
@@ -94,8 +100,7 @@ public sealed class GatewayMetrics : IDisposable
     public void AttemptEnded(string group, string operation, EndpointLabels endpoint, OutcomeKind kind, double seconds,
         int promptTokens, int completionTokens, double? firstTokenSeconds)
     {
-        var outcome = OutcomeOf(kind);
-        if (_attempts.Enabled) _attempts.Add(1, new TagList { { "group", group }, { "endpoint", endpoint.Id }, { "outcome", outcome } });
+        Interlocked.Increment(ref endpoint.AttemptCounts[(int)kind]);
         if (firstTokenSeconds is { } ttft && _serverFirstToken.Enabled)
             _serverFirstToken.Record(ttft, new TagList
             {
@@ -113,7 +118,7 @@ public sealed class GatewayMetrics : IDisposable
             { GenAi.ServerPort, endpoint.Port },
             { "endpoint", endpoint.Id },
         };
-        if (kind != OutcomeKind.Success) tags.Add(GenAi.ErrorType, outcome);
+        if (kind != OutcomeKind.Success) tags.Add(GenAi.ErrorType, OutcomeOf(kind));
         _clientDuration.Record(seconds, tags);
         if (kind != OutcomeKind.Success || !_tokenUsage.Enabled) return;
         // The token type is the 7th tag: TagList keeps up to 8 inline.
@@ -148,16 +153,56 @@ public sealed class GatewayMetrics : IDisposable
     }
 
     /// <summary>How a client request ended, from the status it got.</summary>
-    internal static string OutcomeOf(int status) => status switch
+    internal static string OutcomeOf(int status) => RequestOutcomes[OutcomeIndexOf(status)];
+
+    private const int CancelledOutcome = 7;
+
+    private static int OutcomeIndexOf(int status) => status switch
     {
-        < 400 => "success",
-        429 => "rate_limited",
-        502 => "upstream_error",
-        503 => "unavailable",
-        504 => "timeout",
-        < 500 => "client_error",
-        _ => "server_error",
+        < 400 => 0,
+        429 => 1,
+        502 => 2,
+        503 => 3,
+        504 => 4,
+        < 500 => 5,
+        _ => 6,
     };
+
+    /// <summary>The attempt counts of <paramref name="endpointId"/> in <paramref name="group"/> (kept for the node's life, so the counter never goes back).</summary>
+    internal long[] AttemptCountsOf(string group, string endpointId) =>
+        _attemptCounts.GetOrAdd((group, endpointId), static _ => new long[AttemptOutcomeCount]);
+
+    private static readonly int AttemptOutcomeCount = Enum.GetValues<OutcomeKind>().Max(k => (int)k) + 1;
+
+    private IEnumerable<Measurement<long>> ObserveRequests()
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (var (group, counters) in _stats.Groups)
+            for (var i = 0; i < RequestOutcomes.Length; i++)
+                if (counters.Ended(i) is var count and > 0)
+                    measurements.Add(new Measurement<long>(count, new KeyValuePair<string, object?>("group", group),
+                        new KeyValuePair<string, object?>("outcome", RequestOutcomes[i])));
+        return measurements;
+    }
+
+    private IEnumerable<Measurement<long>> ObserveActive()
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (var (group, counters) in _stats.Groups)
+            measurements.Add(new Measurement<long>(counters.Active, new KeyValuePair<string, object?>("group", group)));
+        return measurements;
+    }
+
+    private IEnumerable<Measurement<long>> ObserveAttempts()
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (var ((group, endpoint), counts) in _attemptCounts)
+            for (var i = 0; i < counts.Length; i++)
+                if (Interlocked.Read(ref counts[i]) is var count and > 0)
+                    measurements.Add(new Measurement<long>(count, new KeyValuePair<string, object?>("group", group),
+                        new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("outcome", OutcomeOf((OutcomeKind)i))));
+        return measurements;
+    }
 
     internal static string OutcomeOf(OutcomeKind kind) => kind switch
     {
@@ -177,4 +222,6 @@ public sealed class GatewayMetrics : IDisposable
 
 /// <summary>An endpoint's bounded labels, computed once per endpoint definition rather than per attempt.</summary>
 /// <param name="Port">Boxed once here: a tag value is an object.</param>
-public sealed record EndpointLabels(string Id, string Url, string Model, string Host, object Port, string Provider);
+/// <param name="Group">The model group the attempts were for.</param>
+/// <param name="AttemptCounts">The (group, endpoint)'s attempt counts by <see cref="OutcomeKind"/> (llm_router.attempts), shared by every labels object of it.</param>
+public sealed record EndpointLabels(string Id, string Url, string Model, string Host, object Port, string Provider, string Group, long[] AttemptCounts);

@@ -20,7 +20,8 @@ internal static class TelemetrySetup
     public static IServiceCollection AddRouterTelemetry(this IServiceCollection services, TelemetrySettings telemetry, IConfiguration configuration, object scope)
     {
         // The instruments always exist (the handler records into them); without a listener a record is a flag check.
-        services.AddSingleton(_ => new GatewayMetrics(scope)); // built by the container, so disposed with the node
+        // Built by the container, so disposed with the node.
+        services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<Router.Node.Gateway.GatewayStats>(), scope));
         services.AddSingleton<GatewayTelemetry>();
         if (!telemetry.Enabled) return services;
 
