@@ -47,6 +47,10 @@ internal static class Format
     public static void KeyValues(Output output, IReadOnlyList<(string Key, string Value)> lines) =>
         output.Write(Output.TwoColumns(lines.Select(l => (l.Key + ":", l.Value)), indent: 0));
 
+    /// <summary>Seconds with one decimal: <c>4.2 s</c>.</summary>
+    public static string Seconds(double? seconds) =>
+        seconds is { } s ? s.ToString("0.#", CultureInfo.InvariantCulture) + " s" : None;
+
     /// <summary>A path segment for a URL (ids and group names may contain anything).</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);
 }

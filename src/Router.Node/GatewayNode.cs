@@ -42,8 +42,9 @@ public sealed class GatewayNode : IAsyncDisposable
     /// <summary>Reads configuration, validates it, starts the simulators it names and builds the app (not started).</summary>
     /// <param name="configure">Extra configuration sources with the highest precedence (tests).</param>
     /// <param name="configureServices">Extra services (tests: an in-memory span exporter).</param>
+    /// <param name="configureAkka">Extra actor system settings, applied last (tests: Akka's throttler transport to cut nodes off in-process).</param>
     public static async Task<GatewayNode> CreateAsync(string[] args, Action<IConfigurationBuilder>? configure = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null, Action<AkkaConfigurationBuilder>? configureAkka = null)
     {
         // The default appsettings.json is read here: a malformed one is a configuration error, not a crash.
         var builder = NodeConfiguration.LoadingJson(() =>
@@ -70,7 +71,7 @@ public sealed class GatewayNode : IAsyncDisposable
         var meterScope = new object();
         var clusterOptions = NodeOptionsFactory.Create(settings, strategies) with { MetricsScope = meterScope };
         ConfigureServer(builder, settings);
-        ConfigureServices(builder.Services, settings, clusterOptions);
+        ConfigureServices(builder.Services, settings, clusterOptions, configureAkka);
         builder.Services.AddSingleton(simulators); // resolves sim://name where a request is forwarded
         builder.Services.AddRouterTelemetry(settings.Telemetry, builder.Configuration, meterScope);
         configureServices?.Invoke(builder.Services);
@@ -176,7 +177,8 @@ public sealed class GatewayNode : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Gateway.ShutdownDrainSeconds + 15));
     }
 
-    private static void ConfigureServices(IServiceCollection services, NodeSettings settings, RouterClusterOptions clusterOptions)
+    private static void ConfigureServices(IServiceCollection services, NodeSettings settings, RouterClusterOptions clusterOptions,
+        Action<AkkaConfigurationBuilder>? configureAkka)
     {
         services.AddAkka(RouterClusterOptions.DefaultSystemName, (akka, provider) =>
         {
@@ -199,10 +201,12 @@ public sealed class GatewayNode : IAsyncDisposable
             ConfigureRegistryPersistence(akka, settings.Registry);
             akka.AddRouterCluster(clusterOptions);
             akka.AddNodeStats(provider); // answers the cluster-wide `router stats`
+            akka.AddClusterIncidentWatch(provider); // unreachable-since and the resolver's countdown for `cluster show`
             if (clusterOptions.SeedNodes.Count == 0)
                 akka.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress)); // a cluster of one
             akka.WithActorSystemLivenessCheck(tags: [NodeHealth.LiveTag]);
             akka.WithAkkaClusterReadinessCheck(tags: [NodeHealth.ReadyTag]);
+            configureAkka?.Invoke(akka);
         });
         services.AddSingleton<NodeLifecycle>();
         services.AddHostedService<GracefulStop>();
@@ -223,6 +227,7 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddSingleton<PoisonRequests>();
         services.AddSingleton<GatewayRequestHandler>();
         services.AddSingleton(settings.Admin);
+        services.AddSingleton<ClusterIncidentLog>();
         services.AddSingleton<AdminCommands>();
         services.AddSingleton<AdminTokenFilter>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

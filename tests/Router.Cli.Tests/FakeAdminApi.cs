@@ -52,7 +52,15 @@ public sealed class FakeAdminApi : IAsyncLifetime
         StatsDelay = TimeSpan.Zero;
         StatsPartial = false;
         Sharding = DefaultSharding;
+        EndpointAnswer = Endpoints;
+        ClusterAnswer = Cluster;
     }
+
+    /// <summary>What /admin/router/endpoints answers (reset to <see cref="Endpoints"/>).</summary>
+    public EndpointView[] EndpointAnswer { get; set; } = Endpoints;
+
+    /// <summary>What /admin/cluster answers (reset to <see cref="Cluster"/>).</summary>
+    public ClusterView ClusterAnswer { get; set; } = Cluster;
 
     // ---- canned data ----
 
@@ -159,7 +167,7 @@ public sealed class FakeAdminApi : IAsyncLifetime
             await next(context);
         });
 
-        app.MapGet("/admin/cluster", () => Ok(Cluster));
+        app.MapGet("/admin/cluster", () => Ok(ClusterAnswer));
         app.MapPost("/admin/cluster/leave", (HttpContext c) => Message($"{Body<AddressRequest>(c)?.Address ?? Self} is leaving"));
         app.MapPost("/admin/cluster/down", (HttpContext c) => Body<AddressRequest>(c)?.Address is { } a ? Message($"{a} marked as down") : Error(400, "address is required"));
         app.MapPost("/admin/cluster/down-unreachable", () => Message("1 unreachable member marked as down"));
@@ -171,8 +179,8 @@ public sealed class FakeAdminApi : IAsyncLifetime
             Groups.Any(g => g.Name == group)
                 ? Message($"group {group} now routes with {Body<StrategyRequest>(c)!.Strategy}")
                 : Error(404, $"unknown model group '{group}'"));
-        app.MapGet("/admin/router/endpoints", (string? group) => Ok(Endpoints.Where(e => group is null || e.Definition.ModelGroup == group).ToArray()));
-        app.MapGet("/admin/router/endpoints/{id}", (string id) => Find(id) is { } e ? Ok(e) : NotFound(id));
+        app.MapGet("/admin/router/endpoints", (string? group) => Ok(EndpointAnswer.Where(e => group is null || e.Definition.ModelGroup == group).ToArray()));
+        app.MapGet("/admin/router/endpoints/{id}", (string id) => EndpointAnswer.FirstOrDefault(e => e.Definition.Id == id) is { } e ? Ok(e) : NotFound(id));
         app.MapPost("/admin/router/endpoints", (HttpContext c) =>
             Body<EndpointDefinition>(c) is { Weight: >= 1 } d ? Message($"endpoint {d.Id} registered in {d.ModelGroup}") : Error(400, "weight must be at least 1"));
         app.MapMethods("/admin/router/endpoints/{id}", ["PATCH"], (string id, HttpContext c) =>

@@ -11,7 +11,7 @@ namespace Router.Actors.Directory;
 /// One per node. Follows the replicated endpoint directory (two Distributed Data LWW maps, groups and
 /// endpoints, written only by the registry singleton) and publishes every change to the node's
 /// <see cref="DirectoryView"/>. Management commands sent here are forwarded to the registry; group state
-/// queries are answered by asking each endpoint's actor.
+/// queries are answered by asking each endpoint's actor, or from the node's snapshot cache (marked) for one that does not answer in time.
 /// </summary>
 internal sealed class EndpointDirectoryActor : ReceiveActor
 {
@@ -54,6 +54,10 @@ internal sealed class EndpointDirectoryActor : ReceiveActor
         _runtime.Directory.Publish(new DirectorySnapshot(_groups.Values, _endpoints.Values));
     }
 
+    /// <summary>
+    /// Each endpoint's live state, or (when its actor does not answer within the deadline) this node's last snapshot of
+    /// it, marked: the answer always comes, within the deadline, and one silent endpoint never fails the listing.
+    /// </summary>
     private void HandleGroupState(GetGroupState query)
     {
         var view = _runtime.Directory.Current;
@@ -62,12 +66,12 @@ internal sealed class EndpointDirectoryActor : ReceiveActor
             Sender.Tell(new GroupState(null, []));
             return;
         }
-        var timeout = _runtime.Options.DirectoryWriteTimeout;
-        var endpoints = view.EndpointsOf(query.ModelGroup);
-        var asks = endpoints.Select(e => _endpointRegion.Ask<EndpointState>(new GetEndpointState(e.Id), timeout));
-        // Definitions from this node's view (what the asker sees), live state from each endpoint's own actor.
-        Task.WhenAll(asks).PipeTo(Sender,
-            success: states => new GroupState(group, endpoints.Zip(states, (definition, state) => new EndpointState(definition, state.Snapshot)).ToList()),
+        var deadline = query.Deadline ?? _runtime.Options.AdminReadTimeout;
+        var system = Context.System;
+        var region = _endpointRegion;
+        var reads = view.EndpointsOf(query.ModelGroup).Select(e => EndpointStateReader.ReadAsync(system, region, e, deadline));
+        Task.WhenAll(reads).PipeTo(Sender,
+            success: states => new GroupState(group, states),
             failure: ex => new Status.Failure(ex));
     }
 }

@@ -159,7 +159,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         {
             var definition = Definition;
             _ledger.ApplyDefinition(definition);
-            Sender.Tell(new EndpointState(definition, _ledger.Snapshot()));
+            Sender.Tell(new EndpointState(definition, _ledger.Snapshot(), Node: _cluster.SelfAddress.ToString()));
         });
         Receive<ClusterEvent.MemberUp>(up => OnMemberSeen(up.Member));
         Receive<ClusterEvent.MemberJoined>(joined => OnMemberSeen(joined.Member));

@@ -19,6 +19,8 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
     private readonly SnapshotCache _cache;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _silentEndpoints;
     private readonly TimeSpan _interval;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Address> _origins;
+    private readonly Address _self = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
     private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
     private readonly Dictionary<string, EndpointSnapshot> _pending = new(StringComparer.Ordinal);
 
@@ -32,6 +34,7 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
         _cache = runtime.Snapshots;
         _silentEndpoints = runtime.SilentEndpoints;
         _interval = runtime.Options.Endpoint.SnapshotInterval;
+        _origins = runtime.SnapshotOrigins;
         Receive<EndpointSnapshot>(OnLocalSnapshot);
         Receive<PublishTick>(_ => Publish());
         Receive<ReplicateSnapshot>(replicate =>
@@ -39,6 +42,7 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
             Apply(replicate.Snapshot);
             Sender.Tell(new SnapshotReplicated(replicate.Snapshot.EndpointId, replicate.Snapshot.Incarnation, replicate.Snapshot.Sequence));
         });
+        // The publisher's exchange is the sender (the mediator forwards): the node those endpoints' actors ran on.
         Receive<EndpointSnapshotBatch>(batch =>
         {
             foreach (var snapshot in batch.Snapshots) Apply(snapshot);
@@ -61,8 +65,12 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
     private void Apply(EndpointSnapshot snapshot)
     {
         var previous = _cache.LastPublished(snapshot.EndpointId).Incarnation;
+        if (!_cache.Apply(snapshot)) return;
+        // Where the newest snapshot came from, for admin answers about an endpoint whose actor does not answer.
+        var origin = Sender.Path.Address.HasGlobalScope ? Sender.Path.Address : _self;
+        if (!_origins.TryGetValue(snapshot.EndpointId, out var known) || known != origin) _origins[snapshot.EndpointId] = origin;
         // A new incarnation that publishes is alive: routers that gave up on the old one may try it at once.
-        if (_cache.Apply(snapshot) && snapshot.Incarnation != previous) _silentEndpoints.TryRemove(snapshot.EndpointId, out _);
+        if (snapshot.Incarnation != previous) _silentEndpoints.TryRemove(snapshot.EndpointId, out _);
     }
 
     /// <summary>Batches stay far below the remoting frame limit, however many endpoints changed.</summary>

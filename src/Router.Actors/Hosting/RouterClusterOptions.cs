@@ -37,6 +37,12 @@ public sealed record RouterClusterOptions
     /// <summary>How long a directory change waits for a majority of nodes.</summary>
     public TimeSpan DirectoryWriteTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How long an admin read waits for each endpoint's actor (or each node) before it answers with what this node
+    /// knows instead (the last pushed snapshot, marked stale or unreachable): an incident is when admins read most.
+    /// </summary>
+    public TimeSpan AdminReadTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     public EndpointSettings Endpoint { get; init; } = new();
     public RoutingSettings Routing { get; init; } = new();
 

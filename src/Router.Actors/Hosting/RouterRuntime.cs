@@ -51,6 +51,17 @@ public sealed class RouterRuntime : IExtension
     }
 
     /// <summary>
+    /// The node each endpoint's latest applied snapshot came from: where its actor ran then. Only admin answers read it
+    /// (to say whether an endpoint that did not answer sits on an unreachable node); fencing uses <see cref="EndpointHomes"/>.
+    /// </summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, Address> SnapshotOrigins { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where this node last heard from the actor of <paramref name="endpointId"/>, if it ever did.</summary>
+    public Address? LastKnownHome(string endpointId) =>
+        SnapshotOrigins.TryGetValue(endpointId, out var origin) ? origin
+        : EndpointHomes.TryGetValue(endpointId, out var home) ? home : null;
+
+    /// <summary>
     /// Endpoints whose actor did not answer an acquire in time (its node may be down), and until when every
     /// router on this node avoids them while other endpoints remain. Shared so one timeout teaches all routees.
     /// </summary>

@@ -161,10 +161,27 @@ internal sealed class EndpointRegistryActor : ReceivePersistentActor
 
     private void Handle(IManagementCommand command)
     {
+        // A command that waited past its deadline (a proxy's buffer while the registry was unreachable, this node frozen)
+        // was already reported as failed to its admin: it must not land now.
+        var now = _runtime.Clock.GetUtcNow();
+        if (command.NotAfter is { } notAfter && now > notAfter)
+        {
+            _log.Warning($"Endpoint registry: refused {command.GetType().Name}: it arrived {(now - notAfter).TotalSeconds:0.0} s after its deadline; nothing was changed");
+            Sender.Tell(new ManagementResult(false,
+                $"the registry received the command at {now:HH:mm:ss.fff} UTC, {(now - notAfter).TotalSeconds:0.0} s after its deadline " +
+                $"({notAfter:HH:mm:ss.fff} UTC; the registry was unreachable or busy): nothing was changed; retry it", ManagementResult.Expired));
+            return;
+        }
         var (change, message) = _state.Decide(command, _runtime.Strategies);
         if (change is null)
         {
             Sender.Tell(ManagementResult.Rejected(message));
+            return;
+        }
+        if (_state.Unchanged(change))
+        {
+            // A retried (or repeated) write: the directory already says so; answer as the first time did, persist nothing.
+            Sender.Tell(ManagementResult.Ok($"{message} (already so: nothing changed)"));
             return;
         }
         var replyTo = Sender;

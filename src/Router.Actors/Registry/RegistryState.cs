@@ -225,6 +225,14 @@ public sealed class RegistryState
         _ => Refuse($"unsupported command {command.GetType().Name}"),
     };
 
+    /// <summary>True when applying <paramref name="change"/> would leave the directory as it is (a retried or repeated write).</summary>
+    public bool Unchanged(IRegistryEvent change) => change switch
+    {
+        EndpointSaved saved => _endpoints.TryGetValue(saved.Endpoint.Id, out var current) && Definitions.Differences(current, saved.Endpoint).Count == 0,
+        GroupSaved group => _groups.TryGetValue(group.Group.Name, out var current) && Definitions.Differences(current, group.Group).Count == 0,
+        _ => false,
+    };
+
     private void Rebuild()
     {
         _groups.Clear();
@@ -245,7 +253,9 @@ public sealed class RegistryState
     private List<string> RegistrationProblems(EndpointDefinition endpoint)
     {
         var problems = DefinitionValidator.Validate(endpoint).ToList();
-        if (_endpoints.ContainsKey(endpoint.Id)) problems.Add($"endpoint '{endpoint.Id}' already exists");
+        // The same definition again is a retry (its first answer was lost or timed out): it succeeds without a change.
+        if (_endpoints.TryGetValue(endpoint.Id, out var existing) && Definitions.Differences(existing, endpoint).Count > 0)
+            problems.Add($"endpoint '{endpoint.Id}' already exists");
         if (!string.IsNullOrWhiteSpace(endpoint.ModelGroup) && !_groups.ContainsKey(endpoint.ModelGroup))
             problems.Add($"model group '{endpoint.ModelGroup}' does not exist (known: {Known(_groups.Keys)})");
         return problems;

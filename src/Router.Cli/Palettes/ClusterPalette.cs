@@ -55,6 +55,38 @@ internal static class ClusterPalette
         {
             output.WriteLine($"unreachable (not a member): {address}");
         }
+
+        WriteIncident(view, output);
+    }
+
+    /// <summary>Who cannot reach whom, and what the split-brain resolver will do about it (from the node's view).</summary>
+    private static void WriteIncident(ClusterView view, Output output)
+    {
+        foreach (var member in view.UnreachableMembers ?? [])
+        {
+            var by = member.ObservedBy is null ? "unknown observers" : member.ObservedBy.Count == 0 ? "no recorded observer" : string.Join(", ", member.ObservedBy);
+            var since = member.UnreachableSince is { } at ? $" since {Format.Time(at)}" : "";
+            output.WriteLine($"unreachable: {member.Address} ({member.Status}, {Format.List(member.Roles)}){since}, observed by {by}");
+        }
+
+        if (view.Resolver is not { } resolver)
+        {
+            return;
+        }
+
+        var scope = resolver.Role is null ? "every member counts" : $"only {resolver.Role} members count";
+        output.WriteLine($"resolver: {resolver.Strategy} ({scope}), stable-after {Format.Seconds(resolver.StableAfterSeconds)}: {resolver.State}" +
+                         (resolver.State == "waiting" ? $", decides in about {Format.Seconds(resolver.DecisionInSeconds)}" : ""));
+        if (resolver.Decision is not null)
+        {
+            output.WriteLine($"  decision: {resolver.Decision}; carried out by the leader {resolver.DecidedBy ?? "(none)"}");
+            output.WriteLine($"  will down: {Format.List(resolver.WillDown)}");
+        }
+
+        if (resolver.Downing.Count > 0)
+        {
+            output.WriteLine($"  marked down, being removed: {string.Join(", ", resolver.Downing)}");
+        }
     }
 
     private static void WriteStatus(ClusterView view, Output output)
@@ -62,7 +94,8 @@ internal static class ClusterPalette
         var members = view.Members ?? [];
         var self = members.FirstOrDefault(m => m.Address == view.Self)?.Status ?? "not a member";
         var up = members.Count(m => string.Equals(m.Status, "up", StringComparison.OrdinalIgnoreCase));
-        output.WriteLine($"self {self}, {up} of {Format.Plural(members.Count, "member")} up, {Unreachable(view).Count} unreachable, leader {view.Leader ?? "(none)"}");
+        var deciding = view.Resolver is { State: "waiting" or "due" } r ? $", resolver {r.State}{(r.State == "waiting" ? $" ({Format.Seconds(r.DecisionInSeconds)})" : "")}" : "";
+        output.WriteLine($"self {self}, {up} of {Format.Plural(members.Count, "member")} up, {Unreachable(view).Count} unreachable, leader {view.Leader ?? "(none)"}{deciding}");
     }
 
     private static HashSet<string> Unreachable(ClusterView view) =>

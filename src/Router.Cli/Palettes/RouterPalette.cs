@@ -150,7 +150,7 @@ internal static class RouterPalette
         foreach (var view in views)
         {
             var (d, s) = (view.Definition, view.Snapshot);
-            table.Row(d.Id, d.ModelGroup, view.State,
+            table.Row(d.Id, d.ModelGroup, IsLive(view) ? view.State : $"{view.State} ({view.Freshness}, {Format.Seconds(view.AgeSeconds)} old)",
                 Format.UsedOf(s?.InFlight ?? 0, d.MaxInFlight),
                 Format.Ms(s?.Latency, w => w.P50Ms), Format.Ms(s?.Latency, w => w.P95Ms),
                 Format.UsedOf(s?.RequestsLastMinute ?? 0, d.Rpm), Format.UsedOf(s?.TokensLastMinute ?? 0, d.Tpm),
@@ -161,6 +161,12 @@ internal static class RouterPalette
         output.WriteLine();
         output.WriteLine($"{Format.Plural(views.Length, "endpoint")}, {views.Count(v => v.State == "active")} active");
     }
+
+    /// <summary>
+    /// Whether the endpoint's own actor answered. One that did not is shown from the node's last snapshot, marked with its
+    /// age in the table; the warning naming it is the generic one (its <c>notAnswered</c>). Older nodes send no freshness.
+    /// </summary>
+    private static bool IsLive(EndpointView view) => view.Freshness is null or Router.Messages.Admin.SnapshotFreshness.Live;
 
     private static void WriteEndpoint(EndpointView view, Output output)
     {
@@ -193,6 +199,8 @@ internal static class RouterPalette
             ("requests", $"{Format.Number(s.TotalRequests)} ({Format.Number(s.TotalFailures)} failed)"),
             ("last sample", Format.Time(s.LastSampleAt)),
             ("snapshot", $"{Format.Time(s.TakenAt)} (incarnation {Format.Number(s.Incarnation)}, sequence {Format.Number(s.Sequence)})"),
+            ("freshness", IsLive(view) ? "live" : $"{view.Freshness}, {Format.Seconds(view.AgeSeconds)} old: {view.Note}"),
+            ("node", Format.Optional(view.Node)),
         ]);
     }
 

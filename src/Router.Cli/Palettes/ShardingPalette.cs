@@ -20,7 +20,10 @@ internal static class ShardingPalette
         var table = withIds ? Output.Table("ADDRESS", "SHARDS>", "ENTITIES>", "ENDPOINT IDS") : Output.Table("ADDRESS", "SHARDS>", "ENTITIES>");
         foreach (var region in regions)
         {
-            string[] cells = [region.Address, Format.Number(region.Shards), Format.Number(region.Entities)];
+            // A region that did not answer (named in notAnswered, which routerctl warns about) has no counts.
+            string[] cells = region.Answered
+                ? [region.Address, Format.Number(region.Shards), Format.Number(region.Entities)]
+                : [region.Address, Format.None, Format.None];
             table.Row(withIds ? [.. cells, Format.List(region.EndpointIds)] : cells);
         }
 
@@ -37,8 +40,8 @@ internal static class ShardingPalette
         [
             ("type", view.TypeName),
             ("regions", Format.Number(regions.Count)),
-            ("shards", Format.Number(view.TotalShards) + Spread(regions.Select(r => r.Shards).ToList())),
-            ("entities", Format.Number(view.TotalEntities) + Spread(regions.Select(r => r.Entities).ToList())),
+            ("shards", Format.Number(view.TotalShards) + Spread(regions.Where(r => r.Answered).Select(r => r.Shards).ToList())),
+            ("entities", Format.Number(view.TotalEntities) + Spread(regions.Where(r => r.Answered).Select(r => r.Entities).ToList())),
         ]);
     }
 

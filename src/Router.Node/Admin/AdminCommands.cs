@@ -21,7 +21,8 @@ public sealed class AdminCommands(
     Akka.Hosting.ActorRegistry actors,
     GatewayStats stats,
     IHostApplicationLifetime lifetime,
-    Router.Node.Simulation.EmbeddedSimulators simulators)
+    Router.Node.Simulation.EmbeddedSimulators simulators,
+    ClusterIncidentLog incidents)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private readonly Cluster _cluster = Cluster.Get(system);
@@ -39,7 +40,9 @@ public sealed class AdminCommands(
             .OrderBy(m => m, Member.AgeOrdering)
             .Select((m, age) => new MemberView(m.Address.ToString(), m.Status.ToString(), m.Roles.Order().ToList(), !unreachable.Contains(m.Address), age + 1))
             .ToList();
-        return new ClusterView(_cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, unreachable.Select(a => a.ToString()).ToList());
+        var (details, resolver) = ClusterIncident.Describe(_cluster, incidents, DateTimeOffset.UtcNow);
+        return new ClusterView(_cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, unreachable.Select(a => a.ToString()).ToList(),
+            details, resolver);
     }
 
     /// <summary>Without an address this node leaves: it stops taking requests, finishes those in flight, hands off its shards and exits.</summary>
@@ -95,23 +98,42 @@ public sealed class AdminCommands(
 
     // ---- sharding palette ----
 
-    /// <summary>Each gateway's endpoint region: its shards and which endpoints' actors live there.</summary>
+    /// <summary>
+    /// Each gateway's endpoint region: its shards and which endpoints' actors live there. A region that does not answer
+    /// within the read deadline, or whose node is unreachable (not asked: the answer could not come), is listed as not
+    /// answered; the others are still shown.
+    /// </summary>
     public async Task<ShardingView> Sharding()
     {
-        var gateways = _cluster.State.Members
+        var state = _cluster.State;
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        var gateways = state.Members
             .Where(m => m.Status == MemberStatus.Up && m.HasRole(RouterClusterOptions.GatewayRole))
             .Select(m => m.Address)
             .OrderBy(a => a.ToString(), StringComparer.Ordinal)
             .ToList();
-        var states = await Task.WhenAll(gateways.Select(address =>
-            system.ActorSelection(new RootActorPath(address) / "system" / "sharding" / RouterHostingExtensions.EndpointTypeName)
-                .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout)));
-        var regions = gateways.Zip(states, (address, state) => new RegionView(
-                address.ToString(), state.Shards.Count, state.Shards.Sum(s => s.EntityIds.Count),
-                state.Shards.SelectMany(s => s.EntityIds).Order(StringComparer.Ordinal).ToList()))
-            .ToList();
-        return new ShardingView(RouterHostingExtensions.EndpointTypeName, regions.Sum(r => r.Shards), regions.Sum(r => r.Entities), regions);
+        var deadline = ReadTimeout;
+        var regions = (await Task.WhenAll(gateways.Select(async address =>
+        {
+            if (unreachable.Contains(address)) return new RegionView(address.ToString(), 0, 0, null, false, "unreachable from this node: not asked");
+            try
+            {
+                var region = await system.ActorSelection(new RootActorPath(address) / "system" / "sharding" / RouterHostingExtensions.EndpointTypeName)
+                    .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, deadline);
+                return new RegionView(address.ToString(), region.Shards.Count, region.Shards.Sum(s => s.EntityIds.Count),
+                    region.Shards.SelectMany(s => s.EntityIds).Order(StringComparer.Ordinal).ToList());
+            }
+            catch (AskTimeoutException)
+            {
+                return new RegionView(address.ToString(), 0, 0, null, false, $"did not answer within {deadline.TotalSeconds:0.#} s");
+            }
+        }))).ToList();
+        var notAnswered = regions.Where(r => !r.Answered).Select(r => r.Address).ToList();
+        return new ShardingView(RouterHostingExtensions.EndpointTypeName, regions.Sum(r => r.Shards), regions.Sum(r => r.Entities), regions, notAnswered);
     }
+
+    /// <summary>How long a read waits for each endpoint, region or node before it answers with what this node knows.</summary>
+    private TimeSpan ReadTimeout => runtime.Options.AdminReadTimeout;
 
     // ---- router palette ----
 
@@ -123,16 +145,23 @@ public sealed class AdminCommands(
             .ToList();
     }
 
-    public async Task<IReadOnlyList<EndpointView>> Endpoints(string? group)
+    /// <summary>
+    /// Every endpoint (of one group) with its live state, or, for one whose actor does not answer within
+    /// <paramref name="deadline"/>, this node's last snapshot of it marked stale or unreachable: the listing always comes.
+    /// </summary>
+    public async Task<IReadOnlyList<EndpointView>> Endpoints(string? group, TimeSpan? deadline = null)
     {
         var view = runtime.Directory.Current;
         if (!string.IsNullOrEmpty(group) && !view.Groups.ContainsKey(group))
             throw AdminException.NotFound($"model group '{group}' does not exist (known: {string.Join(", ", view.Groups.Keys.Order())})");
         var groups = string.IsNullOrEmpty(group) ? view.Groups.Keys.ToList() : [group];
-        var states = await Task.WhenAll(groups.Select(g => Directory.Ask<GroupState>(new GetGroupState(g), AskTimeout)));
+        var wait = deadline ?? ReadTimeout;
+        // The directory answers by the deadline whatever the endpoints do; the margin only covers a busy local dispatcher.
+        var states = await Task.WhenAll(groups.Select(g => Directory.Ask<GroupState>(new GetGroupState(g, wait), wait + AskTimeout)));
+        var now = DateTimeOffset.UtcNow;
         return states.SelectMany(g => g.Endpoints)
             .OrderBy(e => e.Definition!.Id, StringComparer.Ordinal)
-            .Select(e => ToView(e.Definition!, e.Snapshot))
+            .Select(e => ToView(e, now))
             .ToList();
     }
 
@@ -140,8 +169,8 @@ public sealed class AdminCommands(
     {
         var definition = runtime.Directory.Current.Endpoints.GetValueOrDefault(id)
                          ?? throw AdminException.NotFound($"endpoint '{id}' does not exist");
-        var state = await Region.Ask<EndpointState>(new GetEndpointState(id), AskTimeout);
-        return ToView(definition, state.Snapshot);
+        var state = await Router.Actors.Directory.EndpointStateReader.ReadAsync(system, Region, definition, ReadTimeout);
+        return ToView(state, DateTimeOffset.UtcNow);
     }
 
     public Task<AdminMessage> AddEndpoint(EndpointDefinition? endpoint)
@@ -176,17 +205,80 @@ public sealed class AdminCommands(
     /// <summary>How long a node's stats may take: long enough for a loaded node, short enough for an admin waiting.</summary>
     internal static readonly TimeSpan StatsDeadline = TimeSpan.FromSeconds(3);
 
-    private async Task<AdminMessage> Change(IManagementCommand command)
+    /// <summary>
+    /// How long after it is sent the registry still accepts a command. After that it refuses it (changing nothing), so a
+    /// command that waited in a proxy's buffer or a frozen node's socket never lands after its admin was told it failed.
+    /// </summary>
+    internal static readonly TimeSpan WriteDeadline = TimeSpan.FromSeconds(4);
+
+    private static readonly TimeSpan QuorumWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan QuorumPoll = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// A change either lands and says so, or fails with the reason and changes nothing: refused here at once when this node
+    /// cannot reach a majority of the gateways or the registry's node; otherwise sent with a deadline the registry enforces.
+    /// Retrying is safe: a change that is already in effect answers as it did the first time and writes nothing.
+    /// </summary>
+    private async Task<AdminMessage> Change(ManagementCommand command)
     {
-        var result = await Directory.Ask<ManagementResult>(command, AskTimeout);
+        await EnsureWritableAsync();
+        var notAfter = DateTimeOffset.UtcNow + WriteDeadline;
+        // The registry may take its directory write timeout after accepting (it answers "saved" even when some nodes have
+        // not confirmed), plus the round trips.
+        var timeout = WriteDeadline + runtime.Options.DirectoryWriteTimeout + TimeSpan.FromSeconds(3);
+        ManagementResult result;
+        try
+        {
+            result = await Directory.Ask<ManagementResult>(command with { NotAfter = notAfter }, timeout);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new AdminException(StatusCodes.Status504GatewayTimeout,
+                $"the registry did not answer within {timeout.TotalSeconds:0} s. It refuses the command if it receives it after {notAfter:HH:mm:ss} UTC, " +
+                "so it cannot land later; if it arrived before, it is in effect: `routerctl router endpoint show <id>` (or `router groups`) says which. " +
+                "Retrying is safe: a change already in effect is not written again");
+        }
         if (!result.Succeeded)
-            throw new AdminException(result.Message.Contains("does not exist") ? StatusCodes.Status404NotFound
+            throw new AdminException(result.Code == ManagementResult.Expired ? StatusCodes.Status503ServiceUnavailable
+                : result.Message.Contains("does not exist") ? StatusCodes.Status404NotFound
                 : result.Message.Contains("already exists") ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, result.Message);
         return new AdminMessage(result.Message);
     }
 
-    private static EndpointView ToView(EndpointDefinition definition, EndpointSnapshot snapshot) =>
-        new(definition, snapshot, StateOf(definition, snapshot));
+    /// <summary>Refuses a change this node could not carry out now, before anything is sent: nothing can change.</summary>
+    private async Task EnsureWritableAsync()
+    {
+        // A node that has just started (or just lost a member) confirms its majority within a round or two: wait that long.
+        for (var waited = TimeSpan.Zero; runtime.Options.IsGateway && !runtime.Quorum.HasMajority && waited < QuorumWait; waited += QuorumPoll)
+            await Task.Delay(QuorumPoll);
+        if (runtime.Options.IsGateway && !runtime.Quorum.HasMajority)
+            throw new AdminException(StatusCodes.Status503ServiceUnavailable,
+                "no majority: this node does not currently reach a majority of the gateways (it may be on the minority side of a partition, " +
+                "or the cluster is still forming); nothing was changed. Run the command against a node on the majority side (`routerctl cluster show` there)");
+        var state = _cluster.State;
+        // The registry singleton runs on the oldest gateway; while that one is unreachable or downed, a command would wait in
+        // the registry proxy's buffer.
+        var host = state.Members
+            .Where(m => m.HasRole(RouterClusterOptions.GatewayRole) && m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Down)
+            .OrderBy(m => m, Member.AgeOrdering)
+            .FirstOrDefault();
+        if (host is null || host.Address == _cluster.SelfAddress) return;
+        var cutOff = host.Status == MemberStatus.Down || state.Unreachable.Any(m => m.Address == host.Address);
+        if (cutOff)
+            throw new AdminException(StatusCodes.Status503ServiceUnavailable,
+                $"registry unreachable: the registry singleton runs on {host.Address}, which is {(host.Status == MemberStatus.Down ? "down" : "unreachable from this node")}; " +
+                "nothing was changed. Once the split-brain resolver has downed it (`routerctl cluster show` shows the countdown), the registry restarts on the " +
+                "oldest remaining gateway: retry then");
+    }
+
+    private static EndpointView ToView(EndpointState state, DateTimeOffset now)
+    {
+        var (definition, snapshot) = (state.Definition!, state.Snapshot);
+        double? age = snapshot.TakenAt == DateTimeOffset.MinValue ? null : Math.Round(Math.Max(0, (now - snapshot.TakenAt).TotalSeconds), 1);
+        var freshness = state.Freshness ?? SnapshotFreshness.Live;
+        return new EndpointView(definition, snapshot, StateOf(definition, snapshot), freshness, age, state.Node, state.Note,
+            freshness == SnapshotFreshness.Live ? null : [definition.Id]);
+    }
 
     /// <summary>What an admin wants to know first about an endpoint.</summary>
     internal static string StateOf(EndpointDefinition definition, EndpointSnapshot snapshot) => (definition.Drained, snapshot.Circuit) switch

@@ -36,20 +36,25 @@ internal static class ClusterStats
 
     /// <summary>
     /// Asks every gateway member that may be serving (Up, WeaklyUp, Leaving, Exiting) for its counters; this node answers
-    /// for itself without a round trip. A member that does not answer within <paramref name="deadline"/> (unreachable,
-    /// frozen, an older version without the stats actor) is named in <see cref="ClusterStatsView.NotAnswered"/>.
+    /// for itself without a round trip. A member that does not answer within <paramref name="deadline"/> (frozen, an older
+    /// version without the stats actor), or that this node sees unreachable (not asked), is named in
+    /// <see cref="ClusterStatsView.NotAnswered"/>.
     /// </summary>
     public static async Task<ClusterStatsView> CollectAsync(ActorSystem system, GatewayStats stats, TimeSpan deadline)
     {
         var cluster = Cluster.Get(system);
         var self = cluster.SelfAddress;
-        var others = cluster.State.Members
+        var state = cluster.State;
+        // An unreachable member's answer could not arrive: it is named at once instead of waited for.
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        var others = state.Members
             .Where(m => m.HasRole(RouterClusterOptions.GatewayRole) && m.Address != self
                         && m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving or MemberStatus.Exiting)
             .Select(m => m.Address)
             .ToList();
         var asks = others.Select(async address =>
         {
+            if (unreachable.Contains(address)) return (Address: address.ToString(), Reply: (NodeStatsReply?)null);
             try
             {
                 var selection = system.ActorSelection(new RootActorPath(address) / "user" / NodeStatsActor.Name);

@@ -55,24 +55,12 @@ internal static class DashboardEndpoints
     internal static async Task<DashboardData> CollectAsync(AdminCommands commands, RouterRuntime runtime)
     {
         var stats = commands.Stats(DataDeadline);
-        var exact = commands.Endpoints(null);
-        // Each endpoint's own actor answers with its exact state; when one cannot in time (its node is unreachable, a
-        // shard is moving), the page shows this node's pushed snapshots rather than nothing.
-        var cached = await Task.WhenAny(exact, Task.Delay(DataDeadline)) != exact || !exact.IsCompletedSuccessfully;
-        var endpoints = cached ? CachedEndpoints(runtime) : exact.Result;
-        if (cached) _ = exact.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed: the cache answered
+        // Each endpoint's own actor answers with its exact state; one that cannot in time (its node is unreachable, a shard
+        // is moving) is shown from this node's pushed snapshots, marked.
+        var endpoints = await commands.Endpoints(null, DataDeadline);
+        var cached = endpoints.Any(e => e.Freshness != Router.Messages.Admin.SnapshotFreshness.Live);
         return new DashboardData(DateTimeOffset.UtcNow, commands.ClusterState(), commands.Groups(), endpoints, await stats, cached);
     }
-
-    private static List<EndpointView> CachedEndpoints(RouterRuntime runtime) =>
-        runtime.Directory.Current.Endpoints.Values
-            .OrderBy(d => d.Id, StringComparer.Ordinal)
-            .Select(d =>
-            {
-                var snapshot = runtime.Snapshots.Slot(d.Id).Snapshot;
-                return new EndpointView(d, snapshot, AdminCommands.StateOf(d, snapshot));
-            })
-            .ToList();
 
     private static Dictionary<string, byte[]> LoadAssets()
     {

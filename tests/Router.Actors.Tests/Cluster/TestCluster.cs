@@ -10,13 +10,15 @@ namespace Router.Actors.Tests.Cluster;
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly List<TestNode> _nodes = [];
+    private string? _hocon;
 
     public IReadOnlyList<TestNode> Nodes => _nodes;
     public TestNode this[int index] => _nodes[index];
 
-    public static async Task<TestCluster> StartAsync(int gateways, RouterClusterOptions options)
+    /// <param name="hocon">Extra settings for every node (e.g. <see cref="Partitions.Hocon"/> to cut nodes off in-process).</param>
+    public static async Task<TestCluster> StartAsync(int gateways, RouterClusterOptions options, string? hocon = null)
     {
-        var cluster = new TestCluster();
+        var cluster = new TestCluster { _hocon = hocon };
         try
         {
             for (var i = 0; i < gateways; i++) await cluster.AddNodeAsync(options);
@@ -32,7 +34,7 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Starts a node, joins it to the first one, and waits until every node sees it up.</summary>
     public async Task<TestNode> AddNodeAsync(RouterClusterOptions options)
     {
-        var node = await TestNode.StartAsync(options);
+        var node = await TestNode.StartAsync(options, _hocon);
         _nodes.Add(node);
         await node.Cluster.JoinAsync(_nodes[0].Address, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         await WaitUntil(() => _nodes.All(n => n.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == _nodes.Count),

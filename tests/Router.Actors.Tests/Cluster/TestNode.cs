@@ -33,7 +33,8 @@ public sealed class TestNode : IAsyncDisposable
     public Akka.Cluster.Cluster Cluster => Akka.Cluster.Cluster.Get(System);
     public Address Address => Cluster.SelfAddress;
 
-    public static async Task<TestNode> StartAsync(RouterClusterOptions options)
+    /// <param name="hocon">Extra settings, over the test defaults (e.g. <see cref="Partitions.Hocon"/>).</param>
+    public static async Task<TestNode> StartAsync(RouterClusterOptions options, string? hocon = null)
     {
         var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka(RouterClusterOptions.DefaultSystemName, builder =>
@@ -46,6 +47,7 @@ public sealed class TestNode : IAsyncDisposable
                     akka.cluster.sharding.handoff-timeout = 10s
                     """, HoconAddMode.Prepend);
                 builder.AddRouterCluster(options with { Port = 0 });
+                if (hocon is not null) builder.AddHocon(hocon, HoconAddMode.Prepend);
             }))
             .Build();
         await host.StartAsync();

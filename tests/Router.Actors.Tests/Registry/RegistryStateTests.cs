@@ -27,7 +27,7 @@ public class RegistryStateTests
 
     public static TheoryData<IManagementCommand, string> BadCommands() => new()
     {
-        { new RegisterEndpoint(Configured), "already exists" },
+        { new RegisterEndpoint(Configured with { Url = "http://10.0.0.9:8000/v1" }), "already exists" },
         { new RegisterEndpoint(new EndpointDefinition("n", "missing-group", "http://x:1/v1")), "model group 'missing-group' does not exist" },
         { new RegisterEndpoint(new EndpointDefinition("n", "chat", "not a url")), "not an absolute http(s) url" },
         { new RegisterEndpoint(new EndpointDefinition("n", "chat", "http://x:1/v1", Weight: -1)), "weight must be 0 or more" },
@@ -68,6 +68,29 @@ public class RegistryStateTests
         ((GroupSaved)strategy!).Group.Strategy.Should().Be("least-busy");
 
         state.Endpoints["a"].Should().Be(Configured, "deciding alone changes nothing; only applying the persisted event does");
+    }
+
+    [Fact]
+    public void A_retried_write_whose_change_is_already_in_effect_is_accepted_and_writes_nothing()
+    {
+        var state = NewState();
+
+        // The same registration again (its first answer was lost): accepted, and nothing to persist.
+        var (again, message) = state.Decide(new RegisterEndpoint(Configured), Strategies);
+        again.Should().NotBeNull(message);
+        state.Unchanged(again!).Should().BeTrue();
+
+        var (drain, _) = state.Decide(new DrainEndpoint("a"), Strategies);
+        state.Unchanged(drain!).Should().BeFalse("the first drain changes the endpoint");
+        state.Apply(drain!);
+        var (drainAgain, _) = state.Decide(new DrainEndpoint("a"), Strategies);
+        state.Unchanged(drainAgain!).Should().BeTrue("a retried drain finds it drained");
+
+        var (weight, _) = state.Decide(new UpdateEndpoint("a", Weight: 3), Strategies);
+        state.Apply(weight!);
+        var (weightAgain, _) = state.Decide(new UpdateEndpoint("a", Weight: 3), Strategies);
+        state.Unchanged(weightAgain!).Should().BeTrue();
+        state.Unchanged(state.Decide(new UpdateEndpoint("a", Weight: 4), Strategies).Event!).Should().BeFalse();
     }
 
     private static OfferConfiguration Offer(params EndpointDefinition[] endpoints) =>
