@@ -19,7 +19,7 @@ set -euo pipefail
 CONNECTIONS="${CONNECTIONS:-30}"   # wrk -c (a multiple of THREADS)
 THREADS="${THREADS:-3}"            # wrk -t; with spreading, thread i enters at node i mod 3
 DURATION="${DURATION:-15}"         # seconds measured per scenario
-WARMUP="${WARMUP:-8}"              # seconds of the same load first, not measured
+WARMUP="${WARMUP:-20}"             # seconds of the same load first, not measured (each process JITs its own hot path)
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency
 STRATEGY="${STRATEGY:-least-busy}"
 ENDPOINTS="${ENDPOINTS:-3}"        # endpoints in the model group, spread over the 3 simulators (a multiple of 3)
