@@ -64,7 +64,7 @@ public sealed class AdminCluster : IAsyncLifetime
             await WaitUntil(async () =>
             {
                 try { return (await http.GetAsync(node.Urls[0] + "/healthz/ready")).IsSuccessStatusCode; }
-                catch (HttpRequestException) { return false; }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; } // refused, or slow to answer under load
             }, $"{node.Urls[0]} is ready");
     }
 
