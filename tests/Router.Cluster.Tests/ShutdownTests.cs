@@ -17,6 +17,11 @@ public sealed class ShutdownTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan FastAnswer = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long after `kill` returns the node may still take a request in full: the runtime hands the signal to
+    /// the host on a thread of its own, which a loaded 2-core machine runs tens of milliseconds later (CI saw a 200 for a
+    /// request started 0.5 ms after the signal). A request it still takes is served (200), never hung or failed.</summary>
+    private static readonly TimeSpan SignalReaction = TimeSpan.FromMilliseconds(250);
+
     /// <summary>What one request to a node saw.</summary>
     private sealed record Probe(DateTime StartedAt, DateTime EndedAt, int Status, string? RetryAfter, bool ConnectionClose, string Body, string? Error)
     {
@@ -115,11 +120,15 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         slowResults.Should().OnlyContain(r => r.Status == 200, "requests in flight at the signal finish");
         inFlightLoad.Should().NotContain(r => r.Status != 200 && !((r.Status == 0 || r.Status == 503) && r.EndedAt - r.StartedAt <= FastAnswer),
             "a request the node had not yet received when the signal came may be refused, fast; none hangs or gets a 500");
-        toStopping.Should().NotBeEmpty();
-        toStopping.Should().OnlyContain(p => (p.Refused || p.IsOpenAi503) && p.Took <= FastAnswer,
+        var reacted = signalAt + SignalReaction;
+        toStopping.Where(p => p.StartedAt <= reacted).Should().OnlyContain(p => p.Status == 200 || ((p.Refused || p.IsOpenAi503) && p.Took <= FastAnswer),
+            "a request that reaches the node before it has seen the signal is served in full, otherwise refused fast");
+        toStopping.Where(p => p.StartedAt > reacted).Should().NotBeEmpty();
+        toStopping.Where(p => p.StartedAt > reacted).Should().OnlyContain(p => (p.Refused || p.IsOpenAi503) && p.Took <= FastAnswer,
             "from the signal on, a request to the stopping node is refused or gets an OpenAI-shaped 503 with Retry-After and Connection: close, within 1 s");
         loadToStopping.Should().NotBeEmpty();
-        loadToStopping.Should().NotContain(r => !((r.Status == 0 || (r.Status == 503 && IsOpenAiError(r.Error))) && r.EndedAt - r.StartedAt <= FastAnswer),
+        loadToStopping.Should().NotContain(r => !((r.Status == 200 && r.StartedAt <= reacted) ||
+                                                  ((r.Status == 0 || (r.Status == 503 && IsOpenAiError(r.Error))) && r.EndedAt - r.StartedAt <= FastAnswer)),
             "no request to the stopping node hangs or gets an empty 500");
         // Leaving takes 1.3-1.8 s here (2.5 s seen with the 2 cores at load 36): 3 s keeps the bound meaningful (Akka's
         // defaults took 10 s+) without failing on a starved machine.
