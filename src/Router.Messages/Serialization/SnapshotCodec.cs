@@ -13,25 +13,21 @@ internal static class SnapshotCodec
 {
     private const byte Format1 = 1;
 
-    public static byte[] Encode(EndpointSnapshotBatch batch)
+    public static byte[] Encode(EndpointSnapshotBatch batch) => Encode(64 + 128 * batch.Snapshots.Count, writer =>
     {
-        using var stream = new MemoryStream(64 + 128 * batch.Snapshots.Count);
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(Format1);
-            writer.Write(batch.Snapshots.Count);
-            foreach (var snapshot in batch.Snapshots) Write(writer, snapshot);
-        }
-        return stream.ToArray();
-    }
+        writer.Write(batch.Snapshots.Count);
+        foreach (var snapshot in batch.Snapshots) Write(writer, snapshot);
+    });
 
-    public static byte[] Encode(EndpointSnapshot snapshot)
+    public static byte[] Encode(EndpointSnapshot snapshot) => Encode(160, writer => Write(writer, snapshot));
+
+    private static byte[] Encode(int capacity, Action<BinaryWriter> body)
     {
-        using var stream = new MemoryStream(160);
+        using var stream = new MemoryStream(capacity);
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Format1);
-            Write(writer, snapshot);
+            body(writer);
         }
         return stream.ToArray();
     }
