@@ -69,6 +69,12 @@ peak_rss_kb() { # pids...: sum of VmHWM (peak resident set) in KiB
   echo "$total"
 }
 
+jit_seconds() { # admin ports...: seconds the JIT compiler has spent in these Router.Node processes so far (their /metrics)
+  local port
+  for port in "$@"; do curl -s "http://127.0.0.1:$port/metrics"; done |
+    awk '/^dotnet_jit_compilation_time_seconds_total[{ ]/ { s += $NF } END { printf("%.3f\n", s) }'
+}
+
 bench_field() { # file, key: a value of chat.lua's BENCH line
   sed -n 's/^BENCH .*\b'"$2"'=\([0-9.]*\).*/\1/p' "$1"
 }

@@ -20,6 +20,8 @@ CONNECTIONS="${CONNECTIONS:-30}"   # wrk -c (a multiple of THREADS)
 THREADS="${THREADS:-3}"            # wrk -t; with spreading, thread i enters at node i mod 3
 DURATION="${DURATION:-15}"         # seconds measured per scenario
 WARMUP="${WARMUP:-20}"             # seconds of the same load first, not measured (each process JITs its own hot path)
+WARMUP_MAX="${WARMUP_MAX:-180}"    # ...then 5 s rounds more until the nodes' JIT settles (< JIT_SETTLED ms per second), at most this
+JIT_SETTLED="${JIT_SETTLED:-10}"   # JIT milliseconds per second, summed over the nodes, that count as settled
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency
 STRATEGY="${STRATEGY:-least-busy}"
 ENDPOINTS="${ENDPOINTS:-3}"        # endpoints in the model group, spread over the 3 simulators (a multiple of 3)
@@ -132,14 +134,27 @@ for scenario in $SCENARIOS; do
   export BENCH_BODY="$BODY" BENCH_SPREAD="$spread"
   log "$scenario: warm-up ${WARMUP}s"
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" -s "$root/bench/gateway/chat.lua" "$url" >"$tmp/$scenario.warmup.txt" 2>&1
+  # Three processes on two cores starve the JIT's background tiering: a fixed warm-up measured tier-0 code and the
+  # compiler itself (0.3 of a core at 40 s). A gateway runs for hours, so measure after the JIT has settled.
+  warmed="$WARMUP"
+  while [ "$warmed" -lt "$WARMUP_MAX" ]; do
+    jit0="$(jit_seconds "${admins[@]}")"
+    wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s -s "$root/bench/gateway/chat.lua" "$url" >/dev/null 2>&1
+    warmed=$((warmed + 5))
+    jit_rate="$(awk -v a="$jit0" -v b="$(jit_seconds "${admins[@]}")" 'BEGIN { printf("%.0f", (b - a) * 1000 / 5) }')"
+    [ "$jit_rate" -lt "$JIT_SETTLED" ] && break
+  done
+  log "$scenario: warmed up for ${warmed}s (JIT ${jit_rate} ms/s in the last round)"
   log "$scenario: ${DURATION}s at $CONNECTIONS connections"
   reset_sim_stats
   read -r msg0 bytes0 snap0 < <(wire_totals "${admins[@]}")
+  jit0="$(jit_seconds "${admins[@]}")"
   wire_by_type "${admins[@]}" >"$tmp/$scenario.types0"
   cpu0="$(cpu_ticks "${node_pids[@]}")"
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s "$root/bench/gateway/chat.lua" "$url" >"$tmp/$scenario.wrk.txt" 2>&1
   cpu1="$(cpu_ticks "${node_pids[@]}")"
   read -r msg1 bytes1 snap1 < <(wire_totals "${admins[@]}")
+  jit1="$(jit_seconds "${admins[@]}")"
   wire_by_type "${admins[@]}" >"$tmp/$scenario.types1"
   split="$(sim_split)"
 
@@ -149,10 +164,10 @@ for scenario in $SCENARIOS; do
   awk -v name="$scenario" -v nodes="$n" -v req="$requests" -v dur="$duration_us" -v hz="$(getconf CLK_TCK)" \
       -v cpu="$((cpu1 - cpu0))" -v p50="$(bench_field "$out" p50_us)" -v p99="$(bench_field "$out" p99_us)" \
       -v msgs="$((msg1 - msg0))" -v bytes="$((bytes1 - bytes0))" -v snaps="$((snap1 - snap0))" \
-      -v non2xx="$(bench_field "$out" non2xx)" -v backends="$split" 'BEGIN {
+      -v non2xx="$(bench_field "$out" non2xx)" -v backends="$split" -v jit="$(awk -v a="$jit0" -v b="$jit1" 'BEGIN { print b - a }')" 'BEGIN {
         secs = dur / 1e6
-        printf("%s\t%d\t%.0f\t%.2f\t%.2f\t%.0f\t%.2f\t%.0f\t%.0f\t%d\t%s\n", name, nodes, req / secs, p50 / 1000, p99 / 1000,
-          1e6 * cpu / hz / req, msgs / req, bytes / req, snaps / secs / 1024, non2xx, backends)
+        printf("%s\t%d\t%.0f\t%.2f\t%.2f\t%.0f\t%.2f\t%.0f\t%.0f\t%d\t%s\t%.0f\n", name, nodes, req / secs, p50 / 1000, p99 / 1000,
+          1e6 * cpu / hz / req, msgs / req, bytes / req, snaps / secs / 1024, non2xx, backends, 1e6 * jit / req)
       }' >>"$results"
   # Messages per request by type (the ones that cross the network at least once per 100 requests).
   breakdowns+="- $scenario: $(join -a 2 -e 0 -o 0,1.2,2.2 "$tmp/$scenario.types0" "$tmp/$scenario.types1" |
@@ -168,12 +183,12 @@ baseline_cpu="$(awk -F'\t' '$1 == "1-node" { print $6 }' "$results")"
   echo
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf("%.0f GiB", $2 / 1048576)}' /proc/meminfo); wrk, the gateways and the 3 simulators share these cores"
-  echo "- Parameters: wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s after ${WARMUP}s of warm-up; strategy $STRATEGY; $ENDPOINTS endpoints over 3 simulators (LatencyMs=$LATENCY_MS); registry: one shared SQLite file"
+  echo "- Parameters: wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s after at least ${WARMUP}s of warm-up, continued until the nodes' JIT fell below ${JIT_SETTLED} ms/s; strategy $STRATEGY; $ENDPOINTS endpoints over 3 simulators (LatencyMs=$LATENCY_MS); registry: one shared SQLite file"
   echo
-  echo "| scenario | gateway processes | req/s | p50 ms | p99 ms | gateway CPU us/req (all processes) | vs 1 node | router messages/req over the network | bytes/req | snapshot KiB/s | non-2xx | simulator split |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| scenario | gateway processes | req/s | p50 ms | p99 ms | gateway CPU us/req (all processes) | vs 1 node | router messages/req over the network | bytes/req | snapshot KiB/s | non-2xx | simulator split | of the CPU, JIT us/req |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   awk -F'\t' -v base="${baseline_cpu:-0}" '{ ratio = base > 0 ? sprintf("%.2fx", $6 / base) : "-"
-    printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, ratio, $7, $8, $9, $10, $11) }' "$results"
+    printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, ratio, $7, $8, $9, $10, $11, $12) }' "$results"
   echo
   echo "Router messages per request that crossed the network, by type:"
   echo

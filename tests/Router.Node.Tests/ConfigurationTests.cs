@@ -32,6 +32,8 @@ public sealed class ConfigurationTests
     [InlineData("Router:Retries", "abc", "Router:Retries")]
     [InlineData("Router:FailureThreshold", "0", "Router:FailureThreshold")]
     [InlineData("Router:FirstTokenTimeoutSeconds", "0", "Router:FirstTokenTimeoutSeconds")]
+    [InlineData("Router:ActivityBatchMilliseconds", "0", "Router:ActivityBatchMilliseconds")]
+    [InlineData("Router:LocalGrants", "sometimes", "Router:LocalGrants")]
     [InlineData("Gateway:MaxRequestBodyBytes", "0", "Gateway:MaxRequestBodyBytes")]
     [InlineData("Gateway:ApiKeys:0", " ", "Gateway:ApiKeys:0")]
     [InlineData("Cluster:Port", "70000", "Cluster:Port")]

@@ -155,6 +155,17 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             NoteCircuit(outcome);
             PublishSnapshot();
         });
+        Receive<LeaseActivity>(activity =>
+        {
+            foreach (var grant in activity.Granted) _ledger.CountGrantedElsewhere(grant);
+            foreach (var outcome in activity.Ended)
+            {
+                _ledger.Release(outcome);
+                NoteCircuit(outcome);
+            }
+            if (_ledger.InFlight > 0) EnsureSweeping();
+            PublishSnapshot();
+        });
         Receive<GetEndpointState>(_ =>
         {
             var definition = Definition;

@@ -101,6 +101,26 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         return new LeaseAcquired(endpointId, request.LeaseId, deadline, _leases.Count, _incarnation, _sequence);
     }
 
+    /// <summary>
+    /// A lease the holder's node granted itself, as it may when this endpoint has nothing to refuse for (no caps, breaker
+    /// closed): counted like a grant made here, unless this incarnation counts it already. One whose release overtook it
+    /// (sent directly while the grant waited in its batch) still counts as a request, not as in flight.
+    /// </summary>
+    public void CountGrantedElsewhere(AcquireLease grant)
+    {
+        if (_leases.ContainsKey(grant.LeaseId)) return;
+        var now = clock.GetUtcNow();
+        if (!_ended.Contains(grant.LeaseId))
+        {
+            _leases[grant.LeaseId] = new ActiveLease(now, now + grant.Duration, grant.EstimatedTokens, false, grant.Holder, now);
+            _peakInFlight = Math.Max(_peakInFlight, _leases.Count);
+        }
+        _requests.Add(now, 1);
+        _tokens.Add(now, grant.EstimatedTokens);
+        _totalRequests++;
+        _sequence++;
+    }
+
     /// <summary>Releases the lease (if still held) and learns from the outcome; returns whether the lease was held.</summary>
     public bool Release(ReportOutcome outcome)
     {

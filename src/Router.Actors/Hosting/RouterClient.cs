@@ -85,7 +85,15 @@ public sealed class RouterClient
         var strict = _runtime.Directory.Current.Endpoints.TryGetValue(outcome.EndpointId, out var endpoint) &&
                      endpoint.Fencing == LeaseFencing.Strict;
         _runtime.Leases.Remove(outcome, resend: strict);
-        _endpointRegion.Tell(outcome);
+        Release(outcome);
+    }
+
+    /// <summary>To the endpoint's actor, with this node's other activity for its node when that is another one: in the
+    /// same order as a grant this node made itself, which travels the same way.</summary>
+    private void Release(ReportOutcome outcome)
+    {
+        if (_runtime.Activity.Batches(outcome.EndpointId)) _runtime.Activity.Ended(outcome);
+        else _endpointRegion.Tell(outcome);
     }
 
     private async Task ReleaseWhenGranted(Task<IRouteResponse> ask)
@@ -93,7 +101,7 @@ public sealed class RouterClient
         try
         {
             if (await ask is LeaseGranted { Lease: var lease })
-                _endpointRegion.Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed));
+                Release(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed));
         }
         catch (AskTimeoutException)
         {

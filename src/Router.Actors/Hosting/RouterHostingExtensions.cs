@@ -28,6 +28,9 @@ public static class RouterHostingExtensions
     /// <summary>Every node's lease keeper (renews and fences its leases, answers held-lease queries) lives at /user/{this name}.</summary>
     public const string LeaseKeeperName = "llm-lease-keeper";
 
+    /// <summary>Every node's lease activity relay (sends and receives batched grants and releases) lives at /user/{this name}.</summary>
+    public const string LeaseActivityRelayName = "llm-lease-activity";
+
     /// <summary>Every gateway's quorum monitor lives at /user/{this name}.</summary>
     public const string QuorumMonitorName = "llm-quorum";
 
@@ -109,6 +112,7 @@ public static class RouterHostingExtensions
             registry.Register<EndpointDirectory>(directory);
             system.ActorOf(Props.Create(() => new LeaseKeeperActor(runtime, region)), LeaseKeeperName);
             system.ActorOf(Props.Create(() => new LateGrantReleaser(region)), "llm-late-grants");
+            system.ActorOf(Props.Create(() => new LeaseActivityRelay(runtime, region)), LeaseActivityRelayName);
             if (!options.IsGateway) return;
 
             system.ActorOf(Props.Create(() => new ConfigurationOfferActor(runtime, registryProxy)), "llm-registry-configuration");

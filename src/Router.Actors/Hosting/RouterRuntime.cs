@@ -32,6 +32,9 @@ public sealed class RouterRuntime : IExtension
     /// <summary>Leases this node's callers hold: renewed, fenced, and reported to an endpoint actor that restarted elsewhere.</summary>
     public LeaseBook Leases { get; }
 
+    /// <summary>Lease activity for endpoints on other nodes, sent in batches per node pair.</summary>
+    public LeaseActivityOutbox Activity { get; } = new();
+
     /// <summary>Whether this node reaches a majority of the gateways: endpoint actors here grant only while it does.</summary>
     public QuorumState Quorum { get; }
 

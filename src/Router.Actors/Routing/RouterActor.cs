@@ -135,9 +135,13 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             return;
         }
         _runtime.Metrics.LeaseAnswered(acquired.EndpointId, null, false, _runtime.Clock.GetUtcNow() - decision.AskedAt);
+        Grant(decision, acquired.LeaseId, acquired.ExpiresAt);
+    }
+
+    private void Grant(Decision decision, string leaseId, DateTimeOffset expiresAt)
+    {
         var endpoint = decision.Current!.Value.Definition;
-        var lease = new Lease(acquired.LeaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, acquired.ExpiresAt,
-            decision.Request.EstimatedInputTokens);
+        var lease = new Lease(leaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, expiresAt, decision.Request.EstimatedInputTokens);
         decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts));
         ReturnList(decision.Remaining);
     }
@@ -207,12 +211,19 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         decision.AskedAt = now;
 
         var leaseId = Guid.NewGuid().ToString("N");
+        var request = decision.Request;
+        var duration = request.LeaseDuration ?? _settings.LeaseDuration;
+        if (grantBelow is null && LocalGrants.Allowed(_settings, decision.Strategy, pick, _runtime.Activity))
+        {
+            _runtime.Activity.Granted(new AcquireLease(pick.Id, leaseId, request.RequestId, duration, request.EstimatedInputTokens, decision.Holder));
+            Grant(decision, leaseId, now + duration);
+            return;
+        }
+
         _pending[leaseId] = decision;
         decision.CurrentSlot = _runtime.Snapshots.Slot(pick.Id);
         decision.CurrentSlot.AcquireSent();
-        var request = decision.Request;
-        _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, request.RequestId,
-            request.LeaseDuration ?? _settings.LeaseDuration, request.EstimatedInputTokens, decision.Holder, grantBelow));
+        _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, request.RequestId, duration, request.EstimatedInputTokens, decision.Holder, grantBelow));
     }
 
     /// <summary>

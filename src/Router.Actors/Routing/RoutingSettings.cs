@@ -14,5 +14,15 @@ public sealed record RoutingSettings
     /// <summary>Endpoints asked per decision at most, when the first ones refuse.</summary>
     public int MaxAcquireAttempts { get; init; } = 3;
 
+    /// <summary>
+    /// Whether a router grants a lease itself, without asking the endpoint's actor on another node, when that actor has
+    /// nothing to decide: no in-flight cap, no rpm or tpm limit, available fencing, breaker closed, not drained, and a
+    /// strategy that does not rank on the exact in-flight count. The actor still counts the lease (told in a batch).
+    /// </summary>
+    public bool LocalGrants { get; init; } = true;
+
+    /// <summary>How long lease activity for endpoints on other nodes is held before it is sent, batched per node.</summary>
+    public TimeSpan ActivityBatchInterval { get; init; } = TimeSpan.FromMilliseconds(5);
+
     public StrategySettings Strategy { get; init; } = StrategySettings.Default;
 }

@@ -23,6 +23,8 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(LeaseAcquired))]
 [JsonSerializable(typeof(LeaseRefused))]
 [JsonSerializable(typeof(RenewLeases))]
+[JsonSerializable(typeof(LeaseActivity))]
+[JsonSerializable(typeof(LeaseActivityBatch))]
 [JsonSerializable(typeof(LeasesRenewed))]
 [JsonSerializable(typeof(GrantBucket))]
 [JsonSerializable(typeof(ReplicateSnapshot))]

@@ -42,6 +42,8 @@ public static class NodeOptionsFactory
                 // A lease outlives the longest request, so only a dead gateway's leases are ever reclaimed.
                 LeaseDuration = TimeSpan.FromSeconds(router.RequestTimeoutSeconds + 30),
                 MaxAcquireAttempts = router.MaxAcquireAttempts,
+                LocalGrants = router.LocalGrants,
+                ActivityBatchInterval = TimeSpan.FromMilliseconds(router.ActivityBatchMilliseconds),
                 Strategy = new StrategySettings
                 {
                     LatencyBuffer = router.LatencyBuffer,

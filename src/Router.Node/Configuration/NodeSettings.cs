@@ -91,6 +91,15 @@ public sealed class RouterSettings
     public double SessionLoadFactor { get; set; } = 1.25;
     public int MaxAcquireAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// Grant leases on endpoints with nothing to cap (no MaxInFlight, Rpm or Tpm; breaker closed) here, without a round
+    /// trip to their actor on another node; the actor still counts them. Off: every lease is asked for.
+    /// </summary>
+    public bool LocalGrants { get; set; } = true;
+
+    /// <summary>How long grants and releases for endpoints on other nodes are held to be sent together, per node.</summary>
+    public double ActivityBatchMilliseconds { get; set; } = 5;
+
     /// <summary>Custom strategies: name to assembly-qualified type name of an IRoutingStrategy.</summary>
     public Dictionary<string, string> CustomStrategies { get; set; } = new(StringComparer.Ordinal);
 }

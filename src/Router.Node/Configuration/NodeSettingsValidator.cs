@@ -81,6 +81,8 @@ public static class NodeSettingsValidator
             }
         }
         Check(router.MaxAcquireAttempts > 0, "Router:MaxAcquireAttempts", $"must be positive, got {router.MaxAcquireAttempts}");
+        Check(router.ActivityBatchMilliseconds is >= 0.1 and <= 1000, "Router:ActivityBatchMilliseconds",
+            $"must be between 0.1 and 1000 (milliseconds a release to another node may wait to travel with others), got {router.ActivityBatchMilliseconds}");
 
         Check(settings.ModelGroups.Count > 0, "ModelGroups", "no model group is configured; add at least one with its endpoints");
         var endpointGroups = new Dictionary<string, string>(StringComparer.Ordinal);

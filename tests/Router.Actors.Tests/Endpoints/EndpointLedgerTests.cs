@@ -35,6 +35,30 @@ public class EndpointLedgerTests
     }
 
     [Fact]
+    public void A_lease_granted_on_the_holders_node_counts_in_flight_and_towards_the_window_once_and_teaches_the_breaker()
+    {
+        var ledger = NewLedger();
+        var elsewhere = Acquire(tokens: 500);
+        ledger.CountGrantedElsewhere(elsewhere);
+        ledger.CountGrantedElsewhere(elsewhere); // told again (a renewal re-asserted it, or a resent batch): no double count
+        ledger.Snapshot().Should().Match<EndpointSnapshot>(s => s.InFlight == 1 && s.RequestsLastMinute == 1 && s.TokensLastMinute == 500);
+
+        ledger.Release(new ReportOutcome("e1", elsewhere.LeaseId, OutcomeKind.ServerError, 10)).Should().BeTrue("it was counted, so its outcome counts");
+        ledger.ConsecutiveFailures.Should().Be(1);
+        ledger.Snapshot().InFlight.Should().Be(0);
+    }
+
+    [Fact]
+    public void A_release_that_overtook_its_grant_leaves_a_request_counted_but_nothing_in_flight()
+    {
+        var ledger = NewLedger();
+        var elsewhere = Acquire();
+        ledger.Release(new ReportOutcome("e1", elsewhere.LeaseId, OutcomeKind.Success, 10));
+        ledger.CountGrantedElsewhere(elsewhere);
+        ledger.Snapshot().Should().Match<EndpointSnapshot>(s => s.InFlight == 0 && s.RequestsLastMinute == 1 && s.TotalRequests == 1);
+    }
+
+    [Fact]
     public void A_conditional_acquire_is_granted_only_below_its_in_flight_bound_and_a_refusal_carries_the_exact_count()
     {
         var ledger = NewLedger();

@@ -1,0 +1,26 @@
+using Router.Actors.Leasing;
+using Router.Actors.Strategies;
+using Router.Messages.Endpoints;
+
+namespace Router.Actors.Routing;
+
+/// <summary>
+/// When a router may grant a lease without a round trip to the endpoint's actor on another node: when that actor could
+/// only say yes. It refuses for a cap (in flight, rpm, tpm), a strict slot, an open or half-open breaker, a drain, a
+/// provider that said it has nothing left, or a busier count than the alternative (least-busy): with none of those in
+/// play, the round trip buys nothing but its cost. The actor still counts every such lease, told in a batch
+/// (<see cref="LeaseActivityOutbox"/>), so in-flight counts, windows and the breaker stay its own.
+/// </summary>
+internal static class LocalGrants
+{
+    public static bool Allowed(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox)
+    {
+        if (!settings.LocalGrants || strategy.PrefersLeastInFlight) return false;
+        var (definition, snapshot) = (pick.Definition, pick.Snapshot);
+        return definition is { MaxInFlight: null, Rpm: null, Tpm: null, Fencing: LeaseFencing.Available, Drained: false } &&
+               // A snapshot from the actor itself says the breaker is closed; none yet means ask.
+               snapshot is { Incarnation: not 0, Circuit: CircuitState.Closed, Drained: false } &&
+               snapshot.ProviderRemainingRequests is null or > 0 && snapshot.ProviderRemainingTokens is null or > 0 &&
+               outbox.Batches(pick.Id);
+    }
+}

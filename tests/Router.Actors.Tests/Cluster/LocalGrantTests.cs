@@ -1,0 +1,111 @@
+using Router.Actors.Hosting;
+using Router.Messages.Endpoints;
+using Router.Messages.Routing;
+using Router.Messages.Serialization;
+
+namespace Router.Actors.Tests.Cluster;
+
+/// <summary>
+/// An endpoint with nothing to cap is granted where the caller is, without a round trip to its actor on another node,
+/// and its actor still counts every such lease (told in batches): the sequence, the counts and the breaker stay exact.
+/// </summary>
+[Collection(nameof(ClusterTests))]
+public sealed class LocalGrantTests
+{
+    private static readonly EndpointDefinition[] Uncapped =
+        Enumerable.Range(1, 3).Select(i => new EndpointDefinition($"ep-{i}", "chat", $"http://10.0.0.{i}:8000")).ToArray();
+
+    [Fact]
+    public async Task Uncapped_endpoints_on_other_nodes_are_granted_without_asking_and_still_counted()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", Uncapped));
+        var node = cluster[0];
+        var client = new RouterClient(node.System, node.Region, node.Router);
+        await LearnHomes(client, cluster);
+
+        var acquiresBefore = Sent(nameof(AcquireLease));
+        var served = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"r{i}"), TimeSpan.FromSeconds(5))).Lease;
+            served.Add(lease.EndpointId);
+            client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
+        }
+
+        served.Should().Equal(Enumerable.Range(0, 60).Select(i => served[i % 3]), "round-robin through one node is x, y, z, x, y, z");
+        served.Distinct().Should().HaveCount(3);
+        var remote = Uncapped.Select(e => e.Id).Where(id => node.Runtime.LastKnownHome(id) != node.Address).ToList();
+        remote.Should().NotBeEmpty("3 endpoints on 3 nodes");
+        (Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeLessThan(remote.Count * 20 / 4,
+            "the endpoints on other nodes granted nothing over the network (a few asks are allowed: homes are learned from answers)");
+        foreach (var endpoint in Uncapped)
+            await TestCluster.WaitUntilAsync(async () => (await cluster[1].StateOfAsync(endpoint.Id)).Snapshot is { InFlight: 0, TotalRequests: >= 21 },
+                $"{endpoint.Id}'s actor counted each of its 20 requests (and the first one) and saw each released");
+    }
+
+    [Fact]
+    public async Task A_capped_endpoint_is_always_asked()
+    {
+        var capped = Uncapped.Select(e => e with { MaxInFlight = 50 }).ToArray();
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", capped));
+        var node = cluster[0];
+        var client = new RouterClient(node.System, node.Region, node.Router);
+        await LearnHomes(client, cluster);
+
+        var acquiresBefore = Sent(nameof(AcquireLease));
+        for (var i = 0; i < 30; i++)
+        {
+            var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"r{i}"), TimeSpan.FromSeconds(5))).Lease;
+            client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
+        }
+        (Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeGreaterThanOrEqualTo(20 - 2,
+            "a cap is decided by the endpoint's actor alone: every request to one on another node asks it");
+    }
+
+    [Fact]
+    public async Task An_open_breaker_stops_local_grants_within_a_snapshot_interval()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", Uncapped));
+        var node = cluster[0];
+        var client = new RouterClient(node.System, node.Region, node.Router);
+        await LearnHomes(client, cluster);
+        var failing = Uncapped.Select(e => e.Id).First(id => node.Runtime.LastKnownHome(id) != node.Address);
+
+        // The failing endpoint's requests fail until its breaker opens (3 consecutive failures by default).
+        var failures = 0;
+        for (var i = 0; failures < 3 && i < 30; i++)
+        {
+            var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"f{i}"), TimeSpan.FromSeconds(5))).Lease;
+            var failed = lease.EndpointId == failing;
+            if (failed) failures++;
+            client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, failed ? OutcomeKind.ServerError : OutcomeKind.Success, 20));
+        }
+        failures.Should().Be(3);
+        await TestCluster.WaitUntil(() => node.Runtime.Snapshots.Slot(failing).Snapshot.Circuit == CircuitState.Open,
+            "the open breaker reached this node's snapshot cache", TimeSpan.FromSeconds(5));
+
+        for (var i = 0; i < 30; i++)
+        {
+            var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"after{i}"), TimeSpan.FromSeconds(5))).Lease;
+            lease.EndpointId.Should().NotBe(failing, "a cooling-down endpoint is asked, and it refuses");
+            client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
+        }
+    }
+
+    /// <summary>
+    /// Round trips to each endpoint teach this node where its actor lives (and start it), until this node has a snapshot
+    /// of each: the first snapshots may be pushed before the gossip that subscribes this node has reached their nodes.
+    /// </summary>
+    private static async Task LearnHomes(RouterClient client, TestCluster cluster)
+    {
+        var warm = 0;
+        await TestCluster.WaitUntilAsync(async () =>
+        {
+            var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"warm-{warm++}"), TimeSpan.FromSeconds(5))).Lease;
+            client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
+            return Uncapped.All(e => cluster[0].Runtime.Snapshots.Slot(e.Id).Snapshot.Incarnation != 0);
+        }, "this node has a snapshot of every endpoint", TimeSpan.FromSeconds(15));
+    }
+
+    private static long Sent(string message) => WireTraffic.Totals().Where(t => t.Message == message).Sum(t => t.Messages);
+}
