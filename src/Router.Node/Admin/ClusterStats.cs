@@ -3,7 +3,7 @@ using Akka.Cluster;
 using Akka.Hosting;
 using Router.Actors.Hosting;
 using Router.Messages.Admin;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 using Router.Node.Gateway;
 
 namespace Router.Node.Admin;
