@@ -211,7 +211,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         decision.CurrentSlot = _runtime.Snapshots.Slot(pick.Id);
         decision.CurrentSlot.AcquireSent();
         var request = decision.Request;
-        _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, request.RequestId,
+        _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId,
             request.LeaseDuration ?? _settings.LeaseDuration, request.EstimatedInputTokens, decision.Holder, grantBelow));
     }
 
