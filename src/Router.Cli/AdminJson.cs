@@ -1,25 +1,21 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
+using Router.AdminApi;
 
 namespace Router.Cli;
 
-/// <summary>The admin API's JSON conventions: web defaults (camelCase), enums as strings.</summary>
+/// <summary>The admin API's JSON conventions (<see cref="AdminApiJson"/>): web defaults (camelCase), enums as strings.</summary>
 internal static class AdminJson
 {
     /// <summary>For reading responses: exactly the contract's settings.</summary>
-    public static JsonSerializerOptions Read { get; } = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    public static JsonSerializerOptions Read => AdminApiJson.Options;
 
-    /// <summary>
-    /// For request bodies: the same, but nulls are left out (a patch sends only what changes) and so are
-    /// computed read-only properties such as <c>EndpointDefinition.TagsOrEmpty</c>, which are no part of the shape.
-    /// </summary>
+    /// <summary>For request bodies: the same, but nulls are left out (a patch sends only what changes).</summary>
     public static JsonSerializerOptions Write { get; } = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SkipComputedProperties } },
     };
 
     private static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -43,23 +39,6 @@ internal static class AdminJson
         catch (JsonException)
         {
             return raw;
-        }
-    }
-
-    private static void SkipComputedProperties(JsonTypeInfo info)
-    {
-        if (info.Kind != JsonTypeInfoKind.Object)
-        {
-            return;
-        }
-
-        for (var i = info.Properties.Count - 1; i >= 0; i--)
-        {
-            var property = info.Properties[i];
-            if (property.Set is null && property.AssociatedParameter is null)
-            {
-                info.Properties.RemoveAt(i);
-            }
         }
     }
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 
 namespace Router.Cli;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Router.Messages.Endpoints;
+using Router.AdminApi;
 
 namespace Router.Cli;
 
@@ -20,14 +20,14 @@ internal static class Format
     public static string UsedOf(long used, long? limit) => $"{Number(used)}/{Optional(limit)}";
 
     /// <summary>Milliseconds without decimals; "-" while the window has no samples.</summary>
-    public static string Ms(WindowStats? window, Func<WindowStats, double> pick) =>
+    public static string Ms(WindowStatsDto? window, Func<WindowStatsDto, double> pick) =>
         window is null || window.Samples == 0 ? None : pick(window).ToString("0", CultureInfo.InvariantCulture);
 
-    public static string Circuit(CircuitState state) => state switch
+    public static string Circuit(CircuitStateDto state) => state switch
     {
-        CircuitState.Closed => "closed",
-        CircuitState.Open => "open",
-        CircuitState.HalfOpen => "half-open",
+        CircuitStateDto.Closed => "closed",
+        CircuitStateDto.Open => "open",
+        CircuitStateDto.HalfOpen => "half-open",
         _ => state.ToString().ToLowerInvariant(),
     };
 

@@ -2,7 +2,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.DependencyInjection;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 using Router.Node;
 
 namespace Router.Admin.Tests;

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Router.Actors.Hosting;
 using Router.Messages.Admin;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 using Router.Node;
 using Router.Simulator;
 using Xunit.Abstractions;

@@ -1,4 +1,4 @@
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 
 namespace Router.Admin.Tests;
 

@@ -1,6 +1,6 @@
 using Router.Node;
 using System.Diagnostics;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 
 namespace Router.Admin.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 
 namespace Router.Cli.Tests;
 

@@ -5,8 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Router.Messages.AdminApi;
-using Router.Messages.Endpoints;
+using Router.AdminApi;
 
 namespace Router.Cli.Tests;
 
@@ -97,19 +96,19 @@ public sealed class FakeAdminApi : IAsyncLifetime
 
     public static readonly EndpointView[] Endpoints =
     [
-        new(new EndpointDefinition("azure-eu", "gpt-4o", "https://eu.example.com/openai/v1", ApiKeyEnv: "AZURE_EU_KEY", Weight: 2,
+        new(new EndpointDefinitionDto("azure-eu", "gpt-4o", "https://eu.example.com/openai/v1", ApiKeyEnv: "AZURE_EU_KEY", Weight: 2,
                 MaxInFlight: 50, Rpm: 600, Tpm: 150_000, Tags: ["eu"], ContextWindow: 128_000, InputCostPer1KTokens: 0.0025),
-            EndpointSnapshot.Empty("azure-eu") with
+            EndpointSnapshotDto.Empty("azure-eu") with
             {
-                TakenAt = Now, InFlight = 7, PeakInFlight = 21, Latency = new WindowStats(100, 455.5, 420, 910),
+                TakenAt = Now, InFlight = 7, PeakInFlight = 21, Latency = new WindowStatsDto(100, 455.5, 420, 910),
                 RequestsLastMinute = 120, TokensLastMinute = 45_000, TotalRequests = 9_000, TotalFailures = 3,
             },
             "active"),
-        new(new EndpointDefinition("vllm-local", "gpt-4o", "http://vllm:8000/v1", UpstreamModel: "meta-llama/Llama-3.1-70B", Order: 1),
-            EndpointSnapshot.Empty("vllm-local") with { Circuit = CircuitState.Open, CooldownUntil = Now.AddSeconds(30), ConsecutiveFailures = 3 },
+        new(new EndpointDefinitionDto("vllm-local", "gpt-4o", "http://vllm:8000/v1", UpstreamModel: "meta-llama/Llama-3.1-70B", Order: 1),
+            EndpointSnapshotDto.Empty("vllm-local") with { Circuit = CircuitStateDto.Open, CooldownUntil = Now.AddSeconds(30), ConsecutiveFailures = 3 },
             "cooling-down"),
-        new(new EndpointDefinition("mini-1", "gpt-4o-mini", "sim://mini", Drained: true),
-            EndpointSnapshot.Empty("mini-1") with { Circuit = CircuitState.HalfOpen, Drained = true },
+        new(new EndpointDefinitionDto("mini-1", "gpt-4o-mini", "sim://mini", Drained: true),
+            EndpointSnapshotDto.Empty("mini-1") with { Circuit = CircuitStateDto.HalfOpen, Drained = true },
             "drained"),
     ];
 
@@ -182,7 +181,7 @@ public sealed class FakeAdminApi : IAsyncLifetime
         app.MapGet("/admin/router/endpoints", (string? group) => Ok(EndpointAnswer.Where(e => group is null || e.Definition.ModelGroup == group).ToArray()));
         app.MapGet("/admin/router/endpoints/{id}", (string id) => EndpointAnswer.FirstOrDefault(e => e.Definition.Id == id) is { } e ? Ok(e) : NotFound(id));
         app.MapPost("/admin/router/endpoints", (HttpContext c) =>
-            Body<EndpointDefinition>(c) is { Weight: >= 1 } d ? Message($"endpoint {d.Id} registered in {d.ModelGroup}") : Error(400, "weight must be at least 1"));
+            Body<EndpointDefinitionDto>(c) is { Weight: >= 1 } d ? Message($"endpoint {d.Id} registered in {d.ModelGroup}") : Error(400, "weight must be at least 1"));
         app.MapMethods("/admin/router/endpoints/{id}", ["PATCH"], (string id, HttpContext c) =>
             Find(id) is null ? NotFound(id)
             : Body<EndpointPatch>(c) is { Weight: < 1 } ? Error(400, "weight must be at least 1")

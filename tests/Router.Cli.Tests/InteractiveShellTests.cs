@@ -49,7 +49,7 @@ public sealed class InteractiveShellTests : IClassFixture<FakeAdminApi>
         var result = await Shell("router endpoint add \"my group\" 'ep 9' http://h:1/v1 --tags \"a, b\"\nquit\n");
 
         result.ExitCode.Should().Be(0, result.ToString());
-        var body = api.LastRequest.BodyAs<Router.Messages.Endpoints.EndpointDefinition>();
+        var body = api.LastRequest.BodyAs<Router.AdminApi.EndpointDefinitionDto>();
         body.ModelGroup.Should().Be("my group");
         body.Id.Should().Be("ep 9");
         body.Tags.Should().Equal("a", "b");

@@ -1,8 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Router.Messages.AdminApi;
-using Router.Messages.Endpoints;
+using Router.AdminApi;
 
 namespace Router.Cli.Tests;
 
@@ -122,7 +121,7 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
         result.ExitCode.Should().Be(0, result.ToString());
         result.Out.Trim().Should().Be("endpoint azure-us registered in gpt-4o");
         api.LastRequest.Should().Match<RecordedRequest>(r => r.Method == "POST" && r.Path == "/admin/router/endpoints");
-        api.LastRequest.BodyAs<EndpointDefinition>().Should().BeEquivalentTo(new EndpointDefinition(
+        api.LastRequest.BodyAs<EndpointDefinitionDto>().Should().BeEquivalentTo(new EndpointDefinitionDto(
             "azure-us", "gpt-4o", "https://us.example.com/v1", ApiKeyEnv: "AZURE_US_KEY", UpstreamModel: "gpt-4o-2024-08-06",
             Weight: 3, MaxInFlight: 40, Rpm: 500, Tpm: 3_000_000_000, Order: 1, Tags: ["us", "prod"], ContextWindow: 128_000,
             InputCostPer1KTokens: 0.0025, OutputCostPer1KTokens: 0.01, Auth: "api-key", ApiVersion: "2024-10-21",
@@ -138,7 +137,7 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
         var result = await Cli.Against(api, "router", "endpoint", "add", "gpt-4o-mini", "sim-2", "sim://mini-2");
 
         result.ExitCode.Should().Be(0, result.ToString());
-        api.LastRequest.BodyAs<EndpointDefinition>().Should().BeEquivalentTo(new EndpointDefinition("sim-2", "gpt-4o-mini", "sim://mini-2"));
+        api.LastRequest.BodyAs<EndpointDefinitionDto>().Should().BeEquivalentTo(new EndpointDefinitionDto("sim-2", "gpt-4o-mini", "sim://mini-2"));
     }
 
     [Theory]

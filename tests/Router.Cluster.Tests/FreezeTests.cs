@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 using Xunit.Abstractions;
 
 namespace Router.Cluster.Tests;

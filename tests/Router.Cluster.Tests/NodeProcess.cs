@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 
 namespace Router.Cluster.Tests;
 

@@ -60,6 +60,7 @@ public sealed class RouterMessageSerializerTests : IAsyncLifetime
         serializer.Should().BeOfType<RouterMessageSerializer>($"{name} must not fall back to Akka's default serializer");
 
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        manifest.Should().Be(WireManifestTests.Pinned[message.GetType()], "the manifest on the wire is the pinned one");
         var bytes = serializer.ToBinary(message);
         var restored = serialization.Deserialize(bytes, serializer.Identifier, manifest);
 

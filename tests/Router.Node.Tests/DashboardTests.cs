@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 
 namespace Router.Node.Tests;
 

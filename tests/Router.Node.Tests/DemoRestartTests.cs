@@ -43,11 +43,11 @@ public sealed class DemoRestartTests : IDisposable
             await WaitUntil(first, d => d.Endpoints.ContainsKey("sim-fast"), "the demo's endpoints");
             first.App.Services.GetRequiredService<RouterRuntime>().Directory.Current.Endpoints["sim-fast"].Url.Should().Be("sim://sim-fast");
             var admin = first.App.Services.GetRequiredService<AdminCommands>();
-            await admin.UpdateEndpoint("sim-fast", new Router.Messages.AdminApi.EndpointPatch(Weight: 3));
-            await admin.AddEndpoint(new EndpointDefinition("sim-extra", "gpt-4o-mini", "sim://sim-steady"));
+            await admin.UpdateEndpoint("sim-fast", new Router.AdminApi.EndpointPatch(Weight: 3));
+            await admin.AddEndpoint(new Router.AdminApi.EndpointDefinitionDto("sim-extra", "gpt-4o-mini", "sim://sim-steady"));
             await admin.Drain("sim-steady");
             await admin.Drain("sim-flaky");
-            var refused = () => admin.AddEndpoint(new EndpointDefinition("sim-nowhere", "gpt-4o-mini", "sim://no-such-sim"));
+            var refused = () => admin.AddEndpoint(new Router.AdminApi.EndpointDefinitionDto("sim-nowhere", "gpt-4o-mini", "sim://no-such-sim"));
             (await refused.Should().ThrowAsync<AdminException>()).Which.Message.Should().Contain("names no simulator this node runs");
             await WaitUntil(first, d => d.Endpoints.TryGetValue("sim-flaky", out var e) && e.Drained && d.Endpoints.ContainsKey("sim-extra"), "the changes");
         }

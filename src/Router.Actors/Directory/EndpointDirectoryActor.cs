@@ -35,7 +35,6 @@ internal sealed class EndpointDirectoryActor : ReceiveActor
 
         Receive<Changed>(OnChanged);
         Receive<IManagementCommand>(command => _registry.Forward(command));
-        Receive<ListModelGroups>(_ => Sender.Tell(new ModelGroupList(_runtime.Directory.Current.Groups.Values.OrderBy(g => g.Name).ToList())));
         Receive<GetGroupState>(HandleGroupState);
     }
 
@@ -61,9 +60,9 @@ internal sealed class EndpointDirectoryActor : ReceiveActor
     private void HandleGroupState(GetGroupState query)
     {
         var view = _runtime.Directory.Current;
-        if (!view.Groups.TryGetValue(query.ModelGroup, out var group))
+        if (!view.Groups.ContainsKey(query.ModelGroup))
         {
-            Sender.Tell(new GroupState(null, []));
+            Sender.Tell(new GroupState([]));
             return;
         }
         var deadline = query.Deadline ?? _runtime.Options.AdminReadTimeout;
@@ -71,7 +70,7 @@ internal sealed class EndpointDirectoryActor : ReceiveActor
         var region = _endpointRegion;
         var reads = view.EndpointsOf(query.ModelGroup).Select(e => EndpointStateReader.ReadAsync(system, region, e, deadline));
         Task.WhenAll(reads).PipeTo(Sender,
-            success: states => new GroupState(group, states),
+            success: states => new GroupState(states),
             failure: ex => new Status.Failure(ex));
     }
 }

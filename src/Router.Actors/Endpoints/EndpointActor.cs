@@ -295,9 +295,12 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private void OnReplicated(SnapshotReplicated replicated)
     {
         if (_unreplicated.Count == 0) return;
-        // A later snapshot records every earlier grant too.
-        foreach (var (_, replyTo, grant) in _unreplicated.Where(u => u.Sequence <= replicated.Sequence)) replyTo.Tell(grant);
-        _unreplicated.RemoveAll(u => u.Sequence <= replicated.Sequence);
+        // A later snapshot records every earlier grant too. A confirmation of another incarnation's snapshot (sent before
+        // this actor restarted in place; sequences start again at 0) records none of this incarnation's grants.
+        bool Recorded((long Sequence, IActorRef ReplyTo, LeaseAcquired Grant) u) =>
+            u.Grant.Incarnation == replicated.Incarnation && u.Sequence <= replicated.Sequence;
+        foreach (var (_, replyTo, grant) in _unreplicated.Where(Recorded)) replyTo.Tell(grant);
+        _unreplicated.RemoveAll(Recorded);
     }
 
     /// <summary>Only endpoints holding leases need the reclaim timer; idle ones stay silent.</summary>

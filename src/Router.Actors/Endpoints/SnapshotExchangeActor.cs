@@ -40,7 +40,7 @@ internal sealed class SnapshotExchangeActor : ReceiveActor, IWithTimers
         Receive<ReplicateSnapshot>(replicate =>
         {
             Apply(replicate.Snapshot);
-            Sender.Tell(new SnapshotReplicated(replicate.Snapshot.EndpointId, replicate.Snapshot.Incarnation, replicate.Snapshot.Sequence));
+            Sender.Tell(new SnapshotReplicated(replicate.Snapshot.Incarnation, replicate.Snapshot.Sequence));
         });
         // The publisher's exchange is the sender (the mediator forwards): the node those endpoints' actors ran on.
         Receive<EndpointSnapshotBatch>(batch =>

@@ -215,7 +215,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         var duration = request.LeaseDuration ?? _settings.LeaseDuration;
         if (grantBelow is null && LocalGrants.Allowed(_settings, decision.Strategy, pick, _runtime.Activity))
         {
-            _runtime.Activity.Granted(new AcquireLease(pick.Id, leaseId, request.RequestId, duration, request.EstimatedInputTokens, decision.Holder));
+            _runtime.Activity.Granted(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder));
             Grant(decision, leaseId, now + duration);
             return;
         }
@@ -223,7 +223,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _pending[leaseId] = decision;
         decision.CurrentSlot = _runtime.Snapshots.Slot(pick.Id);
         decision.CurrentSlot.AcquireSent();
-        _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, request.RequestId, duration, request.EstimatedInputTokens, decision.Holder, grantBelow));
+        _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder, grantBelow));
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
-using Router.Messages.AdminApi;
-using Router.Messages.Endpoints;
+using Router.AdminApi;
 using static Router.Cli.Define;
 
 namespace Router.Cli.Palettes;
@@ -73,7 +72,7 @@ internal static class RouterPalette
             throw new UsageException($"<url> must be an absolute URL such as https://host/v1, got '{url}'", ctx.Command);
         }
 
-        var definition = new EndpointDefinition(
+        var definition = new EndpointDefinitionDto(
             Id: id,
             ModelGroup: group,
             Url: url,
@@ -166,12 +165,12 @@ internal static class RouterPalette
     /// Whether the endpoint's own actor answered. One that did not is shown from the node's last snapshot, marked with its
     /// age in the table; the warning naming it is the generic one (its <c>notAnswered</c>). Older nodes send no freshness.
     /// </summary>
-    private static bool IsLive(EndpointView view) => view.Freshness is null or Router.Messages.Admin.SnapshotFreshness.Live;
+    private static bool IsLive(EndpointView view) => view.Freshness is null or EndpointFreshness.Live;
 
     private static void WriteEndpoint(EndpointView view, Output output)
     {
         var d = view.Definition;
-        var s = view.Snapshot ?? EndpointSnapshot.Empty(d.Id);
+        var s = view.Snapshot ?? EndpointSnapshotDto.Empty(d.Id);
         Format.KeyValues(output,
         [
             ("id", d.Id),
@@ -204,7 +203,7 @@ internal static class RouterPalette
         ]);
     }
 
-    private static string Window(WindowStats? window) =>
+    private static string Window(WindowStatsDto? window) =>
         window is null || window.Samples == 0
             ? "no samples"
             : $"p50 {Format.Ms(window, w => w.P50Ms)}, p95 {Format.Ms(window, w => w.P95Ms)}, mean {Format.Ms(window, w => w.MeanMs)} ({Format.Plural(window.Samples, "sample")})";

@@ -39,9 +39,5 @@ public static class SnapshotFreshness
 /// </summary>
 public sealed record GetGroupState(string ModelGroup, TimeSpan? Deadline = null) : IRouterMessage;
 
-/// <summary><paramref name="Group"/> is null when no such group exists.</summary>
-public sealed record GroupState(ModelGroupDefinition? Group, IReadOnlyList<EndpointState> Endpoints) : IRouterMessage;
-
-public sealed record ListModelGroups : IRouterMessage;
-
-public sealed record ModelGroupList(IReadOnlyList<ModelGroupDefinition> Groups) : IRouterMessage;
+/// <summary>The group's endpoints, each with its state; none when no such group exists.</summary>
+public sealed record GroupState(IReadOnlyList<EndpointState> Endpoints) : IRouterMessage;

@@ -10,7 +10,6 @@ namespace Router.Messages.Endpoints;
 public sealed record AcquireLease(
     string EndpointId,
     string LeaseId,
-    string RequestId,
     TimeSpan Duration,
     int EstimatedTokens = 0,
     string Holder = "",
@@ -103,4 +102,8 @@ public sealed record GrantBucket(DateTimeOffset Second, int Requests, long Token
 /// </summary>
 public sealed record ReplicateSnapshot(EndpointSnapshot Snapshot) : IRouterMessage;
 
-public sealed record SnapshotReplicated(string EndpointId, long Incarnation, long Sequence) : IRouterMessage;
+/// <summary>A snapshot exchange's confirmation of <see cref="ReplicateSnapshot"/>: it holds that incarnation's snapshot up to
+/// <paramref name="Sequence"/> (the endpoint's actor is the only receiver, so no endpoint id).</summary>
+/// <param name="Incarnation">Whose snapshot: sequences restart with each incarnation, so an actor that restarted in place
+/// (same actor reference) must not take the previous incarnation's confirmation as one of its own.</param>
+public sealed record SnapshotReplicated(long Incarnation, long Sequence) : IRouterMessage;

@@ -51,8 +51,6 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(EndpointState))]
 [JsonSerializable(typeof(GetGroupState))]
 [JsonSerializable(typeof(GroupState))]
-[JsonSerializable(typeof(ListModelGroups))]
-[JsonSerializable(typeof(ModelGroupList))]
 [JsonSerializable(typeof(GetNodeStats))]
 [JsonSerializable(typeof(NodeStatsReply))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

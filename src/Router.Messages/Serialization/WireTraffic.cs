@@ -11,7 +11,7 @@ namespace Router.Messages.Serialization;
 public static class WireTraffic
 {
     private static readonly FrozenDictionary<string, Counter> ByManifest =
-        RouterMessageSerializer.SupportedTypes.ToFrozenDictionary(t => t.Name, _ => new Counter(), StringComparer.Ordinal);
+        RouterMessageSerializer.Manifests.Values.ToFrozenDictionary(m => m, _ => new Counter(), StringComparer.Ordinal);
 
     private sealed class Counter
     {

@@ -4,7 +4,7 @@ using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Router.Actors.Hosting;
 using Router.Messages.Admin;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 using Router.Messages.Endpoints;
 using Router.Node.Gateway;
 
@@ -173,9 +173,10 @@ public sealed class AdminCommands(
         return ToView(state, DateTimeOffset.UtcNow);
     }
 
-    public Task<AdminMessage> AddEndpoint(EndpointDefinition? endpoint)
+    public Task<AdminMessage> AddEndpoint(EndpointDefinitionDto? body)
     {
-        if (endpoint is null) throw AdminException.BadRequest("send the endpoint as JSON: {\"modelGroup\":...,\"id\":...,\"url\":...}");
+        if (body is null) throw AdminException.BadRequest("send the endpoint as JSON: {\"modelGroup\":...,\"id\":...,\"url\":...}");
+        var endpoint = body.ToWire();
         // As at start-up: an endpoint whose key this node cannot read would be called without it. Only this node's
         // environment can be checked here; the variable must be set on every gateway.
         var missing = Router.Actors.Directory.DefinitionValidator.MissingVariables(endpoint, Environment.GetEnvironmentVariable);
@@ -275,8 +276,9 @@ public sealed class AdminCommands(
     {
         var (definition, snapshot) = (state.Definition!, state.Snapshot);
         double? age = snapshot.TakenAt == DateTimeOffset.MinValue ? null : Math.Round(Math.Max(0, (now - snapshot.TakenAt).TotalSeconds), 1);
+        // The wire's freshness values (SnapshotFreshness) are the admin API's (EndpointFreshness), string for string.
         var freshness = state.Freshness ?? SnapshotFreshness.Live;
-        return new EndpointView(definition, snapshot, StateOf(definition, snapshot), freshness, age, state.Node, state.Note,
+        return new EndpointView(definition.ToDto(), snapshot.ToDto(), StateOf(definition, snapshot), freshness, age, state.Node, state.Note,
             freshness == SnapshotFreshness.Live ? null : [definition.Id]);
     }
 

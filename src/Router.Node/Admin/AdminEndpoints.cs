@@ -1,25 +1,17 @@
 using System.Text.Json;
 using Akka.Actor;
-using Router.Messages.AdminApi;
-using Router.Messages.Endpoints;
+using Router.AdminApi;
 
 namespace Router.Node.Admin;
 
 /// <summary>
-/// The HTTP admin API (the contract is in Router.Messages.AdminApi): a thin JSON layer over
+/// The HTTP admin API (the contract is in Router.AdminApi; <see cref="AdminDtoMapping"/> maps its DTOs to wire records): a thin JSON layer over
 /// <see cref="AdminCommands"/>, served only on the admin listener and only with the admin token.
 /// </summary>
 internal static class AdminEndpoints
 {
-    /// <summary>
-    /// The admin API's JSON: web defaults, enums as names, and quotes or '+' written as they are (not \u0027): its
-    /// answers are read by people through routerctl and curl, never embedded in HTML.
-    /// </summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    /// <summary>The admin API's JSON (<see cref="AdminApiJson.Options"/>), which routerctl reads with the same options.</summary>
+    public static readonly JsonSerializerOptions Json = AdminApiJson.Options;
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
@@ -40,7 +32,7 @@ internal static class AdminEndpoints
             await c.SetStrategy(Uri.UnescapeDataString(group), await ReadOptional<StrategyRequest>(h)));
         admin.MapGet("/router/endpoints", (AdminCommands c, string? group) => c.Endpoints(group));
         admin.MapGet("/router/endpoints/{id}", (AdminCommands c, string id) => c.Endpoint(id));
-        admin.MapPost("/router/endpoints", async (AdminCommands c, HttpContext h) => await c.AddEndpoint(await ReadOptional<EndpointDefinition>(h)));
+        admin.MapPost("/router/endpoints", async (AdminCommands c, HttpContext h) => await c.AddEndpoint(await ReadOptional<EndpointDefinitionDto>(h)));
         admin.MapPatch("/router/endpoints/{id}", async (AdminCommands c, HttpContext h, string id) => await c.UpdateEndpoint(id, await ReadOptional<EndpointPatch>(h)));
         admin.MapDelete("/router/endpoints/{id}", (AdminCommands c, string id) => c.RemoveEndpoint(id));
         admin.MapPost("/router/endpoints/{id}/drain", (AdminCommands c, string id) => c.Drain(id));
@@ -78,9 +70,12 @@ internal static class AdminEndpoints
         }
         catch (JsonException e)
         {
-            throw AdminException.BadRequest($"the request body is not valid JSON for {typeof(T).Name}: {e.Message}");
+            throw AdminException.BadRequest($"the request body is not valid JSON for {ContractName(typeof(T))}: {e.Message}");
         }
     }
+
+    /// <summary>A request body type's name in error messages: without the DTO suffix (EndpointDefinition), as admins have always seen it.</summary>
+    private static string ContractName(Type type) => type.Name.EndsWith("Dto", StringComparison.Ordinal) ? type.Name[..^3] : type.Name;
 
     private static async ValueTask<object?> TranslateErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

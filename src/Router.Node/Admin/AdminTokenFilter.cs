@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 using Router.Node.Configuration;
 
 namespace Router.Node.Admin;

@@ -6,7 +6,7 @@ using Akka.Cluster;
 using Akka.Cluster.SBR;
 using Akka.Hosting;
 using Router.Actors.Hosting;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 
 namespace Router.Node.Admin;
 

@@ -3,7 +3,7 @@ using Akka.Cluster;
 using Akka.Hosting;
 using Router.Actors.Hosting;
 using Router.Messages.Admin;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 using Router.Node.Gateway;
 
 namespace Router.Node.Admin;
@@ -16,8 +16,8 @@ internal sealed class NodeStatsActor : ReceiveActor
 {
     public const string Name = "node-stats";
 
-    public NodeStatsActor(GatewayStats stats, string address) =>
-        Receive<GetNodeStats>(_ => Sender.Tell(new NodeStatsReply(address, ClusterStats.Sample(stats))));
+    public NodeStatsActor(GatewayStats stats) =>
+        Receive<GetNodeStats>(_ => Sender.Tell(new NodeStatsReply(ClusterStats.Sample(stats))));
 }
 
 /// <summary>The cluster-wide request counters: every gateway node asked at once, each with the same deadline.</summary>
@@ -26,8 +26,7 @@ internal static class ClusterStats
     /// <summary>Starts this node's <see cref="NodeStatsActor"/> with the actor system.</summary>
     public static AkkaConfigurationBuilder AddNodeStats(this AkkaConfigurationBuilder akka, IServiceProvider services) =>
         akka.WithActors((system, _) => system.ActorOf(
-            Props.Create(() => new NodeStatsActor(services.GetRequiredService<GatewayStats>(), Cluster.Get(system).SelfAddress.ToString())),
-            NodeStatsActor.Name));
+            Props.Create(() => new NodeStatsActor(services.GetRequiredService<GatewayStats>())), NodeStatsActor.Name));
 
     public static IReadOnlyList<GroupCounterSample> Sample(GatewayStats stats) =>
         stats.Groups.OrderBy(g => g.Key, StringComparer.Ordinal)

@@ -1,6 +1,6 @@
 using System.Reflection;
 using Router.Actors.Hosting;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 using Router.Node.Configuration;
 
 namespace Router.Node.Admin;
@@ -58,7 +58,7 @@ internal static class DashboardEndpoints
         // Each endpoint's own actor answers with its exact state; one that cannot in time (its node is unreachable, a shard
         // is moving) is shown from this node's pushed snapshots, marked.
         var endpoints = await commands.Endpoints(null, DataDeadline);
-        var cached = endpoints.Any(e => e.Freshness != Router.Messages.Admin.SnapshotFreshness.Live);
+        var cached = endpoints.Any(e => e.Freshness != EndpointFreshness.Live);
         return new DashboardData(DateTimeOffset.UtcNow, commands.ClusterState(), commands.Groups(), endpoints, await stats, cached);
     }
 

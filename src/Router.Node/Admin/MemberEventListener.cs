@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Cluster;
-using Router.Messages.AdminApi;
+using Router.AdminApi;
 
 namespace Router.Node.Admin;
 

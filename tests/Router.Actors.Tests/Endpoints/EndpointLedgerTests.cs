@@ -15,7 +15,7 @@ public class EndpointLedgerTests
     private EndpointLedger NewLedger() => new("e1", Settings, _clock);
 
     private AcquireLease Acquire(int tokens = 0, TimeSpan? duration = null) =>
-        new("e1", $"lease-{++_leaseCounter}", "req", duration ?? TimeSpan.FromMinutes(1), tokens);
+        new("e1", $"lease-{++_leaseCounter}", duration ?? TimeSpan.FromMinutes(1), tokens);
 
     [Fact]
     public void Grants_up_to_max_in_flight_then_refuses_until_a_lease_is_released()

@@ -36,7 +36,7 @@ public class EndpointLogTests : TestKit
 
     private void Acquire(string leaseId)
     {
-        _endpoint.Tell(new AcquireLease("e1", leaseId, "req-" + leaseId, TimeSpan.FromMinutes(5), 0, "holder"));
+        _endpoint.Tell(new AcquireLease("e1", leaseId, TimeSpan.FromMinutes(5), 0, "holder"));
         ExpectMsg<LeaseAcquired>();
     }
 

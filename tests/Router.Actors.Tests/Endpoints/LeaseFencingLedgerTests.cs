@@ -21,7 +21,7 @@ public class LeaseFencingLedgerTests
     private EndpointLedger NewLedger() => new("e1", Settings, _clock);
 
     private AcquireLease Acquire(int tokens = 0, string holder = HolderA) =>
-        new("e1", $"lease-{++_leaseCounter}", "req", TimeSpan.FromMinutes(10), tokens, holder);
+        new("e1", $"lease-{++_leaseCounter}", TimeSpan.FromMinutes(10), tokens, holder);
 
     private RenewLeases Statement(long round, params HeldLease[] held) => new("e1", HolderA, round, held);
 

@@ -13,7 +13,7 @@ public class ProviderLimitsTests
     private static readonly EndpointDefinition Endpoint = new("e1", "g", "http://localhost:1");
     private int _leaseCounter;
 
-    private AcquireLease Acquire() => new("e1", $"lease-{++_leaseCounter}", "req", TimeSpan.FromMinutes(1));
+    private AcquireLease Acquire() => new("e1", $"lease-{++_leaseCounter}", TimeSpan.FromMinutes(1));
 
     private static ReportOutcome Success(string leaseId, ProviderRateLimits provider) =>
         new("e1", leaseId, OutcomeKind.Success, 10, Provider: provider);

@@ -1,10 +1,9 @@
-using Router.Messages.Endpoints;
-
-namespace Router.Messages.AdminApi;
+namespace Router.AdminApi;
 
 // The HTTP admin API every node serves (default 127.0.0.1:9110) and the CLI consumes. JSON with web
 // defaults (camelCase, enums as strings). Every request needs "Authorization: Bearer <admin token>".
-// Errors: non-2xx status with AdminError. These records are the contract; they are not Akka messages.
+// Errors: non-2xx status with AdminError. These records are the contract; they are not Akka messages, and this project
+// references no Akka package (routerctl depends on it alone).
 //
 // Reads answer within their deadline with what the node knows: a silent endpoint, region or node is marked in the answer
 // (EndpointView.Freshness and .NotAnswered, ShardingView.NotAnswered, ClusterStatsView.NotAnswered), never a 504 for the
@@ -23,7 +22,7 @@ namespace Router.Messages.AdminApi;
 //   PUT    /admin/router/groups/{group}/strategy  StrategyRequest               -> AdminMessage
 //   GET    /admin/router/endpoints?group=g          -> EndpointView[]
 //   GET    /admin/router/endpoints/{id}             -> EndpointView
-//   POST   /admin/router/endpoints    EndpointDefinition (modelGroup, id, url, weight, maxInFlight, rpm, tpm, order, tags, apiKeyEnv, ...) -> AdminMessage
+//   POST   /admin/router/endpoints    EndpointDefinitionDto (modelGroup, id, url, weight, maxInFlight, rpm, tpm, order, tags, apiKeyEnv, ...) -> AdminMessage
 //   PATCH  /admin/router/endpoints/{id}  EndpointPatch                              -> AdminMessage
 //   DELETE /admin/router/endpoints/{id}                                             -> AdminMessage
 //   POST   /admin/router/endpoints/{id}/drain                                       -> AdminMessage
@@ -97,7 +96,7 @@ public sealed record GroupView(string Name, string Strategy, IReadOnlyList<strin
 /// <param name="NotAnswered">This endpoint's id when its actor did not answer in time (null when live): the partial-answer mark
 /// every admin view shares (as <see cref="ClusterStatsView.NotAnswered"/>), which routerctl turns into one warning line.</param>
 public sealed record EndpointView(
-    EndpointDefinition Definition, EndpointSnapshot Snapshot, string State,
+    EndpointDefinitionDto Definition, EndpointSnapshotDto Snapshot, string State,
     string Freshness = "live", double? AgeSeconds = null, string? Node = null, string? Note = null, IReadOnlyList<string>? NotAnswered = null);
 
 public sealed record GroupStatsView(string Group, long Requests, long Errors, long Retries, long Fallbacks);

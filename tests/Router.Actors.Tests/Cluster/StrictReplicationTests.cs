@@ -1,0 +1,41 @@
+using Akka.Actor;
+using Router.Actors.Hosting;
+using Router.Messages.Endpoints;
+
+namespace Router.Actors.Tests.Cluster;
+
+/// <summary>A strict endpoint gives a grant only once another gateway confirms it holds the snapshot recording it.</summary>
+public sealed class StrictReplicationTests
+{
+    private static readonly EndpointDefinition Strict = new("strict-1", "chat", "http://10.0.0.1:8000", Fencing: LeaseFencing.Strict);
+
+    [Fact]
+    public async Task A_confirmation_for_another_incarnation_does_not_release_a_grant()
+    {
+        await using var cluster = await TestCluster.StartAsync(2, TestCluster.Options("round-robin", Strict));
+        await TestCluster.WaitUntil(() => cluster.Nodes.All(n => n.Runtime.Quorum.HasMajority), "both gateways have a majority");
+        var state = await cluster[0].StateOfAsync(Strict.Id);
+        var host = cluster.Nodes.Single(n => n.Address.ToString() == state.Node);
+        var other = cluster.Nodes.Single(n => n != host);
+
+        // The other gateway's snapshot exchange never confirms: the grant waits for a confirmation this test sends.
+        var exchange = await other.System.ActorSelection($"/user/{RouterHostingExtensions.SnapshotExchangeName}").ResolveOne(TimeSpan.FromSeconds(5));
+        await exchange.GracefulStop(TimeSpan.FromSeconds(5));
+        var entity = await host.System.ActorSelection($"/system/sharding/{RouterHostingExtensions.EndpointTypeName}/*/{Strict.Id}").ResolveOne(TimeSpan.FromSeconds(5));
+        var incarnation = (await host.StateOfAsync(Strict.Id)).Snapshot.Incarnation;
+
+        var acquiring = host.Region.Ask<LeaseAcquired>(new AcquireLease(Strict.Id, "lease-1", TimeSpan.FromMinutes(1), 0, "holder#1"), TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        acquiring.IsCompleted.Should().BeFalse("no other gateway has confirmed the snapshot recording the grant");
+
+        // Sent to the same actor reference by an exchange answering the previous incarnation (an entity restarted in
+        // place keeps its reference; its sequences start again at 0, so any sequence could match).
+        entity.Tell(new SnapshotReplicated(incarnation - 1, long.MaxValue));
+        await Task.Delay(300);
+        acquiring.IsCompleted.Should().BeFalse("a confirmation of another incarnation's snapshot records none of this one's grants");
+
+        entity.Tell(new SnapshotReplicated(incarnation, long.MaxValue));
+        var grant = await acquiring;
+        grant.Incarnation.Should().Be(incarnation);
+    }
+}
