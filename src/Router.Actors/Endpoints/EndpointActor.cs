@@ -131,6 +131,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         var adopted = _ledger.InFlight;
         if (_previous is not null) _ledger.TakeOver(_previous, _stated, _runtime.Options.Routing.LeaseDuration);
         LogHandOff(adopted);
+        EndLeasesOfRestartedMembers();
         if (_ledger.InFlight > 0) EnsureSweeping();
         PublishSnapshot();
         Become(Serving);
@@ -243,6 +244,19 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             PublishSnapshot();
         }
         ForgetReplacedMembers();
+    }
+
+    /// <summary>
+    /// On taking over: the slots kept for silent holders (and any adopted lease) of a node that restarted before this
+    /// incarnation served. Its MemberUp/MemberJoined came before (while collecting, or before this actor started) and
+    /// will not come again, so without this look those slots stayed taken until the lease duration ran out.
+    /// </summary>
+    private void EndLeasesOfRestartedMembers()
+    {
+        // A downed member is on its way out: a newer process at its address (joining or up) is the one that counts.
+        foreach (var member in _cluster.State.Members)
+            if (member.Status is not (MemberStatus.Down or MemberStatus.Removed))
+                OnMemberSeen(member);
     }
 
     /// <summary>While collecting: a member that restarted will never answer for its old incarnation; it holds nothing.</summary>
