@@ -18,10 +18,9 @@ public sealed class LocalGrantTests
     [Fact]
     public async Task Uncapped_endpoints_on_other_nodes_are_granted_without_asking_and_still_counted()
     {
-        await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", Uncapped));
+        var (cluster, client) = await StartAsync(Uncapped);
+        await using var _ = cluster;
         var node = cluster[0];
-        var client = new RouterClient(node.System, node.Region, node.Router);
-        await LearnHomes(client, cluster);
 
         var acquiresBefore = Sent(nameof(AcquireLease));
         var served = new List<string>();
@@ -47,10 +46,8 @@ public sealed class LocalGrantTests
     public async Task A_capped_endpoint_is_always_asked()
     {
         var capped = Uncapped.Select(e => e with { MaxInFlight = 50 }).ToArray();
-        await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", capped));
-        var node = cluster[0];
-        var client = new RouterClient(node.System, node.Region, node.Router);
-        await LearnHomes(client, cluster);
+        var (cluster, client) = await StartAsync(capped);
+        await using var _ = cluster;
 
         var acquiresBefore = Sent(nameof(AcquireLease));
         for (var i = 0; i < 30; i++)
@@ -65,10 +62,9 @@ public sealed class LocalGrantTests
     [Fact]
     public async Task An_open_breaker_stops_local_grants_within_a_snapshot_interval()
     {
-        await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", Uncapped));
+        var (cluster, client) = await StartAsync(Uncapped);
+        await using var _ = cluster;
         var node = cluster[0];
-        var client = new RouterClient(node.System, node.Region, node.Router);
-        await LearnHomes(client, cluster);
         var failing = Uncapped.Select(e => e.Id).First(id => node.Runtime.LastKnownHome(id) != node.Address);
 
         // The failing endpoint's requests fail until its breaker opens (3 consecutive failures by default).
@@ -90,6 +86,16 @@ public sealed class LocalGrantTests
             lease.EndpointId.Should().NotBe(failing, "a cooling-down endpoint is asked, and it refuses");
             client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
         }
+    }
+
+    /// <summary>Three nodes, a round-robin group of <paramref name="endpoints"/>, and a client on the first node that knows where each endpoint's actor lives.</summary>
+    private static async Task<(TestCluster, RouterClient)> StartAsync(EndpointDefinition[] endpoints)
+    {
+        var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", endpoints));
+        var node = cluster[0];
+        var client = new RouterClient(node.System, node.Region, node.Router);
+        await LearnHomes(client, cluster);
+        return (cluster, client);
     }
 
     /// <summary>
