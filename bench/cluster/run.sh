@@ -3,6 +3,9 @@
 #   1-node         one gateway process (a single-node cluster)
 #   3-nodes-one    three gateway processes in one cluster, every request entering at the first
 #   3-nodes-all    the same three, wrk's connections spread evenly over them
+#   3-solo-all     three gateway processes that are NOT one cluster (each its own single-node cluster), wrk spread
+#                  over them: what three processes cost on this machine with no cluster traffic at all, the fair
+#                  baseline for 3-nodes-all
 # all against the same 3 simulator processes, in one run. For each: requests/s, gateway CPU per request (summed
 # over the gateway processes), router messages per request that crossed the network and their bytes, snapshot
 # gossip bytes per second (all from the nodes' llm_router_remote_* counters on /metrics), and the split over the
@@ -25,7 +28,7 @@ JIT_SETTLED="${JIT_SETTLED:-10}"   # JIT milliseconds per second, summed over th
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency
 STRATEGY="${STRATEGY:-least-busy}"
 ENDPOINTS="${ENDPOINTS:-3}"        # endpoints in the model group, spread over the 3 simulators (a multiple of 3)
-SCENARIOS="${SCENARIOS:-1-node 3-nodes-one 3-nodes-all}"
+SCENARIOS="${SCENARIOS:-1-node 3-nodes-one 3-nodes-all 3-solo-all}"
 BASE_PORT="${BASE_PORT:-18300}"
 SKIP_BUILD="${SKIP_BUILD:-}"
 MODEL="gpt-4o-mini"
@@ -71,18 +74,19 @@ done
 for i in 0 1 2; do wait_for_200 "sim-$i" "${sim_pids[$i]}" "http://127.0.0.1:${sim_ports[$i]}/v1/chat/completions"; done
 log "simulators up on ${sim_ports[*]} (latency ${LATENCY_MS} ms)"
 
-write_config() { # node index, node count: the node's configuration file; prints its path
-  local i="$1" n="$2" config="$tmp/node-$1-of-$2.json" seeds="" e endpoints=""
+write_config() { # node index, node count, "solo" or "": the node's configuration file; prints its path
+  local i="$1" n="$2" solo="${3:-}" config="$tmp/node-$1-of-$2$3.json" seeds="" e endpoints="" registry="registry-$2"
   for ((e = 0; e < ENDPOINTS; e++)); do
     endpoints+="${endpoints:+, }\"ep-$e\": { \"Url\": \"http://127.0.0.1:${sim_ports[$((e % 3))]}/v1\" }"
   done
-  [ "$n" -gt 1 ] && seeds="\"akka.tcp://llm-router@127.0.0.1:${akka_ports[0]}\", \"akka.tcp://llm-router@127.0.0.1:${akka_ports[1]}\""
+  [ -n "$solo" ] && registry="registry-solo-$i"
+  [ "$n" -gt 1 ] && [ -z "$solo" ] && seeds="\"akka.tcp://llm-router@127.0.0.1:${akka_ports[0]}\", \"akka.tcp://llm-router@127.0.0.1:${akka_ports[1]}\""
   cat >"$config" <<JSON
 {
   "Logging": { "LogLevel": { "Default": "Warning" } },
   "Gateway": { "Urls": "http://127.0.0.1:${gateway_ports[$i]}" },
   "Admin": { "Urls": "http://127.0.0.1:${admin_ports[$i]}", "Token": "bench-admin-token" },
-  "Registry": { "Provider": "sqlite", "ConnectionString": "Data Source=$tmp/registry-$n.db", "SharedFile": true },
+  "Registry": { "Provider": "sqlite", "ConnectionString": "Data Source=$tmp/$registry.db", "SharedFile": true },
   "Cluster": { "Hostname": "127.0.0.1", "Port": ${akka_ports[$i]}, "SeedNodes": [ $seeds ] },
   "Router": { "Retries": 2 },
   "ModelGroups": { "$MODEL": { "Strategy": "$STRATEGY", "Endpoints": { $endpoints } } }
@@ -115,19 +119,21 @@ results="$tmp/results.tsv"
 breakdowns=""
 for scenario in $SCENARIOS; do
   case "$scenario" in
-    1-node) n=1; spread="" ;;
-    3-nodes-one) n=3; spread="" ;;
-    3-nodes-all) n=3; spread="127.0.0.1:${gateway_ports[0]} 127.0.0.1:${gateway_ports[1]} 127.0.0.1:${gateway_ports[2]}" ;;
-    *) die "SCENARIOS: '$scenario' is not one of 1-node, 3-nodes-one, 3-nodes-all" ;;
+    1-node) n=1; spread=""; solo="" ;;
+    3-nodes-one) n=3; spread=""; solo="" ;;
+    3-nodes-all) n=3; spread="127.0.0.1:${gateway_ports[0]} 127.0.0.1:${gateway_ports[1]} 127.0.0.1:${gateway_ports[2]}"; solo="" ;;
+    3-solo-all) n=3; spread="127.0.0.1:${gateway_ports[0]} 127.0.0.1:${gateway_ports[1]} 127.0.0.1:${gateway_ports[2]}"; solo=solo ;;
+    *) die "SCENARIOS: '$scenario' is not one of 1-node, 3-nodes-one, 3-nodes-all, 3-solo-all" ;;
   esac
   node_pids=()
   for ((i = 0; i < n; i++)); do
-    start "$scenario-node-$i" dotnet "$node_dll" --config "$(write_config "$i" "$n")"
+    start "$scenario-node-$i" dotnet "$node_dll" --config "$(write_config "$i" "$n" "$solo")"
     node_pids[$i]=$started
   done
   for ((i = 0; i < n; i++)); do wait_for_200 "$scenario-node-$i" "${node_pids[$i]}" "http://127.0.0.1:${gateway_ports[$i]}/v1/chat/completions"; done
-  for _ in $(seq 1 120); do [ "$(members_up "${admin_ports[0]}")" -ge "$n" ] && break; sleep 0.5; done
-  [ "$(members_up "${admin_ports[0]}")" -ge "$n" ] || die "$scenario: the cluster did not reach $n members Up"
+  members=$([ -n "$solo" ] && echo 1 || echo "$n") # solo processes are each their own one-member cluster
+  for _ in $(seq 1 120); do [ "$(members_up "${admin_ports[0]}")" -ge "$members" ] && break; sleep 0.5; done
+  [ "$(members_up "${admin_ports[0]}")" -ge "$members" ] || die "$scenario: the cluster did not reach $members members Up"
   admins=("${admin_ports[@]:0:$n}")
 
   url="http://127.0.0.1:${gateway_ports[0]}/v1/chat/completions"
@@ -189,6 +195,8 @@ baseline_cpu="$(awk -F'\t' '$1 == "1-node" { print $6 }' "$results")"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   awk -F'\t' -v base="${baseline_cpu:-0}" '{ ratio = base > 0 ? sprintf("%.2fx", $6 / base) : "-"
     printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, ratio, $7, $8, $9, $10, $11, $12) }' "$results"
+  awk -F'\t' '$1 == "3-nodes-all" { cluster = $6 } $1 == "3-solo-all" { solo = $6 }
+    END { if (cluster > 0 && solo > 0) printf("\n3-nodes-all vs 3-solo-all (the same three processes and spread, without the cluster): %.2fx CPU per request\n", cluster / solo) }' "$results"
   echo
   echo "Router messages per request that crossed the network, by type:"
   echo

@@ -88,12 +88,23 @@ public sealed class RouterClient
         Release(outcome);
     }
 
-    /// <summary>To the endpoint's actor, with this node's other activity for its node when that is another one: in the
-    /// same order as a grant this node made itself, which travels the same way.</summary>
+    /// <summary>
+    /// To the endpoint's actor, with this node's other activity for its node when that is another one: in the same order
+    /// as a grant this node made itself, which travels the same way. Not for a group ranked on the exact in-flight count
+    /// (least-busy): a release held back for its batch would make the endpoint look busier than it is to every node.
+    /// </summary>
     private void Release(ReportOutcome outcome)
     {
-        if (_runtime.Activity.Batches(outcome.EndpointId)) _runtime.Activity.Ended(outcome);
+        if (_runtime.Activity.Batches(outcome.EndpointId) && !RanksOnExactCount(outcome.EndpointId)) _runtime.Activity.Ended(outcome);
         else _endpointRegion.Tell(outcome);
+    }
+
+    private bool RanksOnExactCount(string endpointId)
+    {
+        var directory = _runtime.Directory.Current;
+        return directory.Endpoints.TryGetValue(endpointId, out var endpoint) &&
+               directory.Groups.TryGetValue(endpoint.ModelGroup, out var group) &&
+               _runtime.GroupStrategies.For(group, _runtime.Strategies).PrefersLeastInFlight;
     }
 
     private async Task ReleaseWhenGranted(Task<IRouteResponse> ask)

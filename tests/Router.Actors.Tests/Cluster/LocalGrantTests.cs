@@ -60,6 +60,32 @@ public sealed class LocalGrantTests
     }
 
     [Fact]
+    public async Task A_least_busy_group_asks_for_every_lease_and_releases_at_once()
+    {
+        var (cluster, client) = await StartAsync(Uncapped, "least-busy");
+        await using var _ = cluster;
+
+        var (acquires, batches) = (Sent(nameof(AcquireLease)), Sent(nameof(LeaseActivityBatch)));
+        var served = new HashSet<string>();
+        for (var round = 0; round < 10; round++)
+        {
+            // Three held at once: least-busy spreads them over the three endpoints, two of them on other nodes.
+            var leases = new List<Lease>();
+            for (var i = 0; i < 3; i++)
+                leases.Add(((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"r{round}-{i}"), TimeSpan.FromSeconds(5))).Lease);
+            foreach (var lease in leases)
+            {
+                served.Add(lease.EndpointId);
+                client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
+            }
+        }
+        served.Should().Contain(id => cluster[0].Runtime.LastKnownHome(id) != cluster[0].Address, "some leases were on other nodes");
+        (Sent(nameof(AcquireLease)) - acquires).Should().BeGreaterThan(0, "least-busy ranks on the exact count, which only the actor has");
+        (Sent(nameof(LeaseActivityBatch)) - batches).Should().Be(0,
+            "a release held back for a batch would make its endpoint look busier than it is, and least-busy would avoid it");
+    }
+
+    [Fact]
     public async Task An_open_breaker_stops_local_grants_within_a_snapshot_interval()
     {
         var (cluster, client) = await StartAsync(Uncapped);
@@ -88,10 +114,10 @@ public sealed class LocalGrantTests
         }
     }
 
-    /// <summary>Three nodes, a round-robin group of <paramref name="endpoints"/>, and a client on the first node that knows where each endpoint's actor lives.</summary>
-    private static async Task<(TestCluster, RouterClient)> StartAsync(EndpointDefinition[] endpoints)
+    /// <summary>Three nodes, a group of <paramref name="endpoints"/> (round-robin unless said), and a client on the first node that knows where each endpoint's actor lives.</summary>
+    private static async Task<(TestCluster, RouterClient)> StartAsync(EndpointDefinition[] endpoints, string strategy = "round-robin")
     {
-        var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", endpoints));
+        var cluster = await TestCluster.StartAsync(3, TestCluster.Options(strategy, endpoints));
         var node = cluster[0];
         var client = new RouterClient(node.System, node.Region, node.Router);
         await LearnHomes(client, cluster);
