@@ -1,6 +1,7 @@
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using Akka.Remote.Hosting;
 using System.Text.Json.Serialization;
 using Akka.Persistence.Sql.Hosting;
 using LinqToDB;
@@ -199,7 +200,15 @@ public sealed class GatewayNode : IAsyncDisposable
             akka.AddHocon($"akka.cluster.down-removal-margin = {(settings.Cluster.DownRemovalMarginSeconds > 0 ? Seconds(settings.Cluster.DownRemovalMarginSeconds) : "1ms")}",
                 HoconAddMode.Prepend);
             ConfigureRegistryPersistence(akka, settings.Registry);
-            akka.AddRouterCluster(clusterOptions);
+            // The router's parts, composed after this node's own remoting and clustering (AddRouterCluster does the same
+            // in one call). The runtime is the DI singleton below, so the HTTP side and the actors share one instance.
+            akka.WithRemoting(clusterOptions.ToRemoteOptions())
+                .WithClustering(clusterOptions.ToClusterOptions())
+                .WithRouterSerialization()
+                .WithRouterRuntime(provider.GetRequiredService<RouterRuntime>())
+                .WithEndpointShards(clusterOptions)
+                .WithEndpointRegistry()
+                .WithRouterNodeActors(clusterOptions);
             akka.AddNodeStats(provider); // answers the cluster-wide `router stats`
             akka.AddClusterIncidentWatch(provider); // unreachable-since and the resolver's countdown for `cluster show`
             if (clusterOptions.SeedNodes.Count == 0)
@@ -214,7 +223,8 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddHttpForwarder();
         services.AddSingleton(settings);
         services.AddSingleton(settings.Gateway);
-        services.AddSingleton(sp => RouterRuntime.Get(sp.GetRequiredService<Akka.Actor.ActorSystem>()));
+        // Created with the actor system (when Akka.Hosting builds it), which is given this instance by WithRouterRuntime.
+        services.AddSingleton(_ => new RouterRuntime(clusterOptions));
         services.AddSingleton(sp =>
         {
             var registry = sp.GetRequiredService<ActorRegistry>();

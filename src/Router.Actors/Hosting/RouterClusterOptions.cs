@@ -1,3 +1,6 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Remote.Hosting;
 using Router.Actors.Endpoints;
 using Router.Actors.Routing;
 using Router.Actors.Strategies;
@@ -5,7 +8,7 @@ using Router.Messages.Endpoints;
 
 namespace Router.Actors.Hosting;
 
-/// <summary>Everything <see cref="RouterHostingExtensions.AddRouterCluster"/> needs to join a node to the router cluster.</summary>
+/// <summary>Everything <see cref="RouterHostingExtensions.AddRouterCluster"/> (or the parts it composes) needs to join a node to the router cluster.</summary>
 public sealed record RouterClusterOptions
 {
     /// <summary>The actor system name all nodes share; seed addresses look like akka.tcp://llm-router@host:port.</summary>
@@ -68,4 +71,25 @@ public sealed record RouterClusterOptions
     public IRandomSource Random { get; init; } = SharedRandomSource.Instance;
 
     public bool IsGateway => Roles.Contains(GatewayRole);
+
+    /// <summary>Akka.Remote settings for <c>WithRemoting</c>: this node's address and frames large enough for the replicated directory.</summary>
+    public RemoteOptions ToRemoteOptions() => new()
+    {
+        HostName = Hostname,
+        Port = Port,
+        PublicHostName = PublicHostname,
+        // The replicated directory of a large deployment (1,000+ endpoints) exceeds Akka's 128 KB default.
+        MaxFrameSize = 8 * 1024 * 1024,
+        SendBufferSize = 16 * 1024 * 1024,
+        ReceiveBufferSize = 16 * 1024 * 1024,
+    };
+
+    /// <summary>Akka.Cluster settings for <c>WithClustering</c>: roles, seed nodes and the keep-majority split-brain resolver over gateways.</summary>
+    public ClusterOptions ToClusterOptions() => new()
+    {
+        Roles = Roles.ToArray(),
+        SeedNodes = SeedNodes.ToArray(),
+        // Only gateways decide which side survives: client-role services joining or leaving never tip the majority.
+        SplitBrainResolver = new KeepMajorityOption { Role = GatewayRole },
+    };
 }

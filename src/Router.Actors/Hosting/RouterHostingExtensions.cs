@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster.Hosting;
-using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
@@ -17,6 +16,23 @@ using Router.Messages.Serialization;
 
 namespace Router.Actors.Hosting;
 
+/// <summary>
+/// The Akka.Hosting parts of a router node. A node's <c>Program</c> configures its own remoting and clustering
+/// (<see cref="RouterClusterOptions.ToRemoteOptions"/> and <see cref="RouterClusterOptions.ToClusterOptions"/> give the
+/// router's settings) and then composes, in this order:
+/// <code>
+/// akka.WithRemoting(options.ToRemoteOptions())
+///     .WithClustering(options.ToClusterOptions())
+///     .WithRouterSerialization()      // IRouterMessage -> RouterMessageSerializer
+///     .WithRouterRuntime(options)     // the RouterRuntime extension (before any actor starts) + the snapshot exchange
+///     .WithEndpointShards(options)    // EndpointActor shard region (gateways) or its proxy (client roles)
+///     .WithEndpointRegistry()         // the registry singleton and its proxy
+///     .WithRouterNodeActors(options); // directory, lease keeper, relays; on gateways quorum monitor and router pool
+/// </code>
+/// <see cref="AddRouterCluster"/> is that sequence in one call. Akka.Hosting starts actors in the order they were
+/// composed; each part resolves what it needs from the actor registry when it starts, so a part composed before the one
+/// it needs fails at start-up with the missing key named, instead of running without it.
+/// </summary>
 public static class RouterHostingExtensions
 {
     /// <summary>Name of the endpoint entity type in Cluster Sharding.</summary>
@@ -25,11 +41,23 @@ public static class RouterHostingExtensions
     /// <summary>Every node's snapshot exchange lives at /user/{this name}.</summary>
     public const string SnapshotExchangeName = "llm-endpoint-snapshots";
 
+    /// <summary>The registry singleton's manager lives at /user/{this name} on every gateway, its proxy at /user/{this name}-proxy on every node.</summary>
+    public const string EndpointRegistryName = "llm-endpoint-registry";
+
+    /// <summary>Every node's endpoint directory lives at /user/{this name}.</summary>
+    public const string EndpointDirectoryName = "llm-endpoint-directory";
+
     /// <summary>Every node's lease keeper (renews and fences its leases, answers held-lease queries) lives at /user/{this name}.</summary>
     public const string LeaseKeeperName = "llm-lease-keeper";
 
+    /// <summary>Every node's releaser of grants that land in dead letters lives at /user/{this name}.</summary>
+    public const string LateGrantReleaserName = "llm-late-grants";
+
     /// <summary>Every node's lease activity relay (sends and receives batched grants and releases) lives at /user/{this name}.</summary>
     public const string LeaseActivityRelayName = "llm-lease-activity";
+
+    /// <summary>Every gateway's offer of its configuration to the registry lives at /user/{this name}.</summary>
+    public const string ConfigurationOfferName = "llm-registry-configuration";
 
     /// <summary>Every gateway's quorum monitor lives at /user/{this name}.</summary>
     public const string QuorumMonitorName = "llm-quorum";
@@ -38,118 +66,135 @@ public static class RouterHostingExtensions
     public const string RouterActorName = "llm-router";
 
     /// <summary>
-    /// Wires a node into the router cluster: remoting, clustering (keep-majority split-brain resolver),
-    /// distributed data and pub-sub, the endpoint shard region (a proxy on non-gateway nodes), the endpoint
-    /// directory, the snapshot exchange, the router pool and the message serializer. The gateway node,
-    /// the tests and client-role services all call this one method.
+    /// Wires a node into the router cluster in one call: remoting and clustering with the router's settings
+    /// (<see cref="RouterClusterOptions.ToRemoteOptions"/>, <see cref="RouterClusterOptions.ToClusterOptions"/>: the
+    /// keep-majority split-brain resolver counts gateways only), then every part below. The tests, the benchmarks and
+    /// client-role services call this; the gateway node composes the parts itself.
     /// </summary>
-    public static AkkaConfigurationBuilder AddRouterCluster(this AkkaConfigurationBuilder builder, RouterClusterOptions options)
-    {
-        var runtime = new RouterRuntime(options);
-        var extractor = new EndpointMessageExtractor(options.ShardCount);
-
+    public static AkkaConfigurationBuilder AddRouterCluster(this AkkaConfigurationBuilder builder, RouterClusterOptions options) =>
         builder
-            .AddHocon(RouterHocon, HoconAddMode.Prepend)
-            .WithRemoting(new RemoteOptions
-            {
-                HostName = options.Hostname,
-                Port = options.Port,
-                PublicHostName = options.PublicHostname,
-                // The replicated directory of a large deployment (1,000+ endpoints) exceeds Akka's 128 KB default.
-                MaxFrameSize = 8 * 1024 * 1024,
-                SendBufferSize = 16 * 1024 * 1024,
-                ReceiveBufferSize = 16 * 1024 * 1024,
-            })
-            .WithClustering(new ClusterOptions
-            {
-                Roles = options.Roles.ToArray(),
-                SeedNodes = options.SeedNodes.ToArray(),
-                // Only gateways decide which side survives: client-role services joining or leaving never tip the majority.
-                SplitBrainResolver = new KeepMajorityOption { Role = RouterClusterOptions.GatewayRole },
-            })
+            .WithRemoting(options.ToRemoteOptions())
+            .WithClustering(options.ToClusterOptions())
+            .WithRouterSerialization()
+            .WithRouterRuntime(options)
+            .WithEndpointShards(options)
+            .WithEndpointRegistry()
+            .WithRouterNodeActors(options);
+
+    /// <summary>Binds every <see cref="IRouterMessage"/> to <see cref="RouterMessageSerializer"/>: no router message may fall back to Akka's default serializer.</summary>
+    public static AkkaConfigurationBuilder WithRouterSerialization(this AkkaConfigurationBuilder builder) =>
+        builder.WithCustomSerializer(RouterMessageSerializer.SerializerName, [typeof(IRouterMessage)],
+            system => new RouterMessageSerializer(system));
+
+    /// <inheritdoc cref="WithRouterRuntime(AkkaConfigurationBuilder, RouterRuntime)"/>
+    public static AkkaConfigurationBuilder WithRouterRuntime(this AkkaConfigurationBuilder builder, RouterClusterOptions options) =>
+        builder.WithRouterRuntime(new RouterRuntime(options));
+
+    /// <summary>
+    /// Makes <paramref name="runtime"/> the actor system's <see cref="RouterRuntime"/> and starts the node's snapshot
+    /// exchange (which fills the runtime's snapshot cache, over distributed pub-sub). The runtime goes in as an
+    /// <see cref="Akka.Actor.Setup.Setup"/> of the actor system and is loaded as an <c>akka.extensions</c> entry, so it
+    /// exists before any actor starts, whatever the order of the other parts. Compose this once, before
+    /// <see cref="WithEndpointShards"/>: every <c>EndpointActor</c> is given the snapshot exchange when it is created.
+    /// </summary>
+    /// <param name="runtime">The node's runtime; an application that also serves it from DI passes its singleton here.</param>
+    public static AkkaConfigurationBuilder WithRouterRuntime(this AkkaConfigurationBuilder builder, RouterRuntime runtime) =>
+        builder
+            .AddSetup(new RouterRuntimeSetup(runtime))
+            .WithExtension<RouterRuntimeExtensionId>()
             .WithDistributedPubSub(string.Empty)
-            .WithCustomSerializer(RouterMessageSerializer.SerializerName, [typeof(IRouterMessage)],
-                system => new RouterMessageSerializer(system));
+            .WithActors((system, registry) =>
+            {
+                var runtime = RouterRuntime.Get(system);
+                var exchange = system.ActorOf(Props.Create(() => new SnapshotExchangeActor(runtime)), SnapshotExchangeName);
+                registry.Register<SnapshotExchange>(exchange);
+            });
 
-        if (options.IsGateway)
-        {
-            builder.WithShardRegion<EndpointRegion>(EndpointTypeName,
-                (system, registry) =>
-                {
-                    var exchange = StartNodeServices(system, registry, runtime);
-                    return endpointId => Props.Create(() => new EndpointActor(endpointId, runtime, exchange));
-                },
-                extractor,
-                new ShardOptions
-                {
-                    Role = RouterClusterOptions.GatewayRole,
-                    StateStoreMode = StateStoreMode.DData,
-                    RememberEntities = false,
-                    // Passivating an idle endpoint would drop its latency window and counters.
-                    ShouldPassivateIdleEntities = false,
-                });
-        }
-        else
-        {
-            builder.WithShardRegionProxy<EndpointRegion>(EndpointTypeName, RouterClusterOptions.GatewayRole, extractor);
-        }
+    /// <summary>
+    /// On a gateway, the shard region of <c>EndpointActor</c>s (type <see cref="EndpointTypeName"/>, gateway role,
+    /// DData state store, no remembered entities, no idle passivation); on any other node, a proxy to it. Registered as
+    /// <see cref="EndpointRegion"/>. Compose after <see cref="WithRouterRuntime(AkkaConfigurationBuilder, RouterRuntime)"/>.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithEndpointShards(this AkkaConfigurationBuilder builder, RouterClusterOptions options)
+    {
+        var extractor = new EndpointMessageExtractor(options.ShardCount);
+        if (!options.IsGateway)
+            return builder.WithShardRegionProxy<EndpointRegion>(EndpointTypeName, RouterClusterOptions.GatewayRole, extractor);
 
-        // The registry: one persistent writer of the directory for the whole cluster, restarted with
-        // back-off if its journal fails; every node gets a proxy to it.
-        builder.WithSingleton<EndpointRegistry>("llm-endpoint-registry",
-            BackoffSupervisor.Props(Backoff.OnStop(
-                Props.Create(() => new EndpointRegistryActor(runtime)), "registry",
-                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1)),
-            new ClusterSingletonOptions { Role = RouterClusterOptions.GatewayRole },
-            createProxyToo: true);
-
-        return builder.WithActors((system, registry) =>
-        {
-            StartNodeServices(system, registry, runtime);
-            var region = registry.Get<EndpointRegion>();
-            var registryProxy = registry.Get<EndpointRegistry>();
-            var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region, registryProxy)), "llm-endpoint-directory");
-            registry.Register<EndpointDirectory>(directory);
-            system.ActorOf(Props.Create(() => new LeaseKeeperActor(runtime, region)), LeaseKeeperName);
-            system.ActorOf(Props.Create(() => new LateGrantReleaser(region)), "llm-late-grants");
-            system.ActorOf(Props.Create(() => new LeaseActivityRelay(runtime, region)), LeaseActivityRelayName);
-            if (!options.IsGateway) return;
-
-            system.ActorOf(Props.Create(() => new ConfigurationOfferActor(runtime, registryProxy)), "llm-registry-configuration");
-
-            // On Akka's internal dispatcher, like the cluster's own heartbeats: a busy routing path must not make a
-            // healthy node look cut off.
-            system.ActorOf(Props.Create(() => new QuorumMonitorActor(runtime)).WithDispatcher("akka.actor.internal-dispatcher"), QuorumMonitorName);
-            var pool = system.ActorOf(
-                Props.Create(() => new RouterActor(runtime, region)).WithRouter(new RoundRobinPool(options.RouterPoolSize)),
-                RouterActorName);
-            registry.Register<RouterPool>(pool);
-        });
+        return builder.WithShardRegion<EndpointRegion>(EndpointTypeName,
+            (system, registry) =>
+            {
+                var runtime = RouterRuntime.Get(system);
+                // Resolved before the region starts, so it exists before the first entity: a missing one stops the start-up.
+                var exchange = registry.Get<SnapshotExchange>();
+                return endpointId => Props.Create(() => new EndpointActor(endpointId, runtime, exchange));
+            },
+            extractor,
+            new ShardOptions
+            {
+                Role = RouterClusterOptions.GatewayRole,
+                StateStoreMode = StateStoreMode.DData,
+                RememberEntities = false,
+                // Passivating an idle endpoint would drop its latency window and counters.
+                ShouldPassivateIdleEntities = false,
+            });
     }
 
     /// <summary>
-    /// Registers the runtime extension and starts the snapshot exchange, once, whichever start-up task needs
-    /// them first (Akka.Hosting starts shard regions before plain actors).
+    /// The registry: one persistent writer of the directory for the whole cluster (a singleton on the oldest gateway,
+    /// restarted with back-off if its journal fails), and a proxy to it on every node, registered as
+    /// <see cref="EndpointRegistry"/>. The journal is the actor system's default one: configure persistence first.
     /// </summary>
-    private static IActorRef StartNodeServices(ActorSystem system, IActorRegistry registry, RouterRuntime runtime)
-    {
-        if (registry.TryGet<SnapshotExchange>(out var existing)) return existing;
-        system.RegisterExtension(new RouterRuntimeExtensionId(runtime));
-        // Its gauges read this node's caches: they go with the actor system, not with the process.
-        system.RegisterOnTermination(runtime.Metrics.Dispose);
-        var exchange = system.ActorOf(
-            Props.Create(() => new SnapshotExchangeActor(runtime)),
-            SnapshotExchangeName);
-        registry.Register<SnapshotExchange>(exchange);
-        return exchange;
-    }
+    public static AkkaConfigurationBuilder WithEndpointRegistry(this AkkaConfigurationBuilder builder) =>
+        builder
+            // The registry proxy warned "failed to find the singleton after 30 seconds" seconds after every start,
+            // while the registry answered normally; the warning only alarmed operators.
+            .AddHocon("akka.cluster.singleton-proxy.log-singleton-identification-failure = off", HoconAddMode.Prepend)
+            .WithSingleton<EndpointRegistry>(EndpointRegistryName,
+                (system, _, _) =>
+                {
+                    var runtime = RouterRuntime.Get(system);
+                    return BackoffSupervisor.Props(Backoff.OnStop(
+                        Props.Create(() => new EndpointRegistryActor(runtime)), "registry",
+                        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1));
+                },
+                new ClusterSingletonOptions { Role = RouterClusterOptions.GatewayRole },
+                createProxyToo: true);
 
-    /// <summary>Settings no option exposes: fast local notification of directory changes.</summary>
-    private const string RouterHocon = """
-        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
-        akka.cluster.distributed-data.gossip-interval = 500ms
-        # The registry proxy warned "failed to find the singleton after 30 seconds" seconds after every start,
-        # while the registry answered normally; the warning only alarmed operators.
-        akka.cluster.singleton-proxy.log-singleton-identification-failure = off
-        """;
+    /// <summary>
+    /// The node's own actors. On every node: the endpoint directory (registered as <see cref="EndpointDirectory"/>), the
+    /// lease keeper, the late-grant releaser and the lease activity relay. On a gateway also: the configuration offer to
+    /// the registry, the quorum monitor and the router pool (registered as <see cref="RouterPool"/>). Compose after
+    /// <see cref="WithEndpointShards"/> and <see cref="WithEndpointRegistry"/>: these actors are given the region and the
+    /// registry proxy.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithRouterNodeActors(this AkkaConfigurationBuilder builder, RouterClusterOptions options) =>
+        builder
+            // Fast local notification of directory changes.
+            .AddHocon("""
+                akka.cluster.distributed-data.notify-subscribers-interval = 50ms
+                akka.cluster.distributed-data.gossip-interval = 500ms
+                """, HoconAddMode.Prepend)
+            .WithActors((system, registry) =>
+            {
+                var runtime = RouterRuntime.Get(system);
+                var region = registry.Get<EndpointRegion>();
+                var registryProxy = registry.Get<EndpointRegistry>();
+                var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region, registryProxy)), EndpointDirectoryName);
+                registry.Register<EndpointDirectory>(directory);
+                system.ActorOf(Props.Create(() => new LeaseKeeperActor(runtime, region)), LeaseKeeperName);
+                system.ActorOf(Props.Create(() => new LateGrantReleaser(region)), LateGrantReleaserName);
+                system.ActorOf(Props.Create(() => new LeaseActivityRelay(runtime, region)), LeaseActivityRelayName);
+                if (!options.IsGateway) return;
+
+                system.ActorOf(Props.Create(() => new ConfigurationOfferActor(runtime, registryProxy)), ConfigurationOfferName);
+
+                // On Akka's internal dispatcher, like the cluster's own heartbeats: a busy routing path must not make a
+                // healthy node look cut off.
+                system.ActorOf(Props.Create(() => new QuorumMonitorActor(runtime)).WithDispatcher("akka.actor.internal-dispatcher"), QuorumMonitorName);
+                var pool = system.ActorOf(
+                    Props.Create(() => new RouterActor(runtime, region)).WithRouter(new RoundRobinPool(options.RouterPoolSize)),
+                    RouterActorName);
+                registry.Register<RouterPool>(pool);
+            });
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Router.Actors.Directory;
 using Router.Actors.Endpoints;
 using Router.Actors.Leasing;
@@ -10,8 +11,8 @@ namespace Router.Actors.Hosting;
 
 /// <summary>
 /// The node-local state shared by the router's actors and the gateway: the directory view and the snapshot
-/// cache (both lock-free reads), the strategy registry and the options. One per actor system; an Akka
-/// extension so any code holding the <see cref="ActorSystem"/> can reach it.
+/// cache (both lock-free reads), the strategy registry and the options. One per actor system: an Akka
+/// extension, so any code holding the <see cref="ActorSystem"/> can reach it, and on the gateway also a DI singleton.
 /// </summary>
 public sealed class RouterRuntime : IExtension
 {
@@ -72,12 +73,35 @@ public sealed class RouterRuntime : IExtension
     public StrategyRegistry Strategies => Options.Strategies;
     public TimeProvider Clock => Options.Clock;
 
-    public static RouterRuntime Get(ActorSystem system) => system.GetExtension<RouterRuntime>()
-        ?? throw new InvalidOperationException("This actor system was not configured with AddRouterCluster.");
+    /// <summary>
+    /// The runtime of an actor system composed with <see cref="RouterHostingExtensions.WithRouterRuntime(Akka.Hosting.AkkaConfigurationBuilder, RouterRuntime)"/>
+    /// (or <see cref="RouterHostingExtensions.AddRouterCluster"/>), for code that holds only the actor system. An
+    /// application with dependency injection can serve the same instance as a singleton instead.
+    /// </summary>
+    public static RouterRuntime Get(ActorSystem system) => system.WithExtension<RouterRuntime, RouterRuntimeExtensionId>();
 }
 
-/// <summary>Registers an already-built <see cref="RouterRuntime"/> as the system's extension.</summary>
-internal sealed class RouterRuntimeExtensionId(RouterRuntime runtime) : ExtensionIdProvider<RouterRuntime>
+/// <summary>Carries the node's <see cref="RouterRuntime"/> into its actor system, which hands it out as an extension.</summary>
+internal sealed class RouterRuntimeSetup(RouterRuntime runtime) : Setup
 {
-    public override RouterRuntime CreateExtension(ExtendedActorSystem system) => runtime;
+    public RouterRuntime Runtime { get; } = runtime;
+}
+
+/// <summary>
+/// Loads the <see cref="RouterRuntime"/> that the actor system was created with (its <see cref="RouterRuntimeSetup"/>).
+/// Listed in <c>akka.extensions</c> by <c>WithRouterRuntime</c>, so it is loaded while the actor system starts, before
+/// any actor of the application.
+/// </summary>
+internal sealed class RouterRuntimeExtensionId : ExtensionIdProvider<RouterRuntime>
+{
+    public override RouterRuntime CreateExtension(ExtendedActorSystem system)
+    {
+        var setup = system.Settings.Setup.Get<RouterRuntimeSetup>();
+        if (!setup.HasValue)
+            throw new InvalidOperationException("This actor system was not configured with WithRouterRuntime (or AddRouterCluster).");
+        var runtime = setup.Value.Runtime;
+        // Its gauges read this node's caches: they go with the actor system, not with the process.
+        system.RegisterOnTermination(runtime.Metrics.Dispose);
+        return runtime;
+    }
 }
