@@ -91,6 +91,21 @@ sim_split() { # how the measured run spread over the simulators: "33/33/34% max 
     printf("%.0f/%.0f/%.0f%% max %d\n", 100 * $1 / t, 100 * $2 / t, 100 * $3 / t, peak) }' <<<"$totals"
 }
 
+make_tls_certs() { # dir: an internal CA (ca.pem) and a certificate for localhost (server.pem, server.key) issued by it,
+  # as a self-hosted deployment would have (CN and SAN localhost, P-256); the openssl log goes to $tmp/openssl.log
+  local dir="$1"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=gateway bench internal CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the CA"; }
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the server key"; }
+  printf '%s\n' "subjectAltName=DNS:localhost" "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=serverAuth" >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 -sha256 \
+    -extfile "$dir/server.ext" -out "$dir/server.pem" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not issue the server certificate"; }
+}
+
 curl_tls=()   # extra curl options for HTTPS targets (bench/gateway's UPSTREAM_TLS sets --cacert)
 post_status() { # url: HTTP status of one chat completion with $BODY
   curl -s "${curl_tls[@]}" -o /dev/null -w '%{http_code}' --max-time 5 -H 'content-type: application/json' -d "$BODY" "$1" || true

@@ -187,17 +187,7 @@ for i in 0 1 2; do upstream_urls[$i]="http://127.0.0.1:${sim_ports[$i]}"; done
 tls_spread=""
 if [ -n "$UPSTREAM_TLS" ]; then
   tls="$tmp/tls"
-  mkdir -p "$tls"
-  # An internal CA and a server certificate for localhost (CN and SAN), as a self-hosted deployment would have.
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=gateway bench internal CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -keyout "$tls/ca.key" -out "$tls/ca.pem" >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the CA"; }
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
-    -keyout "$tls/server.key" -out "$tls/server.csr" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the server key"; }
-  printf '%s\n' "subjectAltName=DNS:localhost" "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
-    "extendedKeyUsage=serverAuth" >"$tls/server.ext"
-  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 -sha256 \
-    -extfile "$tls/server.ext" -out "$tls/server.pem" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not issue the server certificate"; }
+  make_tls_certs "$tls"
   curl_tls=(--cacert "$tls/ca.pem")
 
   # One TLS front per simulator (HTTP/1.1, no h2: YARP and the gateway both pool HTTP/1.1 connections to it),
