@@ -145,7 +145,7 @@ rss_kb() { # pids...: sum of VmRSS (resident set now) in KiB
 }
 
 # target scenario upstream streams completed failed chunks ttft_p50 ttft_p99 idle_kb peak_kb proxy_ticks sim_ticks client_s
-# wall_s machine_pct other_pct max_open errors
+# wall_s machine_pct other_pct max_open errors duration_p50_s duration_p99_s
 results="$tmp/results.tsv"
 : >"$results"
 
@@ -194,14 +194,15 @@ measure() {
       -v p50="$(bench_field "$out" ttft_p50_ms)" -v p99="$(bench_field "$out" ttft_p99_ms)" -v idle="$idle" -v peak="$peak" \
       -v cpu="$((cpu1 - cpu0))" -v sims="$((sims1 - sims0))" -v client="$(cat "$tmp/$scenario-$name.client-cpu.txt")" \
       -v wall="$(bench_field "$out" wall_s)" -v hz="$(getconf CLK_TCK)" -v m0="$m0" -v m1="$m1" -v ncpu="$(nproc)" \
-      -v nprocs="${#procs[@]}" -v maxopen="$(bench_field "$out" max_open)" -v errors="${errors// /,}" 'BEGIN {
+      -v nprocs="${#procs[@]}" -v maxopen="$(bench_field "$out" max_open)" -v errors="${errors// /,}" \
+      -v d50="$(bench_field "$out" duration_p50_s)" -v d99="$(bench_field "$out" duration_p99_s)" 'BEGIN {
         split(m0, a, " "); split(m1, b, " ")
         machine = (b[2] - a[2]) > 0 ? 100 * (b[1] - a[1]) / (b[2] - a[2]) : 0
         split(client, c, " ")
         other = machine - 100 * (cpu / hz + sims / hz + c[1] + c[2]) / wall / ncpu
-        printf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%s\t%.0f\t%.0f\t%d\t%s\n", name, scenario, upstream, streams,
+        printf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%s\t%.0f\t%.0f\t%d\t%s\t%s\t%s\n", name, scenario, upstream, streams,
           completed, failed, chunks, p50, p99, (nprocs ? idle : -1), (nprocs ? peak : -1), (nprocs ? cpu : -1), sims,
-          c[1] + c[2], wall, machine, (other < 0 ? 0 : other), maxopen, errors)
+          c[1] + c[2], wall, machine, (other < 0 ? 0 : other), maxopen, errors, d50, d99)
       }' >>"$results"
 }
 
@@ -280,8 +281,8 @@ table="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '
   $1 == "direct" { d50[$2] = $8; d99[$2] = $9 }
   $1 == "yarp" { ycpu[$2] = $7 > 0 ? 1e6 * $12 / hz / $7 : 0; ydelta[$2] = $11 - $10; ypeak[$2] = $11 }
   END {
-    print "| scenario | target | upstream | streams | completed | errors | max open | chunks | TTFT p50 ms | TTFT p99 ms | +TTFT p50 / p99 ms | proxy CPU us/chunk | idle RSS MiB | peak RSS MiB | RSS KiB/stream | CPU/chunk vs YARP | RSS delta vs YARP |"
-    print "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    print "| scenario | target | upstream | streams | completed | errors | max open | chunks | stream s p50 / p99 | TTFT p50 ms | TTFT p99 ms | +TTFT p50 / p99 ms | proxy CPU us/chunk | idle RSS MiB | peak RSS MiB | RSS KiB/stream | CPU/chunk vs YARP | RSS delta vs YARP |"
+    print "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for (i = 1; i <= NR; i++) {
       split(row[i], f, "\t"); s = f[2]; proxy = f[10] >= 0
       cpu = proxy && f[7] > 0 ? 1e6 * f[12] / hz / f[7] : -1
@@ -289,8 +290,8 @@ table="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '
       plus = f[1] == "direct" || !(s in d50) ? "-" : sprintf("%+.1f / %+.1f", f[8] - d50[s], f[9] - d99[s])
       vs_cpu = proxy && (s in ycpu) && ycpu[s] > 0 ? sprintf("%.2fx", cpu / ycpu[s]) : "-"
       vs_rss = proxy && (s in ydelta) ? sprintf("%+.0f MiB (%.2fx)", (delta - ydelta[s]) / 1024, ydelta[s] > 0 ? delta / ydelta[s] : 0) : "-"
-      printf("| %s | %s | %s | %d | %d | %d | %d | %d | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s |\n", s, f[1], (f[1] == "direct" ? "-" : f[3]),
-        f[4], f[5], f[6], f[18], f[7], f[8], f[9], plus,
+      printf("| %s | %s | %s | %d | %d | %d | %d | %d | %.1f / %.1f | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s |\n", s, f[1], (f[1] == "direct" ? "-" : f[3]),
+        f[4], f[5], f[6], f[18], f[7], f[20], f[21], f[8], f[9], plus,
         (proxy ? sprintf("%.1f", cpu) : "-"), (proxy ? sprintf("%.0f", f[10] / 1024) : "-"), (proxy ? sprintf("%.0f", f[11] / 1024) : "-"),
         (proxy ? sprintf("%.1f", delta / f[4]) : "-"), vs_cpu, vs_rss)
     }
@@ -356,7 +357,7 @@ echo "$goals"
   echo
   echo "$goals" | sed 's/^/- /'
   echo
-  echo "TTFT: from sending the request to the first \`data:\` event, as the client sees it; +TTFT: minus the direct run's of the same scenario. Proxy CPU: utime+stime of the proxy process over the measured run (opening, streaming and closing every stream) divided by the chunks the client received. Idle RSS: VmRSS after the warm-up, before the run; peak RSS: the highest VmRSS sampled while the streams ran; RSS per stream: (peak - idle) / streams. vs YARP: the gateway's CPU per chunk over YARP's, and its RSS delta (peak - idle) minus YARP's (and their ratio)."
+  echo "Stream s: how long a completed stream took, request to end of body (the simulator paces it at the nominal length; longer means the machine could not keep up). TTFT: from sending the request to the first \`data:\` event, as the client sees it; +TTFT: minus the direct run's of the same scenario. Proxy CPU: utime+stime of the proxy process over the measured run (opening, streaming and closing every stream) divided by the chunks the client received. Idle RSS: VmRSS after the warm-up, before the run; peak RSS: the highest VmRSS sampled while the streams ran; RSS per stream: (peak - idle) / streams. vs YARP: the gateway's CPU per chunk over YARP's, and its RSS delta (peak - idle) minus YARP's (and their ratio)."
 } >"$results_md"
 
 log "table written to ${results_md#"$root"/}"
