@@ -145,7 +145,7 @@ rss_kb() { # pids...: sum of VmRSS (resident set now) in KiB
 }
 
 # target scenario upstream streams completed failed chunks ttft_p50 ttft_p99 idle_kb peak_kb proxy_ticks sim_ticks client_s
-# wall_s machine_pct other_pct max_open errors duration_p50_s duration_p99_s
+# wall_s machine_pct other_pct max_open errors duration_p50_s duration_p99_s peak_fds
 results="$tmp/results.tsv"
 : >"$results"
 
@@ -166,9 +166,11 @@ measure() {
   local idle=0 sampler=""
   if [ ${#procs[@]} -gt 0 ]; then
     idle="$(rss_kb "${procs[@]}")"
-    start "$scenario-$name-rss" bash -c "while :; do
-        t=0; for p in ${procs[*]}; do k=\$(awk '/^VmRSS:/ {print \$2}' /proc/\$p/status 2>/dev/null); t=\$((t + \${k:-0})); done
-        echo \$t; sleep $SAMPLE_INTERVAL; done"
+    # One line per sample: VmRSS total (KiB), and every 5th sample the open files (counting 10,000 costs a little CPU).
+    start "$scenario-$name-rss" bash -c "i=0; while :; do
+        t=0; f=''; for p in ${procs[*]}; do k=\$(awk '/^VmRSS:/ {print \$2}' /proc/\$p/status 2>/dev/null); t=\$((t + \${k:-0})); done
+        if [ \$((i++ % 5)) = 0 ]; then f=0; for p in ${procs[*]}; do f=\$((f + \$(ls /proc/\$p/fd 2>/dev/null | wc -l))); done; fi
+        echo \$t \$f; sleep $SAMPLE_INTERVAL; done"
     sampler=$started
   fi
 
@@ -178,11 +180,12 @@ measure() {
   { time dotnet "$load_dll" --url "$url" --streams "$streams" --open-rate "$OPEN_RATE" --timeout "$timeout" >"$out" 2>&1; } 2>"$tmp/$scenario-$name.client-cpu.txt" ||
     die "$scenario/$name: the load client failed; see $out"
   cpu1="$(cpu_ticks "${procs[@]}")"; sims1="$(cpu_ticks "$sim_pid")"; m1="$(machine_ticks)"
-  local peak=0
+  local peak=0 peak_fds=0
   if [ -n "$sampler" ]; then
     stop "$sampler"
     # the sampler's file is its log: one VmRSS total per line
     peak="$(awk 'BEGIN {m = 0} $1 + 0 > m {m = $1 + 0} END {print m}' "$tmp/$scenario-$name-rss.log")"
+    peak_fds="$(awk 'BEGIN {m = 0} $2 + 0 > m {m = $2 + 0} END {print m}' "$tmp/$scenario-$name-rss.log")"
     cp "$tmp/$scenario-$name-rss.log" "$samples"
   fi
   [ -n "$(bench_field "$out" completed)" ] || die "$scenario/$name: the load client printed no BENCH line; see $out"
@@ -195,14 +198,14 @@ measure() {
       -v cpu="$((cpu1 - cpu0))" -v sims="$((sims1 - sims0))" -v client="$(cat "$tmp/$scenario-$name.client-cpu.txt")" \
       -v wall="$(bench_field "$out" wall_s)" -v hz="$(getconf CLK_TCK)" -v m0="$m0" -v m1="$m1" -v ncpu="$(nproc)" \
       -v nprocs="${#procs[@]}" -v maxopen="$(bench_field "$out" max_open)" -v errors="${errors// /,}" \
-      -v d50="$(bench_field "$out" duration_p50_s)" -v d99="$(bench_field "$out" duration_p99_s)" 'BEGIN {
+      -v d50="$(bench_field "$out" duration_p50_s)" -v d99="$(bench_field "$out" duration_p99_s)" -v fds="$peak_fds" 'BEGIN {
         split(m0, a, " "); split(m1, b, " ")
         machine = (b[2] - a[2]) > 0 ? 100 * (b[1] - a[1]) / (b[2] - a[2]) : 0
         split(client, c, " ")
         other = machine - 100 * (cpu / hz + sims / hz + c[1] + c[2]) / wall / ncpu
-        printf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%s\t%.0f\t%.0f\t%d\t%s\t%s\t%s\n", name, scenario, upstream, streams,
+        printf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%s\t%.0f\t%.0f\t%d\t%s\t%s\t%s\t%d\n", name, scenario, upstream, streams,
           completed, failed, chunks, p50, p99, (nprocs ? idle : -1), (nprocs ? peak : -1), (nprocs ? cpu : -1), sims,
-          c[1] + c[2], wall, machine, (other < 0 ? 0 : other), maxopen, errors, d50, d99)
+          c[1] + c[2], wall, machine, (other < 0 ? 0 : other), maxopen, errors, d50, d99, (nprocs ? fds : -1))
       }' >>"$results"
 }
 
@@ -298,8 +301,8 @@ table="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '
   }' "$results")"
 
 details="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '{
-    printf("%s/%s: errors by kind: %s; simulator CPU %.1f us/chunk, load client %.1f us/chunk; client wall %.1f s; machine %d%% busy, other programs ~%d%%\n",
-      $2, $1, $19, ($7 > 0 ? 1e6 * $13 / hz / $7 : 0), ($7 > 0 ? 1e6 * $14 / $7 : 0), $15, $16, $17) }' "$results")"
+    printf("%s/%s: errors by kind: %s;%s simulator CPU %.1f us/chunk, load client %.1f us/chunk; client wall %.1f s; machine %d%% busy, other programs ~%d%%\n",
+      $2, $1, $19, ($22 >= 0 ? sprintf(" proxy open files at most %d;", $22) : ""), ($7 > 0 ? 1e6 * $13 / hz / $7 : 0), ($7 > 0 ? 1e6 * $14 / $7 : 0), $15, $16, $17) }' "$results")"
 
 goals="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '
   { cpu = $7 > 0 && $12 >= 0 ? 1e6 * $12 / hz / $7 : -1 }
