@@ -321,26 +321,7 @@ overhead_report=""
 if wants gateway; then
   for strategy in $STRATEGIES; do
     config="$tmp/gateway-$strategy.json"
-    cat >"$config" <<JSON
-{
-  "Logging": { "LogLevel": { "Default": "Warning" } },
-  "Gateway": { "Urls": "http://127.0.0.1:$gateway_port" },
-  "Admin": { "Urls": "http://127.0.0.1:$admin_port", "Token": "bench-admin-token" },
-  "Registry": { "Provider": "memory" },
-  "Cluster": { "Hostname": "127.0.0.1", "Port": $cluster_port, "SeedNodes": [] },
-  "Router": { "Retries": 2${UPSTREAM_TLS:+, \"UpstreamCaBundle\": \"$tls/ca.pem\"} },
-  "ModelGroups": {
-    "$MODEL": {
-      "Strategy": "$strategy",
-      "Endpoints": {
-        "sim-a": { "Url": "${upstream_urls[0]}/v1" },
-        "sim-b": { "Url": "${upstream_urls[1]}/v1" },
-        "sim-c": { "Url": "${upstream_urls[2]}/v1" }
-      }
-    }
-  }
-}
-JSON
+    write_gateway_config "$config" "$strategy" "${UPSTREAM_TLS:+$tls/ca.pem}" "${upstream_urls[@]}"
     for telemetry in $TELEMETRY; do
     case "$telemetry" in
       on) name="gateway-$strategy"; telemetry_args=() ;;

@@ -135,15 +135,6 @@ if [ -n "$needs_tls" ]; then
 fi
 
 # ------------------------------------------------------------------ measurement helpers
-rss_kb() { # pids...: sum of VmRSS (resident set now) in KiB
-  local total=0 pid kb
-  for pid in "$@"; do
-    kb="$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
-    total=$((total + ${kb:-0}))
-  done
-  echo "$total"
-}
-
 # target scenario upstream streams completed failed chunks ttft_p50 ttft_p99 idle_kb peak_kb proxy_ticks sim_ticks client_s
 # wall_s machine_pct other_pct max_open errors duration_p50_s duration_p99_s peak_fds
 results="$tmp/results.tsv"
@@ -167,8 +158,8 @@ measure() {
   if [ ${#procs[@]} -gt 0 ]; then
     idle="$(rss_kb "${procs[@]}")"
     # One line per sample: VmRSS total (KiB), and every 5th sample the open files (counting 10,000 costs a little CPU).
-    start "$scenario-$name-rss" bash -c "i=0; while :; do
-        t=0; f=''; for p in ${procs[*]}; do k=\$(awk '/^VmRSS:/ {print \$2}' /proc/\$p/status 2>/dev/null); t=\$((t + \${k:-0})); done
+    start "$scenario-$name-rss" bash -c "source '$root/bench/lib.sh'; i=0; while :; do
+        t=\$(rss_kb ${procs[*]}); f=''
         if [ \$((i++ % 5)) = 0 ]; then f=0; for p in ${procs[*]}; do f=\$((f + \$(ls /proc/\$p/fd 2>/dev/null | wc -l))); done; fi
         echo \$t \$f; sleep $SAMPLE_INTERVAL; done"
     sampler=$started
@@ -247,26 +238,8 @@ for scenario in $SCENARIOS; do
 
   if wants gateway; then
     config="$tmp/gateway-$scenario.json"
-    cat >"$config" <<JSON
-{
-  "Logging": { "LogLevel": { "Default": "Warning" } },
-  "Gateway": { "Urls": "http://127.0.0.1:$gateway_port" },
-  "Admin": { "Urls": "http://127.0.0.1:$admin_port", "Token": "bench-admin-token" },
-  "Registry": { "Provider": "memory" },
-  "Cluster": { "Hostname": "127.0.0.1", "Port": $cluster_port, "SeedNodes": [] },
-  "Router": { "Retries": 2$([ "$upstream" = https ] && printf ', "UpstreamCaBundle": "%s"' "$tls/ca.pem") },
-  "ModelGroups": {
-    "$MODEL": {
-      "Strategy": "$STRATEGY",
-      "Endpoints": {
-        "sim-a": { "Url": "$upstream_url/v1" },
-        "sim-b": { "Url": "$upstream_url/v1" },
-        "sim-c": { "Url": "$upstream_url/v1" }
-      }
-    }
-  }
-}
-JSON
+    ca=""; [ "$upstream" = https ] && ca="$tls/ca.pem"
+    write_gateway_config "$config" "$STRATEGY" "$ca" "$upstream_url" "$upstream_url" "$upstream_url"
     # shellcheck disable=SC2086 # GATEWAY_ARGS is a list of --Key=Value words
     start "$scenario-gateway" dotnet "$node_dll" --config "$config" $GATEWAY_ARGS
     gateway_pid=$started
