@@ -201,6 +201,7 @@ measure() {
 }
 
 # ------------------------------------------------------------------ per scenario: one simulator, then each target in turn
+gateway_counts=""
 wants() { [[ " $TARGETS " == *" $1 "* ]]; }
 for scenario in $SCENARIOS; do
   scenario_params "$scenario"
@@ -246,6 +247,18 @@ for scenario in $SCENARIOS; do
     wait_for_200 "$scenario-gateway" "$gateway_pid" "http://127.0.0.1:$gateway_port/v1/chat/completions"
     measure gateway "http://127.0.0.1:$gateway_port/v1/chat/completions" "$gateway_pid"
     curl -s -o "$tmp/$scenario-gateway.metrics.txt" "http://127.0.0.1:$admin_port/metrics" || true
+    # The gateway's own view since it started (warm-up included): requests and upstream attempts by outcome, and
+    # leases it fenced (revoked: could not renew in time) or an endpoint reclaimed; a failed stream shows up here.
+    gateway_counts+="$scenario/gateway: its /metrics since start: $(awk '
+      function outcome() { match($0, /outcome="[^"]*"/); return substr($0, RSTART + 9, RLENGTH - 10) }
+      /^llm_router_requests_total\{/ { r[outcome()] += $NF }
+      /^llm_router_attempts_total\{/ { a[outcome()] += $NF }
+      /^llm_router_leases_[a-z_]*_total\{/ { n = $1; sub(/\{.*/, "", n); l[n] += $NF }
+      END {
+        printf "requests"; for (k in r) printf " %s=%d", k, r[k]
+        printf "; attempts"; for (k in a) printf " %s=%d", k, a[k]
+        printf "; leases fenced or reclaimed:"; if (length(l) == 0) printf " none"; for (k in l) printf " %s=%d", k, l[k]
+      }' "$tmp/$scenario-gateway.metrics.txt" 2>/dev/null)"$'\n'
     stop "$gateway_pid"
   fi
   stop "$sim_pid"
@@ -313,6 +326,7 @@ echo
 echo "$table"
 echo
 echo "$details"
+printf '%s' "$gateway_counts"
 echo
 echo "$goals"
 
@@ -330,6 +344,7 @@ echo "$goals"
   echo "$table"
   echo
   echo "$details" | sed 's/^/- /'
+  printf '%s' "$gateway_counts" | sed 's/^/- /'
   echo
   echo "$goals" | sed 's/^/- /'
   echo
