@@ -292,15 +292,16 @@ details="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '{
 
 goals="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '
   { cpu = $7 > 0 && $12 >= 0 ? 1e6 * $12 / hz / $7 : -1 }
-  $1 == "yarp" { ycpu[$2] = cpu; ypeak[$2] = $11 }
-  $1 == "gateway" { gcpu[$2] = cpu; gpeak[$2] = $11; gfail[$2] = $6; gstreams[$2] = $4; order[++n] = $2 }
+  $1 == "yarp" { ycpu[$2] = cpu; ypeak[$2] = $11; yidle[$2] = $10 }
+  $1 == "gateway" { gcpu[$2] = cpu; gpeak[$2] = $11; gidle[$2] = $10; gfail[$2] = $6; gstreams[$2] = $4; order[++n] = $2 }
   END {
     for (i = 1; i <= n; i++) {
       s = order[i]
       if (!(s in ycpu) || ycpu[s] <= 0) { printf "%s: the goals need the yarp run\n", s; continue }
       r = gcpu[s] / ycpu[s]; d = (gpeak[s] - ypeak[s]) / 1024
-      printf("%s: gateway CPU per chunk %.2fx YARP (goal <= 1.10x: %s); peak RSS %.0f MiB vs YARP %.0f MiB, %+.0f MiB (goal <= +50 MiB: %s); %d of %d streams failed%s\n",
-        s, r, (r <= 1.1 ? "MET" : "NOT MET"), gpeak[s] / 1024, ypeak[s] / 1024, d, (d <= 50 ? "MET" : "NOT MET"), gfail[s], gstreams[s],
+      printf("%s: gateway CPU per chunk %.2fx YARP (goal <= 1.10x: %s); peak RSS %.0f MiB vs YARP %.0f MiB, %+.0f MiB (goal <= +50 MiB: %s; what the open streams added: gateway %.0f MiB, YARP %.0f MiB); %d of %d streams failed%s\n",
+        s, r, (r <= 1.1 ? "MET" : "NOT MET"), gpeak[s] / 1024, ypeak[s] / 1024, d, (d <= 50 ? "MET" : "NOT MET"),
+        (gpeak[s] - gidle[s]) / 1024, (ypeak[s] - yidle[s]) / 1024, gfail[s], gstreams[s],
         (s == "slow" ? (gfail[s] == 0 ? " (goal: none: MET)" : " (goal: none: NOT MET)") : ""))
     }
   }' "$results")"
