@@ -1,4 +1,4 @@
-# Shell helpers shared by the benchmark scripts (bench/gateway/run.sh, bench/cluster/run.sh). Sourced, not run.
+# Shell helpers shared by the benchmark scripts (bench/gateway/run.sh, bench/cluster/run.sh, bench/streaming/run.sh). Sourced, not run.
 # The sourcing script sets $tmp (a scratch directory) before calling start/stop, and sim_ports for the simulator helpers.
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
@@ -60,13 +60,41 @@ cpu_ticks() { # pids...: user+system clock ticks, all threads
   echo "$total"
 }
 
-peak_rss_kb() { # pids...: sum of VmHWM (peak resident set) in KiB
-  local total=0 pid kb
+status_kb() { # field, pids...: sum of a /proc/PID/status field given in KiB (VmRSS, VmHWM, ...)
+  local field="$1" total=0 pid kb
+  shift
   for pid in "$@"; do
-    kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
+    kb="$(awk -v f="$field:" '$1 == f {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
     total=$((total + ${kb:-0}))
   done
   echo "$total"
+}
+peak_rss_kb() { status_kb VmHWM "$@"; } # pids...: sum of VmHWM (peak resident set) in KiB
+rss_kb() { status_kb VmRSS "$@"; }      # pids...: sum of VmRSS (resident set now) in KiB
+
+write_gateway_config() { # file, strategy, CA bundle (or ""), 3 upstream base urls: a one-node gateway config over them
+  # (Registry memory, Router:Retries=2, no caps, logging at Warning); uses $gateway_port, $admin_port, $cluster_port, $MODEL
+  local file="$1" strategy="$2" ca="$3"
+  cat >"$file" <<JSON
+{
+  "Logging": { "LogLevel": { "Default": "Warning" } },
+  "Gateway": { "Urls": "http://127.0.0.1:$gateway_port" },
+  "Admin": { "Urls": "http://127.0.0.1:$admin_port", "Token": "bench-admin-token" },
+  "Registry": { "Provider": "memory" },
+  "Cluster": { "Hostname": "127.0.0.1", "Port": $cluster_port, "SeedNodes": [] },
+  "Router": { "Retries": 2${ca:+, \"UpstreamCaBundle\": \"$ca\"} },
+  "ModelGroups": {
+    "$MODEL": {
+      "Strategy": "$strategy",
+      "Endpoints": {
+        "sim-a": { "Url": "$4/v1" },
+        "sim-b": { "Url": "$5/v1" },
+        "sim-c": { "Url": "$6/v1" }
+      }
+    }
+  }
+}
+JSON
 }
 
 jit_seconds() { # admin ports...: seconds the JIT compiler has spent in these Router.Node processes so far (their /metrics)
@@ -95,6 +123,21 @@ sim_split() { # how the measured run spread over the simulators: "33/33/34% max 
   done
   awk -v peak="$peak" '{ t = $1 + $2 + $3; if (t == 0) { print "-"; exit }
     printf("%.0f/%.0f/%.0f%% max %d\n", 100 * $1 / t, 100 * $2 / t, 100 * $3 / t, peak) }' <<<"$totals"
+}
+
+make_tls_certs() { # dir: an internal CA (ca.pem) and a certificate for localhost (server.pem, server.key) issued by it,
+  # as a self-hosted deployment would have (CN and SAN localhost, P-256); the openssl log goes to $tmp/openssl.log
+  local dir="$1"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=gateway bench internal CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the CA"; }
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the server key"; }
+  printf '%s\n' "subjectAltName=DNS:localhost" "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=serverAuth" >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 -sha256 \
+    -extfile "$dir/server.ext" -out "$dir/server.pem" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not issue the server certificate"; }
 }
 
 curl_tls=()   # extra curl options for HTTPS targets (bench/gateway's UPSTREAM_TLS sets --cacert)

@@ -187,17 +187,7 @@ for i in 0 1 2; do upstream_urls[$i]="http://127.0.0.1:${sim_ports[$i]}"; done
 tls_spread=""
 if [ -n "$UPSTREAM_TLS" ]; then
   tls="$tmp/tls"
-  mkdir -p "$tls"
-  # An internal CA and a server certificate for localhost (CN and SAN), as a self-hosted deployment would have.
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=gateway bench internal CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -keyout "$tls/ca.key" -out "$tls/ca.pem" >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the CA"; }
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
-    -keyout "$tls/server.key" -out "$tls/server.csr" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not make the server key"; }
-  printf '%s\n' "subjectAltName=DNS:localhost" "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
-    "extendedKeyUsage=serverAuth" >"$tls/server.ext"
-  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 -sha256 \
-    -extfile "$tls/server.ext" -out "$tls/server.pem" >>"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl could not issue the server certificate"; }
+  make_tls_certs "$tls"
   curl_tls=(--cacert "$tls/ca.pem")
 
   # One TLS front per simulator (HTTP/1.1, no h2: YARP and the gateway both pool HTTP/1.1 connections to it),
@@ -331,26 +321,7 @@ overhead_report=""
 if wants gateway; then
   for strategy in $STRATEGIES; do
     config="$tmp/gateway-$strategy.json"
-    cat >"$config" <<JSON
-{
-  "Logging": { "LogLevel": { "Default": "Warning" } },
-  "Gateway": { "Urls": "http://127.0.0.1:$gateway_port" },
-  "Admin": { "Urls": "http://127.0.0.1:$admin_port", "Token": "bench-admin-token" },
-  "Registry": { "Provider": "memory" },
-  "Cluster": { "Hostname": "127.0.0.1", "Port": $cluster_port, "SeedNodes": [] },
-  "Router": { "Retries": 2${UPSTREAM_TLS:+, \"UpstreamCaBundle\": \"$tls/ca.pem\"} },
-  "ModelGroups": {
-    "$MODEL": {
-      "Strategy": "$strategy",
-      "Endpoints": {
-        "sim-a": { "Url": "${upstream_urls[0]}/v1" },
-        "sim-b": { "Url": "${upstream_urls[1]}/v1" },
-        "sim-c": { "Url": "${upstream_urls[2]}/v1" }
-      }
-    }
-  }
-}
-JSON
+    write_gateway_config "$config" "$strategy" "${UPSTREAM_TLS:+$tls/ca.pem}" "${upstream_urls[@]}"
     for telemetry in $TELEMETRY; do
     case "$telemetry" in
       on) name="gateway-$strategy"; telemetry_args=() ;;
