@@ -45,8 +45,10 @@ internal static partial class EndpointLog
         "Endpoint {EndpointId} did not run for {PausedSeconds:0.0} s (its node paused): {Count} lease(s) get that time back before any reclaim")]
     public static partial void PauseCredited(ILogger logger, string endpointId, double pausedSeconds, int count);
 
-    [LoggerMessage(3021, LogLevel.Warning,
-        "Endpoint {EndpointId} told {Holder} to stop {Count} request(s) it no longer counts (reclaimed, or over its cap after a move)")]
+    // Debug, not a warning: most are releases that crossed the renewal listing them (10,000 streams ending together logged
+    // 345 with nothing wrong). A holder that really aborts requests says so itself (LeaseLog.RevokedUnknown, a warning).
+    [LoggerMessage(3021, LogLevel.Debug,
+        "Endpoint {EndpointId} told {Holder} that {Count} lease(s) of its renewal are not counted here (released or reclaimed already, or over its cap after a move): it stops any it still holds")]
     public static partial void ToldHolderToStop(ILogger logger, string endpointId, string holder, int count);
 
     [LoggerMessage(3022, LogLevel.Information,
