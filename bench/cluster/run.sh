@@ -142,7 +142,7 @@ for scenario in $SCENARIOS; do
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" -s "$root/bench/gateway/chat.lua" "$url" >"$tmp/$scenario.warmup.txt" 2>&1
   # Three processes on two cores starve the JIT's background tiering: a fixed warm-up measured tier-0 code and the
   # compiler itself (0.3 of a core at 40 s). A gateway runs for hours, so measure after the JIT has settled.
-  warmed="$WARMUP"
+  warmed="$WARMUP" jit_rate="-"
   while [ "$warmed" -lt "$WARMUP_MAX" ]; do
     jit0="$(jit_seconds "${admins[@]}")"
     wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s -s "$root/bench/gateway/chat.lua" "$url" >/dev/null 2>&1

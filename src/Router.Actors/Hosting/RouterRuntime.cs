@@ -20,6 +20,7 @@ public sealed class RouterRuntime : IExtension
     {
         Options = options;
         Leases = new LeaseBook(options.Clock);
+        Activity = new LeaseActivityOutbox(EndpointHomes);
         Quorum = new QuorumState(options.Clock, options.Endpoint.AuthorityTtl);
         // Start from configuration so the node routes before the first replicated update arrives.
         Directory.Publish(new DirectorySnapshot(options.Groups, options.Endpoints));
@@ -34,7 +35,7 @@ public sealed class RouterRuntime : IExtension
     public LeaseBook Leases { get; }
 
     /// <summary>Lease activity for endpoints on other nodes, sent in batches per node pair.</summary>
-    public LeaseActivityOutbox Activity { get; } = new();
+    public LeaseActivityOutbox Activity { get; }
 
     /// <summary>Whether this node reaches a majority of the gateways: endpoint actors here grant only while it does.</summary>
     public QuorumState Quorum { get; }

@@ -10,19 +10,18 @@ namespace Router.Actors.Leasing;
 /// a remote message costs far more CPU than the event it carries (see bench/cluster). The
 /// <see cref="LeaseActivityRelay"/> empties it. Written from request threads and routers, so every part is locked.
 /// </summary>
-public sealed class LeaseActivityOutbox
+/// <param name="homes">Where each endpoint's actor last answered from (<see cref="Hosting.RouterRuntime"/>'s record).</param>
+public sealed class LeaseActivityOutbox(System.Collections.Concurrent.ConcurrentDictionary<string, Address> homes)
 {
     private readonly object _lock = new();
     private Dictionary<string, (List<AcquireLease> Granted, List<ReportOutcome> Ended)> _pending = new(StringComparer.Ordinal);
     private IActorRef? _relay;
     private Address? _self;
-    private Func<string, Address?> _homeOf = _ => null;
     private bool _flushRequested;
 
     /// <summary>Connects the relay that sends the batches; until then nothing is batched.</summary>
-    internal void Attach(IActorRef relay, Address self, Func<string, Address?> homeOf)
+    internal void Attach(IActorRef relay, Address self)
     {
-        _homeOf = homeOf;
         _self = self;
         _relay = relay;
     }
@@ -30,7 +29,7 @@ public sealed class LeaseActivityOutbox
     /// <summary>Whether activity for <paramref name="endpointId"/> goes through here: its actor was last seen on another
     /// node. (For an actor on this node a message costs little, and an unknown home is asked directly.)</summary>
     public bool Batches(string endpointId) =>
-        _relay is not null && _homeOf(endpointId) is { } home && home != _self;
+        _relay is not null && homes.TryGetValue(endpointId, out var home) && home != _self;
 
     internal void Granted(AcquireLease grant) => Add(grant.EndpointId, grant, null);
 
@@ -61,6 +60,4 @@ public sealed class LeaseActivityOutbox
             return taken;
         }
     }
-
-    internal Address? HomeOf(string endpointId) => _homeOf(endpointId);
 }

@@ -15,6 +15,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
     private readonly LeaseActivityOutbox _outbox;
     private readonly IActorRef _endpointRegion;
     private readonly TimeSpan _interval;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Address> _homes;
     private readonly Dictionary<Address, ActorSelection> _relays = new();
 
     /// <summary>The outbox went from empty to holding something.</summary>
@@ -34,7 +35,8 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         _endpointRegion = endpointRegion;
         _interval = runtime.Options.Routing.ActivityBatchInterval;
         var self = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
-        _outbox.Attach(Self, self, id => runtime.EndpointHomes.TryGetValue(id, out var home) ? home : null);
+        _homes = runtime.EndpointHomes;
+        _outbox.Attach(Self, self);
 
         Receive<FlushSoon>(_ =>
         {
@@ -58,7 +60,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         foreach (var (endpointId, (granted, ended)) in _outbox.Take())
         {
             var activity = new LeaseActivity(endpointId, granted, ended);
-            if (_outbox.HomeOf(endpointId) is not { } home)
+            if (!_homes.TryGetValue(endpointId, out var home))
             {
                 _endpointRegion.Tell(activity);
                 continue;
