@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
@@ -11,23 +12,15 @@ namespace Router.Actors.Routing;
 /// </summary>
 internal sealed class GroupStrategies
 {
-    private readonly Dictionary<(string Group, string Strategy), GroupStrategy> _byGroup = new();
+    // Lock-free to read: every release of a lease asks whether its group ranks on the exact count (RouterClient).
+    private readonly ConcurrentDictionary<(string Group, string Strategy), Lazy<GroupStrategy>> _byGroup = new();
 
-    public GroupStrategy For(ModelGroupDefinition group, StrategyRegistry registry)
-    {
-        var key = (group.Name, group.Strategy);
-        lock (_byGroup)
-        {
-            if (!_byGroup.TryGetValue(key, out var strategy))
-            {
-                strategy = new GroupStrategy(registry.Contains(group.Strategy)
-                    ? registry.Create(group.Strategy)
-                    : new RoundRobinStrategy()); // validated on write; a strategy removed since falls back safely
-                _byGroup[key] = strategy;
-            }
-            return strategy;
-        }
-    }
+    public GroupStrategy For(ModelGroupDefinition group, StrategyRegistry registry) =>
+        // Static factory with an argument: a lookup allocates nothing; the Lazy makes one instance even when two threads add at once.
+        _byGroup.GetOrAdd((group.Name, group.Strategy), static (key, registry) => new Lazy<GroupStrategy>(() => new GroupStrategy(
+            registry.Contains(key.Strategy)
+                ? registry.Create(key.Strategy)
+                : new RoundRobinStrategy())), registry).Value; // validated on write; a strategy removed since falls back safely
 }
 
 /// <summary>
