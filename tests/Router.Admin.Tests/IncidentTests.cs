@@ -28,7 +28,7 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int EndpointCount = 9;
 
-    /// <summary>An admin read may take its deadline (2 s) plus the HTTP round trip; before this change it failed after 10 s with 504.</summary>
+    /// <summary>An admin read may take its deadline (2 s) plus the HTTP round trip.</summary>
     private static readonly TimeSpan ReadBudget = TimeSpan.FromSeconds(6);
 
     private readonly string _directory = Directory.CreateTempSubdirectory("router-incident-").FullName;

@@ -177,7 +177,7 @@ public sealed partial class StrictConfigurationTests
         Listeners.DescribeBindFailure(new IOException("disk full"), settings).Should().BeNull("only a busy address is a configuration error");
     }
 
-    /// <summary>The process itself: exit code 2 and one line on stderr, no stack trace (it used to abort with 134).</summary>
+    /// <summary>The process itself: exit code 2 and one line on stderr, no stack trace (not an abort with 134).</summary>
     [Theory]
     [InlineData("malformed")]
     [InlineData("unknown-key")]
