@@ -45,13 +45,21 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 
         SignIn(driver, Token);
         await PageShows(driver, d => d.FindElements(By.CssSelector("[data-endpoint]")).Count == 3, "the three configured endpoints are listed");
-        Cell(driver, "[data-endpoint='mini-a']", "in-flight").Should().EndWith("0 / 8");
-        Cell(driver, "[data-endpoint='mini-a']", "rpm").Should().EndWith("0 / 600");
-        Cell(driver, "[data-endpoint='big-slow']", "in-flight").Should().EndWith("0 / 4");
-        Cell(driver, "[data-endpoint='mini-a']", "breaker").Should().StartWith("closed");
-        driver.FindElement(By.Id("total-requests")).Text.Should().Be("0");
-        driver.FindElements(By.CssSelector("#members tbody tr")).Should().ContainSingle()
-            .Which.Text.Should().Contain("Up").And.Contain("gateway");
+        var board = await Read(driver, d => new
+        {
+            MiniAInFlight = Cell(d, "[data-endpoint='mini-a']", "in-flight"),
+            MiniARpm = Cell(d, "[data-endpoint='mini-a']", "rpm"),
+            BigSlowInFlight = Cell(d, "[data-endpoint='big-slow']", "in-flight"),
+            MiniABreaker = Cell(d, "[data-endpoint='mini-a']", "breaker"),
+            TotalRequests = d.FindElement(By.Id("total-requests")).Text,
+            Members = d.FindElements(By.CssSelector("#members tbody tr")).Select(row => row.Text).ToList(),
+        }, "the board");
+        board.MiniAInFlight.Should().EndWith("0 / 8");
+        board.MiniARpm.Should().EndWith("0 / 600");
+        board.BigSlowInFlight.Should().EndWith("0 / 4");
+        board.MiniABreaker.Should().StartWith("closed");
+        board.TotalRequests.Should().Be("0");
+        board.Members.Should().ContainSingle().Which.Should().Contain("Up").And.Contain("gateway");
 
         // Requests through the gateway: counts, rates, latency and TTFT appear.
         const int requests = 12;
@@ -66,7 +74,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         await PageShows(driver, d => Number(Cell(d, "[data-endpoint='mini-a']", "latency-p50")) >= 20, "mini-a's p50 latency reflects the simulator's 25 ms");
         await PageShows(driver, d => Number(Cell(d, "[data-endpoint='mini-a']", "ttft-p50")) > 0 || Number(Cell(d, "[data-endpoint='mini-b']", "ttft-p50")) > 0,
             "a streamed request's time to first token is shown");
-        Cell(driver, "[data-endpoint='mini-a']", "rpm").Should().NotBe("0 / 600");
+        (await Read(driver, d => Cell(d, "[data-endpoint='mini-a']", "rpm"), "mini-a's rpm")).Should().NotBe("0 / 600");
 
         // Two slow requests in flight show up as 2 / 4 while they run.
         var slow = new[] { gateway.ChatAsync("gpt-4o"), gateway.ChatAsync("gpt-4o") };
@@ -103,6 +111,11 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
     private static Task PageShows(IWebDriver driver, Func<IWebDriver, bool> condition, string what) =>
         Eventually.Until(() => (Shown: condition(driver), PageStatus: driver.FindElements(By.Id("status")).FirstOrDefault()?.Text), page => page.Shown,
             what, Patience, TimeSpan.FromMilliseconds(100), e => e is NoSuchElementException or StaleElementReferenceException);
+
+    /// <summary>Reads the page once whole: a re-render in the middle of the read (a stale element) reads it again.</summary>
+    private static Task<T> Read<T>(IWebDriver driver, Func<IWebDriver, T> read, string what) =>
+        Eventually.Until(() => read(driver), _ => true, $"{what} can be read between re-renders", Patience, TimeSpan.FromMilliseconds(100),
+            e => e is StaleElementReferenceException);
 
     private string SaveScreenshot(IWebDriver driver)
     {
