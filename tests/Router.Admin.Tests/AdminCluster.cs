@@ -33,7 +33,7 @@ public sealed class AdminCluster : IAsyncLifetime
     public const string Token = "admin-test-token";
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly string _directory = Directory.CreateTempSubdirectory("router-admin-").FullName;
-    private readonly int[] _akkaPorts = [FreePort(), FreePort()];
+    private readonly int[] _akkaPorts = [FreePorts.Next(), FreePorts.Next()];
 
     public SimulatedEndpoint Fast { get; private set; } = null!;
     public SimulatedEndpoint Slow { get; private set; } = null!;
@@ -54,18 +54,9 @@ public sealed class AdminCluster : IAsyncLifetime
     {
         A = await StartNodeAsync(_akkaPorts[0]);
         B = await StartNodeAsync(_akkaPorts[1]);
-        CtlResult? last = null;
-        await WaitUntil(async () => ((last = await Ctl(A, "cluster", "show", "--json")).Output.Split("\"Up\"").Length - 1) == 2,
-            () => $"both nodes are up (last answer: {last})");
-        // Up is not yet serving: a gateway answers 503 gateway_cut_off until it sees a majority of the gateways, which
-        // is what /healthz/ready says. Tests that send requests at once need both ready.
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        foreach (var node in new[] { A, B })
-            await WaitUntil(async () =>
-            {
-                try { return (await http.GetAsync(node.Urls[0] + "/healthz/ready")).IsSuccessStatusCode; }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; } // refused, or slow to answer under load
-            }, $"{node.Urls[0]} is ready");
+        await Eventually.Until(() => Ctl(A, "cluster", "show", "--json"), r => r.Output.Split("\"Up\"").Length - 1 == 2, "both nodes are up");
+        // Tests that send requests at once need both ready, not merely Up.
+        foreach (var node in new[] { A, B }) await GatewayNodes.WaitReadyAsync(node);
     }
 
     public async Task StopNodesAsync()
@@ -113,13 +104,7 @@ public sealed class AdminCluster : IAsyncLifetime
             config[$"ModelGroups:{group}:Endpoints:{group}-1:Url"] = (group == "drain" ? Slow : Fast).ApiBaseUrl;
         }
         config["ModelGroups:org/model:Endpoints:org-model-1:Url"] = Fast.ApiBaseUrl; // a model name with a slash, as clients send it
-        var node = await GatewayNode.CreateAsync([], c =>
-        {
-            c.Sources.Clear();
-            c.AddInMemoryCollection(config);
-        });
-        await node.StartAsync();
-        return node;
+        return await GatewayNodes.StartAsync(config);
     }
 
     public static Task<CtlResult> Ctl(GatewayNode node, params string[] args) => CtlWithToken(node, Token, args);
@@ -134,19 +119,6 @@ public sealed class AdminCluster : IAsyncLifetime
         return new CtlResult(exit, stdout.ToString(), stderr.ToString());
     }
 
-    public static Task WaitUntil(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
-        WaitUntil(condition, () => what, timeout);
-
-    public static async Task WaitUntil(Func<Task<bool>> condition, Func<string> what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting until {what()}.");
-            await Task.Delay(50);
-        }
-    }
-
     public async Task DisposeAsync()
     {
         await StopNodesAsync();
@@ -154,13 +126,6 @@ public sealed class AdminCluster : IAsyncLifetime
         await Slow.DisposeAsync();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
         if (_postgresDatabase is { } database) await RegistryProviders.DropDatabaseAsync(database);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -28,11 +28,11 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int EndpointCount = 9;
 
-    /// <summary>An admin read may take its deadline (2 s) plus the HTTP round trip; before this change it failed after 10 s with 504.</summary>
+    /// <summary>An admin read may take its deadline (2 s) plus the HTTP round trip.</summary>
     private static readonly TimeSpan ReadBudget = TimeSpan.FromSeconds(6);
 
     private readonly string _directory = Directory.CreateTempSubdirectory("router-incident-").FullName;
-    private readonly int[] _ports = [FreePort(), FreePort(), FreePort()];
+    private readonly int[] _ports = [FreePorts.Next(), FreePorts.Next(), FreePorts.Next()];
     private SimulatedEndpoint _upstream = null!;
     private readonly List<GatewayNode> _nodes = [];
     private GatewayNode A => _nodes[0];
@@ -43,38 +43,23 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _upstream = await SimulatedEndpoint.StartAsync(new SimulatorOptions { Name = "incident", LatencyMs = 1, TimeToFirstTokenMs = 0, TokensPerSecond = 0 });
         foreach (var port in _ports) _nodes.Add(await StartNodeAsync(port));
-        await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(A, "cluster", "show", "--json")).Json<ClusterView>().Members.Count(m => m.Status == "Up") == 3,
-            "the three gateways are up");
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        foreach (var node in _nodes)
-            await AdminCluster.WaitUntil(async () =>
-            {
-                try { return (await http.GetAsync(node.Urls[0] + "/healthz/ready")).IsSuccessStatusCode; }
-                catch (HttpRequestException) { return false; }
-            }, $"{node.Urls[0]} is ready");
+        await Eventually.Until(async () => (await AdminCluster.Ctl(A, "cluster", "show", "--json")).Json<ClusterView>().Members.Count(m => m.Status == "Up"),
+            up => up == 3, "the three gateways are up (members up)");
+        foreach (var node in _nodes) await GatewayNodes.WaitReadyAsync(node);
     }
 
     [Fact]
     public async Task With_the_registry_node_cut_off_reads_answer_marked_within_the_deadline_and_writes_fail_with_the_reason_then_land_after_healing()
     {
         // An endpoint's actor publishes its snapshot when it starts (then only on changes): B's exchange must be a subscriber
-        // A and C know by then. An empty batch each publishes that reaches B proves it.
-        var heard = new System.Collections.Concurrent.ConcurrentDictionary<Address, bool>();
-        SystemOf(B).ActorOf(Props.Create(() => new TopicListener(heard)));
-        var senders = new[] { A, C }.ToDictionary(n => n, n => SystemOf(n).ActorOf(Props.Empty));
-        await AdminCluster.WaitUntil(() =>
-        {
-            foreach (var (node, sender) in senders)
-                Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(SystemOf(node)).Mediator.Tell(
-                    new Akka.Cluster.Tools.PublishSubscribe.Publish(SnapshotTopic, new Router.Messages.Endpoints.EndpointSnapshotBatch([])), sender);
-            return Task.FromResult(senders.Keys.All(n => heard.ContainsKey(Akka.Cluster.Cluster.Get(SystemOf(n)).SelfAddress)));
-        }, "A and C publish to B's snapshot exchange");
+        // A and C know by then.
+        await SnapshotTopic.WaitUntilKnownEverywhereAsync(SystemOf(B), _nodes.Select(SystemOf));
         // Every endpoint's actor is started (a listing asks each) and has pushed its snapshot to B.
-        await AdminCluster.WaitUntil(async () =>
+        await Eventually.Until(async () =>
             (await AdminCluster.Ctl(B, "router", "endpoints", "--json")).Json<List<EndpointView>>() is { Count: EndpointCount } all
             && all.All(e => e.Freshness == SnapshotFreshness.Live), "every endpoint answers B live");
         var runtimeB = RouterRuntime.Get(SystemOf(B));
-        await AdminCluster.WaitUntil(() => Task.FromResult(Enumerable.Range(1, EndpointCount).All(i =>
+        await Eventually.Until(() => Task.FromResult(Enumerable.Range(1, EndpointCount).All(i =>
                 runtimeB.Snapshots.Slot($"inc-{i}").Snapshot.TakenAt != DateTimeOffset.MinValue && runtimeB.LastKnownHome($"inc-{i}") is not null)),
             "B holds a snapshot of every endpoint");
         var sharding = (await AdminCluster.Ctl(B, "sharding", "regions", "--json")).Json<ShardingView>();
@@ -88,7 +73,7 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             // At once, while A is merely silent (as a frozen node is) and again once B's failure detector marked it.
             var silent = await TimedCtl(B, "router", "endpoints");
             AssertPartialListing(silent, onA, SnapshotFreshness.Stale, SnapshotFreshness.Unreachable);
-            await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(B, "cluster", "show", "--json")).Json<ClusterView>().Unreachable.Contains(addressA),
+            await Eventually.Until(async () => (await AdminCluster.Ctl(B, "cluster", "show", "--json")).Json<ClusterView>().Unreachable.Contains(addressA),
                 "B sees A unreachable");
             var marked = await TimedCtl(B, "router", "endpoints");
             AssertPartialListing(marked, onA, SnapshotFreshness.Unreachable);
@@ -115,7 +100,7 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             stats.Result.Error.Should().Contain("did not answer in time").And.Contain(addressA);
 
             // Who cannot reach whom, and what the resolver will do, from each side.
-            await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(B, "cluster", "show", "--json")).Json<ClusterView>()
+            await Eventually.Until(async () => (await AdminCluster.Ctl(B, "cluster", "show", "--json")).Json<ClusterView>()
                     .UnreachableMembers!.SingleOrDefault(m => m.Address == addressA)?.ObservedBy?.Count == 2,
                 "B knows that both B and C observed A unreachable");
             var cluster = await TimedCtl(B, "cluster", "show", "--json");
@@ -133,7 +118,7 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             text.Output.Should().Contain($"unreachable: {addressA}").And.Contain("resolver: keep-majority (only gateway members count)")
                 .And.Contain("decides in about");
             ClusterView? viewA = null;
-            await AdminCluster.WaitUntil(async () => (viewA = (await AdminCluster.Ctl(A, "cluster", "show", "--json")).Json<ClusterView>()).Unreachable.Count == 2,
+            await Eventually.Until(async () => (viewA = (await AdminCluster.Ctl(A, "cluster", "show", "--json")).Json<ClusterView>()).Unreachable.Count == 2,
                 "A sees B and C unreachable");
             viewA!.Resolver!.Decision.Should().StartWith("this side is downed (only 1 of 3 gateway members");
             viewA.Resolver.WillDown.Should().Equal(addressA);
@@ -142,10 +127,9 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             var drainB = await AdminCluster.Ctl(B, "router", "endpoint", "drain", "inc-1");
             drainB.Exit.Should().Be(1, drainB.ToString());
             drainB.Error.Should().Contain("registry unreachable").And.Contain(addressA).And.Contain("nothing was changed");
-            CtlResult? drainA = null;
-            await AdminCluster.WaitUntil(async () => (drainA = await AdminCluster.Ctl(A, "router", "endpoint", "drain", "inc-1")).Error.Contains("no majority"),
-                () => $"A refuses writes for want of a majority (last: {drainA})");
-            drainA!.Exit.Should().Be(1);
+            var drainA = await Eventually.Until(() => AdminCluster.Ctl(A, "router", "endpoint", "drain", "inc-1"), r => r.Error.Contains("no majority"),
+                "A refuses writes for want of a majority");
+            drainA.Exit.Should().Be(1);
             drainA.Error.Should().Contain("nothing was changed");
 
             new[] { json, show, regions, stats, cluster }.Should().OnlyContain(r => r.Elapsed < ReadBudget, "every read answers within its deadline");
@@ -159,18 +143,17 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             await HealAsync(A, [B, C]);
         }
 
-        await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(B, "cluster", "show", "--json")).Json<ClusterView>().Unreachable.Count == 0,
+        await Eventually.Until(async () => (await AdminCluster.Ctl(B, "cluster", "show", "--json")).Json<ClusterView>().Unreachable.Count == 0,
             "the partition healed");
         foreach (var node in _nodes)
             (await AdminCluster.Ctl(node, "router", "endpoint", "show", "inc-1")).Output.Should().MatchRegex(@"(?m)^state:\s+active$", "the refused drains changed nothing");
-        CtlResult? drained = null;
-        await AdminCluster.WaitUntil(async () => (drained = await AdminCluster.Ctl(B, "router", "endpoint", "drain", "inc-1")).Exit == 0,
-            () => $"the drain lands once B reaches the registry again (last: {drained})", TimeSpan.FromSeconds(30));
-        drained!.Output.Should().Contain("draining");
+        var drained = await Eventually.Until(() => AdminCluster.Ctl(B, "router", "endpoint", "drain", "inc-1"), r => r.Exit == 0,
+            "the drain lands once B reaches the registry again", TimeSpan.FromSeconds(30));
+        drained.Output.Should().Contain("draining");
         var retried = await AdminCluster.Ctl(B, "router", "endpoint", "drain", "inc-1");
         retried.Exit.Should().Be(0, retried.ToString());
         retried.Output.Should().Contain("already so: nothing changed");
-        await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(C, "router", "endpoint", "show", "inc-1")).Output.Contains("drained"),
+        await Eventually.Until(async () => (await AdminCluster.Ctl(C, "router", "endpoint", "show", "inc-1")).Output.Contains("drained"),
             "every node sees the drain");
     }
 
@@ -213,34 +196,13 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             ["ModelGroups:inc:Strategy"] = "round-robin",
         };
         for (var i = 1; i <= EndpointCount; i++) config[$"ModelGroups:inc:Endpoints:inc-{i}:Url"] = _upstream.ApiBaseUrl;
-        var node = await GatewayNode.CreateAsync([], c =>
-        {
-            c.Sources.Clear();
-            c.AddInMemoryCollection(config);
-        }, configureAkka: akka => akka.AddHocon(
+        return await GatewayNodes.StartAsync(config, akka: akka => akka.AddHocon(
             // Akka's throttler transport, to cut nodes off in-process; the addresses (seeds included) become akka.trttl.tcp://.
             $"akka.remote.dot-netty.tcp.applied-adapters = [trttl]\nakka.cluster.seed-nodes = [\"akka.trttl.tcp://llm-router@127.0.0.1:{_ports[0]}\"]",
             HoconAddMode.Prepend));
-        await node.StartAsync();
-        return node;
     }
 
-    private const string SnapshotTopic = "llm-endpoint-snapshots";
-
-    /// <summary>Notes which nodes' snapshot batches reach this node.</summary>
-    private sealed class TopicListener : ReceiveActor
-    {
-        public TopicListener(System.Collections.Concurrent.ConcurrentDictionary<Address, bool> heard)
-        {
-            Receive<Router.Messages.Endpoints.EndpointSnapshotBatch>(_ => heard[Sender.Path.Address] = true);
-            Receive<Akka.Cluster.Tools.PublishSubscribe.SubscribeAck>(_ => { });
-        }
-
-        protected override void PreStart() =>
-            Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(Context.System).Mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Subscribe(SnapshotTopic, Self));
-    }
-
-    private static ActorSystem SystemOf(GatewayNode node) => node.App.Services.GetRequiredService<ActorSystem>();
+    private static ActorSystem SystemOf(GatewayNode node) => GatewayNodes.SystemOf(node);
 
     private static string AddressOf(GatewayNode node) => Akka.Cluster.Cluster.Get(SystemOf(node)).SelfAddress.ToString();
 
@@ -266,12 +228,5 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var node in Enumerable.Reverse(_nodes)) await node.DisposeAsync();
         await _upstream.DisposeAsync();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -23,10 +23,9 @@ public sealed class LocalRegistryMoveTests : IAsyncLifetime
         await _cluster.StopAAsync(); // A is the oldest node: it hosts the registry, whose journal (A's file) has the changes
 
         // A change through the registry's new incarnation on B: once it is answered, that incarnation has started.
-        CtlResult? last = null;
-        await AdminCluster.WaitUntil(async () => (last = await AdminCluster.Ctl(_cluster.B, "router", "endpoint", "weight", "concurrent-1", "3")).Exit == 0,
-            () => $"the registry answers on B (last: {last})", TimeSpan.FromSeconds(60));
-        await AdminCluster.WaitUntil(async () =>
+        await Eventually.Until(() => AdminCluster.Ctl(_cluster.B, "router", "endpoint", "weight", "concurrent-1", "3"), r => r.Exit == 0,
+            "the registry answers on B", TimeSpan.FromSeconds(60));
+        await Eventually.Until(async () =>
             (await AdminCluster.Ctl(_cluster.B, "router", "endpoints", "--json")).Json<List<EndpointView>>().Single(e => e.Definition.Id == "concurrent-1").Definition.Weight == 3,
             "B's directory has the new incarnation's change");
 

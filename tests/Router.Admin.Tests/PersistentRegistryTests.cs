@@ -30,7 +30,7 @@ public sealed class PersistentRegistryTests
         await cluster.StopNodesAsync();
         await cluster.StartNodesAsync();
 
-        await AdminCluster.WaitUntil(async () =>
+        await Eventually.Until(async () =>
         {
             var endpoints = (await AdminCluster.Ctl(cluster.B, "router", "endpoints", "--json")).Json<List<EndpointView>>().ToDictionary(e => e.Definition.Id);
             return endpoints.TryGetValue("kept", out var kept) && kept.Definition.Weight == 4
@@ -56,7 +56,7 @@ public sealed class PersistentRegistryTests
         await cluster.StartNodesAsync();
 
         foreach (var node in new[] { cluster.A, cluster.B })
-            await AdminCluster.WaitUntil(async () =>
+            await Eventually.Until(async () =>
                 (await AdminCluster.Ctl(node, "router", "endpoints", "concurrent", "--json")).Json<List<EndpointView>>().Count == 13,
                 "every node sees the configured endpoint and all 12 added ones after the restart");
     }

@@ -44,7 +44,7 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
         var interrupts = new Router.Cli.InterruptSource();
         var tail = Router.Cli.RouterCtl.RunAsync([address, "cluster", "tail", "--token", AdminCluster.Token],
             TextReader.Null, TextWriter.Synchronized(stdout), TextWriter.Null, null, interrupts);
-        await AdminCluster.WaitUntil(() => Task.FromResult(stdout.ToString().Contains("MemberUp")), "the current members are streamed");
+        await Eventually.Until(() => Task.FromResult(stdout.ToString().Contains("MemberUp")), "the current members are streamed");
         interrupts.Interrupt();
         (await tail).Should().Be(0);
     }
@@ -53,7 +53,7 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
     public async Task Sharding_palette_lists_each_gateways_region()
     {
         ShardingView view = null!;
-        await AdminCluster.WaitUntil(async () =>
+        await Eventually.Until(async () =>
         {
             var regions = await AdminCluster.Ctl(B, "sharding", "regions", "--json");
             regions.Exit.Should().Be(0, regions.ToString());
@@ -76,7 +76,7 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
         // With route-1 drained, B can only serve the group through the endpoint added on A.
         using var http = new HttpClient();
         var since = Stopwatch.StartNew();
-        await AdminCluster.WaitUntil(async () =>
+        await Eventually.Until(async () =>
         {
             var response = await http.PostAsync(B.Urls[0] + "/v1/chat/completions",
                 new StringContent("""{"model":"route","messages":[{"role":"user","content":"hi"}]}"""));
@@ -93,12 +93,12 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
         (await AdminCluster.Ctl(B, "router", "endpoint", "weight", "route-2", "5")).Exit.Should().Be(0);
         (await AdminCluster.Ctl(A, "router", "endpoint", "limits", "route-2", "--rpm", "600", "--tpm", "100000")).Exit.Should().Be(0);
         (await AdminCluster.Ctl(A, "router", "group", "strategy", "route", "least-busy")).Exit.Should().Be(0);
-        await AdminCluster.WaitUntil(async () =>
+        await Eventually.Until(async () =>
         {
             var endpoint = (await AdminCluster.Ctl(B, "router", "endpoint", "show", "route-2", "--json")).Json<EndpointView>();
             return endpoint.Definition is { Weight: 5, Rpm: 600, Tpm: 100000 };
         }, "B sees the changes made on both nodes");
-        await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(B, "router", "groups", "--json")).Json<List<GroupView>>()
+        await Eventually.Until(async () => (await AdminCluster.Ctl(B, "router", "groups", "--json")).Json<List<GroupView>>()
             .Single(g => g.Name == "route") is { Strategy: "least-busy", Endpoints: 2 }, "B sees the strategy set on A", TimeSpan.FromSeconds(5));
 
         var stats = (await AdminCluster.Ctl(B, "router", "stats", "--json")).Json<ClusterStatsView>();
@@ -106,7 +106,7 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
 
         (await AdminCluster.Ctl(A, "router", "endpoint", "undrain", "route-1")).Exit.Should().Be(0);
         (await AdminCluster.Ctl(A, "router", "endpoint", "remove", "route-2")).Exit.Should().Be(0);
-        await AdminCluster.WaitUntil(async () =>
+        await Eventually.Until(async () =>
             (await AdminCluster.Ctl(B, "router", "endpoints", "route", "--json")).Json<List<EndpointView>>().Select(e => e.Definition.Id).SequenceEqual(["route-1"]),
             "the removal reaches B");
     }
@@ -117,18 +117,18 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
         using var http = new HttpClient();
         var inFlight = http.PostAsync(A.Urls[0] + "/v1/chat/completions",
             new StringContent("""{"model":"drain","messages":[{"role":"user","content":"slow"}]}"""));
-        await AdminCluster.WaitUntil(async () => (await Endpoint(B, "drain-1")).Snapshot.InFlight == 1, "the slow request holds a lease");
+        await Eventually.Until(async () => (await Endpoint(B, "drain-1")).Snapshot.InFlight == 1, "the slow request holds a lease");
 
         (await AdminCluster.Ctl(B, "router", "endpoint", "drain", "drain-1")).Exit.Should().Be(0);
         // The drain replicates to every node's directory; the endpoint's actor refuses once its own node has it.
-        await AdminCluster.WaitUntil(async () => (await Endpoint(A, "drain-1")).State == "draining" && (await Endpoint(B, "drain-1")).State == "draining",
+        await Eventually.Until(async () => (await Endpoint(A, "drain-1")).State == "draining" && (await Endpoint(B, "drain-1")).State == "draining",
             "both nodes show the endpoint draining while its request is in flight", TimeSpan.FromSeconds(4));
         var refused = await http.PostAsync(B.Urls[0] + "/v1/chat/completions",
             new StringContent("""{"model":"drain","messages":[{"role":"user","content":"new"}]}"""));
         ((int)refused.StatusCode).Should().Be(503, "a drained endpoint gets no new leases");
 
         (await inFlight).IsSuccessStatusCode.Should().BeTrue("the request already in flight finishes");
-        await AdminCluster.WaitUntil(async () => (await Endpoint(A, "drain-1")).State == "drained", "the drain completes");
+        await Eventually.Until(async () => (await Endpoint(A, "drain-1")).State == "drained", "the drain completes");
         var table = await AdminCluster.Ctl(A, "router", "endpoints", "drain");
         table.Output.Should().Contain("drained");
         (await AdminCluster.Ctl(A, "router", "endpoint", "undrain", "drain-1")).Exit.Should().Be(0);
@@ -198,7 +198,7 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
         try
         {
             // The registry answers before the node's replicated directory has the endpoint: wait for it to show.
-            await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(A, "router", "endpoint", "show", id)).Exit == 0, $"'{id}' can be shown");
+            await Eventually.Until(async () => (await AdminCluster.Ctl(A, "router", "endpoint", "show", id)).Exit == 0, $"'{id}' can be shown");
             (await Endpoint(A, id)).Definition.Id.Should().Be(id);
             (await AdminCluster.Ctl(A, "router", "endpoint", "drain", id)).Exit.Should().Be(0);
         }
@@ -213,7 +213,7 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
     {
         (await AdminCluster.Ctl(A, "router", "group", "strategy", "org/model", "least-busy")).Exit.Should().Be(0);
 
-        await AdminCluster.WaitUntil(async () => (await AdminCluster.Ctl(A, "router", "groups", "--json")).Json<List<GroupView>>()
+        await Eventually.Until(async () => (await AdminCluster.Ctl(A, "router", "groups", "--json")).Json<List<GroupView>>()
             .Any(g => g.Name == "org/model" && g.Strategy == "least-busy"), "the strategy change is seen");
         (await AdminCluster.Ctl(A, "router", "endpoints", "org/model", "--json")).Json<List<EndpointView>>()
             .Should().ContainSingle().Which.Definition.Id.Should().Be("org-model-1");
@@ -255,7 +255,7 @@ public sealed class RouterCtlClusterTests(AdminCluster cluster) : IClassFixture<
             "router", "endpoint", "add", "concurrent", $"concurrent-x{i}", $"http://127.0.0.1:{9000 + i}/v1"));
         (await Task.WhenAll(adds)).Should().OnlyContain(r => r.Exit == 0);
         foreach (var node in new[] { A, B })
-            await AdminCluster.WaitUntil(async () =>
+            await Eventually.Until(async () =>
                 (await AdminCluster.Ctl(node, "router", "endpoints", "concurrent", "--json")).Json<List<EndpointView>>().Count == 17,
                 "every node sees all 16 added endpoints");
     }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Router.Cli.Tests;
@@ -26,14 +24,7 @@ public static class Cli
         RunAsync([api.Address, .. args, "--token", FakeAdminApi.Token]);
 
     /// <summary>A port on 127.0.0.1 where nothing listens.</summary>
-    public static int ClosedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int ClosedPort() => FreePorts.Next();
 }
 
 /// <summary>A thread-safe writer that lets a test wait until some text was printed (for streams).</summary>
@@ -79,17 +70,7 @@ public sealed class ObservableWriter : TextWriter
         }
     }
 
-    public async Task WaitForAsync(string expected, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!Text.Contains(expected, StringComparison.Ordinal))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"'{expected}' was not printed within {timeout}; got:\n{Text}");
-            }
-
-            await Task.Delay(10);
-        }
-    }
+    public Task WaitForAsync(string expected, TimeSpan timeout) =>
+        Eventually.Until(() => Text, text => text.Contains(expected, StringComparison.Ordinal), $"'{expected}' is printed", timeout,
+            TimeSpan.FromMilliseconds(10));
 }

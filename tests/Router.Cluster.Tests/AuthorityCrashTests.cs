@@ -40,8 +40,8 @@ public sealed class AuthorityCrashTests(ITestOutputHelper output)
 
         upstream.Reconfigure(o => o.LatencyMs = (int)HeldRequest.TotalMilliseconds);
         var held = FencedRequests.SendAsync(http, holder, "held");
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(upstream.Stats.CurrentInFlight == 1),
-            "the upstream is working on the holder's request", TimeSpan.FromSeconds(20));
+        await Eventually.Until(() => Task.FromResult(upstream.Stats.CurrentInFlight == 1),
+            "the upstream is working on the holder's request", TimeSpan.FromSeconds(20), ProcessCluster.PollInterval, Eventually.TransientHttp);
         upstream.Reconfigure(o => o.LatencyMs = 500);
 
         var killedAt = DateTime.UtcNow;

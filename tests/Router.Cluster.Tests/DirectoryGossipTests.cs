@@ -19,14 +19,14 @@ public sealed partial class DirectoryGossipTests(ITestOutputHelper output)
 
         // Settled: no definition serialized on any node for 3 s (Distributed Data gossips every 500 ms).
         var last = await DefinitionsSerializedAsync(cluster);
-        await ProcessCluster.WaitUntilAsync(async () =>
+        await Eventually.Until(async () =>
         {
             await Task.Delay(TimeSpan.FromSeconds(3));
             var now = await DefinitionsSerializedAsync(cluster);
             var settled = now == last;
             last = now;
             return settled;
-        }, "the nodes stop serializing directory entries", TimeSpan.FromSeconds(60));
+        }, "the nodes stop serializing directory entries", TimeSpan.FromSeconds(60), ProcessCluster.PollInterval, Eventually.TransientHttp);
 
         await Task.Delay(TimeSpan.FromSeconds(5)); // ten gossip rounds
         var after = await DefinitionsSerializedAsync(cluster);

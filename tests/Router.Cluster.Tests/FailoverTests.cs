@@ -45,7 +45,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         // Phase 2: steady load through all three nodes; MaxInFlight holds at the upstreams themselves.
         await using var load = new LoadGenerator(cluster.Nodes);
         load.Start(Workers, ProcessCluster.Model);
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(load.Results.Count(r => r.Status == 200) > 200), "steady load flows", TimeSpan.FromSeconds(30));
+        await Eventually.Until(() => Task.FromResult(load.Results.Count(r => r.Status == 200) > 200), "steady load flows", TimeSpan.FromSeconds(30), ProcessCluster.PollInterval, Eventually.TransientHttp);
         load.Results.Should().OnlyContain(r => r.Status == 200, "no request fails under steady load");
 
         // Phase 3: kill -9 gateway-3. Only requests in flight on it may fail.
@@ -59,17 +59,17 @@ public sealed class FailoverTests(ITestOutputHelper output)
         // A request that started within a moment of the kill may still have been granted by the dying process.
         var surelyDeadAt = killedAt.AddSeconds(1);
         var failoverDeadline = TimeSpan.FromSeconds(45);
-        await ProcessCluster.WaitUntilAsync(async () =>
+        await Eventually.Until(async () =>
         {
             var view = await g1.ClusterAsync();
             return view.Members.All(m => m.Address != g3.Address);
-        }, "the split-brain resolver downs and removes the killed node", failoverDeadline);
+        }, "the split-brain resolver downs and removes the killed node", failoverDeadline, ProcessCluster.PollInterval, Eventually.TransientHttp);
         output.WriteLine($"REMOVED the killed node {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after the kill");
         try
         {
-            await ProcessCluster.WaitUntilAsync(() => Task.FromResult(moved.All(id =>
+            await Eventually.Until(() => Task.FromResult(moved.All(id =>
                     load.Results.Any(r => r.Status == 200 && r.Endpoint == id && r.StartedAt > surelyDeadAt))),
-                "every endpoint that lived on the killed node serves again", failoverDeadline);
+                "every endpoint that lived on the killed node serves again", failoverDeadline, ProcessCluster.PollInterval, Eventually.TransientHttp);
         }
         catch (TimeoutException)
         {
@@ -92,31 +92,31 @@ public sealed class FailoverTests(ITestOutputHelper output)
         // Phase 4: restart gateway-3: it rejoins and serves.
         await cluster.RestartAsync(2);
         g3 = cluster[2];
-        await ProcessCluster.WaitUntilAsync(async () => (await g1.ClusterAsync()).Members.Count(m => m.Status == "Up") == 3,
-            "the restarted node rejoins", TimeSpan.FromSeconds(60));
+        await Eventually.Until(async () => (await g1.ClusterAsync()).Members.Count(m => m.Status == "Up") == 3,
+            "the restarted node rejoins", TimeSpan.FromSeconds(60), ProcessCluster.PollInterval, Eventually.TransientHttp);
         load.SendTo(g1, g2, g3);
         var rejoinedAt = DateTime.UtcNow;
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(load.Results.Count(r => r.Node == g3.Name && r.Status == 200 && r.StartedAt > rejoinedAt) >= 20),
-            "the restarted node serves traffic", TimeSpan.FromSeconds(30));
+        await Eventually.Until(() => Task.FromResult(load.Results.Count(r => r.Node == g3.Name && r.Status == 200 && r.StartedAt > rejoinedAt) >= 20),
+            "the restarted node serves traffic", TimeSpan.FromSeconds(30), ProcessCluster.PollInterval, Eventually.TransientHttp);
 
         // Phase 5: SIGTERM gateway-2 (taken out of rotation first, as a load balancer would): nothing fails.
         var beforeStop = load.Results.Count;
         load.SendTo(g1, g3);
         var stoppingAt = DateTime.UtcNow;
         await g2.TerminateAsync(TimeSpan.FromSeconds(60));
-        await ProcessCluster.WaitUntilAsync(async () => (await g1.ClusterAsync()).Members.All(m => m.Address != g2.Address),
-            "the stopped node has left", TimeSpan.FromSeconds(30));
+        await Eventually.Until(async () => (await g1.ClusterAsync()).Members.All(m => m.Address != g2.Address),
+            "the stopped node has left", TimeSpan.FromSeconds(30), ProcessCluster.PollInterval, Eventually.TransientHttp);
         var afterStopAt = DateTime.UtcNow;
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(load.Results.Count(r => r.StartedAt > afterStopAt && r.Status == 200) > 50),
-            "the two remaining nodes serve", TimeSpan.FromSeconds(30));
+        await Eventually.Until(() => Task.FromResult(load.Results.Count(r => r.StartedAt > afterStopAt && r.Status == 200) > 50),
+            "the two remaining nodes serve", TimeSpan.FromSeconds(30), ProcessCluster.PollInterval, Eventually.TransientHttp);
         var gracefulPhase = load.Results.Skip(beforeStop).ToList();
         gracefulPhase.Where(r => r.Status != 200).Should().BeEmpty("a graceful stop fails no request");
         output.WriteLine($"GRACEFUL-STOP took {(afterStopAt - stoppingAt).TotalSeconds:0.0}s, {gracefulPhase.Count} requests, 0 failed");
 
         // Phase 6: load stops; every lease comes back, and no upstream ever saw more than the cap.
         await load.StopAsync();
-        await ProcessCluster.WaitUntilAsync(async () => (await g1.EndpointsAsync()).All(e => e.Snapshot.InFlight == 0),
-            "every endpoint's in-flight count returns to 0", TimeSpan.FromSeconds(30));
+        await Eventually.Until(async () => (await g1.EndpointsAsync()).All(e => e.Snapshot.InFlight == 0),
+            "every endpoint's in-flight count returns to 0", TimeSpan.FromSeconds(30), ProcessCluster.PollInterval, Eventually.TransientHttp);
         cluster.Simulators.Should().OnlyContain(s => s.Stats.MaxInFlight <= ProcessCluster.MaxInFlight,
             "MaxInFlight holds cluster-wide at the upstream itself, through crash, restart and stop");
         output.WriteLine($"CAPS upstream max in flight: {string.Join(", ", cluster.Simulators.Select(s => $"{s.Options.Name}={s.Stats.MaxInFlight}"))} (cap {ProcessCluster.MaxInFlight})");

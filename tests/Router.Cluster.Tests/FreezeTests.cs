@@ -51,8 +51,8 @@ public sealed class FreezeTests(ITestOutputHelper output)
         // gateway-3 takes the only slot with a request the upstream will work on for a long time.
         upstream.Reconfigure(o => o.LatencyMs = 60_000);
         var held = http.PostAsync(g3.GatewayUrl + "/v1/chat/completions", Body("held"));
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(upstream.Stats.CurrentInFlight == 1),
-            "the upstream is working on gateway-3's request", TimeSpan.FromSeconds(20));
+        await Eventually.Until(() => Task.FromResult(upstream.Stats.CurrentInFlight == 1),
+            "the upstream is working on gateway-3's request", TimeSpan.FromSeconds(20), ProcessCluster.PollInterval, Eventually.TransientHttp);
 
         await g3.FreezeAsync();
         var frozenAt = DateTime.UtcNow;
@@ -100,19 +100,19 @@ public sealed class FreezeTests(ITestOutputHelper output)
 
         // Resumed, gateway-3 finds its lease unrenewed (and itself removed): it aborts the request, the upstream sees the hang-up.
         await g3.ResumeAsync();
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(upstream.Stats.CurrentInFlight == 0),
-            "gateway-3 fenced itself and hung up on the upstream", TimeSpan.FromSeconds(20));
+        await Eventually.Until(() => Task.FromResult(upstream.Stats.CurrentInFlight == 0),
+            "gateway-3 fenced itself and hung up on the upstream", TimeSpan.FromSeconds(20), ProcessCluster.PollInterval, Eventually.TransientHttp);
         _ = held.ContinueWith(t => t.Exception, TaskScheduler.Default); // its client sees an error or a cut response
 
         // A restart (same address, new incarnation) proves the old process is gone: its slot comes back.
         upstream.Reconfigure(o => o.LatencyMs = 5);
         await cluster.RestartAsync(holderIndex);
         var restartedAt = DateTime.UtcNow;
-        await ProcessCluster.WaitUntilAsync(async () =>
+        await Eventually.Until(async () =>
         {
             using var response = await http.PostAsync(g1.GatewayUrl + "/v1/chat/completions", Body("after"));
             return response.IsSuccessStatusCode;
-        }, "the strict endpoint serves again once gateway-3 restarted", TimeSpan.FromSeconds(60));
+        }, "the strict endpoint serves again once gateway-3 restarted", TimeSpan.FromSeconds(60), ProcessCluster.PollInterval, Eventually.TransientHttp);
         output.WriteLine($"slot back {(DateTime.UtcNow - restartedAt).TotalSeconds:0.0} s after gateway-3 was restarted");
         upstream.Stats.MaxInFlight.Should().Be(1);
     }

@@ -76,22 +76,23 @@ public sealed class NodeProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>Waits until /health answers 200; fails at once, with the log's tail, if the process exits first.</summary>
     public async Task WaitHealthyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (!Running) throw new InvalidOperationException($"{Name} exited with {_process?.ExitCode}:\n{LogTail()}");
-            try
+            await Eventually.Until(async () =>
             {
-                if ((await http.GetAsync(GatewayUrl + "/health")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(200);
+                if (!Running) throw new InvalidOperationException($"{Name} exited with {_process?.ExitCode}:\n{LogTail()}");
+                using var response = await http.GetAsync(GatewayUrl + "/health");
+                return (int)response.StatusCode;
+            }, status => status == 200, $"{Name} is healthy", timeout, ProcessCluster.PollInterval, Eventually.TransientHttp);
         }
-        throw new TimeoutException($"{Name} did not become healthy in {timeout}:\n{LogTail()}");
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{LogTail()}", e);
+        }
     }
 
     /// <summary>kill -9: no shutdown hooks, no leaving; the cluster must detect and down it.</summary>

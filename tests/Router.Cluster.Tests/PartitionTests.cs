@@ -51,8 +51,8 @@ public sealed class PartitionTests(ITestOutputHelper output)
         // The holder takes the only slot with a request the upstream would work on for a minute; later ones take 1 s.
         upstream.Reconfigure(o => o.LatencyMs = 60_000);
         var held = FencedRequests.SendAsync(http, holder, "held");
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(upstream.Stats.CurrentInFlight == 1),
-            "the upstream is working on the holder's request", TimeSpan.FromSeconds(20));
+        await Eventually.Until(() => Task.FromResult(upstream.Stats.CurrentInFlight == 1),
+            "the upstream is working on the holder's request", TimeSpan.FromSeconds(20), ProcessCluster.PollInterval, Eventually.TransientHttp);
         upstream.Reconfigure(o => o.LatencyMs = 1_000);
 
         var partitionedAt = DateTime.UtcNow;

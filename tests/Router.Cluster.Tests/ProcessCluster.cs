@@ -30,6 +30,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>The endpoints of <see cref="SpreadModel"/>.</summary>
     public List<SimulatedEndpoint> Spread { get; } = [];
     public List<NodeProcess> Nodes { get; } = [];
+
+    /// <summary>How often a test polls the nodes' admin APIs: three node processes share a 2-core machine with the test.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     public NodeProcess this[int index] => Nodes[index];
 
     /// <param name="partitionable">Start each node in a cgroup of its own, so a <see cref="LoopbackPartition"/> can cut it off.</param>
@@ -93,8 +96,8 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
         foreach (var node in Nodes) node.Start();
         foreach (var node in Nodes) await node.WaitHealthyAsync(TimeSpan.FromSeconds(60));
-        await WaitUntilAsync(async () => (await Nodes[0].ClusterAsync()).Members.Count(m => m.Status == "Up") == 3,
-            "all three nodes are up", TimeSpan.FromSeconds(60));
+        await Eventually.Until(async () => (await Nodes[0].ClusterAsync()).Members.Count(m => m.Status == "Up") == 3,
+            "all three nodes are up", TimeSpan.FromSeconds(60), ProcessCluster.PollInterval, Eventually.TransientHttp);
     }
 
     /// <summary>Starts a node again with the same ports and configuration (after a crash or a stop).</summary>
@@ -114,22 +117,6 @@ public sealed class ProcessCluster : IAsyncDisposable
         var address = (await Nodes[0].ShardingAsync()).Regions.Single(r => (r.EndpointIds ?? []).Contains(endpointId)).Address;
         var host = Nodes.FindIndex(n => n.Address == address);
         return (host, Nodes.Where((_, i) => i != host).ToArray());
-    }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {timeout} waiting until {what}.");
-            await Task.Delay(200);
-        }
     }
 
     public string Logs() => string.Join("\n\n", Nodes.Select(n => $"== {n.Name} ==\n{n.LogTail()}"));

@@ -72,8 +72,8 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         // Steady load through all three nodes, the stopping one included, plus a client that only talks to it.
         await using var load = new LoadGenerator(cluster.Nodes);
         load.Start(6, ProcessCluster.Model);
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(cluster.Nodes.All(n => load.Results.Count(r => r.Node == n.Name && r.Status == 200) >= 10)),
-            "every node serves the load", TimeSpan.FromSeconds(30));
+        await Eventually.Until(() => Task.FromResult(cluster.Nodes.All(n => load.Results.Count(r => r.Node == n.Name && r.Status == 200) >= 10)),
+            "every node serves the load", TimeSpan.FromSeconds(30), ProcessCluster.PollInterval, Eventually.TransientHttp);
         using var prober = new Prober(stopping.GatewayUrl);
         var probing = prober.RunAsync(ProcessCluster.Model);
 
@@ -84,8 +84,8 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         using var slowClient = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var slow = Enumerable.Range(0, slowRequests).Select(i => Timed(() => slowClient.PostAsync(stopping.GatewayUrl + "/v1/chat/completions",
             Chat(ProcessCluster.LimitedModel, $"slow {i}")))).ToList();
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(cluster.Limited.Stats.CurrentInFlight == slowRequests),
-            "the slow requests are at the upstream", TimeSpan.FromSeconds(10));
+        await Eventually.Until(() => Task.FromResult(cluster.Limited.Stats.CurrentInFlight == slowRequests),
+            "the slow requests are at the upstream", TimeSpan.FromSeconds(10), ProcessCluster.PollInterval, Eventually.TransientHttp);
 
         var signalSentAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -166,8 +166,8 @@ public sealed class ShutdownTests(ITestOutputHelper output)
 
         var frozenAt = DateTime.UtcNow;
         await frozen.FreezeAsync();
-        await ProcessCluster.WaitUntilAsync(async () => (await g1.ClusterAsync()).Members.All(m => m.Address != frozen.Address),
-            "the cluster downs and removes the frozen node", TimeSpan.FromSeconds(40));
+        await Eventually.Until(async () => (await g1.ClusterAsync()).Members.All(m => m.Address != frozen.Address),
+            "the cluster downs and removes the frozen node", TimeSpan.FromSeconds(40), ProcessCluster.PollInterval, Eventually.TransientHttp);
         var removedAfter = DateTime.UtcNow - frozenAt;
 
         var resumedAt = DateTime.UtcNow;

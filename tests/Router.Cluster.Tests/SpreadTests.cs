@@ -18,8 +18,8 @@ public sealed class SpreadTests(ITestOutputHelper output)
         await using var cluster = await ProcessCluster.StartAsync();
         await using var load = new LoadGenerator(cluster.Nodes);
         load.Start(Clients, ProcessCluster.SpreadModel);
-        await ProcessCluster.WaitUntilAsync(() => Task.FromResult(load.Results.Count >= Requests), $"{Requests} requests are answered",
-            TimeSpan.FromSeconds(90));
+        await Eventually.Until(() => Task.FromResult(load.Results.Count >= Requests), $"{Requests} requests are answered",
+            TimeSpan.FromSeconds(90), ProcessCluster.PollInterval, Eventually.TransientHttp);
         await load.StopAsync();
 
         var total = cluster.Spread.Sum(s => s.Stats.TotalRequests);

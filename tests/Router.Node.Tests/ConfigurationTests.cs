@@ -21,7 +21,7 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task Valid_configuration_builds_a_node()
     {
-        await using var node = await TestGateway.CreateNodeAsync(ValidConfig());
+        await using var node = await GatewayNodes.CreateAsync(ValidConfig());
 
         node.Settings.ModelGroups.Keys.Should().BeEquivalentTo(["g", "h"]);
         node.Settings.Router.Retries.Should().Be(2, "unset keys keep their defaults");
@@ -59,7 +59,7 @@ public sealed class ConfigurationTests
         var config = ValidConfig();
         config[key] = value;
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
         error.Message.Should().Contain(namedKey);
@@ -75,7 +75,7 @@ public sealed class ConfigurationTests
         config["Registry:ConnectionString"] = "Data Source=never-created.db";
         config["Cluster:SeedNodes:0"] = "akka.tcp://llm-router@10.0.0.7:4053";
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
         error.Message.Should().Contain($"Registry:Provider: '{provider}' {why}").And.Contain("akka.tcp://llm-router@10.0.0.7:4053")
@@ -123,7 +123,7 @@ public sealed class ConfigurationTests
         var variable = "ROUTER_NODE_TESTS_UNSET_" + Guid.NewGuid().ToString("N");
         config["ModelGroups:g:Endpoints:e:ApiKeyEnv"] = variable;
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
         error.Message.Should().Contain("ModelGroups:g:Endpoints:e:ApiKeyEnv").And.Contain(variable);
@@ -137,7 +137,7 @@ public sealed class ConfigurationTests
         config["ModelGroups:g:Strategy"] = "nope";
         config["Cluster:ShardCount"] = "0";
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
         error.Problems.Should().HaveCount(3);
@@ -150,7 +150,7 @@ public sealed class ConfigurationTests
         var config = ValidConfig();
         foreach (var key in config.Keys.Where(k => k.StartsWith("ModelGroups:", StringComparison.Ordinal)).ToList()) config.Remove(key);
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         (await create.Should().ThrowAsync<NodeConfigurationException>()).Which.Message.Should().Contain("ModelGroups");
     }
@@ -164,7 +164,7 @@ public sealed class ConfigurationTests
         var config = ValidConfig();
         config[$"ModelGroups:g:Endpoints:e:{property}"] = value;
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         // Today CreateAsync succeeds and group 'g' has no endpoint 'e' at all.
         var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
@@ -181,7 +181,7 @@ public sealed class ConfigurationTests
         var config = ValidConfig();
         config[key] = value;
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         (await create.Should().ThrowAsync<NodeConfigurationException>()).Which.Message.Should().Contain(key);
     }
@@ -192,7 +192,7 @@ public sealed class ConfigurationTests
         var config = ValidConfig();
         config["ModelGroups:g:ContextWindowFallbacks:0"] = "missing-group";
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
         error.Message.Should().Contain("ModelGroups:g:ContextWindowFallbacks");

@@ -32,49 +32,57 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         driver.Navigate().GoToUrl(admin + "/dashboard");
 
         // Before the token: the form, and nothing of the cluster.
-        await WaitUntil(driver, d => d.FindElement(By.Id("token")).Displayed, "the token form is shown");
+        await PageShows(driver, d => d.FindElement(By.Id("token")).Displayed, "the token form is shown");
         driver.FindElement(By.Id("board")).Displayed.Should().BeFalse();
         driver.FindElements(By.CssSelector("[data-endpoint]")).Should().BeEmpty();
         driver.PageSource.Should().NotContain("mini-a");
 
         // A wrong token is refused with the admin API's reason, and the form stays.
         SignIn(driver, "not-the-token");
-        await WaitUntil(driver, d => d.FindElement(By.Id("login-error")).Displayed, "the wrong token is refused");
+        await PageShows(driver, d => d.FindElement(By.Id("login-error")).Displayed, "the wrong token is refused");
         driver.FindElement(By.Id("login-error")).Text.Should().Contain("token");
         driver.FindElements(By.CssSelector("[data-endpoint]")).Should().BeEmpty();
 
         SignIn(driver, Token);
-        await WaitUntil(driver, d => d.FindElements(By.CssSelector("[data-endpoint]")).Count == 3, "the three configured endpoints are listed");
-        Cell(driver, "[data-endpoint='mini-a']", "in-flight").Should().EndWith("0 / 8");
-        Cell(driver, "[data-endpoint='mini-a']", "rpm").Should().EndWith("0 / 600");
-        Cell(driver, "[data-endpoint='big-slow']", "in-flight").Should().EndWith("0 / 4");
-        Cell(driver, "[data-endpoint='mini-a']", "breaker").Should().StartWith("closed");
-        driver.FindElement(By.Id("total-requests")).Text.Should().Be("0");
-        driver.FindElements(By.CssSelector("#members tbody tr")).Should().ContainSingle()
-            .Which.Text.Should().Contain("Up").And.Contain("gateway");
+        await PageShows(driver, d => d.FindElements(By.CssSelector("[data-endpoint]")).Count == 3, "the three configured endpoints are listed");
+        var board = await Read(driver, d => new
+        {
+            MiniAInFlight = Cell(d, "[data-endpoint='mini-a']", "in-flight"),
+            MiniARpm = Cell(d, "[data-endpoint='mini-a']", "rpm"),
+            BigSlowInFlight = Cell(d, "[data-endpoint='big-slow']", "in-flight"),
+            MiniABreaker = Cell(d, "[data-endpoint='mini-a']", "breaker"),
+            TotalRequests = d.FindElement(By.Id("total-requests")).Text,
+            Members = d.FindElements(By.CssSelector("#members tbody tr")).Select(row => row.Text).ToList(),
+        }, "the board");
+        board.MiniAInFlight.Should().EndWith("0 / 8");
+        board.MiniARpm.Should().EndWith("0 / 600");
+        board.BigSlowInFlight.Should().EndWith("0 / 4");
+        board.MiniABreaker.Should().StartWith("closed");
+        board.TotalRequests.Should().Be("0");
+        board.Members.Should().ContainSingle().Which.Should().Contain("Up").And.Contain("gateway");
 
         // Requests through the gateway: counts, rates, latency and TTFT appear.
         const int requests = 12;
         for (var i = 0; i < requests; i++)
             (await gateway.ChatAsync("gpt-4o-mini", stream: i % 3 == 0)).EnsureSuccessStatusCode();
-        await WaitUntil(driver, d => Cell(d, "[data-group='gpt-4o-mini'] .group-stats", "requests") == requests.ToString(CultureInfo.InvariantCulture),
+        await PageShows(driver, d => Cell(d, "[data-group='gpt-4o-mini'] .group-stats", "requests") == requests.ToString(CultureInfo.InvariantCulture),
             $"the group's request count shows the {requests} requests");
-        await WaitUntil(driver, d => Number(Cell(d, "[data-group='gpt-4o-mini'] .group-stats", "rps")) > 0, "the group's request rate is above zero");
-        await WaitUntil(driver, d => Number(d.FindElement(By.Id("total-rps")).Text) > 0, "the total request rate is above zero");
-        await WaitUntil(driver, d => Number(Cell(d, "[data-endpoint='mini-a']", "requests")) + Number(Cell(d, "[data-endpoint='mini-b']", "requests")) == requests,
+        await PageShows(driver, d => Number(Cell(d, "[data-group='gpt-4o-mini'] .group-stats", "rps")) > 0, "the group's request rate is above zero");
+        await PageShows(driver, d => Number(d.FindElement(By.Id("total-rps")).Text) > 0, "the total request rate is above zero");
+        await PageShows(driver, d => Number(Cell(d, "[data-endpoint='mini-a']", "requests")) + Number(Cell(d, "[data-endpoint='mini-b']", "requests")) == requests,
             "the endpoints' own counts add up to the requests sent");
-        await WaitUntil(driver, d => Number(Cell(d, "[data-endpoint='mini-a']", "latency-p50")) >= 20, "mini-a's p50 latency reflects the simulator's 25 ms");
-        await WaitUntil(driver, d => Number(Cell(d, "[data-endpoint='mini-a']", "ttft-p50")) > 0 || Number(Cell(d, "[data-endpoint='mini-b']", "ttft-p50")) > 0,
+        await PageShows(driver, d => Number(Cell(d, "[data-endpoint='mini-a']", "latency-p50")) >= 20, "mini-a's p50 latency reflects the simulator's 25 ms");
+        await PageShows(driver, d => Number(Cell(d, "[data-endpoint='mini-a']", "ttft-p50")) > 0 || Number(Cell(d, "[data-endpoint='mini-b']", "ttft-p50")) > 0,
             "a streamed request's time to first token is shown");
-        Cell(driver, "[data-endpoint='mini-a']", "rpm").Should().NotBe("0 / 600");
+        (await Read(driver, d => Cell(d, "[data-endpoint='mini-a']", "rpm"), "mini-a's rpm")).Should().NotBe("0 / 600");
 
         // Two slow requests in flight show up as 2 / 4 while they run.
         var slow = new[] { gateway.ChatAsync("gpt-4o"), gateway.ChatAsync("gpt-4o") };
-        await WaitUntil(driver, d => Cell(d, "[data-endpoint='big-slow']", "in-flight").EndsWith("2 / 4", StringComparison.Ordinal), "two requests in flight on big-slow");
-        await WaitUntil(driver, d => d.FindElement(By.Id("total-in-flight")).Text == "2", "the in-flight total");
+        await PageShows(driver, d => Cell(d, "[data-endpoint='big-slow']", "in-flight").EndsWith("2 / 4", StringComparison.Ordinal), "two requests in flight on big-slow");
+        await PageShows(driver, d => d.FindElement(By.Id("total-in-flight")).Text == "2", "the in-flight total");
         var screenshot = SaveScreenshot(driver);
         foreach (var response in await Task.WhenAll(slow)) response.EnsureSuccessStatusCode();
-        await WaitUntil(driver, d => Cell(d, "[data-endpoint='big-slow']", "in-flight").EndsWith("0 / 4", StringComparison.Ordinal), "the slow requests finished");
+        await PageShows(driver, d => Cell(d, "[data-endpoint='big-slow']", "in-flight").EndsWith("0 / 4", StringComparison.Ordinal), "the slow requests finished");
 
         driver.PageSource.Should().NotContain(Token, "the token lives in sessionStorage, never in the page");
         File.Exists(screenshot).Should().BeTrue();
@@ -96,29 +104,22 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
     private static double Number(string text) =>
         double.TryParse(text.Replace(",", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : -1;
 
-    /// <summary>Polls the page (it re-renders every 1.5 s, so elements are looked up afresh each time).</summary>
-    private static async Task WaitUntil(IWebDriver driver, Func<IWebDriver, bool> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (condition(driver)) return;
-            }
-            catch (Exception e) when (e is NoSuchElementException or StaleElementReferenceException) { }
-            if (deadline.Elapsed > Patience)
-            {
-                var status = driver.FindElements(By.Id("status")).FirstOrDefault()?.Text;
-                throw new TimeoutException($"Timed out after {Patience} waiting until {what} (page status: {status}).");
-            }
-            await Task.Delay(100);
-        }
-    }
+    /// <summary>
+    /// The page as <see cref="Eventually"/> observes it: it re-renders every 1.5 s, so elements are looked up afresh on
+    /// each check (one that vanished mid-render means "not yet"), and a failure shows the page's status line.
+    /// </summary>
+    private static Task PageShows(IWebDriver driver, Func<IWebDriver, bool> condition, string what) =>
+        Eventually.Until(() => (Shown: condition(driver), PageStatus: driver.FindElements(By.Id("status")).FirstOrDefault()?.Text), page => page.Shown,
+            what, Patience, TimeSpan.FromMilliseconds(100), e => e is NoSuchElementException or StaleElementReferenceException);
+
+    /// <summary>Reads the page once whole: a re-render in the middle of the read (a stale element) reads it again.</summary>
+    private static Task<T> Read<T>(IWebDriver driver, Func<IWebDriver, T> read, string what) =>
+        Eventually.Until(() => read(driver), _ => true, $"{what} can be read between re-renders", Patience, TimeSpan.FromMilliseconds(100),
+            e => e is StaleElementReferenceException);
 
     private string SaveScreenshot(IWebDriver driver)
     {
-        var path = Path.Combine(Chromium.RepositoryRoot(), "tests", "artifacts", "dashboard.png");
+        var path = Path.Combine(RepoPaths.Root, "tests", "artifacts", "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(path);
         output.WriteLine($"dashboard screenshot: {path}");
@@ -161,10 +162,4 @@ internal static class Chromium
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException($"Cluster.sln not found above {AppContext.BaseDirectory}");
-    }
 }

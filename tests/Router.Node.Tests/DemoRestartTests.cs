@@ -40,7 +40,7 @@ public sealed class DemoRestartTests : IDisposable
     {
         await using (var first = await StartDemoAsync())
         {
-            await WaitUntil(first, d => d.Endpoints.ContainsKey("sim-fast"), "the demo's endpoints");
+            await GatewayNodes.WaitForDirectoryAsync(first, d => d.Endpoints.ContainsKey("sim-fast"), "the demo's endpoints");
             first.App.Services.GetRequiredService<RouterRuntime>().Directory.Current.Endpoints["sim-fast"].Url.Should().Be("sim://sim-fast");
             var admin = first.App.Services.GetRequiredService<AdminCommands>();
             await admin.UpdateEndpoint("sim-fast", new Router.AdminApi.EndpointPatch(Weight: 3));
@@ -49,15 +49,15 @@ public sealed class DemoRestartTests : IDisposable
             await admin.Drain("sim-flaky");
             var refused = () => admin.AddEndpoint(new Router.AdminApi.EndpointDefinitionDto("sim-nowhere", "gpt-4o-mini", "sim://no-such-sim"));
             (await refused.Should().ThrowAsync<AdminException>()).Which.Message.Should().Contain("names no simulator this node runs");
-            await WaitUntil(first, d => d.Endpoints.TryGetValue("sim-flaky", out var e) && e.Drained && d.Endpoints.ContainsKey("sim-extra"), "the changes");
+            await GatewayNodes.WaitForDirectoryAsync(first, d => d.Endpoints.TryGetValue("sim-flaky", out var e) && e.Drained && d.Endpoints.ContainsKey("sim-extra"), "the changes");
         }
 
         await using var second = await StartDemoAsync();
         // The simulators have new ports now; the registry replays sim://name, so both changed endpoints still answer.
-        await WaitUntil(second, d => d.Endpoints.TryGetValue("sim-extra", out var e) && e.Url == "sim://sim-steady"
+        await GatewayNodes.WaitForDirectoryAsync(second, d => d.Endpoints.TryGetValue("sim-extra", out var e) && e.Url == "sim://sim-steady"
                                      && d.Endpoints.TryGetValue("sim-fast", out var f) && f.Weight == 3 && f.Url == "sim://sim-fast", "the replayed changes");
         var gateway = second.Urls.First().TrimEnd('/');
-        await WaitForHealth(gateway);
+        await GatewayNodes.WaitHealthyAsync(gateway);
         var served = new HashSet<string>();
         for (var i = 0; i < 8; i++)
         {
@@ -69,33 +69,6 @@ public sealed class DemoRestartTests : IDisposable
         }
         // Not the fallback group's sim-backup (configuration-only, so it would work even with stale ports).
         served.Should().BeSubsetOf(["sim-fast", "sim-extra"]);
-    }
-
-    private static async Task WaitForHealth(string gateway)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                using var response = await Http.GetAsync(gateway + "/health");
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException) { }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{gateway} never became healthy");
-            await Task.Delay(50);
-        }
-    }
-
-    private static async Task WaitUntil(GatewayNode node, Func<Router.Actors.Directory.DirectorySnapshot, bool> condition, string what)
-    {
-        var runtime = node.App.Services.GetRequiredService<RouterRuntime>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition(runtime.Directory.Current))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} never reached the directory");
-            await Task.Delay(20);
-        }
     }
 
     public void Dispose()

@@ -116,7 +116,7 @@ public sealed class ErrorResponseTests(ErrorGateway fixture) : IClassFixture<Err
     public async Task Request_beyond_max_in_flight_is_429_with_retry_after()
     {
         var first = _gateway.ChatAsync("busy");
-        await WaitUntil(() => _gateway.Sim("slow").Stats.CurrentInFlight == 1 || first.IsCompleted);
+        await Eventually.Until(() => _gateway.Sim("slow").Stats.CurrentInFlight == 1 || first.IsCompleted, "the first request reaches the upstream");
         first.IsCompleted.Should().BeFalse("the first request holds the only slot for 2 s");
 
         using var second = await _gateway.ChatAsync("busy");
@@ -210,11 +210,5 @@ public sealed class ErrorResponseTests(ErrorGateway fixture) : IClassFixture<Err
         _gateway.Sim("plain").Stats.TotalRequests.Should().Be(before);
         var state = await _gateway.StateWhen("aliased-1", s => s.InFlight == 0);
         state.InFlight.Should().Be(0, "a lease must not outlive its request (MaxInFlight 1 would block the endpoint for 10 minutes)");
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, double seconds = 5)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(10);
     }
 }

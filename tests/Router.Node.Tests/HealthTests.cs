@@ -56,8 +56,8 @@ public sealed class HealthTests
         using var inFlightClient = new HttpClient();
         var inFlight = inFlightClient.PostAsync(gateway.BaseUrl + "/v1/chat/completions",
             new StringContent(TestGateway.ChatBody("chat"), System.Text.Encoding.UTF8, "application/json"));
-        var deadline = Stopwatch.StartNew();
-        while (gateway.Sim("slow").Stats.CurrentInFlight == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        await Eventually.Until(() => gateway.Sim("slow").Stats.CurrentInFlight, n => n > 0, "the request reaches the upstream (requests in flight there)",
+            TimeSpan.FromSeconds(10));
         gateway.Sim("slow").Stats.CurrentInFlight.Should().Be(1, "the request is at the upstream when the stop begins");
 
         var stopping = gateway.Node.App.StopAsync();

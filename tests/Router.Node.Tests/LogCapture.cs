@@ -36,17 +36,9 @@ public sealed class LogCapture : ILoggerProvider
     public int Mark() => _records.Count;
 
     /// <summary>Waits until a record (after <paramref name="since"/>) matches, polling like the other wait helpers; fails with every record seen.</summary>
-    public async Task<CapturedRecord> WaitFor(Func<CapturedRecord, bool> match, string what, int since = 0, double timeoutSeconds = 20)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (_records.Skip(since).FirstOrDefault(match) is { } record) return record;
-            if (deadline.Elapsed.TotalSeconds > timeoutSeconds)
-                throw new TimeoutException($"no log record {what} within {timeoutSeconds} s; records:{Environment.NewLine}{string.Join(Environment.NewLine, _records)}");
-            await Task.Delay(20);
-        }
-    }
+    public async Task<CapturedRecord> WaitFor(Func<CapturedRecord, bool> match, string what, int since = 0, double timeoutSeconds = 20) =>
+        (await Eventually.Until(() => _records.Skip(since).FirstOrDefault(match), record => record is not null, $"a log record {what} is written",
+            TimeSpan.FromSeconds(timeoutSeconds), describe: _ => $"no such record; records:{Environment.NewLine}{string.Join(Environment.NewLine, _records)}"))!;
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _records);
 

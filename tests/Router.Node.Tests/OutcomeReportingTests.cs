@@ -95,8 +95,7 @@ public sealed class OutcomeReportingTests(ReportingGateway fixture) : IClassFixt
         using var cancel = new CancellationTokenSource();
         var request = _gateway.ChatAsync("abandoned", ct: cancel.Token);
         var sim = _gateway.Sim("sluggish");
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (sim.Stats.CurrentInFlight == 0 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        await Eventually.Until(() => sim.Stats.CurrentInFlight, n => n > 0, "the request reaches the upstream (requests in flight there)");
         sim.Stats.CurrentInFlight.Should().Be(1, "the request reached the upstream");
 
         await cancel.CancelAsync();
@@ -107,8 +106,7 @@ public sealed class OutcomeReportingTests(ReportingGateway fixture) : IClassFixt
         state.TotalFailures.Should().Be(0);
         state.Circuit.Should().Be(CircuitState.Closed);
         // The gateway also stopped waiting on the upstream (the sim sees its request aborted).
-        deadline = DateTime.UtcNow.AddSeconds(5);
-        while (sim.Stats.CurrentInFlight > 0 && DateTime.UtcNow < deadline) await Task.Delay(10);
-        sim.Stats.CurrentInFlight.Should().Be(0);
+        await Eventually.Until(() => sim.Stats.CurrentInFlight, n => n == 0, "the upstream sees its request aborted (requests in flight there)",
+            TimeSpan.FromSeconds(5));
     }
 }

@@ -60,7 +60,7 @@ public sealed class PoisonRequestTests
         }
 
         // Nothing but poison for a moment looks like an outage, so later ones may try every endpoint; still, only
-        // each request's first failure counts (the old behaviour counted all nine).
+        // each request's first failure counts (3, not one per failed attempt).
         (await CountedFailuresAsync(gateway)).Should().Be(3);
         await EveryEndpointServesAsync(gateway);
     }

@@ -62,18 +62,9 @@ public sealed partial class PrometheusScrape(string text, IReadOnlyList<PromSamp
     /// Scrapes until <paramref name="condition"/> holds (a request's metrics are recorded as its handler finishes, and
     /// the exporter caches a scrape briefly), then returns that scrape; throws with the last scrape after the timeout.
     /// </summary>
-    public static async Task<PrometheusScrape> WhenAsync(string adminUrl, Func<PrometheusScrape, bool> condition, double timeoutSeconds = 10)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var scrape = await GetAsync(adminUrl);
-            if (condition(scrape)) return scrape;
-            if (deadline.Elapsed.TotalSeconds > timeoutSeconds)
-                throw new TimeoutException($"/metrics did not reach the expected state within {timeoutSeconds} s. Last scrape:\n{scrape.Text}");
-            await Task.Delay(50);
-        }
-    }
+    public static Task<PrometheusScrape> WhenAsync(string adminUrl, Func<PrometheusScrape, bool> condition, double timeoutSeconds = 10) =>
+        Eventually.Until(() => GetAsync(adminUrl), condition, "/metrics reaches the expected state", TimeSpan.FromSeconds(timeoutSeconds),
+            TimeSpan.FromMilliseconds(50), describe: scrape => "this scrape:\n" + scrape.Text);
 
     [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+\S+)?$""")]
     private static partial Regex SampleLine();

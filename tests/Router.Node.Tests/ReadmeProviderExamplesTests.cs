@@ -126,7 +126,7 @@ public sealed partial class ReadmeProviderExamplesTests : IClassFixture<HttpsUps
 
     private static IReadOnlyList<string> ProviderExamples()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(RepoPaths.Readme);
         var start = readme.IndexOf("\n### Providers", StringComparison.Ordinal);
         if (start < 0) return [];
         var end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
@@ -134,13 +134,6 @@ public sealed partial class ReadmeProviderExamplesTests : IClassFixture<HttpsUps
         if (nextSubsection > 0 && (end < 0 || nextSubsection < end)) end = nextSubsection;
         var section = end < 0 ? readme[start..] : readme[start..end];
         return JsonBlock().Matches(section).Select(m => m.Groups[1].Value).ToList();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln")) && File.Exists(Path.Combine(dir.FullName, "README.md"))) return dir.FullName;
-        throw new InvalidOperationException("README.md not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex("```json\\n(.*?)\\n```", RegexOptions.Singleline)]

@@ -40,7 +40,7 @@ public sealed class RegistryIsolationTests : IDisposable
         await using (var first = await StartAsync(configA))
         {
             first.Ready.Message.Should().Contain("replayed 0 journal event(s)");
-            await WaitForGroup(first.Node, "alpha");
+            await GatewayNodes.WaitForDirectoryAsync(first.Node, v => v.Groups.ContainsKey("alpha"), "group 'alpha'");
             await Change(first.Node, "alpha-1", 2);
         }
 
@@ -48,7 +48,7 @@ public sealed class RegistryIsolationTests : IDisposable
         {
             other.File.Should().NotBe(_registryFiles[0]);
             other.Ready.Message.Should().Contain($"sqlite {other.File}").And.Contain("replayed 0 journal event(s)").And.Contain("0 runtime change(s) in effect");
-            await WaitForGroup(other.Node, "beta");
+            await GatewayNodes.WaitForDirectoryAsync(other.Node, v => v.Groups.ContainsKey("beta"), "group 'beta'");
             // A change made after the registry was ready is seen after anything it published at start-up.
             await Change(other.Node, "beta-1", 3);
             var view = other.Node.App.Services.GetRequiredService<RouterRuntime>().Directory.Current;
@@ -60,7 +60,7 @@ public sealed class RegistryIsolationTests : IDisposable
         {
             again.File.Should().Be(_registryFiles[0]);
             again.Ready.Message.Should().Contain($"sqlite {again.File}").And.NotContain("replayed 0 journal event(s)").And.Contain("1 runtime change(s) in effect");
-            await WaitUntil(again.Node, v => v.Endpoints.TryGetValue("alpha-1", out var e) && e.MaxInFlight == 2, "alpha-1 with its replayed MaxInFlight 2");
+            await GatewayNodes.WaitForDirectoryAsync(again.Node, v => v.Endpoints.TryGetValue("alpha-1", out var e) && e.MaxInFlight == 2, "alpha-1 with its replayed MaxInFlight 2");
             again.Node.App.Services.GetRequiredService<RouterRuntime>().Directory.Current.Groups.Keys.Should().BeEquivalentTo(["alpha"]);
         }
     }
@@ -104,20 +104,7 @@ public sealed class RegistryIsolationTests : IDisposable
     {
         var directory = node.App.Services.GetRequiredService<ActorRegistry>().Get<EndpointDirectory>();
         (await directory.Ask<ManagementResult>(new UpdateEndpoint(endpoint, MaxInFlight: maxInFlight), TimeSpan.FromSeconds(10))).Succeeded.Should().BeTrue();
-        await WaitUntil(node, v => v.Endpoints.TryGetValue(endpoint, out var e) && e.MaxInFlight == maxInFlight, $"{endpoint} with MaxInFlight {maxInFlight}");
-    }
-
-    private static Task WaitForGroup(GatewayNode node, string group) => WaitUntil(node, v => v.Groups.ContainsKey(group), $"group '{group}'");
-
-    private static async Task WaitUntil(GatewayNode node, Func<Router.Actors.Directory.DirectorySnapshot, bool> condition, string what)
-    {
-        var runtime = node.App.Services.GetRequiredService<RouterRuntime>();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition(runtime.Directory.Current))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} never reached the directory");
-            await Task.Delay(20);
-        }
+        await GatewayNodes.WaitForDirectoryAsync(node, v => v.Endpoints.TryGetValue(endpoint, out var e) && e.MaxInFlight == maxInFlight, $"{endpoint} with MaxInFlight {maxInFlight}");
     }
 
     public void Dispose()

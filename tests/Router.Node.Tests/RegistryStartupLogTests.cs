@@ -48,7 +48,7 @@ public sealed class RegistryStartupLogTests : IDisposable
 
     private static async Task<(GatewayNode Node, CapturedLines Lines)> StartAsync(Dictionary<string, string?> config)
     {
-        var node = await TestGateway.CreateNodeAsync(config);
+        var node = await GatewayNodes.CreateAsync(config);
         var lines = new CapturedLines();
         node.App.Services.GetRequiredService<ILoggerFactory>().AddProvider(lines);
         await node.StartAsync();
@@ -64,16 +64,9 @@ public sealed class RegistryStartupLogTests : IDisposable
     {
         private readonly ConcurrentQueue<string> _lines = new();
 
-        public async Task<string> WaitFor(string text)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (true)
-            {
-                if (_lines.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line) return line;
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"no log line contains '{text}'; lines: {string.Join(Environment.NewLine, _lines)}");
-                await Task.Delay(50);
-            }
-        }
+        public async Task<string> WaitFor(string text) =>
+            (await Eventually.Until(() => _lines.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)), line => line is not null,
+                $"a log line contains '{text}'", describe: _ => $"no such line; lines: {string.Join(Environment.NewLine, _lines)}"))!;
 
         public ILogger CreateLogger(string categoryName) => this;
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;

@@ -41,7 +41,7 @@ public sealed partial class StrictConfigurationTests
         var config = ValidConfig();
         config[key] = value;
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
         error.Problems.Should().ContainSingle().Which.Should().StartWith(expected);
@@ -61,7 +61,7 @@ public sealed partial class StrictConfigurationTests
         config["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4317";
         config["Logging:Console:FormatterName"] = "json";
 
-        await using var node = await TestGateway.CreateNodeAsync(config);
+        await using var node = await GatewayNodes.CreateAsync(config);
 
         node.Settings.Router.Retries.Should().Be(5);
         node.Settings.ModelGroups["g"].Endpoints["e"].MaxInFlight.Should().Be(7);
@@ -112,7 +112,7 @@ public sealed partial class StrictConfigurationTests
         var config = ValidConfig();
         config[key] = value;
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
         error.Problems.Should().ContainSingle().Which.Should().StartWith(expected);
@@ -124,7 +124,7 @@ public sealed partial class StrictConfigurationTests
         var config = ValidConfig();
         config["ModelGroups:empty:Strategy"] = "latency";
 
-        var create = () => TestGateway.CreateNodeAsync(config);
+        var create = () => GatewayNodes.CreateAsync(config);
 
         var error = (await create.Should().ThrowAsync<NodeConfigurationException>()).Which;
         error.Problems.Should().ContainSingle().Which.Should().StartWith("ModelGroups:empty:Endpoints: group 'empty' has no endpoints");
@@ -153,7 +153,7 @@ public sealed partial class StrictConfigurationTests
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
         var config = ValidConfig();
         config["Gateway:Urls"] = $"http://127.0.0.1:{port}";
-        await using var node = await TestGateway.CreateNodeAsync(config);
+        await using var node = await GatewayNodes.CreateAsync(config);
 
         var start = () => node.StartAsync();
 
@@ -177,7 +177,7 @@ public sealed partial class StrictConfigurationTests
         Listeners.DescribeBindFailure(new IOException("disk full"), settings).Should().BeNull("only a busy address is a configuration error");
     }
 
-    /// <summary>The process itself: exit code 2 and one line on stderr, no stack trace (it used to abort with 134).</summary>
+    /// <summary>The process itself: exit code 2 and one line on stderr, no stack trace (not an abort with 134).</summary>
     [Theory]
     [InlineData("malformed")]
     [InlineData("unknown-key")]
@@ -214,7 +214,7 @@ public sealed partial class StrictConfigurationTests
     [Fact]
     public void Readme_examples_and_shipped_configurations_use_only_known_keys()
     {
-        var root = RepositoryRoot();
+        var root = RepoPaths.Root;
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
         var blocks = JsonBlock().Matches(readme).Select(m => ("README.md", m.Groups[1].Value)).ToList();
         blocks.Should().HaveCountGreaterThanOrEqualTo(5, "the configuration example and the four provider examples");
@@ -246,13 +246,6 @@ public sealed partial class StrictConfigurationTests
             throw new TimeoutException("the node did not exit within 60 s: " + await stdout);
         }
         return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln")) && File.Exists(Path.Combine(dir.FullName, "README.md"))) return dir.FullName;
-        throw new InvalidOperationException("README.md not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex("```json\\n(.*?)\\n```", RegexOptions.Singleline)]

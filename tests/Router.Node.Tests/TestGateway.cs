@@ -127,7 +127,7 @@ public sealed class TestGateway : IAsyncDisposable
         {
             foreach (var (name, options) in setup.Sims) sims[name] = await SimulatedEndpoint.StartAsync(options);
             var config = setup.BuildConfiguration(sims);
-            node = await CreateNodeAsync(config, setup.ConfigureServices);
+            node = await GatewayNodes.CreateAsync(config, setup.ConfigureServices);
             await node.StartAsync();
             var gateway = new TestGateway(node, sims, node.Urls.First().TrimEnd('/'));
             await gateway.WaitUntilReadyAsync(config);
@@ -141,50 +141,21 @@ public sealed class TestGateway : IAsyncDisposable
         }
     }
 
-    /// <summary>Builds (does not start) a node from exactly <paramref name="config"/>: no appsettings, no environment.</summary>
-    public static Task<GatewayNode> CreateNodeAsync(IReadOnlyDictionary<string, string?> config, Action<IServiceCollection>? services = null) =>
-        GatewayNode.CreateAsync([], c =>
-        {
-            c.Sources.Clear();
-            c.AddInMemoryCollection(config);
-        }, services);
-
     /// <summary>
     /// /health says the node is Up; then every endpoint's shard must answer, so the first test request does not
     /// pay for shard allocation (which could exceed the router's acquire timeout on a loaded machine).
     /// </summary>
     private async Task WaitUntilReadyAsync(IReadOnlyDictionary<string, string?> config)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var response = await Http.GetAsync(BaseUrl + "/health");
-                if (response.StatusCode == HttpStatusCode.OK) break;
-            }
-            catch (HttpRequestException) { }
-            if (deadline.Elapsed > StartupDeadline) throw new TimeoutException($"The gateway at {BaseUrl} did not report healthy within {StartupDeadline}.");
-            await Task.Delay(50);
-        }
-
+        await GatewayNodes.WaitHealthyAsync(BaseUrl, StartupDeadline);
         var endpointIds = config.Keys
             .Select(k => k.Split(':'))
             .Where(p => p.Length == 5 && p[0] == "ModelGroups" && p[2] == "Endpoints" && p[4] == "Url")
             .Select(p => p[3])
             .Distinct();
         foreach (var id in endpointIds)
-        {
-            while (true)
-            {
-                try
-                {
-                    await Region.Ask<EndpointState>(new GetEndpointState(id), TimeSpan.FromSeconds(2));
-                    break;
-                }
-                catch (AskTimeoutException) when (deadline.Elapsed < StartupDeadline) { }
-            }
-        }
+            await Eventually.Until<EndpointState>(() => Region.Ask<EndpointState>(new GetEndpointState(id), TimeSpan.FromSeconds(2)), _ => true,
+                $"the shard of endpoint '{id}' answers", StartupDeadline, retryOn: e => e is AskTimeoutException);
     }
 
     /// <summary>http://127.0.0.1:port of the admin listener (no trailing slash).</summary>
@@ -200,30 +171,17 @@ public sealed class TestGateway : IAsyncDisposable
         return state.Snapshot;
     }
 
-    /// <summary>Polls the endpoint's state until <paramref name="condition"/> holds; returns the last snapshot either way.</summary>
-    public async Task<EndpointSnapshot> StateWhen(string endpointId, Func<EndpointSnapshot, bool> condition, double timeoutSeconds = 5)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var snapshot = await StateOf(endpointId);
-            if (condition(snapshot) || deadline.Elapsed.TotalSeconds > timeoutSeconds) return snapshot;
-            await Task.Delay(20);
-        }
-    }
+    /// <summary>Polls the endpoint's state until <paramref name="condition"/> holds; returns that snapshot.</summary>
+    public Task<EndpointSnapshot> StateWhen(string endpointId, Func<EndpointSnapshot, bool> condition, double timeoutSeconds = 5) =>
+        Eventually.Until(() => StateOf(endpointId), condition, $"the state of endpoint '{endpointId}' matches", TimeSpan.FromSeconds(timeoutSeconds));
 
     /// <summary>Polls this node's cached (pushed) snapshots of <paramref name="endpointIds"/> until each satisfies <paramref name="condition"/>.</summary>
-    public async Task SnapshotsWhen(IEnumerable<string> endpointIds, Func<EndpointSnapshot, bool> condition, double timeoutSeconds = 5)
+    public Task SnapshotsWhen(IEnumerable<string> endpointIds, Func<EndpointSnapshot, bool> condition, double timeoutSeconds = 5)
     {
         var cache = Node.App.Services.GetRequiredService<RouterRuntime>().Snapshots;
-        var deadline = Stopwatch.StartNew();
-        while (!endpointIds.All(id => condition(cache.Slot(id).Snapshot)))
-        {
-            if (deadline.Elapsed.TotalSeconds > timeoutSeconds)
-                throw new TimeoutException("The node's snapshots did not reach the expected state in time: " +
-                    string.Join("; ", endpointIds.Select(id => cache.Slot(id).Snapshot)));
-            await Task.Delay(20);
-        }
+        var ids = endpointIds.ToList();
+        return Eventually.Until(() => ids.Select(id => cache.Slot(id).Snapshot).ToList(), snapshots => snapshots.All(condition),
+            "the node's cached snapshots reach the expected state", TimeSpan.FromSeconds(timeoutSeconds));
     }
 
     public Task<HttpResponseMessage> PostAsync(string path, string json, string? bearer = null, CancellationToken ct = default)

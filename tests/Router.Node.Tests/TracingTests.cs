@@ -117,18 +117,9 @@ public sealed class TracingTests
             lock (_spans) return _spans.Where(a => a.TraceId == traceId).ToList();
         }
 
-        public async Task<List<Activity>> WhenAsync(ActivityTraceId traceId, Func<List<Activity>, bool> condition, double timeoutSeconds = 10)
-        {
-            var deadline = Stopwatch.StartNew();
-            while (true)
-            {
-                var spans = Of(traceId);
-                if (condition(spans)) return spans;
-                if (deadline.Elapsed.TotalSeconds > timeoutSeconds)
-                    throw new TimeoutException("Spans of the trace so far: " + string.Join(", ", spans.Select(s => $"{s.Source.Name}/{s.DisplayName}")));
-                await Task.Delay(20);
-            }
-        }
+        public Task<List<Activity>> WhenAsync(ActivityTraceId traceId, Func<List<Activity>, bool> condition, double timeoutSeconds = 10) =>
+            Eventually.Until(() => Of(traceId), condition, $"the spans of trace {traceId} match", TimeSpan.FromSeconds(timeoutSeconds),
+                describe: spans => "spans " + string.Join(", ", spans.Select(s => $"{s.Source.Name}/{s.DisplayName}")));
 
         public void Add(Activity item)
         {

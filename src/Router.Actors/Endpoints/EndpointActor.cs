@@ -249,7 +249,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     /// <summary>
     /// On taking over: the slots kept for silent holders (and any adopted lease) of a node that restarted before this
     /// incarnation served. Its MemberUp/MemberJoined came before (while collecting, or before this actor started) and
-    /// will not come again, so without this look those slots stayed taken until the lease duration ran out.
+    /// will not come again, so without this look those slots would stay taken until the lease duration ran out.
     /// </summary>
     private void EndLeasesOfRestartedMembers()
     {

@@ -53,7 +53,7 @@ internal sealed class PoisonRequests(RouterRuntime runtime)
 
         /// <summary>
         /// A success is written only when it changes an answer: when the last one is older than <see cref="SuccessResolution"/>
-        /// or not newer than the last failure. A busy endpoint's every success no longer writes the same shared line.
+        /// or not newer than the last failure, so a busy endpoint's successes do not all write the same shared line.
         /// </summary>
         public void Succeeded(DateTimeOffset now)
         {

@@ -147,7 +147,7 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
     {
         if (disposing)
         {
-            // Both buffers are rented: an event split across reads no longer costs an array per stream.
+            // Both buffers are rented, so an event split across reads costs no array per stream.
             if (_out.Length > 0) ArrayPool<byte>.Shared.Return(_out);
             if (_pending.Length > 0) ArrayPool<byte>.Shared.Return(_pending);
             _out = _pending = [];

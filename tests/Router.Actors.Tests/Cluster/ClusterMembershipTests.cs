@@ -25,7 +25,7 @@ public class ClusterMembershipTests
 
         await leaving.StopAsync(); // graceful: CoordinatedShutdown leaves the cluster and hands shards off
         cluster.Forget(leaving);
-        await TestCluster.WaitUntil(() => cluster.Nodes.All(n => n.Cluster.State.Members.Count == 2), "the node has left");
+        await Eventually.Until(() => cluster.Nodes.All(n => n.Cluster.State.Members.Count == 2), "the node has left");
 
         // Every endpoint, including those that lived on the departed node, grants leases via both survivors.
         foreach (var node in cluster.Nodes)
@@ -58,7 +58,7 @@ public class ClusterMembershipTests
 
         (await cluster[0].StateOfAsync("only")).Snapshot.InFlight.Should().Be(1);
         client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 12));
-        await TestCluster.WaitUntilAsync(async () => (await cluster[1].StateOfAsync("only")).Snapshot.InFlight == 0,
+        await Eventually.Until(async () => (await cluster[1].StateOfAsync("only")).Snapshot, s => s.InFlight == 0,
             "the service's release reached the endpoint");
     }
 
@@ -74,7 +74,7 @@ public class ClusterMembershipTests
         (await node.RouteAsync(new RouteRequest("chat", "blocked"))).Should().BeOfType<NoEndpointAvailable>()
             .Which.Reason.Should().Be(NoEndpointReason.AllAtCapacity);
 
-        await TestCluster.WaitUntilAsync(async () => (await node.StateOfAsync("single")).Snapshot.InFlight == 0,
+        await Eventually.Until(async () => (await node.StateOfAsync("single")).Snapshot, s => s.InFlight == 0,
             "the abandoned lease is reclaimed");
         (await node.RouteAsync(new RouteRequest("chat", "after"))).Should().BeOfType<LeaseGranted>();
     }
@@ -105,13 +105,13 @@ public class ClusterMembershipTests
         cluster.Forget(leaving);
 
         // The survivor's query starts the endpoint's new actor elsewhere; the survivor re-asserts its 3 leases.
-        await TestCluster.WaitUntilAsync(async () => (await survivor.StateOfAsync(moving)).Snapshot.InFlight == 3,
+        await Eventually.Until(async () => (await survivor.StateOfAsync(moving)).Snapshot, s => s.InFlight == 3,
             "the new endpoint actor counts the survivor's 3 leases, not the departed node's 2", TimeSpan.FromSeconds(30));
         var afterMove = (await cluster[0].StateOfAsync(moving)).Snapshot;
         afterMove.InFlight.Should().Be(3);
 
         foreach (var lease in held) survivorClient.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 5));
-        await TestCluster.WaitUntilAsync(async () => (await survivor.StateOfAsync(moving)).Snapshot.InFlight == 0, "every lease is released");
+        await Eventually.Until(async () => (await survivor.StateOfAsync(moving)).Snapshot, s => s.InFlight == 0, "every lease is released");
         survivor.Runtime.Leases.Count.Should().Be(0);
     }
 
@@ -132,7 +132,7 @@ public class ClusterMembershipTests
         await leaving.StopAsync();
         cluster.Forget(leaving);
 
-        await TestCluster.WaitUntilAsync(async () => (await cluster[1].StateOfAsync(staying)).Snapshot.InFlight == 0,
+        await Eventually.Until(async () => (await cluster[1].StateOfAsync(staying)).Snapshot, s => s.InFlight == 0,
             "the endpoint drops the departed node's leases when it is removed from the cluster");
     }
 

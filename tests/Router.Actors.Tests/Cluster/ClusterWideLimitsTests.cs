@@ -60,7 +60,7 @@ public class ClusterWideLimitsTests
         foreach (var endpoint in endpoints)
         {
             // Releases are tells: wait for the last ones to land, then the endpoint's own count is 0.
-            await TestCluster.WaitUntilAsync(async () => (await cluster[1].StateOfAsync(endpoint.Id)).Snapshot.InFlight == 0,
+            await Eventually.Until(async () => (await cluster[1].StateOfAsync(endpoint.Id)).Snapshot, s => s.InFlight == 0,
                 $"{endpoint.Id} has no lease left");
             var snapshot = (await cluster[2].StateOfAsync(endpoint.Id)).Snapshot;
             snapshot.PeakInFlight.Should().BeInRange(1, 5, "the endpoint itself never granted a sixth concurrent lease");

@@ -29,7 +29,7 @@ public class HandOffLogTests(Xunit.Abstractions.ITestOutputHelper output)
         await leaving.StopAsync(); // graceful: the shard is handed off to the survivor
         cluster.Forget(leaving);
         // Asking starts the new incarnation; it logs once it has collected the members' statements and serves.
-        await TestCluster.WaitUntilAsync(async () =>
+        await Eventually.Until(async () =>
         {
             await survivor.StateOfAsync(moving);
             return logs.All.Any(r => r.EventId.Id == TookOver && r.Values["EndpointId"] == moving);

@@ -25,7 +25,7 @@ public sealed class LeaseLeakTests
 
             // The grant that arrives after the caller left is released at once (the lease TTL is 10 s).
             var granted = i + 1;
-            await TestCluster.WaitUntilAsync(async () => (await node.StateOfAsync("single")).Snapshot is { InFlight: 0 } s && s.TotalRequests == granted,
+            await Eventually.Until(async () => (await node.StateOfAsync("single")).Snapshot, s => s is { InFlight: 0 } && s.TotalRequests == granted,
                 "the grant made after the caller left is released", TimeSpan.FromSeconds(3));
         }
         var after = await client.RouteAsync(new RouteRequest("chat", "after"), TimeSpan.FromSeconds(5));

@@ -38,7 +38,7 @@ public sealed class LocalGrantTests
         (Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeLessThan(remote.Count * 20 / 4,
             "the endpoints on other nodes granted nothing over the network (a few asks are allowed: homes are learned from answers)");
         foreach (var endpoint in Uncapped)
-            await TestCluster.WaitUntilAsync(async () => (await cluster[1].StateOfAsync(endpoint.Id)).Snapshot is { InFlight: 0, TotalRequests: >= 21 },
+            await Eventually.Until(async () => (await cluster[1].StateOfAsync(endpoint.Id)).Snapshot, s => s is { InFlight: 0, TotalRequests: >= 21 },
                 $"{endpoint.Id}'s actor counted each of its 20 requests (and the first one) and saw each released");
     }
 
@@ -103,7 +103,7 @@ public sealed class LocalGrantTests
             client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, failed ? OutcomeKind.ServerError : OutcomeKind.Success, 20));
         }
         failures.Should().Be(3);
-        await TestCluster.WaitUntil(() => node.Runtime.Snapshots.Slot(failing).Snapshot.Circuit == CircuitState.Open,
+        await Eventually.Until(() => node.Runtime.Snapshots.Slot(failing).Snapshot, s => s.Circuit == CircuitState.Open,
             "the open breaker reached this node's snapshot cache", TimeSpan.FromSeconds(5));
 
         for (var i = 0; i < 30; i++)
@@ -131,7 +131,7 @@ public sealed class LocalGrantTests
     private static async Task LearnHomes(RouterClient client, TestCluster cluster)
     {
         var warm = 0;
-        await TestCluster.WaitUntilAsync(async () =>
+        await Eventually.Until(async () =>
         {
             var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"warm-{warm++}"), TimeSpan.FromSeconds(5))).Lease;
             client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));

@@ -27,12 +27,12 @@ public class PartialAnswerTests(ITestOutputHelper output)
     {
         await using var cluster = await TestCluster.StartAsync(3, TestCluster.Options("round-robin", Endpoints), Hocon);
         var (asker, other, cut) = (cluster[0], cluster[1], cluster[2]);
-        await SnapshotTopic.WaitUntilKnownEverywhereAsync(asker, cluster.Nodes);
+        await SnapshotTopic.WaitUntilKnownEverywhereAsync(asker.System, cluster.Nodes.Select(n => n.System));
         foreach (var endpoint in Endpoints) (await asker.StateOfAsync(endpoint.Id)).Definition.Should().NotBeNull();
         var onCut = await EndpointsHostedOn(cut);
         onCut.Should().NotBeEmpty("12 endpoints over 100 shards and 3 nodes put some on every node");
         // Every endpoint's actor has pushed a snapshot to the asker, so it knows each one's state and node.
-        await TestCluster.WaitUntil(() => Endpoints.All(e => asker.Runtime.Snapshots.Slot(e.Id).Snapshot.TakenAt != DateTimeOffset.MinValue
+        await Eventually.Until(() => Endpoints.All(e => asker.Runtime.Snapshots.Slot(e.Id).Snapshot.TakenAt != DateTimeOffset.MinValue
                                                              && asker.Runtime.LastKnownHome(e.Id) is not null),
             "the asker holds a snapshot of every endpoint");
 
@@ -48,7 +48,7 @@ public class PartialAnswerTests(ITestOutputHelper output)
             AssertPartial(early.State, onCut, cut, SnapshotFreshness.Stale, SnapshotFreshness.Unreachable);
             early.Elapsed.Should().BeLessThan(deadline + TimeSpan.FromSeconds(4), "the answer comes at the deadline, not at some ask's timeout");
 
-            await TestCluster.WaitUntil(() => asker.Cluster.State.Unreachable.Any(m => m.Address == cut.Address), "the asker sees the cut-off member unreachable");
+            await Eventually.Until(() => asker.Cluster.State.Unreachable.Any(m => m.Address == cut.Address), "the asker sees the cut-off member unreachable");
             var late = await ReadAsync(asker, deadline);
             AssertPartial(late.State, onCut, cut, SnapshotFreshness.Unreachable);
             late.State.Endpoints.Where(e => onCut.Contains(e.Definition!.Id)).Should()
@@ -60,8 +60,8 @@ public class PartialAnswerTests(ITestOutputHelper output)
         {
             await Partitions.HealAsync([cut], [asker, other]);
         }
-        await TestCluster.WaitUntil(() => cluster.Nodes.All(n => n.Cluster.State.Unreachable.IsEmpty), "the partition healed");
-        await TestCluster.WaitUntilAsync(async () => (await ReadAsync(asker, deadline)).State.Endpoints.All(e => e.Freshness == SnapshotFreshness.Live),
+        await Eventually.Until(() => cluster.Nodes.All(n => n.Cluster.State.Unreachable.IsEmpty), "the partition healed");
+        await Eventually.Until(async () => (await ReadAsync(asker, deadline)).State.Endpoints.All(e => e.Freshness == SnapshotFreshness.Live),
             "every endpoint answers live again");
     }
 
@@ -79,7 +79,7 @@ public class PartialAnswerTests(ITestOutputHelper output)
         // In time, the same command lands; again, it is already in effect and writes nothing.
         var inTime = await node.Directory.Ask<ManagementResult>(new DrainEndpoint("ep-01") { NotAfter = DateTimeOffset.UtcNow.AddSeconds(10) }, TimeSpan.FromSeconds(10));
         inTime.Succeeded.Should().BeTrue(inTime.Message);
-        await TestCluster.WaitUntil(() => node.Runtime.Directory.Current.Endpoints["ep-01"].Drained, "the drain reached the directory");
+        await Eventually.Until(() => node.Runtime.Directory.Current.Endpoints["ep-01"].Drained, "the drain reached the directory");
         var retried = await node.Directory.Ask<ManagementResult>(new DrainEndpoint("ep-01") { NotAfter = DateTimeOffset.UtcNow.AddSeconds(10) }, TimeSpan.FromSeconds(10));
         retried.Succeeded.Should().BeTrue();
         retried.Message.Should().Contain("already so");

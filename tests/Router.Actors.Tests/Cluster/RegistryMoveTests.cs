@@ -60,7 +60,7 @@ public class RegistryMoveTests
         await EveryNodeSees(cluster, d => !d.Endpoints.ContainsKey("b"), "the removal is replicated");
 
         var joined = await cluster.AddNodeAsync(options); // its configuration still lists b
-        await TestCluster.WaitUntilAsync(async () => !await IsAlive(joined, "/user/llm-registry-configuration"),
+        await Eventually.Until(async () => !await IsAlive(joined, "/user/llm-registry-configuration"),
             "the joined node's configuration was offered to the registry");
         await MoveTheSingletonAsync(cluster);
 
@@ -77,8 +77,8 @@ public class RegistryMoveTests
         var host = cluster[0];
         await host.StopAsync();
         cluster.Forget(host);
-        await TestCluster.WaitUntil(() => cluster.Nodes.All(n => n.Cluster.State.Members.Count == cluster.Nodes.Count), "the registry's node has left");
-        await TestCluster.WaitUntilAsync(async () =>
+        await Eventually.Until(() => cluster.Nodes.All(n => n.Cluster.State.Members.Count == cluster.Nodes.Count), "the registry's node has left");
+        await Eventually.Until(async () =>
         {
             try { return (await cluster[0].Directory.Ask<ManagementResult>(new UpsertModelGroup(new ModelGroupDefinition("marker")), TimeSpan.FromSeconds(3))).Succeeded; }
             catch (Akka.Actor.AskTimeoutException) { return false; }
@@ -93,7 +93,7 @@ public class RegistryMoveTests
     }
 
     private static Task EveryNodeSees(TestCluster cluster, Func<Directory.DirectorySnapshot, bool> condition, string what, TimeSpan? timeout = null) =>
-        TestCluster.WaitUntil(() => cluster.Nodes.All(n => condition(n.Runtime.Directory.Current)), what, timeout);
+        Eventually.Until(() => cluster.Nodes.All(n => condition(n.Runtime.Directory.Current)), what, timeout);
 
     private static async Task<bool> IsAlive(TestNode node, string path)
     {

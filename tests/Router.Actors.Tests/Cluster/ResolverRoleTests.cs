@@ -26,7 +26,7 @@ public class ResolverRoleTests
         // Counted over every member, the clients' side would be the majority (3 of 5) and the gateways would down themselves.
         await Partitions.CutAsync(gateways, clients);
 
-        await TestCluster.WaitUntil(() => gateways.All(g => g.Cluster.State.Members.Count == 2 && g.Cluster.State.Unreachable.IsEmpty),
+        await Eventually.Until(() => gateways.All(g => g.Cluster.State.Members.Count == 2 && g.Cluster.State.Unreachable.IsEmpty),
             "the gateways downed and removed the three clients", TimeSpan.FromSeconds(60));
         foreach (var gateway in gateways)
         {
@@ -34,7 +34,7 @@ public class ResolverRoleTests
             gateway.Cluster.State.Members.Should().OnlyContain(m => m.HasRole(RouterClusterOptions.GatewayRole));
         }
         // The clients' own resolver saw no gateway on its side (0 of 2) and downed the clients' side: their cluster stops.
-        await TestCluster.WaitUntil(() => clients.All(c => c.Cluster.IsTerminated || c.System.WhenTerminated.IsCompleted),
+        await Eventually.Until(() => clients.All(c => c.Cluster.IsTerminated || c.System.WhenTerminated.IsCompleted),
             "every client-role system left the cluster", TimeSpan.FromSeconds(60));
 
         // Still serving: both gateways grant leases (which needs their quorum of gateways).

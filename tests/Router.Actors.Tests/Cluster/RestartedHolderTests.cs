@@ -27,11 +27,10 @@ public class RestartedHolderTests
         node.Runtime.Snapshots.Apply(previous).Should().BeTrue();
 
         // Asking starts the endpoint's actor: it takes over from that snapshot.
-        var state = await node.StateOfAsync(strict.Id);
-        await TestCluster.WaitUntilAsync(async () => (state = await node.StateOfAsync(strict.Id)).Snapshot.Incarnation != 0 &&
-                                                     state.Snapshot.Incarnation != previous.Incarnation && state.Snapshot.Sequence > 0,
+        await Eventually.Until(async () => (await node.StateOfAsync(strict.Id)).Snapshot,
+            s => s.Incarnation != 0 && s.Incarnation != previous.Incarnation && s.Sequence > 0,
             "the new incarnation serves", TimeSpan.FromSeconds(10));
-        await TestCluster.WaitUntilAsync(async () => (await node.StateOfAsync(strict.Id)).Snapshot.InFlight == 0,
+        await Eventually.Until(async () => (await node.StateOfAsync(strict.Id)).Snapshot, s => s.InFlight == 0,
             "the slot of the restarted holder's earlier process is free (not kept for the 5-minute lease duration)", TimeSpan.FromSeconds(5));
 
         var client = new RouterClient(node.System, node.Region, node.Router);

@@ -13,7 +13,7 @@ public sealed class StrictReplicationTests
     public async Task A_confirmation_for_another_incarnation_does_not_release_a_grant()
     {
         await using var cluster = await TestCluster.StartAsync(2, TestCluster.Options("round-robin", Strict));
-        await TestCluster.WaitUntil(() => cluster.Nodes.All(n => n.Runtime.Quorum.HasMajority), "both gateways have a majority");
+        await Eventually.Until(() => cluster.Nodes.All(n => n.Runtime.Quorum.HasMajority), "both gateways have a majority");
         var state = await cluster[0].StateOfAsync(Strict.Id);
         var host = cluster.Nodes.Single(n => n.Address.ToString() == state.Node);
         var other = cluster.Nodes.Single(n => n != host);

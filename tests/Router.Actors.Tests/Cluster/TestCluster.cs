@@ -37,40 +37,19 @@ public sealed class TestCluster : IAsyncDisposable
         var node = await TestNode.StartAsync(options, _hocon);
         _nodes.Add(node);
         await node.Cluster.JoinAsync(_nodes[0].Address, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-        await WaitUntil(() => _nodes.All(n => n.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == _nodes.Count),
-            "every node sees every member up");
+        await Eventually.Until(() => _nodes.Select(n => n.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up)).ToList(),
+            ups => ups.All(up => up == _nodes.Count), $"every node sees all {_nodes.Count} members up (members up per node)");
         // Shards are placed on the regions the coordinator knows: wait until it knows every gateway's.
         var gateways = _nodes.Count(n => n.Runtime.Options.IsGateway);
-        await WaitUntilAsync(async () =>
+        await Eventually.Until(async () =>
         {
             var stats = await _nodes[0].Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
-            return stats.Regions.Count == gateways;
-        }, "the shard coordinator knows every gateway's region");
+            return stats.Regions.Count;
+        }, regions => regions == gateways, $"the shard coordinator knows all {gateways} gateways' regions (regions known)");
         return node;
     }
 
     public void Forget(TestNode node) => _nodes.Remove(node);
-
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after the timeout.</summary>
-    public static async Task WaitUntil(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            if (cts.IsCancellationRequested) throw new TimeoutException($"Timed out waiting until {what}.");
-            await Task.Delay(25);
-        }
-    }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            if (cts.IsCancellationRequested) throw new TimeoutException($"Timed out waiting until {what}.");
-            await Task.Delay(25);
-        }
-    }
 
     public static RouterClusterOptions Options(string strategy, params EndpointDefinition[] endpoints) => new()
     {

@@ -166,7 +166,7 @@ public class LeaseFencingLedgerTests
         ledger.Renew(Statement(1, Held(longRequest.LeaseId)), definition, serving: true, countGrants: false);
         ledger.Release(new ReportOutcome("e1", longRequest.LeaseId, OutcomeKind.Success, 61_000, null, 100, 100));
 
-        // Before the fix the correction (200 - 9000) landed now and let ~19,000 tokens through.
+        // Landing in the current second instead, the correction (200 - 9000) would let ~19,000 tokens through.
         ledger.TryAcquire(definition, Acquire(tokens: 9000)).Should().BeOfType<LeaseAcquired>();
         ledger.TryAcquire(definition, Acquire(tokens: 9000)).Should().BeOfType<LeaseRefused>()
             .Which.Reason.Should().Be(LeaseRefusalReason.TokenLimited);

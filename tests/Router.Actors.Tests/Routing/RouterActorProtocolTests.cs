@@ -20,14 +20,22 @@ public sealed class RouterActorProtocolTests() : TestKit("""
 {
     private static readonly string[] Endpoints = ["a", "b", "c"];
 
-    private (IActorRef Router, Akka.TestKit.TestProbe Region, RouterRuntime Runtime) Start(string strategy, params (string Id, int InFlight)[] known)
+    private static EndpointDefinition Endpoint(string id, int? maxInFlight = null, int order = 0) =>
+        new(id, "g", $"http://{id}.example/v1", MaxInFlight: maxInFlight, Order: order);
+
+    private (IActorRef Router, Akka.TestKit.TestProbe Region, RouterRuntime Runtime) Start(string strategy, params (string Id, int InFlight)[] known) =>
+        Start(strategy, Endpoints.Select(id => Endpoint(id)).ToList(), new RoutingSettings(), known);
+
+    private (IActorRef Router, Akka.TestKit.TestProbe Region, RouterRuntime Runtime) Start(string strategy, IReadOnlyList<EndpointDefinition> endpoints,
+        RoutingSettings routing, params (string Id, int InFlight)[] known)
     {
         var options = new RouterClusterOptions
         {
             // A client-role node: the router does not wait for a gateway quorum that a lone test system cannot have.
             Roles = ["client"],
             Groups = [new ModelGroupDefinition("g", strategy)],
-            Endpoints = Endpoints.Select(id => new EndpointDefinition(id, "g", $"http://{id}.example/v1")).ToList(),
+            Endpoints = endpoints,
+            Routing = routing,
         };
         var runtime = new RouterRuntime(options);
         foreach (var (id, inFlight) in known)
@@ -117,5 +125,69 @@ public sealed class RouterActorProtocolTests() : TestKit("""
         second.EndpointId.Should().NotBe(first.EndpointId, "an endpoint at its cap is not asked again in the same decision");
         region.Reply(Granted(second, 2));
         ExpectMsg<LeaseGranted>().Attempts.Should().Be(2);
+    }
+
+    /// <summary>An acquire timeout short enough for a test, long enough that a loaded machine answers a probe in time.</summary>
+    private static readonly RoutingSettings QuickTimeout = new() { AcquireTimeout = TimeSpan.FromMilliseconds(300) };
+
+    [Fact]
+    public void An_endpoint_that_does_not_answer_in_time_gets_the_lease_back_the_next_one_is_asked_and_later_decisions_avoid_it()
+    {
+        var (router, region, _) = Start("least-busy", Endpoints.Select(id => Endpoint(id)).ToList(), QuickTimeout, ("a", 0), ("b", 5), ("c", 7));
+        router.Tell(new RouteRequest("g", "r1"), TestActor);
+
+        var silent = region.ExpectMsg<AcquireLease>();
+        silent.EndpointId.Should().Be("a");
+        // No answer. The grant may still be on its way, so the lease is given back before the next endpoint is asked.
+        var givenBack = region.ExpectMsg<ReportOutcome>();
+        (givenBack.EndpointId, givenBack.LeaseId, givenBack.Kind).Should().Be(("a", silent.LeaseId, OutcomeKind.NotUsed));
+        var next = region.ExpectMsg<AcquireLease>();
+        next.EndpointId.Should().Be("b");
+        region.Reply(Granted(next, 6));
+        ExpectMsg<LeaseGranted>().Attempts.Should().Be(2, "the silent endpoint used up an attempt");
+
+        // a's snapshot was dropped with its silence, so least-busy would rank it first (0 in flight) if it were not avoided.
+        router.Tell(new RouteRequest("g", "r2"), TestActor);
+        region.ExpectMsg<AcquireLease>().EndpointId.Should().NotBe("a", "an endpoint that did not answer is avoided for a while");
+    }
+
+    [Fact]
+    public void A_grant_that_arrives_after_the_timeout_is_given_back_and_the_caller_gets_the_next_endpoints_lease()
+    {
+        var (router, region, _) = Start("round-robin", Endpoints.Select(id => Endpoint(id)).ToList(), QuickTimeout);
+        router.Tell(new RouteRequest("g", "r1"), TestActor);
+        var late = region.ExpectMsg<AcquireLease>();
+        region.ExpectMsg<ReportOutcome>().LeaseId.Should().Be(late.LeaseId);
+        var next = region.ExpectMsg<AcquireLease>();
+
+        router.Tell(Granted(late, 1), region.Ref);
+
+        var givenBack = region.ExpectMsg<ReportOutcome>();
+        (givenBack.EndpointId, givenBack.LeaseId, givenBack.Kind).Should().Be((late.EndpointId, late.LeaseId, OutcomeKind.NotUsed),
+            "nobody waits for the late grant, so its slot must not stay taken");
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        router.Tell(Granted(next, 1), region.Ref);
+        ExpectMsg<LeaseGranted>().Lease.LeaseId.Should().Be(next.LeaseId);
+    }
+
+    [Fact]
+    public void The_lowest_order_tier_is_asked_while_it_has_room_and_the_next_tier_once_it_has_none()
+    {
+        var endpoints = new[] { Endpoint("primary", maxInFlight: 2, order: 0), Endpoint("backup-1", order: 1), Endpoint("backup-2", order: 1) };
+        var (router, region, runtime) = Start("round-robin", endpoints, new RoutingSettings(), ("primary", 0), ("backup-1", 0), ("backup-2", 0));
+
+        for (var i = 0; i < 2; i++)
+        {
+            router.Tell(new RouteRequest("g", $"r{i}"), TestActor);
+            var asked = region.ExpectMsg<AcquireLease>();
+            asked.EndpointId.Should().Be("primary", "round-robin turns only within the lowest tier while it has room (request {0})", i);
+            region.Reply(Granted(asked, i + 1));
+            ExpectMsg<LeaseGranted>();
+        }
+
+        // The primary's snapshot says it is at its cap: the backup tier takes the next request.
+        runtime.Snapshots.Apply(EndpointSnapshot.Empty("primary") with { Incarnation = 1, Sequence = 10, InFlight = 2 });
+        router.Tell(new RouteRequest("g", "r2"), TestActor);
+        region.ExpectMsg<AcquireLease>().EndpointId.Should().StartWith("backup-");
     }
 }

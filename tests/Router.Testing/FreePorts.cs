@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Router.Cluster.Tests;
+namespace Router.Testing;
 
 /// <summary>
-/// Loopback ports that are free now (a node process needs to know its ports before it starts). Chosen below the
-/// kernel's ephemeral range (32768+), so an outgoing connection cannot take one between this check and the bind.
+/// Loopback ports that are free now, for a node that must know its port before it starts (a seed node's Akka port, a
+/// child process's listeners). Chosen below the kernel's ephemeral range (32768+), so an outgoing connection cannot take
+/// one between this check and the bind, and never the same one twice in a test run.
 /// </summary>
 public static class FreePorts
 {
