@@ -44,6 +44,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private DateTimeOffset _openedAt;
     // The newest snapshot of an earlier incarnation that this one has seen (its node's cache, members' answers).
     private EndpointSnapshot? _previous;
+    private bool _serving;
+    // When each holder was last asked to give its idle spare leases back.
+    private readonly Dictionary<string, DateTimeOffset> _recalledAt = new(StringComparer.Ordinal);
     // Strict grants waiting until another gateway holds a snapshot that records them.
     private readonly List<(long Sequence, IActorRef ReplyTo, LeaseAcquired Grant)> _unreplicated = [];
 
@@ -132,8 +135,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         if (_previous is not null) _ledger.TakeOver(_previous, _stated, _runtime.Options.Routing.LeaseDuration);
         LogHandOff(adopted);
         EndLeasesOfRestartedMembers();
-        if (_ledger.InFlight > 0) EnsureSweeping();
+        if (_ledger.SlotsTaken > 0) EnsureSweeping();
         PublishSnapshot();
+        _serving = true;
         Become(Serving);
         Stash.UnstashAll();
     }
@@ -164,7 +168,10 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
                 _ledger.Release(outcome);
                 NoteCircuit(outcome);
             }
-            if (_ledger.InFlight > 0) EnsureSweeping();
+            if (activity.SparesReturned is { } returned) _ledger.ReturnSpares(returned);
+            if (activity.SparesWanted > 0 && activity.Holder is { } holder) LendSpares(holder, activity.SparesWanted, activity.SparesAskedAt);
+            RecallSparesIfBusy();
+            if (_ledger.SlotsTaken > 0) EnsureSweeping();
             PublishSnapshot();
         });
         Receive<GetEndpointState>(_ =>
@@ -224,7 +231,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         if (_runtime.Quorum.HasMajority) Sender.Tell(new LeasesRenewed(_endpointId, statement.Round, unknown));
         if (unknown.Count > 0)
             EndpointLog.ToldHolderToStop(_logger, _endpointId, statement.Holder, unknown.Count);
-        if (_ledger.InFlight > 0) EnsureSweeping();
+        if (_ledger.SlotsTaken > 0) EnsureSweeping();
         PublishSnapshot();
     }
 
@@ -268,6 +275,39 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             if (!current.Contains(holder) && _cluster.State.Members.Any(m => m.Address == address)) _awaiting.Remove(holder);
     }
 
+    /// <summary>Answers the holder's relay (the sender of its activity) with what it may borrow; nothing while collecting
+    /// or without a quorum, as for any grant.</summary>
+    private void LendSpares(string holder, int wanted, long askedAt)
+    {
+        if (!_serving || !_runtime.Quorum.HasMajority) return;
+        var routing = _runtime.Options.Routing;
+        var lent = _ledger.Lend(holder, wanted, Definition, routing.LeaseDuration + SpareUsableFor, out var expiresAt);
+        if (lent.Count == 0) return;
+        Sender.Tell(new SpareLeases(_endpointId, holder, lent, expiresAt, askedAt));
+        EnsureSweeping();
+    }
+
+    /// <summary>How long after it is lent a spare can still carry a request of the longest lease.</summary>
+    internal static readonly TimeSpan SpareUsableFor = TimeSpan.FromSeconds(30);
+
+    /// <summary>In the upper half of the cap the endpoint decides every request itself: holders give back the spares
+    /// they are not using, and retire the rest as their requests end. Asked at most every quarter second per holder.</summary>
+    private void RecallSparesIfBusy()
+    {
+        var holders = _ledger.HoldersToRecall(Definition);
+        if (holders.Count == 0) return;
+        var now = _runtime.Clock.GetUtcNow();
+        foreach (var holder in holders)
+        {
+            if (_recalledAt.TryGetValue(holder, out var at) && now - at < TimeSpan.FromMilliseconds(250)) continue;
+            _recalledAt[holder] = now;
+            var separator = holder.LastIndexOf('#');
+            if (separator <= 0) continue;
+            Context.ActorSelection(new RootActorPath(Address.Parse(holder[..separator])) / "user" / RouterHostingExtensions.LeaseActivityRelayName)
+                .Tell(new SpareLeases(_endpointId, holder, [], now, Recall: true));
+        }
+    }
+
     private void OnAcquire(AcquireLease request)
     {
         if (!_runtime.Quorum.HasMajority)
@@ -279,6 +319,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         CreditOwnPause();
         var answer = _ledger.TryAcquire(definition, request);
         NoteCircuit(null);
+        RecallSparesIfBusy();
         PublishSnapshot();
         if (answer is LeaseAcquired grant)
         {
@@ -365,7 +406,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             _runtime.Metrics.LeasesReclaimedUnrenewed((int)unrenewed, _endpointId);
             EndpointLog.ReclaimedUnrenewed(_logger, _endpointId, unrenewed, _runtime.Options.Endpoint.LeaseTtl.TotalSeconds);
         }
-        if (_ledger.InFlight == 0) Timers.Cancel(SweepTimer);
+        if (_ledger.SlotsTaken == 0) Timers.Cancel(SweepTimer);
     }
 
     /// <summary>One line for the hand-off: who answered, how long it took, what this incarnation starts from.</summary>

@@ -90,6 +90,8 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
     private void RenewAll()
     {
         PruneUnanswered();
+        var routing = _runtime.Options.Routing;
+        _runtime.Spares.GiveBackUnused(routing.SpareIdleTimeout, routing.LeaseDuration);
         var byEndpoint = _book.ByEndpoint();
         foreach (var endpointId in _book.EndpointsWithReleases.ToList())
             if (!byEndpoint.ContainsKey(endpointId)) byEndpoint[endpointId] = [];
