@@ -402,15 +402,17 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _breaker.Observe(now) == CircuitState.Closed && _provider.Refusal(now, out _) is null;
 
     /// <summary>
-    /// The holders to ask for their idle spares back: the endpoint is in the upper half of its cap (or may not lend at
-    /// all any more) while spares are lent. Empty otherwise.
+    /// The holders to ask for their spares back when another caller (<paramref name="asker"/>) wants a slot: the endpoint
+    /// is in the upper half of its cap (or may not lend any more) while others hold spares. Empty otherwise.
     /// </summary>
-    public IReadOnlyCollection<string> HoldersToRecall(EndpointDefinition? definition)
+    public IReadOnlyCollection<string> HoldersToRecall(EndpointDefinition? definition, string asker)
     {
-        if (_idleSpares == 0 && !_leases.Values.Any(l => l.IsSpare)) return [];
-        var now = clock.GetUtcNow();
-        if (MayLend(definition, now) && _leases.Count < LendingLimit(definition!.MaxInFlight!.Value)) return [];
-        return _leases.Values.Where(l => l.IsSpare).Select(l => l.Holder).ToHashSet(StringComparer.Ordinal);
+        if (_leases.Count == 0) return [];
+        if (MayLend(definition, clock.GetUtcNow()) && _leases.Count < LendingLimit(definition!.MaxInFlight!.Value)) return [];
+        HashSet<string>? holders = null;
+        foreach (var lease in _leases.Values)
+            if (lease.IsSpare && lease.Holder != asker) (holders ??= new HashSet<string>(StringComparer.Ordinal)).Add(lease.Holder);
+        return holders ?? (IReadOnlyCollection<string>)[];
     }
 
     /// <summary>The holder gave these spares back: their slots are free.</summary>

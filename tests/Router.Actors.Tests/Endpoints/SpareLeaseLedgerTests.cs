@@ -95,14 +95,16 @@ public class SpareLeaseLedgerTests
     }
 
     [Fact]
-    public void In_the_upper_half_of_the_cap_the_holders_of_spares_are_asked_for_them_back()
+    public void When_another_caller_wants_a_slot_in_the_upper_half_of_the_cap_the_holders_of_spares_are_asked_for_them_back()
     {
         var ledger = NewLedger();
         ledger.Lend(Holder, 2, Capped, Lifetime, out _);
-        ledger.HoldersToRecall(Capped).Should().BeEmpty("2 of 10 taken");
+        ledger.HoldersToRecall(Capped, "other").Should().BeEmpty("2 of 10 taken");
         for (var i = 0; i < 3; i++) ledger.TryAcquire(Capped, Acquire());
-        ledger.HoldersToRecall(Capped).Should().Equal(Holder);
-        ledger.HoldersToRecall(Capped with { Drained = true }).Should().BeEquivalentTo([Holder], "a drained endpoint lends nothing");
+        ledger.HoldersToRecall(Capped, "other").Should().BeEquivalentTo([Holder]);
+        ledger.HoldersToRecall(Capped, Holder).Should().BeEmpty("a holder asking past its own spares has them all in use");
+        NewLedger().HoldersToRecall(Capped with { Drained = true }, "other").Should().BeEmpty("nothing lent");
+        ledger.HoldersToRecall(Capped with { Drained = true }, "other").Should().BeEquivalentTo([Holder], "a drained endpoint lends nothing");
     }
 
     [Fact]
