@@ -162,7 +162,11 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         });
         Receive<LeaseActivity>(activity =>
         {
-            foreach (var grant in activity.Granted) _ledger.CountGrantedElsewhere(grant);
+            var definition = Definition;
+            List<AcquireLease>? refused = null;
+            foreach (var grant in activity.Granted)
+                if (!_ledger.CountGrantedElsewhere(grant, definition)) (refused ??= []).Add(grant);
+            if (refused is not null) TellHoldersToStop(refused);
             foreach (var outcome in activity.Ended)
             {
                 _ledger.Release(outcome);
@@ -170,7 +174,6 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             }
             if (activity.SparesReturned is { } returned) _ledger.ReturnSpares(returned);
             if (activity.SparesWanted > 0 && activity.Holder is { } holder) LendSpares(holder, activity.SparesWanted, activity.SparesAskedAt);
-            RecallSparesIfBusy();
             if (_ledger.SlotsTaken > 0) EnsureSweeping();
             PublishSnapshot();
         });
@@ -275,6 +278,20 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             if (!current.Contains(holder) && _cluster.State.Members.Any(m => m.Address == address)) _awaiting.Remove(holder);
     }
 
+    /// <summary>Grants made on another node that this incarnation cannot count without exceeding the cap: their holders
+    /// stop those requests at once (an unsolicited renewal answer naming them unknown).</summary>
+    private void TellHoldersToStop(List<AcquireLease> refused)
+    {
+        foreach (var byHolder in refused.GroupBy(g => g.Holder))
+        {
+            var separator = byHolder.Key.LastIndexOf('#');
+            if (separator <= 0) continue;
+            EndpointLog.ToldHolderToStop(_logger, _endpointId, byHolder.Key, byHolder.Count());
+            Context.ActorSelection(new RootActorPath(Address.Parse(byHolder.Key[..separator])) / "user" / RouterHostingExtensions.LeaseKeeperName)
+                .Tell(new LeasesRenewed(_endpointId, 0, byHolder.Select(g => g.LeaseId).ToList()));
+        }
+    }
+
     /// <summary>Answers the holder's relay (the sender of its activity) with what it may borrow; nothing while collecting
     /// or without a quorum, as for any grant.</summary>
     private void LendSpares(string holder, int wanted, long askedAt)
@@ -282,6 +299,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         if (!_serving || !_runtime.Quorum.HasMajority) return;
         var routing = _runtime.Options.Routing;
         var lent = _ledger.Lend(holder, wanted, Definition, routing.LeaseDuration + SpareUsableFor, out var expiresAt);
+        if (lent.Count < wanted) RecallSparesIfBusy(holder);
         if (lent.Count == 0) return;
         Sender.Tell(new SpareLeases(_endpointId, holder, lent, expiresAt, askedAt));
         EnsureSweeping();
@@ -290,11 +308,12 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     /// <summary>How long after it is lent a spare can still carry a request of the longest lease.</summary>
     internal static readonly TimeSpan SpareUsableFor = TimeSpan.FromSeconds(30);
 
-    /// <summary>In the upper half of the cap the endpoint decides every request itself: holders give back the spares
-    /// they are not using, and retire the rest as their requests end. Asked at most every quarter second per holder.</summary>
-    private void RecallSparesIfBusy()
+    /// <summary>Someone else wants a slot and the endpoint is in the upper half of its cap: holders give back the spares
+    /// they are not using, and retire the rest as their requests end, so slots go to whoever asks. Asked at most every
+    /// quarter second per holder.</summary>
+    private void RecallSparesIfBusy(string asker)
     {
-        var holders = _ledger.HoldersToRecall(Definition);
+        var holders = _ledger.HoldersToRecall(Definition, asker);
         if (holders.Count == 0) return;
         var now = _runtime.Clock.GetUtcNow();
         foreach (var holder in holders)
@@ -319,7 +338,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         CreditOwnPause();
         var answer = _ledger.TryAcquire(definition, request);
         NoteCircuit(null);
-        RecallSparesIfBusy();
+        RecallSparesIfBusy(request.Holder);
         PublishSnapshot();
         if (answer is LeaseAcquired grant)
         {

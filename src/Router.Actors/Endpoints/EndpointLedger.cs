@@ -121,13 +121,15 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// closed): counted like a grant made here, unless this incarnation counts it already. One whose release overtook it
     /// (sent directly while the grant waited in its batch) still counts as a request, not as in flight.
     /// </summary>
-    public void CountGrantedElsewhere(AcquireLease grant)
+    /// <returns>False for a lease this endpoint did not know and cannot take without exceeding its cap (a spare an
+    /// earlier incarnation lent whose lending crossed the hand-off, or a cap set since the grant): its holder must stop it.</returns>
+    public bool CountGrantedElsewhere(AcquireLease grant, EndpointDefinition? definition = null)
     {
         var now = clock.GetUtcNow();
         if (_leases.TryGetValue(grant.LeaseId, out var existing))
         {
             // A spare lease taken into use by its holder: the slot was counted when it was lent, the request is counted now.
-            if (!existing.IsSpare) return;
+            if (!existing.IsSpare) return true;
             if (existing.InUse) existing.UsesAhead++;
             else
             {
@@ -138,14 +140,21 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             existing.EstimatedTokens = grant.EstimatedTokens;
             _peakInFlight = Math.Max(_peakInFlight, InFlight);
             CountRequest(now, grant.EstimatedTokens);
-            return;
+            return true;
         }
-        if (!_ended.Contains(grant.LeaseId))
+        var accepted = true;
+        if (definition?.MaxInFlight is { } max && _leases.Count >= max)
+        {
+            RememberEnded(grant.LeaseId);
+            accepted = false;
+        }
+        else if (!_ended.Contains(grant.LeaseId))
         {
             _leases[grant.LeaseId] = new ActiveLease(now, now + grant.Duration, grant.EstimatedTokens, false, grant.Holder, now);
             _peakInFlight = Math.Max(_peakInFlight, InFlight);
         }
         CountRequest(now, grant.EstimatedTokens);
+        return accepted;
     }
 
     private void CountRequest(DateTimeOffset now, int estimatedTokens)

@@ -27,6 +27,8 @@ public sealed class SpareLeasePool(LeaseBook book, LeaseActivityOutbox outbox, T
         public int InUse;
         public long AskedAt;
         public long RecalledAt;
+        /// <summary>When a new incarnation of the endpoint last asked this node what it holds there.</summary>
+        public long QueriedAt;
     }
 
     /// <summary>
@@ -99,11 +101,21 @@ public sealed class SpareLeasePool(LeaseBook book, LeaseActivityOutbox outbox, T
             foreach (var (id, _, _) in idle) GiveBack(answer.EndpointId, id);
             return;
         }
-        // Lent after this node asked (the answer echoes when): confirmed as of the ask, never later than the endpoint's own record.
-        book.AddSpares(answer.EndpointId, answer.Lent, answer.ExpiresAt, answer.AskedAt);
-        var now = clock.GetTimestamp();
         lock (spares)
+        {
+            if (spares.QueriedAt != 0 && answer.AskedAt < spares.QueriedAt)
+            {
+                // Asked for before a new incarnation took the statement of what this node holds: perhaps lent by the one
+                // before, and then unknown to the one now counting. Never used; given back (unknown ids are ignored there).
+                foreach (var id in answer.Lent) outbox.SpareReturned(answer.EndpointId, id);
+                return;
+            }
+            // Under the lock, so a statement taken after Queried either lists these or they were refused above. Lent
+            // after this node asked (the answer echoes when): confirmed as of the ask, never later than the endpoint's record.
+            book.AddSpares(answer.EndpointId, answer.Lent, answer.ExpiresAt, answer.AskedAt);
+            var now = clock.GetTimestamp();
             foreach (var id in answer.Lent) spares.Idle.Add((id, answer.ExpiresAt, now));
+        }
     }
 
     /// <summary>
@@ -125,6 +137,13 @@ public sealed class SpareLeasePool(LeaseBook book, LeaseActivityOutbox outbox, T
                 });
             foreach (var id in stale ?? []) GiveBack(endpointId, id);
         }
+    }
+
+    /// <summary>A new incarnation of the endpoint asks what this node holds: spares asked for before now are not taken.</summary>
+    public void Queried(string endpointId)
+    {
+        var spares = _byEndpoint.GetOrAdd(endpointId, _ => new EndpointSpares());
+        lock (spares) spares.QueriedAt = clock.GetTimestamp();
     }
 
     /// <summary>Gives back every idle spare (this node is stopping).</summary>

@@ -132,4 +132,15 @@ public class SpareLeaseLedgerTests
         ledger.ReclaimExpired(_clock.GetUtcNow(), LeaseFencing.Available).Should().Be(2);
         ledger.SlotsTaken.Should().Be(0);
     }
+
+    [Fact]
+    public void A_use_of_a_spare_this_incarnation_never_lent_is_refused_when_it_would_exceed_the_cap()
+    {
+        var ledger = NewLedger();
+        var definition = Capped with { MaxInFlight = 2 };
+        ledger.TryAcquire(definition, Acquire());
+        ledger.CountGrantedElsewhere(Use("lent-by-the-one-before"), definition).Should().BeTrue("room for it: adopted");
+        ledger.CountGrantedElsewhere(Use("another-one"), definition).Should().BeFalse("its holder must stop it");
+        ledger.Snapshot().InFlight.Should().Be(2);
+    }
 }

@@ -104,4 +104,17 @@ public class SpareLeasePoolTests
         _outbox.Take()["e1"].SparesReturned.Should().ContainSingle("only the one idle for 6 s");
         _pool.IdleOn("e1").Should().Be(1);
     }
+
+    [Fact]
+    public void Spares_asked_for_before_a_new_incarnation_took_this_nodes_statement_are_never_used()
+    {
+        var askedAt = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromMilliseconds(3));
+        _pool.Queried("e1");
+        _pool.Receive(new SpareLeases("e1", Holder, ["s1"], _clock.GetUtcNow() + TimeSpan.FromMinutes(5.5), askedAt));
+
+        _pool.TryTake("e1", Until, Validity, out _).Should().BeFalse("the incarnation counting now may not know them");
+        _book.Count.Should().Be(0);
+        _outbox.Take()["e1"].SparesReturned.Should().Equal("s1");
+    }
 }
