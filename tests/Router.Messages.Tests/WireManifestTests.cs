@@ -30,6 +30,8 @@ public sealed class WireManifestTests
         [typeof(RenewLeases)] = "RenewLeases",
         [typeof(LeaseActivity)] = "LeaseActivity",
         [typeof(LeaseActivityBatch)] = "LeaseActivityBatch",
+        [typeof(SpareLeases)] = "SpareLeases",
+        [typeof(SpareLeasesBatch)] = "SpareLeasesBatch",
         [typeof(LeasesRenewed)] = "LeasesRenewed",
         [typeof(QueryHeldLeases)] = "QueryHeldLeases",
         [typeof(ReplicateSnapshot)] = "ReplicateSnapshot",

@@ -33,6 +33,7 @@ public sealed class ConfigurationTests
     [InlineData("Router:FailureThreshold", "0", "Router:FailureThreshold")]
     [InlineData("Router:FirstTokenTimeoutSeconds", "0", "Router:FirstTokenTimeoutSeconds")]
     [InlineData("Router:ActivityBatchMilliseconds", "0", "Router:ActivityBatchMilliseconds")]
+    [InlineData("Router:SpareIdleSeconds", "0", "Router:SpareIdleSeconds")]
     [InlineData("Router:LocalGrants", "sometimes", "Router:LocalGrants")]
     [InlineData("Gateway:MaxRequestBodyBytes", "0", "Gateway:MaxRequestBodyBytes")]
     [InlineData("Gateway:ApiKeys:0", " ", "Gateway:ApiKeys:0")]

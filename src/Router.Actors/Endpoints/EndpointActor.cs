@@ -44,6 +44,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private DateTimeOffset _openedAt;
     // The newest snapshot of an earlier incarnation that this one has seen (its node's cache, members' answers).
     private EndpointSnapshot? _previous;
+    private bool _serving;
+    // When each holder was last asked to give its idle spare leases back.
+    private readonly Dictionary<string, DateTimeOffset> _recalledAt = new(StringComparer.Ordinal);
     // Strict grants waiting until another gateway holds a snapshot that records them.
     private readonly List<(long Sequence, IActorRef ReplyTo, LeaseAcquired Grant)> _unreplicated = [];
 
@@ -132,8 +135,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         if (_previous is not null) _ledger.TakeOver(_previous, _stated, _runtime.Options.Routing.LeaseDuration);
         LogHandOff(adopted);
         EndLeasesOfRestartedMembers();
-        if (_ledger.InFlight > 0) EnsureSweeping();
+        if (_ledger.SlotsTaken > 0) EnsureSweeping();
         PublishSnapshot();
+        _serving = true;
         Become(Serving);
         Stash.UnstashAll();
     }
@@ -158,13 +162,19 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         });
         Receive<LeaseActivity>(activity =>
         {
-            foreach (var grant in activity.Granted) _ledger.CountGrantedElsewhere(grant);
+            var definition = Definition;
+            List<AcquireLease>? refused = null;
+            foreach (var grant in activity.Granted)
+                if (!_ledger.CountGrantedElsewhere(grant, definition)) (refused ??= []).Add(grant);
+            if (refused is not null) TellHoldersToStop(refused);
             foreach (var outcome in activity.Ended)
             {
                 _ledger.Release(outcome);
                 NoteCircuit(outcome);
             }
-            if (_ledger.InFlight > 0) EnsureSweeping();
+            if (activity.SparesReturned is { } returned) _ledger.ReturnSpares(returned);
+            if (activity.SparesWanted > 0 && activity.Holder is { } holder) LendSpares(holder, activity.SparesWanted, activity.SparesAskedAt);
+            if (_ledger.SlotsTaken > 0) EnsureSweeping();
             PublishSnapshot();
         });
         Receive<GetEndpointState>(_ =>
@@ -224,7 +234,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         if (_runtime.Quorum.HasMajority) Sender.Tell(new LeasesRenewed(_endpointId, statement.Round, unknown));
         if (unknown.Count > 0)
             EndpointLog.ToldHolderToStop(_logger, _endpointId, statement.Holder, unknown.Count);
-        if (_ledger.InFlight > 0) EnsureSweeping();
+        if (_ledger.SlotsTaken > 0) EnsureSweeping();
         PublishSnapshot();
     }
 
@@ -268,6 +278,55 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             if (!current.Contains(holder) && _cluster.State.Members.Any(m => m.Address == address)) _awaiting.Remove(holder);
     }
 
+    /// <summary>Grants made on another node that this incarnation cannot count without exceeding the cap: their holders
+    /// stop those requests at once (an unsolicited renewal answer naming them unknown).</summary>
+    private void TellHoldersToStop(List<AcquireLease> refused)
+    {
+        foreach (var byHolder in refused.GroupBy(g => g.Holder))
+        {
+            var separator = byHolder.Key.LastIndexOf('#');
+            if (separator <= 0) continue;
+            EndpointLog.ToldHolderToStop(_logger, _endpointId, byHolder.Key, byHolder.Count());
+            Context.ActorSelection(new RootActorPath(Address.Parse(byHolder.Key[..separator])) / "user" / RouterHostingExtensions.LeaseKeeperName)
+                .Tell(new LeasesRenewed(_endpointId, 0, byHolder.Select(g => g.LeaseId).ToList()));
+        }
+    }
+
+    /// <summary>Answers the holder's relay (the sender of its activity) with what it may borrow; nothing while collecting
+    /// or without a quorum, as for any grant.</summary>
+    private void LendSpares(string holder, int wanted, long askedAt)
+    {
+        if (!_serving || !_runtime.Quorum.HasMajority) return;
+        var routing = _runtime.Options.Routing;
+        var lent = _ledger.Lend(holder, wanted, Definition, routing.LeaseDuration + SpareUsableFor, out var expiresAt);
+        if (lent.Count < wanted) RecallSparesIfBusy(holder);
+        if (lent.Count == 0) return;
+        Sender.Tell(new SpareLeases(_endpointId, holder, lent, expiresAt, askedAt));
+        EnsureSweeping();
+    }
+
+    /// <summary>How long after it is lent a spare can still carry a request of the longest lease.</summary>
+    internal static readonly TimeSpan SpareUsableFor = TimeSpan.FromSeconds(30);
+
+    /// <summary>Someone else wants a slot and the endpoint is in the upper half of its cap: holders give back the spares
+    /// they are not using, and retire the rest as their requests end, so slots go to whoever asks. Asked at most every
+    /// quarter second per holder.</summary>
+    private void RecallSparesIfBusy(string asker)
+    {
+        var holders = _ledger.HoldersToRecall(Definition, asker);
+        if (holders.Count == 0) return;
+        var now = _runtime.Clock.GetUtcNow();
+        foreach (var holder in holders)
+        {
+            if (_recalledAt.TryGetValue(holder, out var at) && now - at < TimeSpan.FromMilliseconds(250)) continue;
+            _recalledAt[holder] = now;
+            var separator = holder.LastIndexOf('#');
+            if (separator <= 0) continue;
+            Context.ActorSelection(new RootActorPath(Address.Parse(holder[..separator])) / "user" / RouterHostingExtensions.LeaseActivityRelayName)
+                .Tell(new SpareLeases(_endpointId, holder, [], now, Recall: true));
+        }
+    }
+
     private void OnAcquire(AcquireLease request)
     {
         if (!_runtime.Quorum.HasMajority)
@@ -279,6 +338,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         CreditOwnPause();
         var answer = _ledger.TryAcquire(definition, request);
         NoteCircuit(null);
+        RecallSparesIfBusy(request.Holder);
         PublishSnapshot();
         if (answer is LeaseAcquired grant)
         {
@@ -365,7 +425,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             _runtime.Metrics.LeasesReclaimedUnrenewed((int)unrenewed, _endpointId);
             EndpointLog.ReclaimedUnrenewed(_logger, _endpointId, unrenewed, _runtime.Options.Endpoint.LeaseTtl.TotalSeconds);
         }
-        if (_ledger.InFlight == 0) Timers.Cancel(SweepTimer);
+        if (_ledger.SlotsTaken == 0) Timers.Cancel(SweepTimer);
     }
 
     /// <summary>One line for the hand-off: who answered, how long it took, what this incarnation starts from.</summary>

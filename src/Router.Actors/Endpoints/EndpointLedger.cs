@@ -29,6 +29,8 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private readonly long _incarnation = clock.GetUtcNow().UtcTicks;
     private long _sequence;
     private int _peakInFlight;
+    // Spare leases lent to holder nodes and not in use right now: they hold a slot, but no request runs on them.
+    private int _idleSpares;
     private DateTimeOffset? _lastSampleAt;
     private long _totalRequests;
     private long _totalFailures;
@@ -38,17 +40,30 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// <summary>Whether a holder is unreachable from here but not yet downed (its leases wait for the decision).</summary>
     public Func<string, bool> IsUndecided { get; init; } = _ => false;
 
-    private sealed class ActiveLease(DateTimeOffset grantedAt, DateTimeOffset deadline, int estimatedTokens, bool isProbe, string holder, DateTimeOffset renewedAt)
+    private sealed class ActiveLease(DateTimeOffset grantedAt, DateTimeOffset deadline, int estimatedTokens, bool isProbe, string holder,
+        DateTimeOffset renewedAt, bool isSpare = false)
     {
-        public DateTimeOffset GrantedAt { get; } = grantedAt;
+        /// <summary>When the current use was granted (a spare's changes with each use).</summary>
+        public DateTimeOffset GrantedAt { get; set; } = grantedAt;
         public DateTimeOffset Deadline { get; } = deadline;
-        public int EstimatedTokens { get; } = estimatedTokens;
+        public int EstimatedTokens { get; set; } = estimatedTokens;
         public bool IsProbe { get; } = isProbe;
         public string Holder { get; } = holder;
         public DateTimeOffset RenewedAt { get; set; } = renewedAt;
+        /// <summary>Lent to its holder as a spare (<see cref="SpareLeases"/>): reused request after request.</summary>
+        public bool IsSpare { get; } = isSpare;
+        /// <summary>A request runs on it. Always true for a lease that is not a spare.</summary>
+        public bool InUse { get; set; } = true;
+        /// <summary>Uses of a spare that began before the end of the one before them was seen: a batch applies its grants
+        /// before its releases, so a spare reused within one batch shows its next use first.</summary>
+        public int UsesAhead { get; set; }
     }
 
-    public int InFlight => _leases.Count;
+    /// <summary>Requests running on the endpoint (idle spare leases hold a slot but run nothing).</summary>
+    public int InFlight => _leases.Count - _idleSpares;
+
+    /// <summary>Slots counted against the cap: requests running plus spare leases lent and idle.</summary>
+    public int SlotsTaken => _leases.Count;
 
     /// <summary>The breaker as last moved (the open to half-open step happens when it is next observed): the actor logs each change.</summary>
     public CircuitState Circuit => _breaker.State;
@@ -68,7 +83,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _fencing = definition.Fencing;
 
         if (_leases.TryGetValue(request.LeaseId, out var existing)) // a retried acquire: same answer, no double count
-            return new LeaseAcquired(endpointId, request.LeaseId, existing.Deadline, _leases.Count, _incarnation, _sequence);
+            return new LeaseAcquired(endpointId, request.LeaseId, existing.Deadline, InFlight, _incarnation, _sequence);
         if (_ended.Contains(request.LeaseId)) // released (its router gave up on it) before it arrived
             return Refuse(request, LeaseRefusalReason.AtCapacity, settings.CapacityRetryHint, now);
         if (definition.Drained) return Refuse(request, LeaseRefusalReason.Drained, null, now);
@@ -86,19 +101,19 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             return Refuse(request, LeaseRefusalReason.TokenLimited,
                 _tokens.TimeUntilTotalAtMost(now, Math.Max(0, tpm - request.EstimatedTokens)), now);
         if (_provider.Refusal(now, out var providerReset) is { } providerRefusal) return Refuse(request, providerRefusal, providerReset, now);
-        if (request.GrantBelowInFlight is { } below && _leases.Count >= below)
+        if (request.GrantBelowInFlight is { } below && InFlight >= below)
             return Refuse(request, LeaseRefusalReason.BusierThanAlternative, null, now);
 
         var isProbe = circuit == CircuitState.HalfOpen;
         if (isProbe) _breaker.ProbeStarted();
         var deadline = now + request.Duration;
         _leases[request.LeaseId] = new ActiveLease(now, deadline, request.EstimatedTokens, isProbe, request.Holder, now);
-        _peakInFlight = Math.Max(_peakInFlight, _leases.Count);
+        _peakInFlight = Math.Max(_peakInFlight, InFlight);
         _requests.Add(now, 1);
         _tokens.Add(now, request.EstimatedTokens);
         _totalRequests++;
         _sequence++;
-        return new LeaseAcquired(endpointId, request.LeaseId, deadline, _leases.Count, _incarnation, _sequence);
+        return new LeaseAcquired(endpointId, request.LeaseId, deadline, InFlight, _incarnation, _sequence);
     }
 
     /// <summary>
@@ -106,17 +121,46 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// closed): counted like a grant made here, unless this incarnation counts it already. One whose release overtook it
     /// (sent directly while the grant waited in its batch) still counts as a request, not as in flight.
     /// </summary>
-    public void CountGrantedElsewhere(AcquireLease grant)
+    /// <returns>False for a lease this endpoint did not know and cannot take without exceeding its cap (a spare an
+    /// earlier incarnation lent whose lending crossed the hand-off, or a cap set since the grant): its holder must stop it.</returns>
+    public bool CountGrantedElsewhere(AcquireLease grant, EndpointDefinition? definition = null)
     {
-        if (_leases.ContainsKey(grant.LeaseId)) return;
         var now = clock.GetUtcNow();
-        if (!_ended.Contains(grant.LeaseId))
+        if (_leases.TryGetValue(grant.LeaseId, out var existing))
+        {
+            // A spare lease taken into use by its holder: the slot was counted when it was lent, the request is counted now.
+            if (!existing.IsSpare) return true;
+            if (existing.InUse) existing.UsesAhead++;
+            else
+            {
+                existing.InUse = true;
+                _idleSpares--;
+            }
+            existing.GrantedAt = now;
+            existing.EstimatedTokens = grant.EstimatedTokens;
+            _peakInFlight = Math.Max(_peakInFlight, InFlight);
+            CountRequest(now, grant.EstimatedTokens);
+            return true;
+        }
+        var accepted = true;
+        if (definition?.MaxInFlight is { } max && _leases.Count >= max)
+        {
+            RememberEnded(grant.LeaseId);
+            accepted = false;
+        }
+        else if (!_ended.Contains(grant.LeaseId))
         {
             _leases[grant.LeaseId] = new ActiveLease(now, now + grant.Duration, grant.EstimatedTokens, false, grant.Holder, now);
-            _peakInFlight = Math.Max(_peakInFlight, _leases.Count);
+            _peakInFlight = Math.Max(_peakInFlight, InFlight);
         }
+        CountRequest(now, grant.EstimatedTokens);
+        return accepted;
+    }
+
+    private void CountRequest(DateTimeOffset now, int estimatedTokens)
+    {
         _requests.Add(now, 1);
-        _tokens.Add(now, grant.EstimatedTokens);
+        _tokens.Add(now, estimatedTokens);
         _totalRequests++;
         _sequence++;
     }
@@ -125,8 +169,25 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     public bool Release(ReportOutcome outcome)
     {
         var now = clock.GetUtcNow();
-        var held = _leases.Remove(outcome.LeaseId, out var lease);
-        RememberEnded(outcome.LeaseId);
+        bool held;
+        if (outcome.KeepAsSpare && _leases.TryGetValue(outcome.LeaseId, out var lease) && lease.IsSpare)
+        {
+            // The holder keeps the spare for its next request: the use ends, the slot stays lent. A repeated report of
+            // the same use finds it idle and teaches nothing.
+            held = lease.InUse;
+            if (held && lease.UsesAhead > 0) lease.UsesAhead--; // the next use already runs on it
+            else if (held)
+            {
+                lease.InUse = false;
+                _idleSpares++;
+            }
+        }
+        else
+        {
+            var wasIdleSpare = _leases.TryGetValue(outcome.LeaseId, out lease) && lease.IsSpare && !lease.InUse;
+            held = RemoveLease(outcome.LeaseId, out lease) && !wasIdleSpare; // an idle spare given up ran nothing
+            RememberEnded(outcome.LeaseId);
+        }
         _sequence++;
         _provider.Observe(outcome.Provider, now);
         if (outcome.Kind == OutcomeKind.Success) RecordSamples(outcome, now);
@@ -176,7 +237,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         var changed = false;
         foreach (var id in statement.Released ?? [])
         {
-            if (_leases.Remove(id, out var released) && released.IsProbe) _breaker.ProbeAbandoned();
+            if (RemoveLease(id, out var released) && released!.IsProbe) _breaker.ProbeAbandoned();
             RememberEnded(id);
             changed = true;
         }
@@ -195,7 +256,11 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
                 unknown.Add(held.LeaseId);
                 continue;
             }
-            _leases[held.LeaseId] = new ActiveLease(held.GrantedAt, held.ExpiresAt, held.EstimatedTokens, false, statement.Holder, now);
+            // An adopted spare is taken as idle (whether a request runs on it is not in the statement): its slot counts
+            // either way, and its holder's next use of it is counted as a request.
+            _leases[held.LeaseId] = new ActiveLease(held.GrantedAt, held.ExpiresAt, held.EstimatedTokens, false, statement.Holder, now, held.Spare)
+                { InUse = !held.Spare };
+            if (held.Spare) _idleSpares++;
             changed = true;
         }
         if (countGrants && statement.RecentGrants is { } grants)
@@ -209,7 +274,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         }
         if (changed)
         {
-            _peakInFlight = Math.Max(_peakInFlight, _leases.Count);
+            _peakInFlight = Math.Max(_peakInFlight, InFlight);
             _sequence++;
         }
         return unknown;
@@ -295,7 +360,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         if (ids is null) return 0;
         foreach (var id in ids)
         {
-            if (_leases.Remove(id, out var lease) && lease.IsProbe) _breaker.ProbeAbandoned();
+            if (RemoveLease(id, out var lease) && lease!.IsProbe) _breaker.ProbeAbandoned();
             RememberEnded(id);
         }
         _sequence++;
@@ -303,6 +368,73 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     }
 
     private void RememberEnded(string leaseId) => _ended.Add(leaseId, clock.GetUtcNow());
+
+    /// <summary>Every removal goes through here, so the count of idle spares stays true.</summary>
+    private bool RemoveLease(string leaseId, out ActiveLease? lease)
+    {
+        if (!_leases.Remove(leaseId, out lease)) return false;
+        if (lease.IsSpare && !lease.InUse) _idleSpares--;
+        return true;
+    }
+
+    /// <summary>
+    /// Lends <paramref name="holder"/> up to <paramref name="wanted"/> spare leases, each a slot counted against the cap
+    /// from now on, which the holder's routers grant requests on without asking. Only in the lower half of the cap and
+    /// only when nothing else could refuse (no rpm or tpm window, available fencing, breaker closed, not drained, the
+    /// provider not out): near the cap every request is decided here again, one at a time, so slots go to whoever asks
+    /// rather than to whoever borrowed first.
+    /// </summary>
+    /// <param name="lifetime">How long a spare may live: a request's longest lease plus how long it may wait unused.</param>
+    public List<string> Lend(string holder, int wanted, EndpointDefinition? definition, TimeSpan lifetime, out DateTimeOffset expiresAt)
+    {
+        var now = clock.GetUtcNow();
+        expiresAt = now + lifetime;
+        var lent = new List<string>();
+        if (!MayLend(definition, now)) return lent;
+        var room = LendingLimit(definition!.MaxInFlight!.Value) - _leases.Count;
+        for (var i = 0; i < Math.Min(wanted, room); i++)
+        {
+            var id = Guid.NewGuid().ToString("N");
+            _leases[id] = new ActiveLease(now, expiresAt, 0, false, holder, now, isSpare: true) { InUse = false };
+            _idleSpares++;
+            lent.Add(id);
+        }
+        if (lent.Count > 0) _sequence++;
+        return lent;
+    }
+
+    /// <summary>Slots beyond this many taken are never lent: the upper half of the cap is decided request by request.</summary>
+    public static int LendingLimit(int maxInFlight) => maxInFlight / 2;
+
+    private bool MayLend(EndpointDefinition? definition, DateTimeOffset now) =>
+        definition is { MaxInFlight: not null, Rpm: null, Tpm: null, Fencing: LeaseFencing.Available, Drained: false } &&
+        _breaker.Observe(now) == CircuitState.Closed && _provider.Refusal(now, out _) is null;
+
+    /// <summary>
+    /// The holders to ask for their spares back when another caller (<paramref name="asker"/>) wants a slot: the endpoint
+    /// is in the upper half of its cap (or may not lend any more) while others hold spares. Empty otherwise.
+    /// </summary>
+    public IReadOnlyCollection<string> HoldersToRecall(EndpointDefinition? definition, string asker)
+    {
+        if (_leases.Count == 0) return [];
+        if (MayLend(definition, clock.GetUtcNow()) && _leases.Count < LendingLimit(definition!.MaxInFlight!.Value)) return [];
+        HashSet<string>? holders = null;
+        foreach (var lease in _leases.Values)
+            if (lease.IsSpare && lease.Holder != asker) (holders ??= new HashSet<string>(StringComparer.Ordinal)).Add(lease.Holder);
+        return holders ?? (IReadOnlyCollection<string>)[];
+    }
+
+    /// <summary>The holder gave these spares back: their slots are free.</summary>
+    public void ReturnSpares(IEnumerable<string> leaseIds)
+    {
+        foreach (var id in leaseIds)
+            if (_leases.TryGetValue(id, out var lease) && lease.IsSpare)
+            {
+                RemoveLease(id, out _);
+                RememberEnded(id);
+                _sequence++;
+            }
+    }
 
     public void ApplyDefinition(EndpointDefinition? definition)
     {
@@ -321,7 +453,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     {
         var circuit = _breaker.Observe(now);
         return _provider.AddTo(new EndpointSnapshot(
-            endpointId, _incarnation, _sequence, now, _leases.Count, _peakInFlight,
+            endpointId, _incarnation, _sequence, now, InFlight, _peakInFlight,
             _latency.Stats, _timeToFirstToken.Stats, _lastSampleAt,
             (int)_requests.Total(now), _tokens.Total(now),
             circuit, circuit == CircuitState.Open ? _breaker.OpenUntil : null,

@@ -84,8 +84,19 @@ public sealed class RouterClient
     {
         var strict = _runtime.Directory.Current.Endpoints.TryGetValue(outcome.EndpointId, out var endpoint) &&
                      endpoint.Fencing == LeaseFencing.Strict;
-        _runtime.Leases.Remove(outcome, resend: strict);
-        Release(outcome);
+        var spareUntil = _runtime.Leases.SpareExpiry(outcome.LeaseId);
+        if (spareUntil is null)
+        {
+            _runtime.Leases.Remove(outcome, resend: strict);
+            Release(outcome);
+            return;
+        }
+        // A spare lease: kept for this node's next request unless its endpoint recalled it; the release goes first, so
+        // the endpoint sees this use end before the next one begins.
+        var kept = _runtime.Leases.Remove(outcome, resend: false, keepSpare: _runtime.Spares.Keeps(outcome.EndpointId));
+        Release(kept ? outcome with { KeepAsSpare = true } : outcome);
+        if (kept) _runtime.Spares.PutBack(outcome.EndpointId, outcome.LeaseId, spareUntil.Value);
+        else _runtime.Spares.Retired(outcome.EndpointId);
     }
 
     /// <summary>
@@ -112,7 +123,7 @@ public sealed class RouterClient
         try
         {
             if (await ask is LeaseGranted { Lease: var lease })
-                Release(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed));
+                Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed));
         }
         catch (AskTimeoutException)
         {

@@ -21,6 +21,7 @@ public sealed class RouterRuntime : IExtension
         Options = options;
         Leases = new LeaseBook(options.Clock);
         Activity = new LeaseActivityOutbox(EndpointHomes);
+        Spares = new SpareLeasePool(Leases, Activity, options.Clock);
         Quorum = new QuorumState(options.Clock, options.Endpoint.AuthorityTtl);
         // Start from configuration so the node routes before the first replicated update arrives.
         Directory.Publish(new DirectorySnapshot(options.Groups, options.Endpoints));
@@ -36,6 +37,9 @@ public sealed class RouterRuntime : IExtension
 
     /// <summary>Lease activity for endpoints on other nodes, sent in batches per node pair.</summary>
     public LeaseActivityOutbox Activity { get; }
+
+    /// <summary>Spare leases capped endpoints on other nodes lent this node: requests granted on them skip the round trip.</summary>
+    public SpareLeasePool Spares { get; }
 
     /// <summary>Whether this node reaches a majority of the gateways: endpoint actors here grant only while it does.</summary>
     public QuorumState Quorum { get; }

@@ -14,7 +14,7 @@ namespace Router.Actors.Leasing;
 public sealed class LeaseActivityOutbox(System.Collections.Concurrent.ConcurrentDictionary<string, Address> homes)
 {
     private readonly object _lock = new();
-    private Dictionary<string, (List<AcquireLease> Granted, List<ReportOutcome> Ended)> _pending = new(StringComparer.Ordinal);
+    private Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private IActorRef? _relay;
     private Address? _self;
     private bool _flushRequested;
@@ -31,31 +31,88 @@ public sealed class LeaseActivityOutbox(System.Collections.Concurrent.Concurrent
     public bool Batches(string endpointId) =>
         _relay is not null && homes.TryGetValue(endpointId, out var home) && home != _self;
 
-    internal void Granted(AcquireLease grant) => Add(grant.EndpointId, grant, null);
-
-    internal void Ended(ReportOutcome outcome) => Add(outcome.EndpointId, null, outcome);
-
-    private void Add(string endpointId, AcquireLease? grant, ReportOutcome? outcome)
+    /// <summary>One endpoint's activity waiting for the next flush.</summary>
+    internal sealed class Pending
     {
-        bool requestFlush;
-        lock (_lock)
-        {
-            if (!_pending.TryGetValue(endpointId, out var lists)) _pending[endpointId] = lists = ([], []);
-            if (grant is not null) lists.Granted.Add(grant);
-            if (outcome is not null) lists.Ended.Add(outcome);
-            requestFlush = !_flushRequested;
-            _flushRequested = true;
-        }
-        if (requestFlush) _relay?.Tell(LeaseActivityRelay.FlushSoon.Instance);
+        public List<AcquireLease> Granted { get; } = [];
+        public List<ReportOutcome> Ended { get; } = [];
+        public int SparesWanted { get; set; }
+        public long SparesAskedAt { get; set; }
+        public List<string>? SparesReturned { get; set; }
     }
 
+    internal void Granted(AcquireLease grant)
+    {
+        bool flush;
+        lock (_lock)
+        {
+            PendingFor(grant.EndpointId).Granted.Add(grant);
+            flush = FlushNeeded();
+        }
+        if (flush) RequestFlush();
+    }
+
+    internal void Ended(ReportOutcome outcome)
+    {
+        bool flush;
+        lock (_lock)
+        {
+            PendingFor(outcome.EndpointId).Ended.Add(outcome);
+            flush = FlushNeeded();
+        }
+        if (flush) RequestFlush();
+    }
+
+    /// <summary>Asks for spare leases (<see cref="SpareLeasePool"/>); <paramref name="askedAt"/> is a timestamp of this node's clock.</summary>
+    internal void WantSpares(string endpointId, int count, long askedAt)
+    {
+        bool flush;
+        lock (_lock)
+        {
+            var pending = PendingFor(endpointId);
+            pending.SparesWanted = Math.Max(pending.SparesWanted, count);
+            // The earliest ask of the batch: the lent leases are confirmed as of then, never later than the endpoint lent them.
+            if (pending.SparesAskedAt == 0) pending.SparesAskedAt = askedAt;
+            flush = FlushNeeded();
+        }
+        if (flush) RequestFlush();
+    }
+
+    internal void SpareReturned(string endpointId, string leaseId)
+    {
+        bool flush;
+        lock (_lock)
+        {
+            (PendingFor(endpointId).SparesReturned ??= []).Add(leaseId);
+            flush = FlushNeeded();
+        }
+        if (flush) RequestFlush();
+    }
+
+    /// <summary>Under the lock.</summary>
+    private Pending PendingFor(string endpointId)
+    {
+        if (!_pending.TryGetValue(endpointId, out var pending)) _pending[endpointId] = pending = new Pending();
+        return pending;
+    }
+
+    /// <summary>Under the lock: whether this addition is the first since the last flush.</summary>
+    private bool FlushNeeded()
+    {
+        var first = !_flushRequested;
+        _flushRequested = true;
+        return first;
+    }
+
+    private void RequestFlush() => _relay?.Tell(LeaseActivityRelay.FlushSoon.Instance);
+
     /// <summary>Everything held so far, by endpoint; the next addition asks for a new flush.</summary>
-    internal Dictionary<string, (List<AcquireLease> Granted, List<ReportOutcome> Ended)> Take()
+    internal Dictionary<string, Pending> Take()
     {
         lock (_lock)
         {
             var taken = _pending;
-            _pending = new Dictionary<string, (List<AcquireLease>, List<ReportOutcome>)>(StringComparer.Ordinal);
+            _pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
             _flushRequested = false;
             return taken;
         }

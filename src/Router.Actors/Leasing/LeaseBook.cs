@@ -17,16 +17,21 @@ public sealed class LeaseBook(TimeProvider clock)
     private readonly ConcurrentDictionary<string, GrantLog> _grants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _released = new(StringComparer.Ordinal);
 
-    /// <summary>One held lease.</summary>
-    internal sealed class HeldEntry(Lease lease, DateTimeOffset grantedAt, long confirmedAt)
+    /// <summary>One held lease: a request's, or a spare lent to this node (idle, or carrying a request).</summary>
+    internal sealed class HeldEntry(Lease lease, DateTimeOffset grantedAt, long confirmedAt, DateTimeOffset? spareExpiresAt = null, bool inUse = true)
     {
         public Lease Lease { get; } = lease;
         public DateTimeOffset GrantedAt { get; } = grantedAt;
+        /// <summary>For a spare, the deadline its endpoint gave it (a request on it ends earlier); null otherwise.</summary>
+        public DateTimeOffset? SpareExpiresAt { get; } = spareExpiresAt;
+        public bool IsSpare => SpareExpiresAt is not null;
+        /// <summary>A request runs on it (always, for a lease that is not a spare).</summary>
+        public bool InUse { get; } = inUse;
         /// <summary>When (a <see cref="TimeProvider.GetTimestamp"/>) the endpoint last confirmed it: the send time of the
         /// acquire or of the last acknowledged renewal. The lease is safe to use until then plus TTL minus margin.</summary>
         public long ConfirmedAt = confirmedAt;
         public CancellationTokenSource Revoked { get; } = new();
-        public HeldLease ToHeld() => new(Lease.LeaseId, Lease.ExpiresAt, Lease.EstimatedTokens, GrantedAt);
+        public HeldLease ToHeld() => new(Lease.LeaseId, SpareExpiresAt ?? Lease.ExpiresAt, Lease.EstimatedTokens, GrantedAt, IsSpare);
     }
 
     /// <summary>This node's grants of the last minute on one endpoint, for rebuilding its windows after a move.</summary>
@@ -68,7 +73,10 @@ public sealed class LeaseBook(TimeProvider clock)
     public CancellationToken Add(Lease lease, long askedAt)
     {
         var now = clock.GetUtcNow();
-        var entry = new HeldEntry(lease, now, askedAt);
+        // A spare taken into use keeps its confirmation: the endpoint last renewed it then, not when this caller asked.
+        var entry = _held.TryGetValue(lease.LeaseId, out var spare) && spare.IsSpare
+            ? new HeldEntry(lease, now, Volatile.Read(ref spare.ConfirmedAt), spare.SpareExpiresAt)
+            : new HeldEntry(lease, now, askedAt);
         _held[lease.LeaseId] = entry;
         _grants.GetOrAdd(lease.EndpointId, _ => new GrantLog()).Granted(now, lease.EstimatedTokens);
         return entry.Revoked.Token;
@@ -79,15 +87,46 @@ public sealed class LeaseBook(TimeProvider clock)
         _held.TryGetValue(leaseId, out var entry) ? entry.Revoked.Token : CancellationToken.None;
 
     /// <summary>The caller released the lease. <paramref name="resend"/>: repeat the release in the next renewal
-    /// (strict endpoints, where a lost release would hold the slot until the deadline).</summary>
-    public void Remove(ReportOutcome outcome, bool resend)
+    /// (strict endpoints, where a lost release would hold the slot until the deadline). <paramref name="keepSpare"/>: a
+    /// spare stays held, idle, for the next request. Returns whether it did.</summary>
+    public bool Remove(ReportOutcome outcome, bool resend, bool keepSpare = false)
     {
-        if (!_held.TryRemove(outcome.LeaseId, out var entry)) return;
+        if (!_held.TryGetValue(outcome.LeaseId, out var entry)) return false;
+        var kept = keepSpare && entry.IsSpare;
+        if (kept) _held[outcome.LeaseId] = Idle(entry);
+        else if (!_held.TryRemove(outcome.LeaseId, out entry)) return false;
+        if (!entry.InUse) return kept; // an idle spare: no request to account for
         var actual = outcome.PromptTokens + outcome.CompletionTokens;
         if (actual > 0 && _grants.TryGetValue(entry.Lease.EndpointId, out var log))
             log.Charged(entry.GrantedAt, actual - entry.Lease.EstimatedTokens, clock.GetUtcNow());
         if (resend) _released.GetOrAdd(entry.Lease.EndpointId, _ => new ConcurrentQueue<string>()).Enqueue(outcome.LeaseId);
+        return kept;
     }
+
+    private static HeldEntry Idle(HeldEntry spare) =>
+        new(spare.Lease, spare.GrantedAt, Volatile.Read(ref spare.ConfirmedAt), spare.SpareExpiresAt, inUse: false);
+
+    /// <summary>The deadline of a spare lease this node holds (idle or in use); null for any other lease.</summary>
+    public DateTimeOffset? SpareExpiry(string leaseId) => _held.TryGetValue(leaseId, out var entry) ? entry.SpareExpiresAt : null;
+
+    /// <summary>Spare leases an endpoint lent this node, idle; <paramref name="confirmedAt"/> is no later than when they were lent.</summary>
+    internal void AddSpares(string endpointId, IEnumerable<string> leaseIds, DateTimeOffset expiresAt, long confirmedAt)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var id in leaseIds)
+            _held[id] = new HeldEntry(new Lease(id, endpointId, "", "", expiresAt), now, confirmedAt, expiresAt, inUse: false);
+    }
+
+    /// <summary>Whether an idle spare may carry a request that ends by <paramref name="needUntil"/>: still held (not
+    /// revoked), confirmed within <paramref name="validity"/>, and lent long enough.</summary>
+    internal bool IsUsableSpare(string leaseId, DateTimeOffset needUntil, TimeSpan validity) =>
+        _held.TryGetValue(leaseId, out var entry) && entry is { IsSpare: true, InUse: false } &&
+        entry.SpareExpiresAt >= needUntil && clock.GetElapsedTime(Volatile.Read(ref entry.ConfirmedAt)) < validity;
+
+    /// <summary>Forgets an idle spare this node gives back; false when it was not held (revoked meanwhile) or is in use.</summary>
+    internal bool DropIdleSpare(string leaseId) =>
+        _held.TryGetValue(leaseId, out var entry) && entry is { IsSpare: true, InUse: false } &&
+        _held.TryRemove(new KeyValuePair<string, HeldEntry>(leaseId, entry));
 
     /// <summary>The held leases, by endpoint.</summary>
     internal Dictionary<string, List<HeldEntry>> ByEndpoint()

@@ -56,6 +56,8 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         Receive<LeasesRenewed>(OnRenewed);
         Receive<QueryHeldLeases>(query =>
         {
+            // Before the statement is taken: spares lent by an earlier incarnation that arrive after it would be unknown here.
+            _runtime.Spares.Queried(query.EndpointId);
             var held = _book.HeldOn(query.EndpointId);
             var lastKnown = _runtime.Snapshots.LastPublished(query.EndpointId);
             Sender.Tell(Record(new RenewLeases(query.EndpointId, _holder, ++_round, held, null, _book.RecentGrants(query.EndpointId),
@@ -90,6 +92,8 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
     private void RenewAll()
     {
         PruneUnanswered();
+        var routing = _runtime.Options.Routing;
+        _runtime.Spares.GiveBackUnused(routing.SpareIdleTimeout, routing.LeaseDuration);
         var byEndpoint = _book.ByEndpoint();
         foreach (var endpointId in _book.EndpointsWithReleases.ToList())
             if (!byEndpoint.ContainsKey(endpointId)) byEndpoint[endpointId] = [];
@@ -110,7 +114,14 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
 
     private void OnRenewed(LeasesRenewed renewed)
     {
-        if (!_sent.Remove(renewed.Round, out var statement)) return;
+        if (!_sent.Remove(renewed.Round, out var statement))
+        {
+            // Unsolicited (round 0): the endpoint refuses leases granted here that it cannot count; any answer naming a
+            // lease unknown means the endpoint does not count it, so it stops whichever statement that answers.
+            var stopped = renewed.Unknown.Count(id => _book.Revoke(id) is not null);
+            if (stopped > 0) LeaseLog.RevokedUnknown(_logger, renewed.EndpointId, stopped);
+            return;
+        }
         _runtime.ObserveHome(renewed.EndpointId, Sender, _cluster.SelfAddress);
         if (renewed.Unknown.Count == 0)
         {

@@ -9,15 +9,29 @@ namespace Router.Actors.Routing;
 /// only say yes. It refuses for a cap (in flight, rpm, tpm), a strict slot, an open or half-open breaker, a drain, a
 /// provider that said it has nothing left, or a busier count than the alternative (least-busy): with none of those in
 /// play, the round trip buys nothing but its cost. The actor still counts every such lease, told in a batch
-/// (<see cref="LeaseActivityOutbox"/>), so in-flight counts, windows and the breaker stay its own.
+/// (<see cref="LeaseActivityOutbox"/>), so in-flight counts, windows and the breaker stay its own. With an in-flight cap
+/// the actor does decide, but a slot it lent this node in advance (a spare lease) may be used without asking again.
 /// </summary>
 internal static class LocalGrants
 {
-    public static bool Allowed(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox)
+    /// <summary>Uncapped: the router grants the lease itself.</summary>
+    public static bool Allowed(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox) =>
+        settings.LocalGrants && NothingElseToDecide(strategy, pick, outbox) && pick.Definition.MaxInFlight is null;
+
+    /// <summary>
+    /// Capped by in-flight count only: the router may grant on a spare lease the endpoint lent this node
+    /// (<see cref="SpareLeasePool"/>): the slot is already counted there. Only for a request this node holds (the spare
+    /// is this node's lease to renew and fence).
+    /// </summary>
+    public static bool MayUseSpare(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox,
+        bool heldHere) =>
+        settings.SpareLeases && heldHere && NothingElseToDecide(strategy, pick, outbox) && pick.Definition.MaxInFlight is not null;
+
+    private static bool NothingElseToDecide(GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox)
     {
-        if (!settings.LocalGrants || strategy.PrefersLeastInFlight) return false;
+        if (strategy.PrefersLeastInFlight) return false;
         var (definition, snapshot) = (pick.Definition, pick.Snapshot);
-        return definition is { MaxInFlight: null, Rpm: null, Tpm: null, Fencing: LeaseFencing.Available, Drained: false } &&
+        return definition is { Rpm: null, Tpm: null, Fencing: LeaseFencing.Available, Drained: false } &&
                // A snapshot from the actor itself says the breaker is closed; none yet means ask.
                snapshot is { Incarnation: not 0, Circuit: CircuitState.Closed, Drained: false } &&
                snapshot.ProviderRemainingRequests is null or > 0 && snapshot.ProviderRemainingTokens is null or > 0 &&

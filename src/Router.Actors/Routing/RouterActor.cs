@@ -31,6 +31,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private readonly string _selfHolder = HolderId.Of(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress);
     private readonly Address _selfAddress = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
     private readonly ILogger _log = ActorLoggers.For<RouterActor>(Context);
+    // A spare must have been confirmed by its endpoint this recently to carry a new request (as the lease keeper fences).
+    private readonly TimeSpan _spareValidity;
     private readonly Dictionary<(string Group, string Strategy), GroupStrategy> _strategies = new();
     private readonly Dictionary<string, GroupMembers> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Decision> _pending = new(StringComparer.Ordinal);
@@ -66,6 +68,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _runtime = runtime;
         _endpointRegion = endpointRegion;
         _settings = runtime.Options.Routing;
+        _spareValidity = runtime.Options.Endpoint.LeaseTtl - runtime.Options.Endpoint.FencingMargin;
 
         Receive<RouteRequest>(OnRouteRequest);
         Receive<LeaseAcquired>(OnLeaseAcquired);
@@ -217,6 +220,13 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         {
             _runtime.Activity.Granted(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder));
             Grant(decision, leaseId, now + duration);
+            return;
+        }
+        if (grantBelow is null && LocalGrants.MayUseSpare(_settings, decision.Strategy, pick, _runtime.Activity, decision.Holder == _selfHolder) &&
+            _runtime.Spares.TryTake(pick.Id, now + duration, _spareValidity, out var spareId))
+        {
+            _runtime.Activity.Granted(new AcquireLease(pick.Id, spareId, duration, request.EstimatedInputTokens, decision.Holder));
+            Grant(decision, spareId, now + duration);
             return;
         }
 

@@ -21,6 +21,16 @@ public sealed record RoutingSettings
     /// </summary>
     public bool LocalGrants { get; init; } = true;
 
+    /// <summary>
+    /// Whether a node borrows spare leases from capped endpoints whose actors live on other nodes, and grants requests on
+    /// them without a round trip (see <c>SpareLeasePool</c>). Lent only in the lower half of the cap, and only where the
+    /// actor would have nothing else to decide; every spare is a slot the actor counts, renewed and fenced like any lease.
+    /// </summary>
+    public bool SpareLeases { get; init; } = true;
+
+    /// <summary>How long a spare lease may wait unused before it is given back (its slot is then free for others).</summary>
+    public TimeSpan SpareIdleTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long lease activity for endpoints on other nodes is held before it is sent, batched per node.</summary>
     public TimeSpan ActivityBatchInterval { get; init; } = TimeSpan.FromMilliseconds(5);
 

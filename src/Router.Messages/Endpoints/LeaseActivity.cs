@@ -7,14 +7,44 @@ namespace Router.Messages.Endpoints;
 /// of one per event: leases the caller's node granted itself (<paramref name="Granted"/>: endpoints with no cap to
 /// enforce, see <c>LocalGrants</c>) and leases released (<paramref name="Ended"/>, with their outcomes). Grants are
 /// applied before releases, so a request that started and ended within one batch is counted once, then released.
+/// Also how a node asks a capped endpoint for spare leases and gives back those it no longer needs (see <see cref="SpareLeases"/>).
 /// </summary>
+/// <param name="SparesWanted">How many more spare leases the node would like (0: none); answered with <see cref="SpareLeases"/>.</param>
+/// <param name="SparesReturned">Idle spare leases the node gives back: their slots are free again.</param>
+/// <param name="Holder">The node (address#uid) that sends it: spares are lent to it.</param>
+/// <param name="SparesAskedAt">When the node asked for spares, on its own clock: echoed in the answer.</param>
 public sealed record LeaseActivity(
     string EndpointId,
     IReadOnlyList<AcquireLease> Granted,
-    IReadOnlyList<ReportOutcome> Ended) : IWithEndpointId;
+    IReadOnlyList<ReportOutcome> Ended,
+    int SparesWanted = 0,
+    IReadOnlyList<string>? SparesReturned = null,
+    string? Holder = null,
+    long SparesAskedAt = 0) : IWithEndpointId;
 
 /// <summary>
 /// The lease activity one node sends another in one flush: for every endpoint whose actor it last saw on that node.
 /// The receiving node's relay hands each part to its shard region, which forwards it if the actor has moved since.
 /// </summary>
 public sealed record LeaseActivityBatch(IReadOnlyList<LeaseActivity> Endpoints) : IRouterMessage;
+
+/// <summary>
+/// A capped endpoint's actor to one holder node: slots lent to it (<paramref name="Lent"/>, lease ids the endpoint
+/// counts against its cap from now on), or, with <paramref name="Recall"/>, a request to give back those it is not
+/// using because the endpoint is getting busy. The holder's routers grant requests on a spare lease without a round
+/// trip and report each use in its <see cref="LeaseActivity"/>; the lease is renewed and fenced like any other, so a
+/// cap holds exactly whoever uses the slot.
+/// </summary>
+/// <param name="Holder">The holder node (address#uid) the answer is for.</param>
+/// <param name="ExpiresAt">The lent leases' hard deadline: a holder uses one only for a request that ends before it.</param>
+/// <param name="AskedAt">The holder's <see cref="LeaseActivity.SparesAskedAt"/>: the leases count as confirmed from then.</param>
+public sealed record SpareLeases(
+    string EndpointId,
+    string Holder,
+    IReadOnlyList<string> Lent,
+    DateTimeOffset ExpiresAt,
+    long AskedAt = 0,
+    bool Recall = false) : IRouterMessage;
+
+/// <summary>The <see cref="SpareLeases"/> answers one node's endpoint actors have for another node, in one message.</summary>
+public sealed record SpareLeasesBatch(IReadOnlyList<SpareLeases> Answers) : IRouterMessage;

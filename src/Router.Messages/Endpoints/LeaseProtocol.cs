@@ -90,7 +90,8 @@ public sealed record RenewLeases(
 public sealed record LeasesRenewed(string EndpointId, long Round, IReadOnlyList<string> Unknown) : IRouterMessage;
 
 /// <param name="ExpiresAt">The lease's hard deadline: the request's own deadline.</param>
-public sealed record HeldLease(string LeaseId, DateTimeOffset ExpiresAt, int EstimatedTokens, DateTimeOffset GrantedAt);
+/// <param name="Spare">A spare lease lent to the holder (<see cref="SpareLeases"/>): a new incarnation keeps it lent.</param>
+public sealed record HeldLease(string LeaseId, DateTimeOffset ExpiresAt, int EstimatedTokens, DateTimeOffset GrantedAt, bool Spare = false);
 
 /// <summary>The grants a holder received in the second starting at <paramref name="Second"/>, and the tokens they were finally charged.</summary>
 public sealed record GrantBucket(DateTimeOffset Second, int Requests, long Tokens);

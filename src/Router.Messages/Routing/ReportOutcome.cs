@@ -6,6 +6,8 @@ namespace Router.Messages.Routing;
 /// </summary>
 /// <param name="RetryAfter">An upstream Retry-After (429/503); the endpoint cools down at least this long.</param>
 /// <param name="Provider">The provider's own rate-limit headers on this response (<c>x-ratelimit-*</c>), when it sent any.</param>
+/// <param name="KeepAsSpare">The lease was a spare lent to the holder node (<see cref="Endpoints.SpareLeases"/>), which
+/// keeps it for its next request: the endpoint learns from the outcome and keeps the slot lent, idle.</param>
 public sealed record ReportOutcome(
     string EndpointId,
     string LeaseId,
@@ -15,7 +17,8 @@ public sealed record ReportOutcome(
     int PromptTokens = 0,
     int CompletionTokens = 0,
     TimeSpan? RetryAfter = null,
-    ProviderRateLimits? Provider = null) : IWithEndpointId;
+    ProviderRateLimits? Provider = null,
+    bool KeepAsSpare = false) : IWithEndpointId;
 
 /// <summary>
 /// What an upstream said about its own rate limits on one response (OpenAI's and Azure OpenAI's

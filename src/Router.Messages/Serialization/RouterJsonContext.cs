@@ -25,6 +25,8 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(RenewLeases))]
 [JsonSerializable(typeof(LeaseActivity))]
 [JsonSerializable(typeof(LeaseActivityBatch))]
+[JsonSerializable(typeof(SpareLeases))]
+[JsonSerializable(typeof(SpareLeasesBatch))]
 [JsonSerializable(typeof(LeasesRenewed))]
 [JsonSerializable(typeof(GrantBucket))]
 [JsonSerializable(typeof(ReplicateSnapshot))]

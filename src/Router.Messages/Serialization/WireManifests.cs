@@ -35,6 +35,8 @@ internal static class WireManifests
         [typeof(RenewLeases)] = "RenewLeases",
         [typeof(LeaseActivity)] = "LeaseActivity",
         [typeof(LeaseActivityBatch)] = "LeaseActivityBatch",
+        [typeof(SpareLeases)] = "SpareLeases",
+        [typeof(SpareLeasesBatch)] = "SpareLeasesBatch",
         [typeof(LeasesRenewed)] = "LeasesRenewed",
         [typeof(QueryHeldLeases)] = "QueryHeldLeases",
         [typeof(ReplicateSnapshot)] = "ReplicateSnapshot",

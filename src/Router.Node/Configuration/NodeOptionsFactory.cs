@@ -43,6 +43,8 @@ public static class NodeOptionsFactory
                 LeaseDuration = TimeSpan.FromSeconds(router.RequestTimeoutSeconds + 30),
                 MaxAcquireAttempts = router.MaxAcquireAttempts,
                 LocalGrants = router.LocalGrants,
+                SpareLeases = router.SpareLeases,
+                SpareIdleTimeout = TimeSpan.FromSeconds(router.SpareIdleSeconds),
                 ActivityBatchInterval = TimeSpan.FromMilliseconds(router.ActivityBatchMilliseconds),
                 Strategy = new StrategySettings
                 {

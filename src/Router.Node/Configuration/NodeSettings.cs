@@ -97,6 +97,16 @@ public sealed class RouterSettings
     /// </summary>
     public bool LocalGrants { get; set; } = true;
 
+    /// <summary>
+    /// Borrow spare leases from endpoints capped by MaxInFlight alone whose actors live on other nodes, and grant
+    /// requests on them here without a round trip. Lent only in the lower half of the cap; each is a slot the actor
+    /// counts, renewed and fenced like any lease. Off: every lease on a capped endpoint is asked for.
+    /// </summary>
+    public bool SpareLeases { get; set; } = true;
+
+    /// <summary>How long a spare lease may wait unused on this node before it is given back.</summary>
+    public double SpareIdleSeconds { get; set; } = 5;
+
     /// <summary>How long grants and releases for endpoints on other nodes are held to be sent together, per node.</summary>
     public double ActivityBatchMilliseconds { get; set; } = 5;
 

@@ -81,6 +81,8 @@ public static class NodeSettingsValidator
             }
         }
         Check(router.MaxAcquireAttempts > 0, "Router:MaxAcquireAttempts", $"must be positive, got {router.MaxAcquireAttempts}");
+        Check(router.SpareIdleSeconds is > 0 and <= 3600, "Router:SpareIdleSeconds",
+            $"must be above 0 and at most 3600 (seconds a spare lease may wait unused before it is given back), got {router.SpareIdleSeconds}");
         Check(router.ActivityBatchMilliseconds is >= 0.1 and <= 1000, "Router:ActivityBatchMilliseconds",
             $"must be between 0.1 and 1000 (milliseconds a release to another node may wait to travel with others), got {router.ActivityBatchMilliseconds}");
 

@@ -43,10 +43,57 @@ public sealed class LocalGrantTests
     }
 
     [Fact]
-    public async Task A_capped_endpoint_is_always_asked()
+    public async Task A_capped_endpoint_on_another_node_lends_spares_and_its_actor_counts_every_request()
     {
         var capped = Uncapped.Select(e => e with { MaxInFlight = 50 }).ToArray();
-        var (cluster, client) = await StartAsync(capped);
+        var served = new List<string>(); // every lease of the test, from the first: each actor must count exactly these
+        var (cluster, client) = await StartAsync(capped, served: served);
+        await using var _ = cluster;
+        var node = cluster[0];
+        var remote = capped.Select(e => e.Id).Where(id => node.Runtime.LastKnownHome(id) != node.Address).ToList();
+        remote.Should().NotBeEmpty("3 endpoints on 3 nodes");
+        // One request each asks for spares; they arrive a batch interval later.
+        await TestCluster.WaitUntilAsync(async () =>
+        {
+            var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", "spares"), TimeSpan.FromSeconds(5))).Lease;
+            served.Add(lease.EndpointId);
+            client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
+            return remote.All(id => node.Runtime.Spares.IdleOn(id) > 0);
+        }, "every endpoint on another node lent this node spares");
+        var warmUp = served.Count;
+
+        var acquiresBefore = Sent(nameof(AcquireLease));
+        for (var i = 0; i < 60; i++)
+        {
+            var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"r{i}"), TimeSpan.FromSeconds(5))).Lease;
+            served.Add(lease.EndpointId);
+            client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
+        }
+
+        served.Skip(warmUp).Should().Equal(Enumerable.Range(0, 60).Select(i => served[warmUp + i % 3]), "round-robin through one node is x, y, z, x, y, z");
+        (Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeLessThan(remote.Count * 20 / 4,
+            "requests to capped endpoints on other nodes ran on the spares they lent, without asking");
+        foreach (var id in remote)
+        {
+            EndpointSnapshot? last = null;
+            try
+            {
+                await TestCluster.WaitUntilAsync(async () => (last = (await cluster[1].StateOfAsync(id)).Snapshot) is var s &&
+                                                             s.InFlight == 0 && s.TotalRequests == served.Count(e => e == id),
+                    $"{id}'s actor counted each of its requests (20 on spares) once, and saw each end", TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{e.Message} Last seen: {last?.InFlight} in flight, {last?.TotalRequests} requests, {served.Count(e => e == id)} served.");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Without_spare_leases_a_capped_endpoint_is_always_asked()
+    {
+        var capped = Uncapped.Select(e => e with { MaxInFlight = 50 }).ToArray();
+        var (cluster, client) = await StartAsync(capped, options: o => o with { Routing = o.Routing with { SpareLeases = false } });
         await using var _ = cluster;
 
         var acquiresBefore = Sent(nameof(AcquireLease));
@@ -56,7 +103,60 @@ public sealed class LocalGrantTests
             client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
         }
         (Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeGreaterThanOrEqualTo(20 - 2,
-            "a cap is decided by the endpoint's actor alone: every request to one on another node asks it");
+            "with spares off, a cap is decided by the endpoint's actor for every request on another node");
+    }
+
+    /// <summary>
+    /// First one node's callers borrow spares while there is room, then stop; then callers on the other two nodes keep
+    /// far more requests going than the caps allow, each holding its lease for a few milliseconds, as an upstream would
+    /// see them: between grant and release. No endpoint ever has more than its cap running, and each reaches it: the
+    /// idle node's spares are recalled as the endpoints fill, well before they would time out unused.
+    /// </summary>
+    [Fact]
+    public async Task Spares_never_let_more_than_the_cap_run_and_an_idle_nodes_spares_go_to_busy_ones()
+    {
+        const int cap = 8;
+        var capped = Uncapped.Select(e => e with { MaxInFlight = cap }).ToArray();
+        var (cluster, _) = await StartAsync(capped);
+        await using var __ = cluster;
+        var clients = cluster.Nodes.Select(n => new RouterClient(n.System, n.Region, n.Router)).ToList();
+        var running = capped.ToDictionary(e => e.Id, _ => 0);
+        var peak = capped.ToDictionary(e => e.Id, _ => 0);
+        var granted = 0;
+
+        async Task Caller(RouterClient client, int n, CancellationToken stop)
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                if (await client.RouteAsync(new RouteRequest("chat", $"c{n}-{i}"), TimeSpan.FromSeconds(5)) is not LeaseGranted { Lease: var lease })
+                {
+                    await Task.Delay(5);
+                    continue;
+                }
+                lock (running)
+                {
+                    running[lease.EndpointId]++;
+                    peak[lease.EndpointId] = Math.Max(peak[lease.EndpointId], running[lease.EndpointId]);
+                    granted++;
+                }
+                await Task.Delay(2 + i % 5);
+                lock (running) running[lease.EndpointId]--;
+                client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 5));
+            }
+        }
+
+        using (var borrowing = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+            await Task.WhenAll(Enumerable.Range(0, 6).Select(n => Task.Run(() => Caller(clients[0], n, borrowing.Token))));
+        var remote = capped.Select(e => e.Id).Where(id => cluster[0].Runtime.LastKnownHome(id) != cluster[0].Address).ToList();
+        remote.Sum(id => cluster[0].Runtime.Spares.IdleOn(id)).Should().BeGreaterThan(0, "the first node borrowed spares and now leaves them idle");
+        foreach (var id in running.Keys) peak[id] = 0;
+
+        using (var saturating = new CancellationTokenSource(TimeSpan.FromSeconds(2.5)))
+            await Task.WhenAll(Enumerable.Range(0, 36).Select(n => Task.Run(() => Caller(clients[1 + n % 2], n, saturating.Token))));
+
+        peak.Values.Should().AllSatisfy(p => p.Should().BeLessThanOrEqualTo(cap, "no more than the cap may run on an endpoint"));
+        peak.Values.Should().AllSatisfy(p => p.Should().Be(cap, "every endpoint was filled: the idle node's spares were recalled"));
+        granted.Should().BeGreaterThan(100);
     }
 
     [Fact]
@@ -115,12 +215,14 @@ public sealed class LocalGrantTests
     }
 
     /// <summary>Three nodes, a group of <paramref name="endpoints"/> (round-robin unless said), and a client on the first node that knows where each endpoint's actor lives.</summary>
-    private static async Task<(TestCluster, RouterClient)> StartAsync(EndpointDefinition[] endpoints, string strategy = "round-robin")
+    private static async Task<(TestCluster, RouterClient)> StartAsync(EndpointDefinition[] endpoints, string strategy = "round-robin",
+        Func<RouterClusterOptions, RouterClusterOptions>? options = null, List<string>? served = null)
     {
-        var cluster = await TestCluster.StartAsync(3, TestCluster.Options(strategy, endpoints));
+        var defaults = TestCluster.Options(strategy, endpoints);
+        var cluster = await TestCluster.StartAsync(3, options?.Invoke(defaults) ?? defaults);
         var node = cluster[0];
         var client = new RouterClient(node.System, node.Region, node.Router);
-        await LearnHomes(client, cluster);
+        await LearnHomes(client, cluster, served);
         return (cluster, client);
     }
 
@@ -128,12 +230,13 @@ public sealed class LocalGrantTests
     /// Round trips to each endpoint teach this node where its actor lives (and start it), until this node has a snapshot
     /// of each: the first snapshots may be pushed before the gossip that subscribes this node has reached their nodes.
     /// </summary>
-    private static async Task LearnHomes(RouterClient client, TestCluster cluster)
+    private static async Task LearnHomes(RouterClient client, TestCluster cluster, List<string>? served)
     {
         var warm = 0;
         await Eventually.Until(async () =>
         {
             var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"warm-{warm++}"), TimeSpan.FromSeconds(5))).Lease;
+            served?.Add(lease.EndpointId);
             client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
             return Uncapped.All(e => cluster[0].Runtime.Snapshots.Slot(e.Id).Snapshot.Incarnation != 0);
         }, "this node has a snapshot of every endpoint", TimeSpan.FromSeconds(15));
