@@ -53,7 +53,7 @@ public sealed class LocalGrantTests
         var remote = capped.Select(e => e.Id).Where(id => node.Runtime.LastKnownHome(id) != node.Address).ToList();
         remote.Should().NotBeEmpty("3 endpoints on 3 nodes");
         // One request each asks for spares; they arrive a batch interval later.
-        await TestCluster.WaitUntilAsync(async () =>
+        await Eventually.Until(async () =>
         {
             var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", "spares"), TimeSpan.FromSeconds(5))).Lease;
             served.Add(lease.EndpointId);
@@ -74,19 +74,10 @@ public sealed class LocalGrantTests
         (Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeLessThan(remote.Count * 20 / 4,
             "requests to capped endpoints on other nodes ran on the spares they lent, without asking");
         foreach (var id in remote)
-        {
-            EndpointSnapshot? last = null;
-            try
-            {
-                await TestCluster.WaitUntilAsync(async () => (last = (await cluster[1].StateOfAsync(id)).Snapshot) is var s &&
-                                                             s.InFlight == 0 && s.TotalRequests == served.Count(e => e == id),
-                    $"{id}'s actor counted each of its requests (20 on spares) once, and saw each end", TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException e)
-            {
-                throw new TimeoutException($"{e.Message} Last seen: {last?.InFlight} in flight, {last?.TotalRequests} requests, {served.Count(e => e == id)} served.");
-            }
-        }
+            await Eventually.Until(async () => (await cluster[1].StateOfAsync(id)).Snapshot,
+                s => s.InFlight == 0 && s.TotalRequests == served.Count(e => e == id),
+                $"{id}'s actor counted each of its {served.Count(e => e == id)} requests (20 on spares) once, and saw each end",
+                TimeSpan.FromSeconds(10));
     }
 
     [Fact]
