@@ -85,6 +85,8 @@ public sealed class RouterClient
         var strict = _runtime.Directory.Current.Endpoints.TryGetValue(outcome.EndpointId, out var endpoint) &&
                      endpoint.Fencing == LeaseFencing.Strict;
         _runtime.Leases.Remove(outcome, resend: strict);
+        // Counted here at once: the endpoint's snapshot shows the release only after its next publish.
+        _runtime.Snapshots.Slot(outcome.EndpointId).ReleasedHere();
         Release(outcome);
     }
 

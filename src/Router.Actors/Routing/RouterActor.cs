@@ -202,7 +202,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             decision.BusierRefusals++;
             decision.Attempts--;
             decision.Remaining.Add(new EndpointCandidate(decision.Current!.Value.Definition, refused.Snapshot)
-                { Pending = decision.CurrentSlot.Pending });
+                { Pending = decision.CurrentSlot.Pending + decision.CurrentSlot.OwnSinceSnapshot });
             AskNext(decision, now);
             return;
         }
@@ -269,6 +269,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         if (grantBelow is null && LocalGrants.Allowed(_settings, decision.Strategy, pick, _runtime.Activity))
         {
             _runtime.Activity.Granted(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder));
+            _runtime.Snapshots.Slot(pick.Id).GrantedHere();
             Grant(decision, leaseId, now + duration);
             return;
         }

@@ -118,4 +118,17 @@ public sealed class RouterActorProtocolTests() : TestKit("""
         region.Reply(Granted(second, 2));
         ExpectMsg<LeaseGranted>().Attempts.Should().Be(2);
     }
+
+    [Fact]
+    public void Leases_this_node_released_count_at_once_not_at_the_endpoints_next_snapshot()
+    {
+        var (router, region, runtime) = Start("least-busy", ("a", 3), ("b", 1), ("c", 2));
+        // This node's callers released three of a's leases a moment ago; a's next snapshot has not come yet.
+        for (var i = 0; i < 3; i++) runtime.Snapshots.Slot("a").ReleasedHere();
+        router.Tell(new RouteRequest("g", "r1"), TestActor);
+
+        var asked = region.ExpectMsg<AcquireLease>();
+        asked.EndpointId.Should().Be("a", "a has 0 in flight once this node's own releases count");
+        asked.GrantBelowInFlight.Should().Be(2);
+    }
 }
