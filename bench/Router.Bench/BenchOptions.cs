@@ -24,7 +24,7 @@ public sealed record BenchOptions
     public IReadOnlyList<int> GroupSizes { get; init; } = [10, 100, 1000];
 
     /// <summary>Distinct session keys the callers draw from (session affinity hashes them; other strategies ignore them).</summary>
-    public int Sessions { get; init; } = 1000;
+    public int Sessions { get; init; } = 10_000;
 
     /// <summary>Freeze the whole process (SIGSTOP, then SIGCONT) this many seconds into each measurement; 0: never.</summary>
     public double FreezeAtSeconds { get; init; }
@@ -90,5 +90,5 @@ public sealed record BenchOptions
 
     public const string Usage =
         "Usage: Router.Bench [--seconds 10] [--callers 256] [--hold-ms 10] [--strategy least-busy|NAME,NAME|all] [--nodes 3] " +
-        "[--groups 10,100,1000] [--sessions 1000] [--warmup 5] [--settle 11] [--freeze-at S --freeze-ms N] | --codec";
+        "[--groups 10,100,1000] [--sessions 10000] [--warmup 5] [--settle 11] [--freeze-at S --freeze-ms N] | --codec";
 }
