@@ -15,13 +15,14 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public IReadOnlyList<BenchNode> Nodes => _nodes;
 
-    public static string GroupName(int size) => $"bench-{size}";
+    /// <summary>One group per strategy and size, so one run can compare strategies on the same cluster.</summary>
+    public static string GroupName(string strategy, int size) => $"bench-{strategy}-{size}";
 
     public static RouterClusterOptions Options(BenchOptions bench) => new()
     {
-        Groups = bench.GroupSizes.Select(n => new ModelGroupDefinition(GroupName(n), bench.Strategy)).ToList(),
-        Endpoints = bench.GroupSizes
-            .SelectMany(n => Enumerable.Range(0, n).Select(i => new EndpointDefinition($"{GroupName(n)}-ep-{i}", GroupName(n), "http://127.0.0.1:9/")))
+        Groups = bench.Strategies.SelectMany(s => bench.GroupSizes.Select(n => new ModelGroupDefinition(GroupName(s, n), s))).ToList(),
+        Endpoints = bench.Strategies.SelectMany(s => bench.GroupSizes.SelectMany(n => Enumerable.Range(0, n)
+                .Select(i => new EndpointDefinition($"{GroupName(s, n)}-ep-{i}", GroupName(s, n), "http://127.0.0.1:9/"))))
             .ToList(),
     };
 

@@ -3,14 +3,34 @@ using Router.Actors.Strategies;
 
 namespace Router.Bench;
 
-/// <summary>Command line: --seconds N --callers N --strategy NAME --nodes N --groups 10,100,1000 --warmup N --settle N, or --codec.</summary>
+/// <summary>
+/// Command line: --seconds N --callers N --hold-ms N --strategy NAME[,NAME…]|all --nodes N --groups 10,100,1000
+/// --warmup N --settle N --sessions N --freeze-at S --freeze-ms N, or --codec.
+/// </summary>
 public sealed record BenchOptions
 {
     public int Seconds { get; init; } = 10;
-    public int Callers { get; init; } = 64;
-    public string Strategy { get; init; } = LeastBusyStrategy.StrategyName;
+    public int Callers { get; init; } = 256;
+
+    /// <summary>
+    /// How long a caller holds each lease before releasing it: a simulated request. Real LLM requests last far longer
+    /// than a network round trip; with zero-length leases (0) a lease on a remote endpoint is held a round trip longer
+    /// than a local one, so least-busy rightly sees remote endpoints as busier and the spread measures that artefact.
+    /// </summary>
+    public int HoldMs { get; init; } = 10;
+
+    public IReadOnlyList<string> Strategies { get; init; } = [LeastBusyStrategy.StrategyName];
     public int Nodes { get; init; } = 3;
     public IReadOnlyList<int> GroupSizes { get; init; } = [10, 100, 1000];
+
+    /// <summary>Distinct session keys the callers draw from (session affinity hashes them; other strategies ignore them).</summary>
+    public int Sessions { get; init; } = 10_000;
+
+    /// <summary>Freeze the whole process (SIGSTOP, then SIGCONT) this many seconds into each measurement; 0: never.</summary>
+    public double FreezeAtSeconds { get; init; }
+
+    /// <summary>How long the freeze lasts: a stand-in for a long GC pause or a VM that was descheduled.</summary>
+    public int FreezeMs { get; init; }
 
     /// <summary>Only compare the snapshot gossip's binary form with JSON (--codec), then exit.</summary>
     public bool CodecOnly { get; init; }
@@ -24,20 +44,27 @@ public sealed record BenchOptions
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
+        var known = new StrategyRegistry().Names.Order(StringComparer.Ordinal).ToArray();
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
             int Positive() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
                 ? n : throw new ArgumentException($"{name} needs a positive integer");
+            int NonNegative() => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
+                ? n : throw new ArgumentException($"{name} needs an integer >= 0");
             options = name switch
             {
                 "--seconds" => options with { Seconds = Positive() },
                 "--callers" => options with { Callers = Positive() },
-                "--strategy" => options with { Strategy = Value() },
+                "--hold-ms" => options with { HoldMs = NonNegative() },
+                "--strategy" or "--strategies" => options with { Strategies = ParseStrategies(Value(), known) },
                 "--nodes" => options with { Nodes = Positive() },
                 "--warmup" => options with { WarmupSeconds = Positive() },
                 "--settle" => options with { SettleSeconds = Positive() },
+                "--sessions" => options with { Sessions = Positive() },
+                "--freeze-at" => options with { FreezeAtSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--freeze-ms" => options with { FreezeMs = NonNegative() },
                 "--codec" => options with { CodecOnly = true },
                 "--groups" => options with
                 {
@@ -48,11 +75,20 @@ public sealed record BenchOptions
                 _ => throw new ArgumentException($"Unknown option '{name}'.\n{Usage}"),
             };
         }
-        if (!new StrategyRegistry().Contains(options.Strategy))
-            throw new ArgumentException($"Unknown strategy '{options.Strategy}'. Known: {string.Join(", ", new StrategyRegistry().Names.Order())}.");
         return options;
     }
 
+    private static string[] ParseStrategies(string value, string[] known)
+    {
+        if (string.Equals(value, "all", StringComparison.OrdinalIgnoreCase)) return known;
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        foreach (var name in names)
+            if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
+                throw new ArgumentException($"Unknown strategy '{name}'. Known: {string.Join(", ", known)}, or all.");
+        return names;
+    }
+
     public const string Usage =
-        "Usage: Router.Bench [--seconds 10] [--callers 64] [--strategy least-busy] [--nodes 3] [--groups 10,100,1000] [--warmup 5] [--settle 11] | --codec";
+        "Usage: Router.Bench [--seconds 10] [--callers 256] [--hold-ms 10] [--strategy least-busy|NAME,NAME|all] [--nodes 3] " +
+        "[--groups 10,100,1000] [--sessions 10000] [--warmup 5] [--settle 11] [--freeze-at S --freeze-ms N] | --codec";
 }

@@ -8,9 +8,15 @@ namespace Router.Bench;
 
 /// <summary>What one load phase measured.</summary>
 /// <param name="LeasesByCallerNode">For each node the callers used, how many leases each endpoint granted them.</param>
+/// <param name="RefusalsByReason">Refused decisions (and errors, as "Timeout (caller)") by reason, each with its first message.</param>
+/// <param name="Stalls">Gaps of 100 ms or more in a dedicated thread's 5 ms ticks: the whole process stood still (GC, freeze, machine).</param>
 public sealed record LoadResult(long Granted, long Refused, long Errors, TimeSpan Elapsed, LatencyStats Latency, string? SampleRefusal,
-    IReadOnlyList<Dictionary<string, int>> LeasesByCallerNode, RuntimeCounters Runtime, IReadOnlyList<(int Exchange, int Routers)> PeakBacklog)
+    IReadOnlyList<Dictionary<string, int>> LeasesByCallerNode, RuntimeCounters Runtime, IReadOnlyList<(int Exchange, int Routers)> PeakBacklog,
+    IReadOnlyDictionary<string, (long Count, string First)> RefusalsByReason, IReadOnlyList<Stall> Stalls)
 {
+    /// <summary>Which node hosted each endpoint at the end of the phase (set by the caller).</summary>
+    public ShardMap? Map { get; init; }
+
     /// <summary>Answered decisions (granted or refused) per second.</summary>
     public double DecisionsPerSecond => (Granted + Refused) / Elapsed.TotalSeconds;
 }
@@ -28,14 +34,16 @@ public readonly record struct RuntimeCounters(int Gen0, int Gen1, int Gen2, Time
 
 /// <summary>
 /// Concurrent callers, spread round-robin over the nodes, each asking its node's router pool for a lease in a
-/// loop and releasing every granted lease at once (a zero-length request), so only the decision is measured.
+/// loop, holding every granted lease for <see cref="BenchOptions.HoldMs"/> (a simulated request; 0: released at once,
+/// so only the decision is measured) and then releasing it with the time it was held as its latency.
 /// </summary>
-public sealed class LoadRunner(BenchCluster cluster, int callers)
+public sealed class LoadRunner(BenchCluster cluster, BenchOptions options)
 {
+    private readonly int callers = options.Callers;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
-    private readonly LatencyRecorder[] _recorders = Enumerable.Range(0, callers).Select(_ => new LatencyRecorder()).ToArray();
+    private readonly LatencyRecorder[] _recorders = Enumerable.Range(0, options.Callers).Select(_ => new LatencyRecorder()).ToArray();
     private readonly Dictionary<string, int>[] _leasesPerEndpoint =
-        Enumerable.Range(0, callers).Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
+        Enumerable.Range(0, options.Callers).Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
 
     /// <summary>Runs load on <paramref name="group"/> for <paramref name="duration"/> and measures every decision.</summary>
     public Task<LoadResult> MeasureAsync(string group, TimeSpan duration) => RunAsync(group, duration, minimum: duration, leased: null, endpoints: 0);
@@ -58,6 +66,7 @@ public sealed class LoadRunner(BenchCluster cluster, int callers)
         foreach (var recorder in _recorders) recorder.Reset();
         foreach (var leases in _leasesPerEndpoint) leases.Clear();
         var counters = new Counters[callers];
+        using var watcher = new StallWatcher();
         using var stop = new CancellationTokenSource();
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var tasks = Enumerable.Range(0, callers)
@@ -68,6 +77,7 @@ public sealed class LoadRunner(BenchCluster cluster, int callers)
         var runtimeAtStart = RuntimeCounters.Now();
         var started = Stopwatch.GetTimestamp();
         go.SetResult();
+        if (leased is null && options is { FreezeAtSeconds: > 0, FreezeMs: > 0 }) Freeze(options.FreezeAtSeconds, options.FreezeMs);
         while (true)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -84,10 +94,29 @@ public sealed class LoadRunner(BenchCluster cluster, int callers)
         await Task.WhenAll(tasks);
         var total = Stopwatch.GetElapsedTime(started);
 
+        var stalls = watcher.Stop();
+        var reasons = new Dictionary<string, (long Count, string First)>(StringComparer.Ordinal);
+        foreach (var c in counters)
+        foreach (var (reason, (count, first)) in c.Reasons ?? [])
+            reasons[reason] = reasons.TryGetValue(reason, out var seen) ? (seen.Count + count, seen.First) : (count, first);
+
         return new LoadResult(
             counters.Sum(c => c.Granted), counters.Sum(c => c.Refused), counters.Sum(c => c.Errors),
             total, LatencyStats.From(_recorders), counters.Select(c => c.SampleRefusal).FirstOrDefault(r => r is not null),
-            LeasesByCallerNode(), RuntimeCounters.Now().Since(runtimeAtStart), peakBacklog);
+            LeasesByCallerNode(), RuntimeCounters.Now().Since(runtimeAtStart), peakBacklog, reasons, stalls);
+    }
+
+    /// <summary>
+    /// Stops the whole process for <paramref name="ms"/> after <paramref name="atSeconds"/>, from outside (a shell sends
+    /// SIGSTOP and SIGCONT): every thread stands still at once, as in a long stop-the-world GC or a descheduled VM.
+    /// </summary>
+    private static void Freeze(double atSeconds, int ms)
+    {
+        var pid = Environment.ProcessId;
+        var script = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"sleep {atSeconds:F3}; kill -STOP {pid}; sleep {ms / 1000.0:F3}; kill -CONT {pid}");
+        Process.Start(new ProcessStartInfo("sh", ["-c", script]) { UseShellExecute = false });
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"         freezing the process for {ms} ms at {atSeconds:F1} s"));
     }
 
     private List<Dictionary<string, int>> LeasesByCallerNode()
@@ -105,6 +134,7 @@ public sealed class LoadRunner(BenchCluster cluster, int callers)
         public long Refused;
         public long Errors;
         public string? SampleRefusal;
+        public Dictionary<string, (long Count, string First)>? Reasons;
     }
 
     private async Task CallerAsync(int caller, BenchNode node, string group, Task go, CancellationToken stop,
@@ -117,22 +147,33 @@ public sealed class LoadRunner(BenchCluster cluster, int callers)
         var prefix = $"bench-c{caller}-";
         long granted = 0, refused = 0, errors = 0, sequence = 0;
         string? sampleRefusal = null;
+        var reasons = new Dictionary<string, (long Count, string First)>(StringComparer.Ordinal);
+        var random = new Random(caller);
+        void Count(string reason, string message) =>
+            reasons[reason] = reasons.TryGetValue(reason, out var seen) ? (seen.Count + 1, seen.First) : (1, message);
 
         while (!stop.IsCancellationRequested)
         {
-            var request = new RouteRequest(group, prefix + sequence++);
+            var request = new RouteRequest(group, prefix + sequence++, SessionKey: $"session-{random.Next(options.Sessions)}", Holder: client.Holder);
             var sw = Stopwatch.GetTimestamp();
             var answer = await client.RouteAsync(request, AskTimeout);
-            if (answer is NoEndpointAvailable { Reason: NoEndpointReason.Timeout })
+            if (answer is NoEndpointAvailable { Reason: NoEndpointReason.Timeout } timedOut && timedOut.Message.StartsWith("The router did not answer", StringComparison.Ordinal))
             {
                 errors++;
+                Count("Timeout (caller's ask)", timedOut.Message);
                 continue;
             }
             recorder.Add(Stopwatch.GetTimestamp() - sw);
 
             if (answer is LeaseGranted { Lease: var lease })
             {
-                client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 1));
+                var held = Stopwatch.GetTimestamp();
+                if (options.HoldMs > 0)
+                {
+                    try { await Task.Delay(options.HoldMs, stop); }
+                    catch (OperationCanceledException) { }
+                }
+                client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, Math.Max(1, Stopwatch.GetElapsedTime(held).TotalMilliseconds)));
                 leased?.TryAdd(lease.EndpointId, 0);
                 CollectionsMarshal.GetValueRefOrAddDefault(leasesPerEndpoint, lease.EndpointId, out _)++;
                 granted++;
@@ -140,10 +181,64 @@ public sealed class LoadRunner(BenchCluster cluster, int callers)
             else
             {
                 refused++;
-                sampleRefusal ??= (answer as NoEndpointAvailable)?.Message ?? answer.GetType().Name;
+                var message = (answer as NoEndpointAvailable)?.Message ?? answer.GetType().Name;
+                sampleRefusal ??= message;
+                Count((answer as NoEndpointAvailable)?.Reason.ToString() ?? answer.GetType().Name, message);
             }
         }
 
-        counters[caller] = new Counters { Granted = granted, Refused = refused, Errors = errors, SampleRefusal = sampleRefusal };
+        counters[caller] = new Counters { Granted = granted, Refused = refused, Errors = errors, SampleRefusal = sampleRefusal, Reasons = reasons };
+    }
+}
+
+/// <summary>A moment the whole process stood still: when (seconds into the phase), how long, and the GC pause inside it.</summary>
+public readonly record struct Stall(double AtSeconds, double Ms, double GcPauseMs, int Gen2);
+
+/// <summary>
+/// A dedicated thread (not the thread pool, so pool starvation does not show) that ticks every 5 ms and records every
+/// gap of 100 ms or more with the GC pause time that fell into it: a gap the GC explains is a GC pause, one it does not
+/// is the process (or machine) being stopped or starved of CPU.
+/// </summary>
+public sealed class StallWatcher : IDisposable
+{
+    private readonly List<Stall> _stalls = [];
+    private readonly Thread _thread;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private volatile bool _stop;
+
+    public StallWatcher()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "stall-watcher", Priority = ThreadPriority.Highest };
+        _thread.Start();
+    }
+
+    private void Run()
+    {
+        var last = Stopwatch.GetTimestamp();
+        var lastPause = GC.GetTotalPauseDuration();
+        var lastGen2 = GC.CollectionCount(2);
+        while (!_stop)
+        {
+            Thread.Sleep(5);
+            var now = Stopwatch.GetTimestamp();
+            var pause = GC.GetTotalPauseDuration();
+            var gen2 = GC.CollectionCount(2);
+            var gap = Stopwatch.GetElapsedTime(last, now);
+            if (gap >= TimeSpan.FromMilliseconds(100))
+                lock (_stalls) _stalls.Add(new Stall(Stopwatch.GetElapsedTime(_started, last).TotalSeconds, gap.TotalMilliseconds, (pause - lastPause).TotalMilliseconds, gen2 - lastGen2));
+            (last, lastPause, lastGen2) = (now, pause, gen2);
+        }
+    }
+
+    public IReadOnlyList<Stall> Stop()
+    {
+        _stop = true;
+        _thread.Join();
+        lock (_stalls) return _stalls.ToList();
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
     }
 }

@@ -18,8 +18,8 @@ if (options.CodecOnly)
     return 0;
 }
 
-Console.WriteLine($"Router decision benchmark: {options.Nodes} gateway node(s) in-process, {options.Callers} callers, " +
-                  $"strategy {options.Strategy}, {options.Seconds} s per group, groups [{string.Join(", ", options.GroupSizes)}]");
+Console.WriteLine($"Router decision benchmark: {options.Nodes} gateway node(s) in-process, {options.Callers} callers holding each lease {options.HoldMs} ms, " +
+                  $"strategies [{string.Join(", ", options.Strategies)}], {options.Seconds} s per group, groups [{string.Join(", ", options.GroupSizes)}]");
 Console.WriteLine($"  {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {GCSettings.IsServerGC}, " +
                   $"{(System.Diagnostics.Debugger.IsAttached ? "debugger attached" : "no debugger")}");
 Console.WriteLine($"Goals: >= {Report.ThroughputGoal:N0} decisions/s, p99 <= {Report.P99GoalMs} ms, " +
@@ -41,20 +41,22 @@ Console.WriteLine($"All endpoint entities started; entities per node {string.Joi
                   $"{moves} shard move(s) while settling ({startup.Elapsed.TotalSeconds:F1} s)");
 Console.WriteLine();
 
-var runner = new LoadRunner(cluster, options.Callers);
-var results = new List<(int Endpoints, LoadResult Result)>();
+var runner = new LoadRunner(cluster, options);
+var results = new List<(string Strategy, int Endpoints, LoadResult Result)>();
+foreach (var strategy in options.Strategies)
 foreach (var size in options.GroupSizes)
 {
-    var group = BenchCluster.GroupName(size);
+    var group = BenchCluster.GroupName(strategy, size);
     var leased = await runner.WarmUpAsync(group, size, minimum: TimeSpan.FromSeconds(2), maximum: TimeSpan.FromSeconds(options.WarmupSeconds));
     Console.WriteLine($"{group}: warmed up, {leased}/{size} endpoints leased at least once");
     GC.Collect();
     var before = await ShardMap.ReadAsync(cluster);
     var result = await runner.MeasureAsync(group, TimeSpan.FromSeconds(options.Seconds));
     var after = await ShardMap.ReadAsync(cluster);
+    result = result with { Map = after };
     Report.Group(size, result);
     Report.Diagnostics(size, result, before, after);
-    results.Add((size, result));
+    results.Add((strategy, size, result));
 }
 
 Report.Summary(options, results);

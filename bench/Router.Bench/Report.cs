@@ -9,6 +9,7 @@ public static class Report
     public const double ThroughputGoal = 15_000;
     public const double P99GoalMs = 5;
     public const double ScalingGoal = 2;
+    public const double BusiestGoal = 1.3;
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -18,25 +19,36 @@ public static class Report
     /// </summary>
     public static void Diagnostics(int endpoints, LoadResult r, ShardMap before, ShardMap after)
     {
+        var rt = r.Runtime;
+        Console.WriteLine(string.Create(Invariant,
+            $"         GCs gen0/1/2 {rt.Gen0}/{rt.Gen1}/{rt.Gen2}, total GC pause {rt.GcPause.TotalMilliseconds:F0} ms, allocated {rt.AllocatedBytes / (r.Granted + r.Refused + 1):N0} B/decision, heap at end {rt.HeapBytes / 1e6:F0} MB; thread pool {rt.ThreadPoolThreads} threads"));
+        Console.WriteLine(
+            $"         peak mailbox backlog per node: snapshot exchange {string.Join("/", r.PeakBacklog.Select(b => b.Exchange))}, routers {string.Join("/", r.PeakBacklog.Select(b => b.Routers))}");
+        if (r.Stalls.Count > 0)
+            Console.WriteLine(string.Create(Invariant,
+                $"         process stalls >= 100 ms: {r.Stalls.Count}, {r.Stalls.Sum(s => s.Ms):F0} ms in all (GC pause inside them {r.Stalls.Sum(s => s.GcPauseMs):F0} ms); longest {string.Join(", ", r.Stalls.OrderByDescending(s => s.Ms).Take(3).Select(s => $"{s.Ms:F0} ms at {s.AtSeconds:F1} s (GC {s.GcPauseMs:F0} ms, gen2 {s.Gen2})"))}"));
+        foreach (var (reason, (count, first)) in r.RefusalsByReason.OrderByDescending(x => x.Value.Count))
+            Console.WriteLine($"         refused {count:N0} x {reason}: {first}");
+        var (localShare, busiest, used) = Share(endpoints, r, after);
+        if (used == 0) return;
+        Console.WriteLine(string.Create(Invariant,
+            $"         leases on the caller's own node {100.0 * localShare:F0}% (even spread: {100.0 / r.LeasesByCallerNode.Count:F0}%); endpoints used {used}/{endpoints}; busiest endpoint {busiest:F2}x its fair share; shards moved during the run {before.ShardsMovedIn(after)}"));
+    }
+
+    /// <summary>The share of leases granted by an endpoint on the caller's own node, and the busiest endpoint's leases over the mean (total / endpoints).</summary>
+    public static (double LocalShare, double Busiest, int Used) Share(int endpoints, LoadResult r, ShardMap map)
+    {
         long local = 0, total = 0;
         var perEndpoint = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var node = 0; node < r.LeasesByCallerNode.Count; node++)
         foreach (var (endpoint, count) in r.LeasesByCallerNode[node])
         {
             total += count;
-            if (after.NodeOf(endpoint) == node) local += count;
+            if (map.NodeOf(endpoint) == node) local += count;
             perEndpoint[endpoint] = perEndpoint.GetValueOrDefault(endpoint) + count;
         }
-        var rt = r.Runtime;
-        Console.WriteLine(string.Create(Invariant,
-            $"         GCs gen0/1/2 {rt.Gen0}/{rt.Gen1}/{rt.Gen2}, total GC pause {rt.GcPause.TotalMilliseconds:F0} ms, allocated {rt.AllocatedBytes / (r.Granted + r.Refused + 1):N0} B/decision, heap at end {rt.HeapBytes / 1e6:F0} MB; thread pool {rt.ThreadPoolThreads} threads"));
-        Console.WriteLine(
-            $"         peak mailbox backlog per node: snapshot exchange {string.Join("/", r.PeakBacklog.Select(b => b.Exchange))}, routers {string.Join("/", r.PeakBacklog.Select(b => b.Routers))}");
-        if (total == 0) return;
-        var busiest = perEndpoint.Values.Max();
-        var fairShare = (double)total / endpoints;
-        Console.WriteLine(string.Create(Invariant,
-            $"         leases on the caller's own node {100.0 * local / total:F0}% (even spread: {100.0 / r.LeasesByCallerNode.Count:F0}%); endpoints used {perEndpoint.Count}/{endpoints}; busiest endpoint {busiest / fairShare:F1}x its fair share; shards moved during the run {before.ShardsMovedIn(after)}"));
+        if (total == 0) return (0, 0, 0);
+        return ((double)local / total, perEndpoint.Values.Max() / ((double)total / endpoints), perEndpoint.Count);
     }
 
     public static void Group(int endpoints, LoadResult r)
@@ -46,59 +58,77 @@ public static class Report
         if (r.SampleRefusal is { } refusal) Console.WriteLine($"         first refusal: {refusal}");
     }
 
-    public static void Summary(BenchOptions options, IReadOnlyList<(int Endpoints, LoadResult Result)> results)
+    public static void Summary(BenchOptions options, IReadOnlyList<(string Strategy, int Endpoints, LoadResult Result)> results)
     {
-        var smallest = results.MinBy(r => r.Endpoints);
-        var largest = results.MaxBy(r => r.Endpoints);
-        // Cost of a decision is 1/throughput, so the cost ratio is the inverse throughput ratio.
-        var costRatio = smallest.Result.DecisionsPerSecond / largest.Result.DecisionsPerSecond;
-        var p99Ratio = largest.Result.Latency.P99Ms / smallest.Result.Latency.P99Ms;
-
+        var cpu = $"{Environment.ProcessorCount} cores";
+        var nodes = options.Nodes;
         Console.WriteLine();
         Console.WriteLine(string.Create(Invariant,
-            $"Scaling {largest.Endpoints} vs {smallest.Endpoints} endpoints: cost per decision x{costRatio:F2}, p99 x{p99Ratio:F2}"));
+            $"Per strategy ({options.Callers} callers, leases held {options.HoldMs} ms; fair-share goals: leases on the caller's node near {100.0 / nodes:F0}%, busiest endpoint <= {BusiestGoal}x its fair share):"));
+        Console.WriteLine("| strategy | endpoints | decisions/s | p50 ms | p99 ms | max ms | refused + errors | GC pause ms | longest stall ms | leases on the caller's node | busiest endpoint vs fair share |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (strategy, endpoints, r) in results)
+        {
+            var (localShare, busiest, _) = Share(endpoints, r, r.Map!);
+            var longest = r.Stalls.Count > 0 ? r.Stalls.Max(s => s.Ms) : 0;
+            Console.WriteLine(string.Create(Invariant,
+                $"| {strategy} | {endpoints:N0} | {r.DecisionsPerSecond:N0} | {r.Latency.P50Ms:F2} | {r.Latency.P99Ms:F2} | {r.Latency.MaxMs:F0} | {r.Refused + r.Errors:N0} | {r.Runtime.GcPause.TotalMilliseconds:F0} | {longest:F0} | {100 * localShare:F0}% | {busiest:F2}x{(busiest <= BusiestGoal ? "" : " (over)")} |"));
+        }
 
         Console.WriteLine();
         Console.WriteLine("Goals:");
         var minThroughput = results.Min(r => r.Result.DecisionsPerSecond);
         var maxP99 = results.Max(r => r.Result.Latency.P99Ms);
         var clean = results.All(r => r.Result.Refused == 0 && r.Result.Errors == 0);
-        Goal(string.Create(Invariant, $">= {ThroughputGoal:N0} decisions/s in every group"), string.Create(Invariant, $"lowest {minThroughput:N0}/s"),
+        var ceiling = options.HoldMs > 0 ? options.Callers * 1000.0 / options.HoldMs : double.PositiveInfinity;
+        Goal(string.Create(Invariant, $">= {ThroughputGoal:N0} decisions/s in every group"),
+            string.Create(Invariant, $"lowest {minThroughput:N0}/s{(double.IsFinite(ceiling) ? $" (ceiling with {options.Callers} callers holding {options.HoldMs} ms: {ceiling:N0}/s)" : "")}"),
             minThroughput >= ThroughputGoal);
         Goal(string.Create(Invariant, $"p99 <= {P99GoalMs} ms in every group"), string.Create(Invariant, $"highest {maxP99:F2} ms"), maxP99 <= P99GoalMs);
-        Goal(string.Create(Invariant, $"{largest.Endpoints} endpoints within {ScalingGoal}x the cost of {smallest.Endpoints}"),
-            string.Create(Invariant, $"x{costRatio:F2}"), costRatio <= ScalingGoal);
+        foreach (var strategy in options.Strategies)
+        {
+            var mine = results.Where(r => r.Strategy == strategy).ToList();
+            if (mine.Count < 2) continue;
+            var smallest = mine.MinBy(r => r.Endpoints);
+            var largest = mine.MaxBy(r => r.Endpoints);
+            // Cost of a decision is 1/throughput, so the cost ratio is the inverse throughput ratio.
+            var costRatio = smallest.Result.DecisionsPerSecond / largest.Result.DecisionsPerSecond;
+            Goal(string.Create(Invariant, $"{strategy}: {largest.Endpoints} endpoints within {ScalingGoal}x the cost of {smallest.Endpoints}"),
+                string.Create(Invariant, $"x{costRatio:F2}"), costRatio <= ScalingGoal);
+        }
         Goal("no refusals and no errors", clean ? "none" : "see above", clean);
-
-        var cpu = $"{Environment.ProcessorCount} cores";
-        Console.WriteLine();
-        Console.WriteLine("README rows:");
-        Console.WriteLine("| strategy | endpoints | nodes | callers | decisions/s | p50 ms | p90 ms | p99 ms | max ms | refused+errors | machine |");
-        Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
-        foreach (var (endpoints, r) in results)
-            Console.WriteLine(string.Create(Invariant,
-                $"| {options.Strategy} | {endpoints} | {options.Nodes} | {options.Callers} | {r.DecisionsPerSecond:F0} | {r.Latency.P50Ms:F2} | {r.Latency.P90Ms:F2} | {r.Latency.P99Ms:F2} | {r.Latency.MaxMs:F2} | {r.Errors + r.Refused} | {cpu} |"));
+        var worstBusiest = results.Max(r => Share(r.Endpoints, r.Result, r.Result.Map!).Busiest);
+        Goal(string.Create(Invariant, $"busiest endpoint <= {BusiestGoal}x its fair share in every group"), string.Create(Invariant, $"highest {worstBusiest:F2}x"),
+            worstBusiest <= BusiestGoal);
 
         var json = JsonSerializer.Serialize(new
         {
-            strategy = options.Strategy,
             nodes = options.Nodes,
             callers = options.Callers,
+            holdMs = options.HoldMs,
             seconds = options.Seconds,
             cores = Environment.ProcessorCount,
-            results = results.Select(x => new
+            serverGc = System.Runtime.GCSettings.IsServerGC,
+            results = results.Select(x =>
             {
-                endpoints = x.Endpoints,
-                decisionsPerSecond = Math.Round(x.Result.DecisionsPerSecond),
-                p50Ms = Math.Round(x.Result.Latency.P50Ms, 3),
-                p90Ms = Math.Round(x.Result.Latency.P90Ms, 3),
-                p99Ms = Math.Round(x.Result.Latency.P99Ms, 3),
-                maxMs = Math.Round(x.Result.Latency.MaxMs, 3),
-                refused = x.Result.Refused,
-                errors = x.Result.Errors,
+                var (localShare, busiest, _) = Share(x.Endpoints, x.Result, x.Result.Map!);
+                return new
+                {
+                    strategy = x.Strategy,
+                    endpoints = x.Endpoints,
+                    decisionsPerSecond = Math.Round(x.Result.DecisionsPerSecond),
+                    p50Ms = Math.Round(x.Result.Latency.P50Ms, 3),
+                    p90Ms = Math.Round(x.Result.Latency.P90Ms, 3),
+                    p99Ms = Math.Round(x.Result.Latency.P99Ms, 3),
+                    maxMs = Math.Round(x.Result.Latency.MaxMs, 3),
+                    refused = x.Result.Refused,
+                    errors = x.Result.Errors,
+                    gcPauseMs = Math.Round(x.Result.Runtime.GcPause.TotalMilliseconds),
+                    localShare = Math.Round(localShare, 3),
+                    busiestVsFair = Math.Round(busiest, 3),
+                };
             }),
-            costRatio = Math.Round(costRatio, 3),
-            p99Ratio = Math.Round(p99Ratio, 3),
+            machine = cpu,
         });
         Console.WriteLine($"BENCH-JSON {json}");
     }

@@ -42,6 +42,7 @@ public sealed class EndpointSlot(string endpointId)
     private EndpointSnapshot _lastPublished = EndpointSnapshot.Empty(endpointId);
 
     private int _pending;
+    private int _ownSinceSnapshot;
 
     public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
@@ -51,6 +52,22 @@ public sealed class EndpointSlot(string endpointId)
     /// pick the same endpoint, on every node at once.
     /// </summary>
     public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>
+    /// Leases granted to this node's callers, less those they released, since the snapshot held here: this node's own
+    /// activity, known here at once but seen in the snapshot only after the next publish (up to 100 ms, plus the gossip
+    /// to other nodes). Without it an endpoint this node just released looks as busy as before, and one it granted
+    /// itself (a local grant) looks idler than it is, for a whole gossip interval; remote endpoints lag longer than
+    /// local ones, so strategies that rank on counts leaned toward one side (local for least-busy, remote for the rest).
+    /// Strategies add it to the snapshot's count, as they add <see cref="Pending"/>.
+    /// </summary>
+    public int OwnSinceSnapshot => Volatile.Read(ref _ownSinceSnapshot);
+
+    /// <summary>This node's router granted a lease on the endpoint itself (a local grant): the actor counts it a batch later.</summary>
+    internal void GrantedHere() => Interlocked.Increment(ref _ownSinceSnapshot);
+
+    /// <summary>One of this node's callers released a lease on the endpoint.</summary>
+    internal void ReleasedHere() => Interlocked.Decrement(ref _ownSinceSnapshot);
 
     internal void AcquireSent() => Interlocked.Increment(ref _pending);
 
@@ -69,15 +86,22 @@ public sealed class EndpointSlot(string endpointId)
     {
         var current = Volatile.Read(ref _snapshot);
         var sameIncarnation = grant.Incarnation == current.Incarnation;
-        // A snapshot taken after the grant is already here, or the count is unchanged: nothing to learn.
-        if ((sameIncarnation && grant.Sequence <= current.Sequence) || current.InFlight == grant.InFlight) return;
+        // A snapshot taken after the grant is already here: nothing to learn.
+        if (sameIncarnation && grant.Sequence <= current.Sequence) return;
+        // The grant's count is exact as of now, this node's own activity included.
+        Volatile.Write(ref _ownSinceSnapshot, 0);
+        if (current.InFlight == grant.InFlight) return;
         // The grant's count is newer than every snapshot of its incarnation up to its sequence: take that sequence, so
         // one of those arriving later (snapshots cross the network more slowly than replies) does not undo it.
         var updated = sameIncarnation ? current with { InFlight = grant.InFlight, Sequence = grant.Sequence } : current with { InFlight = grant.InFlight };
         Interlocked.CompareExchange(ref _snapshot, updated, current);
     }
 
-    internal void Reset() => Volatile.Write(ref _snapshot, EndpointSnapshot.Empty(endpointId));
+    internal void Reset()
+    {
+        Volatile.Write(ref _snapshot, EndpointSnapshot.Empty(endpointId));
+        Volatile.Write(ref _ownSinceSnapshot, 0);
+    }
 
     internal bool TryReplace(EndpointSnapshot snapshot)
     {
@@ -90,7 +114,11 @@ public sealed class EndpointSlot(string endpointId)
             // The same sequence as a grant's count placed here (see ObserveInFlight): the full snapshot of that moment.
             var sameMoment = snapshot.Incarnation == previous.Incarnation && snapshot.Sequence == previous.Sequence && snapshot.Sequence != 0;
             if (!snapshot.Supersedes(previous) && !sameMoment) return false;
-            if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous)) return true;
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous))
+            {
+                Volatile.Write(ref _ownSinceSnapshot, 0); // the new count has this node's activity up to its moment
+                return true;
+            }
         }
     }
 }

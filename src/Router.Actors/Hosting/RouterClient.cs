@@ -84,6 +84,8 @@ public sealed class RouterClient
     {
         var strict = _runtime.Directory.Current.Endpoints.TryGetValue(outcome.EndpointId, out var endpoint) &&
                      endpoint.Fencing == LeaseFencing.Strict;
+        // Counted here at once: the endpoint's snapshot shows the release only after its next publish.
+        _runtime.Snapshots.Slot(outcome.EndpointId).ReleasedHere();
         var spareUntil = _runtime.Leases.SpareExpiry(outcome.LeaseId);
         if (spareUntil is null)
         {

@@ -22,7 +22,7 @@ public sealed class RouterRuntime : IExtension
         Leases = new LeaseBook(options.Clock);
         Activity = new LeaseActivityOutbox(EndpointHomes);
         Spares = new SpareLeasePool(Leases, Activity, options.Clock);
-        Quorum = new QuorumState(options.Clock, options.Endpoint.AuthorityTtl);
+        Quorum = new QuorumState(options.Clock, options.Endpoint.AuthorityTtl, options.Endpoint.QuorumInterval);
         // Start from configuration so the node routes before the first replicated update arrives.
         Directory.Publish(new DirectorySnapshot(options.Groups, options.Endpoints));
         Metrics = new RouterMetrics(Directory, Snapshots, options.MetricsScope);

@@ -92,6 +92,7 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
     {
         NoteLoss(); // before this round can confirm: a lapse that a membership event cut short is still reported
         var sentAt = _clock.GetTimestamp();
+        _state.RoundSent(sentAt);
         var gateways = _members.Values.Where(IsCounted).ToList();
         // A node that is not (yet, or any more) a counted gateway itself never confirms: it may not be an authority.
         if (!gateways.Any(m => m.Address == _cluster.SelfAddress)) return;

@@ -1,8 +1,10 @@
 namespace Router.Actors.Strategies;
 
 /// <summary>
-/// Picks the cheapest endpoint by input plus output price per 1K tokens; ties go to the less loaded, then
-/// the first. Rate limits need no check here: the router has already removed endpoints at their caps.
+/// Picks the cheapest endpoint by input plus output price per 1K tokens; ties go to the less loaded, then one at
+/// random: equally priced endpoints are interchangeable, and sending every complete tie to the first one in the list
+/// piled a group's load on it (every node ranks on the same counts, which lag by a gossip interval).
+/// Rate limits need no check here: the router has already removed endpoints at their caps.
 /// </summary>
 public sealed class CostStrategy : IRoutingStrategy
 {
@@ -12,8 +14,10 @@ public sealed class CostStrategy : IRoutingStrategy
 
     public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
+        // One pass: cheapest, then fewer in flight, then a reservoir draw among the complete ties.
         var best = candidates[0];
         var bestCost = Cost(best);
+        var ties = 1;
         for (var i = 1; i < candidates.Count; i++)
         {
             var c = candidates[i];
@@ -22,6 +26,11 @@ public sealed class CostStrategy : IRoutingStrategy
             {
                 best = c;
                 bestCost = cost;
+                ties = 1;
+            }
+            else if (cost == bestCost && c.InFlight == best.InFlight && context.Random.Next(++ties) == 0)
+            {
+                best = c;
             }
         }
 

@@ -8,10 +8,11 @@ public readonly record struct EndpointCandidate(EndpointDefinition Definition, E
 {
     public string Id => Definition.Id;
 
-    /// <summary>Acquires this node has in the air toward the endpoint (not yet in any snapshot or grant count).</summary>
+    /// <summary>This node's own activity not yet in the snapshot: acquires in the air toward the endpoint, plus leases
+    /// granted here less those released here since the snapshot was taken (may be negative).</summary>
     public int Pending { get; init; }
 
-    /// <summary>Requests in flight as this node sees them now: the snapshot's count plus this node's pending acquires.
+    /// <summary>Requests in flight as this node sees them now: the snapshot's count plus this node's own activity since.
     /// Strategies that rank on load should read this rather than <c>Snapshot.InFlight</c>.</summary>
-    public int InFlight => Snapshot.InFlight + Pending;
+    public int InFlight => Math.Max(0, Snapshot.InFlight + Pending);
 }

@@ -52,4 +52,27 @@ public class SnapshotCacheTests
         slot.AcquireAnswered();
         slot.Pending.Should().Be(0, "never below zero");
     }
+
+    [Fact]
+    public void This_nodes_own_grants_and_releases_count_at_once_until_a_newer_count_arrives()
+    {
+        var cache = new SnapshotCache();
+        cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 10, InFlight = 4 });
+        var slot = cache.Slot("e1");
+
+        slot.ReleasedHere();
+        slot.ReleasedHere();
+        slot.GrantedHere();
+        slot.OwnSinceSnapshot.Should().Be(-1, "two leases released here and one granted here since the snapshot of 4");
+
+        cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 11, InFlight = 3 }).Should().BeTrue();
+        slot.OwnSinceSnapshot.Should().Be(0, "the newer snapshot counts them itself");
+
+        slot.ReleasedHere();
+        cache.ObserveInFlight(new LeaseAcquired("e1", "l1", DateTimeOffset.UtcNow, 5, 7, 12));
+        slot.OwnSinceSnapshot.Should().Be(0, "a grant's count is exact as of its moment");
+        cache.ObserveInFlight(new LeaseAcquired("e1", "l0", DateTimeOffset.UtcNow, 2, 7, 11));
+        slot.ReleasedHere();
+        slot.OwnSinceSnapshot.Should().Be(-1, "an older grant's count changes nothing");
+    }
 }

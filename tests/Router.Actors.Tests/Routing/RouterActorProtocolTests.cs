@@ -60,7 +60,7 @@ public sealed class RouterActorProtocolTests() : TestKit("""
 
         var asked = region.ExpectMsg<AcquireLease>();
         asked.EndpointId.Should().Be("a");
-        asked.GrantBelowInFlight.Should().Be(6, "b looks to have 5 in flight, so a may take the request with up to 5");
+        asked.GrantBelowInFlight.Should().Be(7, "b looks to have 5 in flight, so a may take the request with up to 5 + 1 (the slack)");
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class RouterActorProtocolTests() : TestKit("""
 
         var second = region.ExpectMsg<AcquireLease>();
         second.EndpointId.Should().Be("b", "with a's exact 9, b (5) is now the least busy");
-        second.GrantBelowInFlight.Should().Be(8, "the alternatives are c at 7 and a at its exact 9");
+        second.GrantBelowInFlight.Should().Be(9, "the alternatives are c at 7 and a at its exact 9: up to 7 + 1 (the slack)");
         region.Reply(Granted(second, 6));
 
         var granted = ExpectMsg<LeaseGranted>();
@@ -190,4 +190,25 @@ public sealed class RouterActorProtocolTests() : TestKit("""
         router.Tell(new RouteRequest("g", "r2"), TestActor);
         region.ExpectMsg<AcquireLease>().EndpointId.Should().StartWith("backup-");
     }
+
+    [Fact]
+    public void Leases_this_node_released_count_at_once_not_at_the_endpoints_next_snapshot()
+    {
+        var (router, region, runtime) = Start("least-busy", ("a", 3), ("b", 1), ("c", 2));
+        // This node's callers released three of a's leases a moment ago; a's next snapshot has not come yet.
+        for (var i = 0; i < 3; i++) runtime.Snapshots.Slot("a").ReleasedHere();
+        router.Tell(new RouteRequest("g", "r1"), TestActor);
+
+        var asked = region.ExpectMsg<AcquireLease>();
+        asked.EndpointId.Should().Be("a", "a has 0 in flight once this node's own releases count");
+        asked.GrantBelowInFlight.Should().Be(3, "b at 1 is the least busy alternative, plus a slack of 1");
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(4, 1)]
+    [InlineData(8, 2)]
+    [InlineData(40, 10)]
+    public void A_pick_may_be_busier_than_the_least_busy_alternative_by_one_request_or_a_quarter_of_its_count(int least, int slack) =>
+        RouterActor.BusierSlack(least).Should().Be(slack);
 }

@@ -24,13 +24,23 @@ public class CostStrategyTests
     }
 
     [Fact]
-    public void Equal_price_goes_to_fewer_in_flight_then_to_the_first()
+    public void Equal_price_goes_to_fewer_in_flight_then_at_random()
     {
         EndpointCandidate[] byLoad = [Make("busy", inputCost: 1, inFlight: 3), Make("idle", inputCost: 1, inFlight: 0)];
-        EndpointCandidate[] tied = [Make("first", inputCost: 1, inFlight: 2), Make("second", inputCost: 1, inFlight: 2)];
+        EndpointCandidate[] tied = [Make("first", inputCost: 1, inFlight: 2), Make("second", inputCost: 1, inFlight: 2), Make("third", inputCost: 1, inFlight: 2)];
 
         _strategy.Pick(byLoad, Context()).Id.Should().Be("idle");
-        Tally(_strategy, tied, Context(new SeededRandomSource(1)), 50)["first"].Should().Be(50);
+        // Every node ranks on the same lagging counts: the first of a complete tie taking every pick piles the load on it.
+        var tally = Tally(_strategy, tied, Context(new SeededRandomSource(1)), 3000);
+        tally.Values.Should().AllSatisfy(n => n.Should().BeInRange(850, 1150));
+    }
+
+    [Fact]
+    public void A_cheaper_endpoint_wins_even_after_a_tie()
+    {
+        EndpointCandidate[] candidates = [Make("a", inputCost: 1), Make("b", inputCost: 1), Make("cheap", inputCost: 0.5), Make("c", inputCost: 1)];
+
+        Tally(_strategy, candidates, Context(new SeededRandomSource(3)), 50)["cheap"].Should().Be(50);
     }
 
     [Fact]

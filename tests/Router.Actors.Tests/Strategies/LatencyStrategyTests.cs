@@ -47,6 +47,27 @@ public class LatencyStrategyTests
     }
 
     [Fact]
+    public void Endpoints_within_the_fastest_ones_own_spread_share_the_load()
+    {
+        // The fastest measures 10 ms on average, its samples spreading from 10 (p50) to 13 ms (p95): 11.5 and 12.5 ms
+        // are beyond the 10% buffer but inside that noise; 14 ms is beyond both.
+        EndpointCandidate[] candidates =
+        [
+            Make("best").WithSnapshot(s => s with { Latency = new(50, 10, 10, 13), LastSampleAt = Now }),
+            Make("noisy-1").WithSnapshot(s => s with { Latency = new(50, 11.5, 11, 14), LastSampleAt = Now }),
+            Make("noisy-2").WithSnapshot(s => s with { Latency = new(50, 12.5, 12, 16), LastSampleAt = Now }),
+            Make("slower").WithSnapshot(s => s with { Latency = new(50, 14, 14, 15), LastSampleAt = Now }),
+        ];
+
+        var tally = Tally(_strategy, candidates, Context(new SeededRandomSource(5), settings: Settings), 3_000);
+
+        tally["slower"].Should().Be(0);
+        tally["best"].Should().BeInRange(850, 1150);
+        tally["noisy-1"].Should().BeInRange(850, 1150);
+        tally["noisy-2"].Should().BeInRange(850, 1150);
+    }
+
+    [Fact]
     public void A_stale_slow_endpoint_is_reprobed_once_per_window_and_recovers_when_fast_again()
     {
         // "slow" took 500ms and then lost all its traffic, so its last sample ages; "fast" keeps getting samples.
