@@ -20,7 +20,7 @@ public sealed class BenchNode : IAsyncDisposable
         Region = registry.Get<EndpointRegion>();
         Router = registry.Get<RouterPool>();
         Client = new RouterClient(System, Region, Router);
-        SnapshotExchange = registry.Get<SnapshotExchange>();
+        SnapshotExchange = registry.Get<SnapshotGossip>();
     }
 
     public ActorSystem System { get; }

@@ -24,7 +24,7 @@ public static class SnapshotTopic
             await TestCluster.WaitUntil(() =>
             {
                 foreach (var node in others.Where(n => !heard.ContainsKey(n.Address)))
-                    DistributedPubSub.Get(node.System).Mediator.Tell(new Publish(SnapshotExchangeActor.Topic, new EndpointSnapshotBatch([])), node.Directory);
+                    DistributedPubSub.Get(node.System).Mediator.Tell(new Publish(SnapshotGossipActor.Topic, new EndpointSnapshotBatch([])), node.Directory);
                 return others.All(n => heard.ContainsKey(n.Address));
             }, $"every node publishes to {subscriber.Address}'s snapshot exchange");
         }
@@ -43,6 +43,6 @@ public static class SnapshotTopic
         }
 
         protected override void PreStart() =>
-            DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(SnapshotExchangeActor.Topic, Self));
+            DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(SnapshotGossipActor.Topic, Self));
     }
 }
