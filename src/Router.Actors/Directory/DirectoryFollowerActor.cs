@@ -8,7 +8,8 @@ namespace Router.Actors.Directory;
 
 /// <summary>
 /// One per node. Follows the replicated endpoint directory (<see cref="DirectoryKeys"/>: groups and endpoints, written
-/// only by the registry singleton) and publishes every change to the node's <see cref="DirectoryView"/>.
+/// only by the registry singleton) and publishes every change to the node's <see cref="DirectoryView"/>. Strategy
+/// instances of groups that left the directory (or changed strategy) are dropped with it.
 /// </summary>
 internal sealed class DirectoryFollowerActor : ReceiveActor
 {
@@ -35,6 +36,8 @@ internal sealed class DirectoryFollowerActor : ReceiveActor
         else if (changed.Key.Equals(DirectoryKeys.Groups)) _groups = changed.Get(DirectoryKeys.Groups);
         // Until the registry has written both maps, the node keeps routing on its configuration.
         if (_endpoints is null || _groups is null) return;
-        _runtime.Directory.Publish(new DirectorySnapshot(_groups.Values, _endpoints.Values));
+        var directory = new DirectorySnapshot(_groups.Values, _endpoints.Values);
+        _runtime.Directory.Publish(directory);
+        _runtime.GroupStrategies.Retain(directory);
     }
 }

@@ -24,10 +24,9 @@ internal sealed class SnapshotApplier(RouterRuntime runtime, Address self)
             if (!runtime.Snapshots.Apply(snapshot)) return;
             // Where the newest snapshot came from, for admin answers about an endpoint whose actor does not answer.
             var origin = sender.Path.Address.HasGlobalScope ? sender.Path.Address : self;
-            if (!runtime.SnapshotOrigins.TryGetValue(snapshot.EndpointId, out var known) || known != origin)
-                runtime.SnapshotOrigins[snapshot.EndpointId] = origin;
+            runtime.SnapshotOrigins.Record(snapshot.EndpointId, origin);
             // A new incarnation that publishes is alive: routers that gave up on the old one may try it at once.
-            if (snapshot.Incarnation != previous) runtime.SilentEndpoints.TryRemove(snapshot.EndpointId, out _);
+            if (snapshot.Incarnation != previous) runtime.SilentEndpoints.ClearSilent(snapshot.EndpointId);
         }
     }
 }

@@ -15,7 +15,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
     private readonly LeaseActivityOutbox _outbox;
     private readonly IActorRef _endpointRegion;
     private readonly TimeSpan _interval;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Address> _homes;
+    private readonly EndpointHomes _homes;
     private readonly Dictionary<Address, ActorSelection> _relays = new();
 
     /// <summary>The outbox went from empty to holding something.</summary>
@@ -60,7 +60,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         foreach (var (endpointId, (granted, ended)) in _outbox.Take())
         {
             var activity = new LeaseActivity(endpointId, granted, ended);
-            if (!_homes.TryGetValue(endpointId, out var home))
+            if (!_homes.TryGetHome(endpointId, out var home))
             {
                 _endpointRegion.Tell(activity);
                 continue;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Router.Actors.Directory;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
 
@@ -8,7 +9,8 @@ namespace Router.Actors.Routing;
 /// <summary>
 /// One strategy instance per model group on this node, shared by every router of the pool: the sequence a user
 /// configured (weights 3:1 give a, a, b, a, a, a, b, a) is the sequence the group sees, however many routees the
-/// pool has. Each group's picks are serialised by its own lock, so groups never wait on each other.
+/// pool has. Each group's picks are serialised by its own lock, so groups never wait on each other. An instance lives
+/// while its group is in the directory with that strategy: <see cref="Retain"/> drops the others on every change.
 /// </summary>
 internal sealed class GroupStrategies
 {
@@ -21,6 +23,21 @@ internal sealed class GroupStrategies
             registry.Contains(key.Strategy)
                 ? registry.Create(key.Strategy)
                 : new RoundRobinStrategy())), registry).Value; // validated on write; a strategy removed since falls back safely
+
+    /// <summary>
+    /// Drops the instances of groups no longer in <paramref name="directory"/>, and of strategies a group no longer
+    /// uses, so a removed group's state (and a custom strategy's) does not outlive it. Called by the directory follower
+    /// after each change it publishes; a router still finishing a decision on a dropped instance is unaffected.
+    /// </summary>
+    public void Retain(DirectorySnapshot directory)
+    {
+        foreach (var key in _byGroup.Keys)
+            if (!directory.Groups.TryGetValue(key.Group, out var group) || !string.Equals(group.Strategy, key.Strategy, StringComparison.Ordinal))
+                _byGroup.TryRemove(key, out _);
+    }
+
+    /// <summary>How many group instances this node holds (for tests).</summary>
+    internal int Count => _byGroup.Count;
 }
 
 /// <summary>

@@ -40,4 +40,22 @@ public class GroupStrategyTests
         var group = new Router.Messages.Endpoints.ModelGroupDefinition("g", "weighted");
         strategies.For(group, new StrategyRegistry()).Should().BeSameAs(strategies.For(group, new StrategyRegistry()));
     }
+
+    [Fact]
+    public void A_group_removed_from_the_directory_or_given_another_strategy_loses_its_instance()
+    {
+        var strategies = new GroupStrategies();
+        var registry = new StrategyRegistry();
+        var kept = new Router.Messages.Endpoints.ModelGroupDefinition("kept", "weighted");
+        var removed = new Router.Messages.Endpoints.ModelGroupDefinition("removed", "weighted");
+        var changed = new Router.Messages.Endpoints.ModelGroupDefinition("changed", "weighted");
+        var keptInstance = strategies.For(kept, registry);
+        strategies.For(removed, registry);
+        strategies.For(changed, registry);
+
+        strategies.Retain(new Router.Actors.Directory.DirectorySnapshot([kept, changed with { Strategy = "least-busy" }], []));
+
+        strategies.Count.Should().Be(1);
+        strategies.For(kept, registry).Should().BeSameAs(keptInstance);
+    }
 }
