@@ -19,7 +19,7 @@ public sealed class BenchNode : IAsyncDisposable
         Runtime = RouterRuntime.Get(System);
         Region = registry.Get<EndpointRegion>();
         Router = registry.Get<RouterPool>();
-        Client = new RouterClient(System, Region, Router);
+        Client = new RouterClient(System, Runtime, Region, Router);
         SnapshotExchange = registry.Get<SnapshotGossip>();
     }
 

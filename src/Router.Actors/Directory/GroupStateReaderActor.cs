@@ -30,9 +30,8 @@ internal sealed class GroupStateReaderActor : ReceiveActor
             return;
         }
         var deadline = query.Deadline ?? _runtime.Options.AdminReadTimeout;
-        var system = Context.System;
-        var region = _endpointRegion;
-        var reads = view.EndpointsOf(query.ModelGroup).Select(e => EndpointStateReader.ReadAsync(system, region, e, deadline));
+        var (runtime, system, region) = (_runtime, Context.System, _endpointRegion);
+        var reads = view.EndpointsOf(query.ModelGroup).Select(e => EndpointStateReader.ReadAsync(runtime, system, region, e, deadline));
         Task.WhenAll(reads).PipeTo(Sender,
             success: states => new GroupState(states),
             failure: ex => new Status.Failure(ex));

@@ -119,7 +119,6 @@ public static class RouterHostingExtensions
             .WithDistributedPubSub(string.Empty)
             .WithActors((system, registry) =>
             {
-                var runtime = RouterRuntime.Get(system);
                 var applier = new SnapshotApplier(runtime, Akka.Cluster.Cluster.Get(system).SelfAddress);
                 var gossip = system.ActorOf(Props.Create(() => new SnapshotGossipActor(applier, runtime.Options.Endpoint.SnapshotInterval)), SnapshotGossipName);
                 registry.Register<SnapshotGossip>(gossip);
@@ -140,7 +139,7 @@ public static class RouterHostingExtensions
         return builder.WithShardRegion<EndpointRegion>(EndpointTypeName,
             (system, registry) =>
             {
-                var runtime = RouterRuntime.Get(system);
+                var runtime = RouterRuntime.Get(system); // this part is given options only: see RouterRuntime's remarks
                 // Resolved before the region starts, so it exists before the first entity: a missing one stops the start-up.
                 var gossip = registry.Get<SnapshotGossip>();
                 return endpointId => Props.Create(() => new EndpointActor(endpointId, runtime, gossip));

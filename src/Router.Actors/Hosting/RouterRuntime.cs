@@ -11,9 +11,18 @@ namespace Router.Actors.Hosting;
 
 /// <summary>
 /// The node-local state shared by the router's actors and the gateway: the directory view and the snapshot
-/// cache (both lock-free reads), the strategy registry and the options. One per actor system: an Akka
-/// extension, so any code holding the <see cref="ActorSystem"/> can reach it, and on the gateway also a DI singleton.
+/// cache (both lock-free reads), the strategy registry and the options. One per actor system; on the gateway also a DI
+/// singleton, and code is handed it explicitly (constructors, <see cref="RouterClient"/>, <c>AddRouterClient</c>).
 /// </summary>
+/// <remarks>
+/// Why it is still an Akka extension: the hosting parts (<c>WithEndpointShards</c>, <c>WithEndpointRegistry</c>,
+/// <c>WithRouterNodeActors</c>) create actors inside Akka.Hosting's start-up callbacks, which get the
+/// <see cref="ActorSystem"/> but not necessarily a DI container holding the runtime: <c>AddRouterCluster(options)</c>
+/// is an <c>AkkaConfigurationBuilder</c> extension with no <c>IServiceCollection</c> to register into, and the
+/// tests, the benchmarks and client-role services call it that way. So the runtime travels with the actor system
+/// (a <see cref="RouterRuntimeSetup"/>, loaded as an extension) and those callbacks, and only they, call
+/// <see cref="Get"/>; everything they create receives it as a constructor argument.
+/// </remarks>
 public sealed class RouterRuntime : IExtension
 {
     public RouterRuntime(RouterClusterOptions options)

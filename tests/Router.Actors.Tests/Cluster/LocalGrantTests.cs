@@ -119,7 +119,7 @@ public sealed class LocalGrantTests
     {
         var cluster = await TestCluster.StartAsync(3, TestCluster.Options(strategy, endpoints));
         var node = cluster[0];
-        var client = new RouterClient(node.System, node.Region, node.Router);
+        var client = new RouterClient(node.System, node.Runtime, node.Region, node.Router);
         await LearnHomes(client, cluster);
         return (cluster, client);
     }
