@@ -224,7 +224,7 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddSingleton(settings);
         services.AddSingleton(settings.Gateway);
         // Created with the actor system (when Akka.Hosting builds it), which is given this instance by WithRouterRuntime.
-        services.AddSingleton(_ => new RouterRuntime(clusterOptions));
+        services.AddRouterRuntime(clusterOptions);
         services.AddRouterClient();
         services.AddSingleton(new UpstreamClient(settings.Router));
         services.AddSingleton(new UpstreamSecrets());

@@ -41,7 +41,7 @@ internal sealed class GroupStrategies
 }
 
 /// <summary>
-/// A group's strategy behind a lock, isolated: a strategy that throws or picks something it was not offered (a
+/// A group's strategy behind a lock, isolated: a strategy that throws or answers an index outside the candidates (a
 /// custom one, say) makes that decision fall back to round-robin with a warning; nothing else is affected.
 /// </summary>
 internal sealed class GroupStrategy(IRoutingStrategy strategy)
@@ -59,24 +59,16 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
         {
             try
             {
-                var pick = strategy.Pick(candidates, context);
-                var index = IndexOf(candidates, pick);
-                if (index >= 0) return index;
-                RoutingLog.StrategyPickedOutside(log, strategy.Name, pick.Definition?.Id ?? "(nothing)", candidates.Count, context.Request.ModelGroup);
+                var index = strategy.Pick(candidates, context);
+                if ((uint)index < (uint)candidates.Count) return index;
+                RoutingLog.StrategyPickedOutside(log, strategy.Name, index, candidates.Count, context.Request.ModelGroup);
             }
             catch (Exception e)
             {
                 // A custom strategy's bug: one line, no stack trace per decision.
                 RoutingLog.StrategyFailed(log, strategy.Name, context.Request.ModelGroup, e.GetType().Name, e.Message);
             }
-            return IndexOf(candidates, _fallback.Pick(candidates, context));
+            return _fallback.Pick(candidates, context);
         }
-    }
-
-    private static int IndexOf(List<EndpointCandidate> candidates, EndpointCandidate pick)
-    {
-        for (var i = 0; i < candidates.Count; i++)
-            if (ReferenceEquals(candidates[i].Definition, pick.Definition)) return i;
-        return -1;
     }
 }

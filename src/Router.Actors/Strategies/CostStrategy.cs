@@ -10,17 +10,17 @@ public sealed class CostStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
-        var best = candidates[0];
-        var bestCost = Cost(best);
+        var best = 0;
+        var bestCost = Cost(candidates[0]);
         for (var i = 1; i < candidates.Count; i++)
         {
             var c = candidates[i];
             var cost = Cost(c);
-            if (cost < bestCost || (cost == bestCost && c.InFlight < best.InFlight))
+            if (cost < bestCost || (cost == bestCost && c.InFlight < candidates[best].InFlight))
             {
-                best = c;
+                best = i;
                 bestCost = cost;
             }
         }

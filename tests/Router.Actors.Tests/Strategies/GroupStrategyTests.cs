@@ -10,20 +10,27 @@ public class GroupStrategyTests
     private sealed class Throwing : IRoutingStrategy
     {
         public string Name => "throwing";
-        public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => throw new InvalidOperationException("bug");
+        public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => throw new InvalidOperationException("bug");
     }
 
-    private sealed class PicksAStranger : IRoutingStrategy
+    private sealed class PicksPastTheEnd : IRoutingStrategy
     {
-        public string Name => "stranger";
-        public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => Candidates.Make("not-offered");
+        public string Name => "past-the-end";
+        public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => candidates.Count;
+    }
+
+    private sealed class PicksANegativeIndex : IRoutingStrategy
+    {
+        public string Name => "negative";
+        public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => -1;
     }
 
     private static readonly List<EndpointCandidate> Three = [Candidates.Make("a"), Candidates.Make("b"), Candidates.Make("c")];
 
     [Theory]
     [InlineData(typeof(Throwing))]
-    [InlineData(typeof(PicksAStranger))]
+    [InlineData(typeof(PicksPastTheEnd))]
+    [InlineData(typeof(PicksANegativeIndex))]
     public void A_strategy_that_throws_or_picks_outside_the_candidates_falls_back_to_round_robin_for_that_decision(Type type)
     {
         var strategy = new GroupStrategy((IRoutingStrategy)Activator.CreateInstance(type)!);
