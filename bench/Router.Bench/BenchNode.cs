@@ -19,8 +19,8 @@ public sealed class BenchNode : IAsyncDisposable
         Runtime = RouterRuntime.Get(System);
         Region = registry.Get<EndpointRegion>();
         Router = registry.Get<RouterPool>();
-        Client = new RouterClient(System, Region, Router);
-        SnapshotExchange = registry.Get<SnapshotExchange>();
+        Client = new RouterClient(System, Runtime, Region, Router);
+        SnapshotExchange = registry.Get<SnapshotGossip>();
     }
 
     public ActorSystem System { get; }

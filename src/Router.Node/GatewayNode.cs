@@ -224,12 +224,8 @@ public sealed class GatewayNode : IAsyncDisposable
         services.AddSingleton(settings);
         services.AddSingleton(settings.Gateway);
         // Created with the actor system (when Akka.Hosting builds it), which is given this instance by WithRouterRuntime.
-        services.AddSingleton(_ => new RouterRuntime(clusterOptions));
-        services.AddSingleton(sp =>
-        {
-            var registry = sp.GetRequiredService<ActorRegistry>();
-            return new RouterClient(sp.GetRequiredService<Akka.Actor.ActorSystem>(), registry.Get<EndpointRegion>(), registry.Get<RouterPool>());
-        });
+        services.AddRouterRuntime(clusterOptions);
+        services.AddRouterClient();
         services.AddSingleton(new UpstreamClient(settings.Router));
         services.AddSingleton(new UpstreamSecrets());
         services.AddSingleton<GatewayStats>();

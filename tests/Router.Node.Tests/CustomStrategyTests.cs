@@ -40,5 +40,5 @@ public sealed class AlwaysLastStrategy : IRoutingStrategy
 {
     public string Name => "always-last";
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => candidates[^1];
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => candidates.Count - 1;
 }

@@ -16,9 +16,8 @@ namespace Router.Actors.Directory;
 /// </summary>
 public static class EndpointStateReader
 {
-    public static async Task<EndpointState> ReadAsync(ActorSystem system, IActorRef region, EndpointDefinition definition, TimeSpan deadline)
+    public static async Task<EndpointState> ReadAsync(RouterRuntime runtime, ActorSystem system, IActorRef region, EndpointDefinition definition, TimeSpan deadline)
     {
-        var runtime = RouterRuntime.Get(system);
         var cluster = Cluster.Get(system);
         var home = runtime.LastKnownHome(definition.Id);
         if (home is null || !IsCutOff(cluster, home))

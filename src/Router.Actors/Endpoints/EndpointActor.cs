@@ -12,7 +12,7 @@ namespace Router.Actors.Endpoints;
 /// <summary>
 /// The single authority for one endpoint, as a sharded entity (entity id = endpoint id). Grants or refuses
 /// leases atomically, learns from outcomes, takes holders' renewals, reclaims leases that ended, and hands its
-/// snapshot (at most once per interval) to the node's <see cref="SnapshotExchangeActor"/>, which pushes it to all
+/// snapshot (at most once per interval) to the node's <see cref="SnapshotGossipActor"/>, which pushes it to all
 /// routers. A new incarnation first learns what the previous one granted that may still run, then serves; it grants
 /// only while its node reaches a majority of the gateways.
 /// </summary>
@@ -361,7 +361,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         var snapshot = _ledger.Snapshot();
         _unreplicated.Add((snapshot.Sequence, Sender, grant));
         foreach (var member in others)
-            Context.ActorSelection(new RootActorPath(member.Address) / "user" / RouterHostingExtensions.SnapshotExchangeName)
+            Context.ActorSelection(new RootActorPath(member.Address) / "user" / RouterHostingExtensions.SnapshotReplicaName)
                 .Tell(new ReplicateSnapshot(snapshot));
         return true;
     }

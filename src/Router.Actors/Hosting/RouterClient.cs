@@ -26,14 +26,16 @@ public sealed class RouterClient
     private readonly string _holder;
     private int _next;
 
+    /// <param name="runtime">The node's runtime (the one its actor system was composed with).</param>
     /// <param name="localRouter">This node's router pool, when it is a gateway: asked directly.</param>
-    public RouterClient(ActorSystem system, IActorRef endpointRegion, IActorRef? localRouter = null)
+    /// <remarks>With dependency injection, <see cref="RouterServiceCollectionExtensions.AddRouterClient"/> builds it.</remarks>
+    public RouterClient(ActorSystem system, RouterRuntime runtime, IActorRef endpointRegion, IActorRef? localRouter = null)
     {
         _system = system;
         _endpointRegion = endpointRegion;
         _localRouter = localRouter;
         _cluster = Cluster.Get(system);
-        _runtime = RouterRuntime.Get(system);
+        _runtime = runtime;
         _holder = HolderId.Of(_cluster.SelfUniqueAddress);
     }
 

@@ -24,10 +24,10 @@ namespace Router.Actors.Hosting;
 /// akka.WithRemoting(options.ToRemoteOptions())
 ///     .WithClustering(options.ToClusterOptions())
 ///     .WithRouterSerialization()      // IRouterMessage -> RouterMessageSerializer
-///     .WithRouterRuntime(options)     // the RouterRuntime extension (before any actor starts) + the snapshot exchange
+///     .WithRouterRuntime(options)     // the RouterRuntime extension (before any actor starts) + snapshot gossip and replica
 ///     .WithEndpointShards(options)    // EndpointActor shard region (gateways) or its proxy (client roles)
 ///     .WithEndpointRegistry()         // the registry singleton and its proxy
-///     .WithRouterNodeActors(options); // directory, lease keeper, relays; on gateways quorum monitor and router pool
+///     .WithRouterNodeActors(options); // directory follower/front, group-state reader, lease keeper, relays; on gateways quorum monitor and router pool
 /// </code>
 /// <see cref="AddRouterCluster"/> is that sequence in one call. Akka.Hosting starts actors in the order they were
 /// composed; each part resolves what it needs from the actor registry when it starts, so a part composed before the one
@@ -38,14 +38,27 @@ public static class RouterHostingExtensions
     /// <summary>Name of the endpoint entity type in Cluster Sharding.</summary>
     public const string EndpointTypeName = "llm-endpoint";
 
-    /// <summary>Every node's snapshot exchange lives at /user/{this name}.</summary>
-    public const string SnapshotExchangeName = "llm-endpoint-snapshots";
+    /// <summary>Every node's snapshot gossip (publishes this node's endpoint snapshots, applies the other nodes') lives at /user/{this name}.</summary>
+    public const string SnapshotGossipName = "llm-snapshot-gossip";
+
+    /// <summary>
+    /// Every node's replica of strict endpoints' snapshots lives at /user/{this name}. Endpoint actors on other nodes
+    /// send it <c>ReplicateSnapshot</c> by this path, so it never changes (it is the path the single snapshot exchange
+    /// had before gossip and replication were split: nodes of both versions answer each other).
+    /// </summary>
+    public const string SnapshotReplicaName = "llm-endpoint-snapshots";
 
     /// <summary>The registry singleton's manager lives at /user/{this name} on every gateway, its proxy at /user/{this name}-proxy on every node.</summary>
     public const string EndpointRegistryName = "llm-endpoint-registry";
 
-    /// <summary>Every node's endpoint directory lives at /user/{this name}.</summary>
+    /// <summary>Every node's entry point for directory requests (management commands, group-state reads) lives at /user/{this name}.</summary>
     public const string EndpointDirectoryName = "llm-endpoint-directory";
+
+    /// <summary>Every node's follower of the replicated directory (it feeds the node's <c>DirectoryView</c>) lives at /user/{this name}.</summary>
+    public const string DirectoryFollowerName = "llm-directory-follower";
+
+    /// <summary>Every node's reader of group state for admin answers lives at /user/{this name}.</summary>
+    public const string GroupStateReaderName = "llm-group-state";
 
     /// <summary>Every node's lease keeper (renews and fences its leases, answers held-lease queries) lives at /user/{this name}.</summary>
     public const string LeaseKeeperName = "llm-lease-keeper";
@@ -92,10 +105,11 @@ public static class RouterHostingExtensions
 
     /// <summary>
     /// Makes <paramref name="runtime"/> the actor system's <see cref="RouterRuntime"/> and starts the node's snapshot
-    /// exchange (which fills the runtime's snapshot cache, over distributed pub-sub). The runtime goes in as an
+    /// gossip (which fills the runtime's snapshot cache, over distributed pub-sub) and snapshot replica (which confirms
+    /// strict endpoints' snapshots to their actors on other nodes). The runtime goes in as an
     /// <see cref="Akka.Actor.Setup.Setup"/> of the actor system and is loaded as an <c>akka.extensions</c> entry, so it
     /// exists before any actor starts, whatever the order of the other parts. Compose this once, before
-    /// <see cref="WithEndpointShards"/>: every <c>EndpointActor</c> is given the snapshot exchange when it is created.
+    /// <see cref="WithEndpointShards"/>: every <c>EndpointActor</c> is given the snapshot gossip when it is created.
     /// </summary>
     /// <param name="runtime">The node's runtime; an application that also serves it from DI passes its singleton here.</param>
     public static AkkaConfigurationBuilder WithRouterRuntime(this AkkaConfigurationBuilder builder, RouterRuntime runtime) =>
@@ -105,9 +119,10 @@ public static class RouterHostingExtensions
             .WithDistributedPubSub(string.Empty)
             .WithActors((system, registry) =>
             {
-                var runtime = RouterRuntime.Get(system);
-                var exchange = system.ActorOf(Props.Create(() => new SnapshotExchangeActor(runtime)), SnapshotExchangeName);
-                registry.Register<SnapshotExchange>(exchange);
+                var applier = new SnapshotApplier(runtime, Akka.Cluster.Cluster.Get(system).SelfAddress);
+                var gossip = system.ActorOf(Props.Create(() => new SnapshotGossipActor(applier, runtime.Options.Endpoint.SnapshotInterval)), SnapshotGossipName);
+                registry.Register<SnapshotGossip>(gossip);
+                system.ActorOf(Props.Create(() => new SnapshotReplicaActor(applier)), SnapshotReplicaName);
             });
 
     /// <summary>
@@ -124,10 +139,10 @@ public static class RouterHostingExtensions
         return builder.WithShardRegion<EndpointRegion>(EndpointTypeName,
             (system, registry) =>
             {
-                var runtime = RouterRuntime.Get(system);
+                var runtime = RouterRuntime.Get(system); // this part is given options only: see RouterRuntime's remarks
                 // Resolved before the region starts, so it exists before the first entity: a missing one stops the start-up.
-                var exchange = registry.Get<SnapshotExchange>();
-                return endpointId => Props.Create(() => new EndpointActor(endpointId, runtime, exchange));
+                var gossip = registry.Get<SnapshotGossip>();
+                return endpointId => Props.Create(() => new EndpointActor(endpointId, runtime, gossip));
             },
             extractor,
             new ShardOptions
@@ -162,8 +177,8 @@ public static class RouterHostingExtensions
                 createProxyToo: true);
 
     /// <summary>
-    /// The node's own actors. On every node: the endpoint directory (registered as <see cref="EndpointDirectory"/>), the
-    /// lease keeper, the late-grant releaser and the lease activity relay. On a gateway also: the configuration offer to
+    /// The node's own actors. On every node: the directory follower, the group-state reader, the directory's front
+    /// (registered as <see cref="EndpointDirectory"/>), the lease keeper, the late-grant releaser and the lease activity relay. On a gateway also: the configuration offer to
     /// the registry, the quorum monitor and the router pool (registered as <see cref="RouterPool"/>). Compose after
     /// <see cref="WithEndpointShards"/> and <see cref="WithEndpointRegistry"/>: these actors are given the region and the
     /// registry proxy.
@@ -180,7 +195,9 @@ public static class RouterHostingExtensions
                 var runtime = RouterRuntime.Get(system);
                 var region = registry.Get<EndpointRegion>();
                 var registryProxy = registry.Get<EndpointRegistry>();
-                var directory = system.ActorOf(Props.Create(() => new EndpointDirectoryActor(runtime, region, registryProxy)), EndpointDirectoryName);
+                system.ActorOf(Props.Create(() => new DirectoryFollowerActor(runtime)), DirectoryFollowerName);
+                var groupStates = system.ActorOf(Props.Create(() => new GroupStateReaderActor(runtime, region)), GroupStateReaderName);
+                var directory = system.ActorOf(Props.Create(() => new DirectoryFrontActor(registryProxy, groupStates)), EndpointDirectoryName);
                 registry.Register<EndpointDirectory>(directory);
                 system.ActorOf(Props.Create(() => new LeaseKeeperActor(runtime, region)), LeaseKeeperName);
                 system.ActorOf(Props.Create(() => new LateGrantReleaser(region)), LateGrantReleaserName);

@@ -11,9 +11,18 @@ namespace Router.Actors.Hosting;
 
 /// <summary>
 /// The node-local state shared by the router's actors and the gateway: the directory view and the snapshot
-/// cache (both lock-free reads), the strategy registry and the options. One per actor system: an Akka
-/// extension, so any code holding the <see cref="ActorSystem"/> can reach it, and on the gateway also a DI singleton.
+/// cache (both lock-free reads), the strategy registry and the options. One per actor system; on the gateway also a DI
+/// singleton, and code is handed it explicitly (constructors, <see cref="RouterClient"/>, <c>AddRouterClient</c>).
 /// </summary>
+/// <remarks>
+/// Why it is still an Akka extension: the hosting parts (<c>WithEndpointShards</c>, <c>WithEndpointRegistry</c>,
+/// <c>WithRouterNodeActors</c>) create actors inside Akka.Hosting's start-up callbacks, which get the
+/// <see cref="ActorSystem"/> but not necessarily a DI container holding the runtime: <c>AddRouterCluster(options)</c>
+/// is an <c>AkkaConfigurationBuilder</c> extension with no <c>IServiceCollection</c> to register into, and the
+/// tests, the benchmarks and client-role services call it that way. So the runtime travels with the actor system
+/// (a <see cref="RouterRuntimeSetup"/>, loaded as an extension) and those callbacks, and only they, call
+/// <see cref="Get"/>; everything they create receives it as a constructor argument.
+/// </remarks>
 public sealed class RouterRuntime : IExtension
 {
     public RouterRuntime(RouterClusterOptions options)
@@ -50,31 +59,18 @@ public sealed class RouterRuntime : IExtension
     public RouterMetrics Metrics { get; }
 
     /// <summary>The node each endpoint's actor last answered from, so a holder can tell when its authority is cut off.</summary>
-    internal System.Collections.Concurrent.ConcurrentDictionary<string, Address> EndpointHomes { get; } = new(StringComparer.Ordinal);
+    internal EndpointHomes EndpointHomes { get; } = new();
 
-    /// <summary>Records where an endpoint's actor answered from (<paramref name="endpointActor"/> is the reply's sender).</summary>
-    internal void ObserveHome(string endpointId, IActorRef endpointActor, Address selfAddress)
-    {
-        var address = endpointActor.Path.Address.HasGlobalScope ? endpointActor.Path.Address : selfAddress;
-        if (!EndpointHomes.TryGetValue(endpointId, out var known) || known != address) EndpointHomes[endpointId] = address;
-    }
-
-    /// <summary>
-    /// The node each endpoint's latest applied snapshot came from: where its actor ran then. Only admin answers read it
-    /// (to say whether an endpoint that did not answer sits on an unreachable node); fencing uses <see cref="EndpointHomes"/>.
-    /// </summary>
-    internal System.Collections.Concurrent.ConcurrentDictionary<string, Address> SnapshotOrigins { get; } = new(StringComparer.Ordinal);
+    /// <summary>The node each endpoint's latest applied snapshot came from (admin answers only).</summary>
+    internal SnapshotOrigins SnapshotOrigins { get; } = new();
 
     /// <summary>Where this node last heard from the actor of <paramref name="endpointId"/>, if it ever did.</summary>
     public Address? LastKnownHome(string endpointId) =>
-        SnapshotOrigins.TryGetValue(endpointId, out var origin) ? origin
-        : EndpointHomes.TryGetValue(endpointId, out var home) ? home : null;
+        SnapshotOrigins.TryGetOrigin(endpointId, out var origin) ? origin
+        : EndpointHomes.TryGetHome(endpointId, out var home) ? home : null;
 
-    /// <summary>
-    /// Endpoints whose actor did not answer an acquire in time (its node may be down), and until when every
-    /// router on this node avoids them while other endpoints remain. Shared so one timeout teaches all routees.
-    /// </summary>
-    internal System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> SilentEndpoints { get; } = new(StringComparer.Ordinal);
+    /// <summary>Endpoints every router on this node avoids for a while because their actor did not answer in time.</summary>
+    internal SilentEndpoints SilentEndpoints { get; } = new();
     public StrategyRegistry Strategies => Options.Strategies;
     public TimeProvider Clock => Options.Clock;
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Router.Actors.Hosting;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
 
@@ -11,7 +12,7 @@ namespace Router.Actors.Leasing;
 /// <see cref="LeaseActivityRelay"/> empties it. Written from request threads and routers, so every part is locked.
 /// </summary>
 /// <param name="homes">Where each endpoint's actor last answered from (<see cref="Hosting.RouterRuntime"/>'s record).</param>
-public sealed class LeaseActivityOutbox(System.Collections.Concurrent.ConcurrentDictionary<string, Address> homes)
+public sealed class LeaseActivityOutbox(EndpointHomes homes)
 {
     private readonly object _lock = new();
     private Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
@@ -29,7 +30,7 @@ public sealed class LeaseActivityOutbox(System.Collections.Concurrent.Concurrent
     /// <summary>Whether activity for <paramref name="endpointId"/> goes through here: its actor was last seen on another
     /// node. (For an actor on this node a message costs little, and an unknown home is asked directly.)</summary>
     public bool Batches(string endpointId) =>
-        _relay is not null && homes.TryGetValue(endpointId, out var home) && home != _self;
+        _relay is not null && homes.TryGetHome(endpointId, out var home) && home != _self;
 
     /// <summary>One endpoint's activity waiting for the next flush.</summary>
     internal sealed class Pending

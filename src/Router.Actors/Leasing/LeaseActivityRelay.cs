@@ -16,7 +16,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
     private readonly LeaseActivityOutbox _outbox;
     private readonly IActorRef _endpointRegion;
     private readonly TimeSpan _interval;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Address> _homes;
+    private readonly EndpointHomes _homes;
     private readonly Dictionary<Address, ActorSelection> _relays = new();
     private readonly SpareLeasePool _spares;
     private readonly Address _self;
@@ -101,7 +101,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         {
             var activity = new LeaseActivity(endpointId, pending.Granted, pending.Ended, pending.SparesWanted, pending.SparesReturned,
                 pending.SparesWanted > 0 ? _selfHolder : null, pending.SparesAskedAt);
-            if (!_homes.TryGetValue(endpointId, out var home))
+            if (!_homes.TryGetHome(endpointId, out var home))
             {
                 _endpointRegion.Tell(activity);
                 continue;

@@ -122,7 +122,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
             if (stopped > 0) LeaseLog.RevokedUnknown(_logger, renewed.EndpointId, stopped);
             return;
         }
-        _runtime.ObserveHome(renewed.EndpointId, Sender, _cluster.SelfAddress);
+        _runtime.EndpointHomes.Observe(renewed.EndpointId, Sender, _cluster.SelfAddress);
         if (renewed.Unknown.Count == 0)
         {
             _book.Confirm(statement.LeaseIds, statement.SentAt);
@@ -166,7 +166,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
 
     private bool IsCutOff(string endpointId, Akka.Cluster.ClusterEvent.CurrentClusterState state)
     {
-        if (!_runtime.EndpointHomes.TryGetValue(endpointId, out var home) || home == _cluster.SelfAddress) return false;
+        if (!_runtime.EndpointHomes.TryGetHome(endpointId, out var home) || home == _cluster.SelfAddress) return false;
         var member = state.Members.FirstOrDefault(m => m.Address == home);
         return member is null || member.Status is Akka.Cluster.MemberStatus.Down or Akka.Cluster.MemberStatus.Removed ||
                state.Unreachable.Any(m => m.Address == home);

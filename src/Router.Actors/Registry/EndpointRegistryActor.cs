@@ -89,8 +89,8 @@ internal sealed class EndpointRegistryActor : ReceivePersistentActor
         {
             // A majority first (this node's replica may lag); if that is not reachable in time, what this node has.
             var majority = new ReadMajority(timeout);
-            var groups = await Read(EndpointDirectoryActor.GroupsKey, majority);
-            var endpoints = await Read(EndpointDirectoryActor.EndpointsKey, majority);
+            var groups = await Read(DirectoryKeys.Groups, majority);
+            var endpoints = await Read(DirectoryKeys.Endpoints, majority);
             var configuredGroups = await Read(ConfiguredGroupsKey, majority);
             var configuredEndpoints = await Read(ConfiguredEndpointsKey, majority);
             var consistency = groups.Majority && endpoints.Majority && configuredGroups.Majority && configuredEndpoints.Majority ? "a majority" : "this node's replica";
@@ -210,8 +210,8 @@ internal sealed class EndpointRegistryActor : ReceivePersistentActor
         // Configuration layer first: a reader of the directory never sees an entry as admin-changed for lack of it.
         SetAll(ConfiguredGroupsKey, configuredGroups.ToList(), g => g.Name);
         SetAll(ConfiguredEndpointsKey, configuredEndpoints.ToList(), e => e.Id);
-        SetAll(EndpointDirectoryActor.GroupsKey, groups.ToList(), g => g.Name, always: true);
-        SetAll(EndpointDirectoryActor.EndpointsKey, endpoints.ToList(), e => e.Id, always: true);
+        SetAll(DirectoryKeys.Groups, groups.ToList(), g => g.Name, always: true);
+        SetAll(DirectoryKeys.Endpoints, endpoints.ToList(), e => e.Id, always: true);
     }
 
     private void SetAll<T>(LWWDictionaryKey<DirectoryEntryId, T> key, IReadOnlyList<T> values, Func<T, string> id, bool always = false)
@@ -227,15 +227,15 @@ internal sealed class EndpointRegistryActor : ReceivePersistentActor
         switch (change)
         {
             case EndpointSaved saved:
-                _replicator.Tell(Dsl.Update(EndpointDirectoryActor.EndpointsKey, LWWDictionary<DirectoryEntryId, EndpointDefinition>.Empty,
+                _replicator.Tell(Dsl.Update(DirectoryKeys.Endpoints, LWWDictionary<DirectoryEntryId, EndpointDefinition>.Empty,
                     _writeAll, pending, d => d.SetItem(_cluster, new DirectoryEntryId(saved.Endpoint.Id), saved.Endpoint)));
                 break;
             case EndpointDeleted deleted:
-                _replicator.Tell(Dsl.Update(EndpointDirectoryActor.EndpointsKey, LWWDictionary<DirectoryEntryId, EndpointDefinition>.Empty,
+                _replicator.Tell(Dsl.Update(DirectoryKeys.Endpoints, LWWDictionary<DirectoryEntryId, EndpointDefinition>.Empty,
                     _writeAll, pending, d => d.Remove(_cluster, new DirectoryEntryId(deleted.EndpointId))));
                 break;
             case GroupSaved group:
-                _replicator.Tell(Dsl.Update(EndpointDirectoryActor.GroupsKey, LWWDictionary<DirectoryEntryId, ModelGroupDefinition>.Empty,
+                _replicator.Tell(Dsl.Update(DirectoryKeys.Groups, LWWDictionary<DirectoryEntryId, ModelGroupDefinition>.Empty,
                     _writeAll, pending, d => d.SetItem(_cluster, new DirectoryEntryId(group.Group.Name), group.Group)));
                 break;
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Router.Actors.Directory;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
 
@@ -8,7 +9,8 @@ namespace Router.Actors.Routing;
 /// <summary>
 /// One strategy instance per model group on this node, shared by every router of the pool: the sequence a user
 /// configured (weights 3:1 give a, a, b, a, a, a, b, a) is the sequence the group sees, however many routees the
-/// pool has. Each group's picks are serialised by its own lock, so groups never wait on each other.
+/// pool has. Each group's picks are serialised by its own lock, so groups never wait on each other. An instance lives
+/// while its group is in the directory with that strategy: <see cref="Retain"/> drops the others on every change.
 /// </summary>
 internal sealed class GroupStrategies
 {
@@ -21,10 +23,25 @@ internal sealed class GroupStrategies
             registry.Contains(key.Strategy)
                 ? registry.Create(key.Strategy)
                 : new RoundRobinStrategy())), registry).Value; // validated on write; a strategy removed since falls back safely
+
+    /// <summary>
+    /// Drops the instances of groups no longer in <paramref name="directory"/>, and of strategies a group no longer
+    /// uses, so a removed group's state (and a custom strategy's) does not outlive it. Called by the directory follower
+    /// after each change it publishes; a router still finishing a decision on a dropped instance is unaffected.
+    /// </summary>
+    public void Retain(DirectorySnapshot directory)
+    {
+        foreach (var key in _byGroup.Keys)
+            if (!directory.Groups.TryGetValue(key.Group, out var group) || !string.Equals(group.Strategy, key.Strategy, StringComparison.Ordinal))
+                _byGroup.TryRemove(key, out _);
+    }
+
+    /// <summary>How many group instances this node holds (for tests).</summary>
+    internal int Count => _byGroup.Count;
 }
 
 /// <summary>
-/// A group's strategy behind a lock, isolated: a strategy that throws or picks something it was not offered (a
+/// A group's strategy behind a lock, isolated: a strategy that throws or answers an index outside the candidates (a
 /// custom one, say) makes that decision fall back to round-robin with a warning; nothing else is affected.
 /// </summary>
 internal sealed class GroupStrategy(IRoutingStrategy strategy)
@@ -42,24 +59,16 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
         {
             try
             {
-                var pick = strategy.Pick(candidates, context);
-                var index = IndexOf(candidates, pick);
-                if (index >= 0) return index;
-                RoutingLog.StrategyPickedOutside(log, strategy.Name, pick.Definition?.Id ?? "(nothing)", candidates.Count, context.Request.ModelGroup);
+                var index = strategy.Pick(candidates, context);
+                if ((uint)index < (uint)candidates.Count) return index;
+                RoutingLog.StrategyPickedOutside(log, strategy.Name, index, candidates.Count, context.Request.ModelGroup);
             }
             catch (Exception e)
             {
                 // A custom strategy's bug: one line, no stack trace per decision.
                 RoutingLog.StrategyFailed(log, strategy.Name, context.Request.ModelGroup, e.GetType().Name, e.Message);
             }
-            return IndexOf(candidates, _fallback.Pick(candidates, context));
+            return _fallback.Pick(candidates, context);
         }
-    }
-
-    private static int IndexOf(List<EndpointCandidate> candidates, EndpointCandidate pick)
-    {
-        for (var i = 0; i < candidates.Count; i++)
-            if (ReferenceEquals(candidates[i].Definition, pick.Definition)) return i;
-        return -1;
     }
 }

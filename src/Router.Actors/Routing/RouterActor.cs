@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Microsoft.Extensions.Logging;
+using Router.Actors.Directory;
 using Router.Actors.Endpoints;
 using Router.Actors.Hosting;
 using Router.Actors.Membership;
@@ -34,6 +35,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     // A spare must have been confirmed by its endpoint this recently to carry a new request (as the lease keeper fences).
     private readonly TimeSpan _spareValidity;
     private readonly Dictionary<(string Group, string Strategy), GroupStrategy> _strategies = new();
+    private DirectorySnapshot? _strategiesOf;
     private readonly Dictionary<string, GroupMembers> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Decision> _pending = new(StringComparer.Ordinal);
     // Candidate lists are reused: a group of 1,000 endpoints would otherwise cost a large list per decision.
@@ -135,7 +137,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             replyTo.Tell(rejection);
             return;
         }
-        var decision = new Decision(request, replyTo, StrategyFor(members.Group), candidates, members.NeedsTiering);
+        var decision = new Decision(request, replyTo, StrategyFor(members), candidates, members.NeedsTiering);
         decision.Holder = request.Holder ?? HolderOf(replyTo);
         AskNext(decision, now);
     }
@@ -169,9 +171,9 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
     private void OnLeaseAcquired(LeaseAcquired acquired)
     {
-        _runtime.SilentEndpoints.TryRemove(acquired.EndpointId, out _);
+        _runtime.SilentEndpoints.ClearSilent(acquired.EndpointId);
         _runtime.Snapshots.ObserveInFlight(acquired);
-        _runtime.ObserveHome(acquired.EndpointId, Sender, _selfAddress);
+        _runtime.EndpointHomes.Observe(acquired.EndpointId, Sender, _selfAddress);
         if (_pending.Remove(acquired.LeaseId, out var decision)) decision.CurrentSlot!.AcquireAnswered();
         else
         {
@@ -194,7 +196,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private void OnLeaseRefused(LeaseRefused refused)
     {
         _runtime.Snapshots.Apply(refused.Snapshot);
-        _runtime.SilentEndpoints.TryRemove(refused.EndpointId, out _);
+        _runtime.SilentEndpoints.ClearSilent(refused.EndpointId);
         if (!_pending.Remove(refused.LeaseId, out var decision)) return;
         decision.CurrentSlot!.AcquireAnswered();
         var now = _runtime.Clock.GetUtcNow();
@@ -240,7 +242,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             _endpointRegion.Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.NotUsed));
             var silent = decision.Current!.Value.Id;
             _runtime.Metrics.LeaseAnswered(silent, null, true, now - decision.AskedAt);
-            _runtime.SilentEndpoints[silent] = now + SilentPenalty;
+            _runtime.SilentEndpoints.MarkSilent(silent, now + SilentPenalty);
             _runtime.Snapshots.Forget(silent);
             decision.Refusals.Add((null, null));
             AskNext(decision, now);
@@ -351,12 +353,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _answeringScratch.Clear();
         foreach (var candidate in choices)
         {
-            if (_runtime.SilentEndpoints.TryGetValue(candidate.Id, out var until))
-            {
-                if (until > now) continue;
-                _runtime.SilentEndpoints.TryRemove(candidate.Id, out _);
-            }
-            _answeringScratch.Add(candidate);
+            if (!_runtime.SilentEndpoints.IsSilent(candidate.Id, now)) _answeringScratch.Add(candidate);
         }
         return _answeringScratch.Count > 0 ? _answeringScratch : choices;
     }
@@ -381,8 +378,15 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         caller.Path.Address.HasGlobalScope ? caller.Path.Address.ToString() : _selfHolder;
 
     /// <summary>The node's shared instance for the group, cached here so a decision takes no node-wide lock to find it.</summary>
-    private GroupStrategy StrategyFor(ModelGroupDefinition group)
+    private GroupStrategy StrategyFor(GroupMembers members)
     {
+        // A new directory may have dropped groups (and their node-wide instances): forget this routee's copies too.
+        if (!ReferenceEquals(_strategiesOf, members.Directory))
+        {
+            _strategies.Clear();
+            _strategiesOf = members.Directory;
+        }
+        var group = members.Group;
         var key = (group.Name, group.Strategy);
         if (!_strategies.TryGetValue(key, out var strategy))
             _strategies[key] = strategy = _runtime.GroupStrategies.For(group, _runtime.Strategies);

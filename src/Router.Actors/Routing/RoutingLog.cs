@@ -6,8 +6,8 @@ namespace Router.Actors.Routing;
 internal static partial class RoutingLog
 {
     [LoggerMessage(2001, LogLevel.Warning,
-        "Strategy '{Strategy}' picked '{Picked}', which was not among the {Candidates} candidates of '{ModelGroup}'; using round-robin for this decision")]
-    public static partial void StrategyPickedOutside(ILogger logger, string strategy, string picked, int candidates, string modelGroup);
+        "Strategy '{Strategy}' picked index {Picked}, outside the {Candidates} candidates of '{ModelGroup}'; using round-robin for this decision")]
+    public static partial void StrategyPickedOutside(ILogger logger, string strategy, int picked, int candidates, string modelGroup);
 
     [LoggerMessage(2002, LogLevel.Warning,
         "Strategy '{Strategy}' failed for '{ModelGroup}' ({ExceptionType}: {Reason}); using round-robin for this decision")]

@@ -12,25 +12,25 @@ public sealed class CostStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         // One pass: cheapest, then fewer in flight, then a reservoir draw among the complete ties.
-        var best = candidates[0];
-        var bestCost = Cost(best);
+        var best = 0;
+        var bestCost = Cost(candidates[0]);
         var ties = 1;
         for (var i = 1; i < candidates.Count; i++)
         {
             var c = candidates[i];
             var cost = Cost(c);
-            if (cost < bestCost || (cost == bestCost && c.InFlight < best.InFlight))
+            if (cost < bestCost || (cost == bestCost && c.InFlight < candidates[best].InFlight))
             {
-                best = c;
+                best = i;
                 bestCost = cost;
                 ties = 1;
             }
-            else if (cost == bestCost && c.InFlight == best.InFlight && context.Random.Next(++ties) == 0)
+            else if (cost == bestCost && c.InFlight == candidates[best].InFlight && context.Random.Next(++ties) == 0)
             {
-                best = c;
+                best = i;
             }
         }
 

@@ -17,7 +17,12 @@ public interface IRoutingStrategy
     /// <summary>The name groups use in configuration, e.g. "least-busy".</summary>
     string Name { get; }
 
-    EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context);
+    /// <summary>The index in <paramref name="candidates"/> of the endpoint to try.</summary>
+    /// <returns>
+    /// An index from 0 to <c>candidates.Count - 1</c>. An index out of that range (or an exception) makes that one
+    /// decision fall back to round-robin, with a warning naming the strategy.
+    /// </returns>
+    int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context);
 
     /// <summary>
     /// True for a strategy that wants the endpoint with the fewest requests in flight. The router then asks the pick to

@@ -18,7 +18,7 @@ public sealed class LatencyStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         var stream = UseTimeToFirstToken(candidates, context.Request.Stream);
 
@@ -26,7 +26,7 @@ public sealed class LatencyStrategy : IRoutingStrategy
         // is not flooded before its first sample lands.
         for (var i = 0; i < candidates.Count; i++)
             if (Metric(candidates[i].Snapshot, stream).Samples == 0 && candidates[i].InFlight == 0)
-                return candidates[i];
+                return i;
 
         // (b) Re-probe the stalest endpoint whose last sample is older than the window, at most once per
         // window per endpoint. A zero or negative window disables re-probing.
@@ -52,7 +52,7 @@ public sealed class LatencyStrategy : IRoutingStrategy
             if (stalest >= 0)
             {
                 _reprobedAt[candidates[stalest].Id] = context.Now;
-                return candidates[stalest];
+                return stalest;
             }
         }
 
@@ -80,7 +80,7 @@ public sealed class LatencyStrategy : IRoutingStrategy
                 picked = i;
         }
 
-        return candidates[picked];
+        return picked;
     }
 
     /// <summary>

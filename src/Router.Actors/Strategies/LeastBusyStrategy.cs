@@ -9,11 +9,11 @@ public sealed class LeastBusyStrategy : IRoutingStrategy
 
     public bool PrefersLeastInFlight => true;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>
         PickLeastBusy(candidates, context.Random);
 
     /// <summary>Shared with strategies that fall back to least-busy (e.g. session affinity without a key).</summary>
-    internal static EndpointCandidate PickLeastBusy(IReadOnlyList<EndpointCandidate> candidates, IRandomSource random)
+    internal static int PickLeastBusy(IReadOnlyList<EndpointCandidate> candidates, IRandomSource random)
     {
         // Reservoir sampling over the ties: one pass, no allocation, and a random tie-break so that idle
         // endpoints share the load instead of the first one in the list taking every request.
@@ -35,6 +35,6 @@ public sealed class LeastBusyStrategy : IRoutingStrategy
             }
         }
 
-        return candidates[best];
+        return best;
     }
 }

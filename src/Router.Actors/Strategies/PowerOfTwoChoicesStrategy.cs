@@ -10,11 +10,11 @@ public sealed class PowerOfTwoChoicesStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         var count = candidates.Count;
         if (count == 1)
-            return candidates[0];
+            return 0;
 
         // Second index drawn from the remaining count-1 slots and shifted past the first: always distinct.
         var i = context.Random.Next(count);
@@ -25,7 +25,7 @@ public sealed class PowerOfTwoChoicesStrategy : IRoutingStrategy
         var first = candidates[i];
         var second = candidates[j];
         if (first.InFlight != second.InFlight)
-            return first.InFlight < second.InFlight ? first : second;
-        return second.Snapshot.Latency.MeanMs < first.Snapshot.Latency.MeanMs ? second : first;
+            return first.InFlight < second.InFlight ? i : j;
+        return second.Snapshot.Latency.MeanMs < first.Snapshot.Latency.MeanMs ? j : i;
     }
 }

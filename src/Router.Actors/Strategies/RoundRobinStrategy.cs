@@ -8,6 +8,6 @@ public sealed class RoundRobinStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>
-        candidates[(int)(_next++ % (uint)candidates.Count)];
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>
+        (int)(_next++ % (uint)candidates.Count);
 }

@@ -15,7 +15,7 @@ public sealed class SessionAffinityStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         var key = context.Request.SessionKey;
         if (string.IsNullOrEmpty(key))
@@ -51,7 +51,7 @@ public sealed class SessionAffinityStrategy : IRoutingStrategy
             }
         }
 
-        return candidates[underCap >= 0 ? underCap : top];
+        return underCap >= 0 ? underCap : top;
     }
 
     /// <summary>

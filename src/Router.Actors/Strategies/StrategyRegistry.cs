@@ -1,8 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Router.Actors.Strategies;
 
 /// <summary>
 /// Maps strategy names to factories. Holds the built-ins; users add their own with <see cref="Register"/>
-/// (code, e.g. through Akka.Hosting) or <see cref="RegisterType"/> (a type name from configuration).
+/// (code, e.g. through Akka.Hosting), <see cref="RegisterType"/> (a type name from configuration) or, with dependency
+/// injection, <c>services.AddRoutingStrategy&lt;T&gt;(name)</c> (applied by <see cref="RegisterServices"/>).
 /// </summary>
 public sealed class StrategyRegistry
 {
@@ -54,6 +57,17 @@ public sealed class StrategyRegistry
             throw new ArgumentException(
                 $"Custom strategy '{name}': {type.FullName} must be a concrete class implementing {nameof(IRoutingStrategy)} with a public parameterless constructor.");
         return Register(name, () => (IRoutingStrategy)Activator.CreateInstance(type)!);
+    }
+
+    /// <summary>
+    /// Adds every strategy registered in <paramref name="services"/> with <c>AddRoutingStrategy&lt;T&gt;(name)</c>, each
+    /// instance created from the container (so its constructor may take services).
+    /// </summary>
+    public StrategyRegistry RegisterServices(IServiceProvider services)
+    {
+        foreach (var registration in services.GetServices<RoutingStrategyRegistration>())
+            Register(registration.Name, () => (IRoutingStrategy)ActivatorUtilities.CreateInstance(services, registration.StrategyType));
+        return this;
     }
 
     public IRoutingStrategy Create(string name) =>

@@ -12,7 +12,7 @@ public sealed class UsageStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         // One pass: best headroom, then fewer in flight, then a reservoir draw among the complete ties.
         var best = 0;
@@ -36,7 +36,7 @@ public sealed class UsageStrategy : IRoutingStrategy
             }
         }
 
-        return candidates[best];
+        return best;
     }
 
     /// <summary>Fraction of the limit still free, in [0, 1]; 1 when unlimited.</summary>

@@ -12,7 +12,7 @@ public sealed class WeightedRandomStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         // Choose the basis and, for rpm/tpm, the largest limit present: an endpoint without a limit is
         // unlimited, so it weighs as much as the largest limited one.
@@ -38,7 +38,7 @@ public sealed class WeightedRandomStrategy : IRoutingStrategy
         // One draw per pick, whatever the basis.
         var r = context.Random.NextDouble();
         if (basis == Basis.Uniform || total <= 0)
-            return candidates[Math.Min((int)(r * candidates.Count), candidates.Count - 1)];
+            return Math.Min((int)(r * candidates.Count), candidates.Count - 1);
 
         var target = r * total;
         var cumulative = 0.0;
@@ -51,11 +51,11 @@ public sealed class WeightedRandomStrategy : IRoutingStrategy
             cumulative += w;
             lastPositive = i;
             if (target < cumulative)
-                return candidates[i];
+                return i;
         }
 
         // Only reachable through floating-point rounding at r close to 1.
-        return candidates[lastPositive];
+        return lastPositive;
     }
 
     private static double WeightOf(EndpointCandidate candidate, Basis basis, double max)

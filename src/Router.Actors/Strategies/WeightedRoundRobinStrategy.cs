@@ -14,7 +14,7 @@ public sealed class WeightedRoundRobinStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         // Weight <= 0 counts as 0; if every weight is 0 they all count as 1 so the group still serves.
         var total = 0;
@@ -40,9 +40,8 @@ public sealed class WeightedRoundRobinStrategy : IRoutingStrategy
             }
         }
 
-        var picked = candidates[best];
-        _current[picked.Id] = bestCurrent - total;
-        return picked;
+        _current[candidates[best].Id] = bestCurrent - total;
+        return best;
     }
 
     private static int EffectiveWeight(EndpointCandidate candidate, bool allZero) =>

@@ -169,7 +169,7 @@ public sealed class AdminCommands(
     {
         var definition = runtime.Directory.Current.Endpoints.GetValueOrDefault(id)
                          ?? throw AdminException.NotFound($"endpoint '{id}' does not exist");
-        var state = await Router.Actors.Directory.EndpointStateReader.ReadAsync(system, Region, definition, ReadTimeout);
+        var state = await Router.Actors.Directory.EndpointStateReader.ReadAsync(runtime, system, Region, definition, ReadTimeout);
         return ToView(state, DateTimeOffset.UtcNow);
     }
 

@@ -49,7 +49,7 @@ public class ClusterMembershipTests
         var options = TestCluster.Options("round-robin", endpoint);
         await using var cluster = await TestCluster.StartAsync(2, options);
         var service = await cluster.AddNodeAsync(options with { Roles = ["billing-service"] });
-        var client = new RouterClient(service.System, service.Region);
+        var client = new RouterClient(service.System, service.Runtime, service.Region);
 
         var answer = await client.RouteAsync(new RouteRequest("chat", "from-service"), TimeSpan.FromSeconds(10));
         var lease = answer.Should().BeOfType<LeaseGranted>().Subject.Lease;
@@ -91,8 +91,8 @@ public class ClusterMembershipTests
         var leaving = cluster[2];
         var moving = (await EndpointsHostedOn(leaving)).First();
         var survivor = cluster[1];
-        var survivorClient = new RouterClient(survivor.System, survivor.Region, survivor.Router);
-        var leavingClient = new RouterClient(leaving.System, leaving.Region, leaving.Router);
+        var survivorClient = new RouterClient(survivor.System, survivor.Runtime, survivor.Region, survivor.Router);
+        var leavingClient = new RouterClient(leaving.System, leaving.Runtime, leaving.Region, leaving.Router);
 
         var held = new List<Lease>();
         for (var i = 0; i < 3; i++)
@@ -123,7 +123,7 @@ public class ClusterMembershipTests
         foreach (var endpoint in endpoints) await cluster[0].StateOfAsync(endpoint.Id);
         var staying = (await EndpointsHostedOn(cluster[1])).First();
         var leaving = cluster[2];
-        var client = new RouterClient(leaving.System, leaving.Region, leaving.Router);
+        var client = new RouterClient(leaving.System, leaving.Runtime, leaving.Region, leaving.Router);
 
         for (var i = 0; i < 2; i++) // five-minute leases whose holder goes away without reporting
             (await client.RouteAsync(new RouteRequest(staying, $"orphan-{i}"), TimeSpan.FromSeconds(10))).Should().BeOfType<LeaseGranted>();

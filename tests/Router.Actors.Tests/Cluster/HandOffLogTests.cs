@@ -21,7 +21,7 @@ public class HandOffLogTests(Xunit.Abstractions.ITestOutputHelper output)
         var state = await leaving.Region.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(
             Akka.Cluster.Sharding.GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
         var moving = state.Shards.SelectMany(s => s.EntityIds).First();
-        var client = new RouterClient(survivor.System, survivor.Region, survivor.Router);
+        var client = new RouterClient(survivor.System, survivor.Runtime, survivor.Region, survivor.Router);
         for (var i = 0; i < 2; i++)
             (await client.RouteAsync(new RouteRequest(moving, $"held-{i}"), TimeSpan.FromSeconds(10))).Should().BeOfType<LeaseGranted>();
         var logs = LogRecords.AttachTo(survivor.System);

@@ -14,7 +14,7 @@ public sealed class LeaseLeakTests
     {
         await using var cluster = await TestCluster.StartAsync(1, TestCluster.Options("round-robin", Single));
         var node = cluster[0];
-        var client = new RouterClient(node.System, node.Region, node.Router);
+        var client = new RouterClient(node.System, node.Runtime, node.Region, node.Router);
 
         for (var i = 0; i < 5; i++)
         {

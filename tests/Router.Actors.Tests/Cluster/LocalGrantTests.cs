@@ -110,7 +110,7 @@ public sealed class LocalGrantTests
         var capped = Uncapped.Select(e => e with { MaxInFlight = cap }).ToArray();
         var (cluster, _) = await StartAsync(capped);
         await using var __ = cluster;
-        var clients = cluster.Nodes.Select(n => new RouterClient(n.System, n.Region, n.Router)).ToList();
+        var clients = cluster.Nodes.Select(n => new RouterClient(n.System, n.Runtime, n.Region, n.Router)).ToList();
         var running = capped.ToDictionary(e => e.Id, _ => 0);
         var peak = capped.ToDictionary(e => e.Id, _ => 0);
         var granted = 0;
@@ -212,7 +212,7 @@ public sealed class LocalGrantTests
         var defaults = TestCluster.Options(strategy, endpoints);
         var cluster = await TestCluster.StartAsync(3, options?.Invoke(defaults) ?? defaults);
         var node = cluster[0];
-        var client = new RouterClient(node.System, node.Region, node.Router);
+        var client = new RouterClient(node.System, node.Runtime, node.Region, node.Router);
         await LearnHomes(client, cluster, served);
         return (cluster, client);
     }

@@ -33,7 +33,7 @@ public class RestartedHolderTests
         await Eventually.Until(async () => (await node.StateOfAsync(strict.Id)).Snapshot, s => s.InFlight == 0,
             "the slot of the restarted holder's earlier process is free (not kept for the 5-minute lease duration)", TimeSpan.FromSeconds(5));
 
-        var client = new RouterClient(node.System, node.Region, node.Router);
+        var client = new RouterClient(node.System, node.Runtime, node.Region, node.Router);
         (await client.RouteAsync(new RouteRequest(strict.ModelGroup, "after"), TimeSpan.FromSeconds(10))).Should().BeOfType<LeaseGranted>();
     }
 }

@@ -10,5 +10,5 @@ public sealed class SnapshotTopicTests
     /// </summary>
     [Fact]
     public void The_shared_wait_publishes_on_the_snapshot_exchanges_topic() =>
-        SnapshotTopic.Name.Should().Be(SnapshotExchangeActor.Topic);
+        SnapshotTopic.Name.Should().Be(SnapshotGossipActor.Topic);
 }

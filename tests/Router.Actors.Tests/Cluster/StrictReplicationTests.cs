@@ -18,8 +18,8 @@ public sealed class StrictReplicationTests
         var host = cluster.Nodes.Single(n => n.Address.ToString() == state.Node);
         var other = cluster.Nodes.Single(n => n != host);
 
-        // The other gateway's snapshot exchange never confirms: the grant waits for a confirmation this test sends.
-        var exchange = await other.System.ActorSelection($"/user/{RouterHostingExtensions.SnapshotExchangeName}").ResolveOne(TimeSpan.FromSeconds(5));
+        // The other gateway's snapshot replica never confirms: the grant waits for a confirmation this test sends.
+        var exchange = await other.System.ActorSelection($"/user/{RouterHostingExtensions.SnapshotReplicaName}").ResolveOne(TimeSpan.FromSeconds(5));
         await exchange.GracefulStop(TimeSpan.FromSeconds(5));
         var entity = await host.System.ActorSelection($"/system/sharding/{RouterHostingExtensions.EndpointTypeName}/*/{Strict.Id}").ResolveOne(TimeSpan.FromSeconds(5));
         var incarnation = (await host.StateOfAsync(Strict.Id)).Snapshot.Incarnation;
@@ -28,7 +28,7 @@ public sealed class StrictReplicationTests
         await Task.Delay(300);
         acquiring.IsCompleted.Should().BeFalse("no other gateway has confirmed the snapshot recording the grant");
 
-        // Sent to the same actor reference by an exchange answering the previous incarnation (an entity restarted in
+        // Sent to the same actor reference by a replica answering the previous incarnation (an entity restarted in
         // place keeps its reference; its sequences start again at 0, so any sequence could match).
         entity.Tell(new SnapshotReplicated(incarnation - 1, long.MaxValue));
         await Task.Delay(300);

@@ -47,7 +47,7 @@ public sealed class HostingCompositionTests
             var system = host.Services.GetRequiredService<ActorSystem>();
             RouterRuntime.Get(system).Should().BeSameAs(runtime);
             var registry = host.Services.GetRequiredService<ActorRegistry>();
-            registry.Get<SnapshotExchange>().Path.ToStringWithoutAddress().Should().Be("/user/" + RouterHostingExtensions.SnapshotExchangeName);
+            registry.Get<SnapshotGossip>().Path.ToStringWithoutAddress().Should().Be("/user/" + RouterHostingExtensions.SnapshotGossipName);
             registry.Get<EndpointDirectory>().Path.ToStringWithoutAddress().Should().Be("/user/" + RouterHostingExtensions.EndpointDirectoryName);
             registry.Get<RouterPool>().Path.ToStringWithoutAddress().Should().Be("/user/" + RouterHostingExtensions.RouterActorName);
             registry.TryGet<EndpointRegion>(out _).Should().BeTrue();
@@ -60,7 +60,7 @@ public sealed class HostingCompositionTests
     }
 
     [Fact]
-    public async Task Endpoint_shards_composed_before_the_runtime_stop_the_start_up_and_name_the_snapshot_exchange()
+    public async Task Endpoint_shards_composed_before_the_runtime_stop_the_start_up_and_name_the_snapshot_gossip()
     {
         var options = new RouterClusterOptions { Port = 0 };
         using var host = Host(akka => akka
@@ -71,6 +71,6 @@ public sealed class HostingCompositionTests
 
         var start = () => host.StartAsync();
 
-        (await start.Should().ThrowAsync<MissingActorRegistryEntryException>()).WithMessage($"*{nameof(SnapshotExchange)}*");
+        (await start.Should().ThrowAsync<MissingActorRegistryEntryException>()).WithMessage($"*{nameof(SnapshotGossip)}*");
     }
 }

@@ -113,7 +113,7 @@ public sealed class RouterPauseTests() : TestKit("""
         // The router's timeout tick runs (every 250 ms) and must see the pause, not a silent endpoint: no NotUsed
         // release of the acquire in the air, no acquire at the next endpoint.
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(700));
-        runtime.SilentEndpoints.Should().BeEmpty();
+        runtime.SilentEndpoints.IsEmpty.Should().BeTrue();
 
         router.Tell(Granted(asked), region.Ref);
         var granted = ExpectMsg<LeaseGranted>();

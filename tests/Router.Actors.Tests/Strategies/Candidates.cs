@@ -66,12 +66,16 @@ internal static class Candidates
     {
         var tally = candidates.ToDictionary(c => c.Id, _ => 0);
         for (var i = 0; i < picks; i++)
-            tally[strategy.Pick(candidates, context).Id]++;
+            tally[strategy.PickCandidate(candidates, context).Id]++;
         return tally;
     }
 
+    /// <summary>The candidate the strategy picks (it answers an index into <paramref name="candidates"/>).</summary>
+    public static EndpointCandidate PickCandidate(this IRoutingStrategy strategy, IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>
+        candidates[strategy.Pick(candidates, context)];
+
     public static string[] Sequence(IRoutingStrategy strategy, IReadOnlyList<EndpointCandidate> candidates, RoutingContext context, int picks) =>
-        Enumerable.Range(0, picks).Select(_ => strategy.Pick(candidates, context).Id).ToArray();
+        Enumerable.Range(0, picks).Select(_ => strategy.PickCandidate(candidates, context).Id).ToArray();
 }
 
 /// <summary>Returns scripted values in order and fails the test when the strategy draws more, or out of range.</summary>

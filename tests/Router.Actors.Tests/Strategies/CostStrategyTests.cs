@@ -20,7 +20,7 @@ public class CostStrategyTests
             Make("cheap-output", inputCost: 2.0, outputCost: 0.2),
         ];
 
-        _strategy.Pick(candidates, Context()).Id.Should().Be("cheapest-total");
+        _strategy.PickCandidate(candidates, Context()).Id.Should().Be("cheapest-total");
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public class CostStrategyTests
         EndpointCandidate[] byLoad = [Make("busy", inputCost: 1, inFlight: 3), Make("idle", inputCost: 1, inFlight: 0)];
         EndpointCandidate[] tied = [Make("first", inputCost: 1, inFlight: 2), Make("second", inputCost: 1, inFlight: 2), Make("third", inputCost: 1, inFlight: 2)];
 
-        _strategy.Pick(byLoad, Context()).Id.Should().Be("idle");
+        _strategy.PickCandidate(byLoad, Context()).Id.Should().Be("idle");
         // Every node ranks on the same lagging counts: the first of a complete tie taking every pick piles the load on it.
         var tally = Tally(_strategy, tied, Context(new SeededRandomSource(1)), 3000);
         tally.Values.Should().AllSatisfy(n => n.Should().BeInRange(850, 1150));
@@ -48,6 +48,6 @@ public class CostStrategyTests
     {
         EndpointCandidate[] candidates = [Make("cheap-busy", inputCost: 0.1, inFlight: 50), Make("dear-idle", inputCost: 0.2, inFlight: 0)];
 
-        _strategy.Pick(candidates, Context()).Id.Should().Be("cheap-busy");
+        _strategy.PickCandidate(candidates, Context()).Id.Should().Be("cheap-busy");
     }
 }

@@ -31,7 +31,7 @@ public class LatencyStrategyTests
     {
         EndpointCandidate[] candidates = [Make("fast", latencyMs: 10), Make("new-1"), Make("new-2")];
 
-        _strategy.Pick(candidates, Context(settings: Settings)).Id.Should().Be("new-1");
+        _strategy.PickCandidate(candidates, Context(settings: Settings)).Id.Should().Be("new-1");
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public class LatencyStrategyTests
         {
             var now = Now + elapsed;
             var fast = Make("fast", latencyMs: 50, lastSampleAt: now);
-            if (_strategy.Pick([slow, fast], Context(random, settings: Settings, now: now)).Id == "slow")
+            if (_strategy.PickCandidate([slow, fast], Context(random, settings: Settings, now: now)).Id == "slow")
                 slowPicks.Add(elapsed);
         }
 

@@ -15,7 +15,7 @@ public class PowerOfTwoChoicesStrategyTests
     {
         var only = Make("only", inFlight: 9);
 
-        _strategy.Pick([only], Context(new ScriptedRandom())).Should().Be(only);
+        _strategy.PickCandidate([only], Context(new ScriptedRandom())).Should().Be(only);
     }
 
     [Fact]
@@ -47,9 +47,9 @@ public class PowerOfTwoChoicesStrategyTests
         EndpointCandidate[] candidates = [Make("a", inFlight: 5), Make("b", inFlight: 2), Make("c", inFlight: 0)];
 
         // Draws a (index 0) and b (index 0 of the remaining, shifted to 1): c is idle but was not drawn.
-        _strategy.Pick(candidates, Context(new ScriptedRandom(ints: [0, 0]))).Id.Should().Be("b");
+        _strategy.PickCandidate(candidates, Context(new ScriptedRandom(ints: [0, 0]))).Id.Should().Be("b");
         // Draws c (2) and a (0).
-        _strategy.Pick(candidates, Context(new ScriptedRandom(ints: [2, 0]))).Id.Should().Be("c");
+        _strategy.PickCandidate(candidates, Context(new ScriptedRandom(ints: [2, 0]))).Id.Should().Be("c");
     }
 
     [Fact]
@@ -58,9 +58,9 @@ public class PowerOfTwoChoicesStrategyTests
         EndpointCandidate[] byLatency = [Make("slow", inFlight: 1, latencyMs: 300), Make("fast", inFlight: 1, latencyMs: 100)];
         EndpointCandidate[] tied = [Make("a", inFlight: 1, latencyMs: 100), Make("b", inFlight: 1, latencyMs: 100)];
 
-        _strategy.Pick(byLatency, Context(new ScriptedRandom(ints: [0, 0]))).Id.Should().Be("fast");
-        _strategy.Pick(byLatency, Context(new ScriptedRandom(ints: [1, 0]))).Id.Should().Be("fast");
-        _strategy.Pick(tied, Context(new ScriptedRandom(ints: [1, 0]))).Id.Should().Be("b");
-        _strategy.Pick(tied, Context(new ScriptedRandom(ints: [0, 0]))).Id.Should().Be("a");
+        _strategy.PickCandidate(byLatency, Context(new ScriptedRandom(ints: [0, 0]))).Id.Should().Be("fast");
+        _strategy.PickCandidate(byLatency, Context(new ScriptedRandom(ints: [1, 0]))).Id.Should().Be("fast");
+        _strategy.PickCandidate(tied, Context(new ScriptedRandom(ints: [1, 0]))).Id.Should().Be("b");
+        _strategy.PickCandidate(tied, Context(new ScriptedRandom(ints: [0, 0]))).Id.Should().Be("a");
     }
 }

@@ -25,13 +25,13 @@ public class SessionAffinityStrategyTests
     public void The_same_key_keeps_its_endpoint_whatever_the_order_or_instance()
     {
         var candidates = Idle(5);
-        var owner = _strategy.Pick(candidates, Context(sessionKey: "conversation-42")).Id;
+        var owner = _strategy.PickCandidate(candidates, Context(sessionKey: "conversation-42")).Id;
 
         var shuffler = new Random(42);
         for (var i = 0; i < 20; i++)
         {
             var shuffled = candidates.OrderBy(_ => shuffler.Next()).ToArray();
-            new SessionAffinityStrategy().Pick(shuffled, Context(sessionKey: "conversation-42")).Id.Should().Be(owner);
+            new SessionAffinityStrategy().PickCandidate(shuffled, Context(sessionKey: "conversation-42")).Id.Should().Be(owner);
         }
     }
 
@@ -87,12 +87,12 @@ public class SessionAffinityStrategyTests
         var candidates = Idle(4);
         foreach (var key in Keys.Take(50))
         {
-            var owner = _strategy.Pick(candidates, Context(sessionKey: key)).Id;
-            var runnerUp = _strategy.Pick(candidates.Where(c => c.Id != owner).ToArray(), Context(sessionKey: key)).Id;
+            var owner = _strategy.PickCandidate(candidates, Context(sessionKey: key)).Id;
+            var runnerUp = _strategy.PickCandidate(candidates.Where(c => c.Id != owner).ToArray(), Context(sessionKey: key)).Id;
             // Sum in flight 10 over 4 -> cap ceil(1.25 x 11 / 4) = 4: the owner at 10 is over it.
             var loaded = candidates.Select(c => c.Id == owner ? c.WithSnapshot(s => s with { InFlight = 10 }) : c).ToArray();
 
-            _strategy.Pick(loaded, Context(sessionKey: key)).Id.Should().Be(runnerUp);
+            _strategy.PickCandidate(loaded, Context(sessionKey: key)).Id.Should().Be(runnerUp);
         }
     }
 
@@ -100,11 +100,11 @@ public class SessionAffinityStrategyTests
     public void An_owner_within_its_bound_keeps_the_key()
     {
         var candidates = Idle(3);
-        var owner = _strategy.Pick(candidates, Context(sessionKey: "k")).Id;
+        var owner = _strategy.PickCandidate(candidates, Context(sessionKey: "k")).Id;
         // All at 2: sum 6 -> cap ceil(1.25 x 7 / 3) = 3, so 2 is still under it.
         var busy = candidates.Select(c => c.WithSnapshot(s => s with { InFlight = 2 })).ToArray();
 
-        _strategy.Pick(busy, Context(sessionKey: "k")).Id.Should().Be(owner);
+        _strategy.PickCandidate(busy, Context(sessionKey: "k")).Id.Should().Be(owner);
     }
 
     [Fact]
@@ -113,10 +113,10 @@ public class SessionAffinityStrategyTests
         // A load factor below 1 can put everyone over the cap: ceil(0.5 x 21 / 2) = 6 < 10.
         var settings = StrategySettings.Default with { SessionLoadFactor = 0.5 };
         var idle = Idle(2);
-        var owner = _strategy.Pick(idle, Context(sessionKey: "k", settings: settings)).Id;
+        var owner = _strategy.PickCandidate(idle, Context(sessionKey: "k", settings: settings)).Id;
         var busy = idle.Select(c => c.WithSnapshot(s => s with { InFlight = 10 })).ToArray();
 
-        _strategy.Pick(busy, Context(sessionKey: "k", settings: settings)).Id.Should().Be(owner);
+        _strategy.PickCandidate(busy, Context(sessionKey: "k", settings: settings)).Id.Should().Be(owner);
     }
 
     private const ulong SessionOneEpOne = 12199442516821024405UL;
@@ -125,5 +125,5 @@ public class SessionAffinityStrategyTests
     private static EndpointCandidate[] Idle(int count) => Enumerable.Range(0, count).Select(i => Make($"ep-{i}")).ToArray();
 
     private static Dictionary<string, string> Owners(IRoutingStrategy strategy, EndpointCandidate[] candidates) =>
-        Keys.ToDictionary(k => k, k => strategy.Pick(candidates, Context(sessionKey: k)).Id);
+        Keys.ToDictionary(k => k, k => strategy.PickCandidate(candidates, Context(sessionKey: k)).Id);
 }

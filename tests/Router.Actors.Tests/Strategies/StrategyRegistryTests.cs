@@ -84,7 +84,7 @@ public class StrategyRegistryTests
 
         strategy.Should().BeOfType<PreferEuStrategy>();
         EndpointCandidate[] candidates = [Make("us", inFlight: 0), Make("eu", inFlight: 5, tags: ["eu"])];
-        strategy.Pick(candidates, Context()).Id.Should().Be("eu");
+        strategy.PickCandidate(candidates, Context()).Id.Should().Be("eu");
         _registry.Names.Should().Contain("prefer-eu");
     }
 
@@ -102,13 +102,13 @@ public sealed class PreferEuStrategy : IRoutingStrategy
 {
     public string Name => "prefer-eu";
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
-        EndpointCandidate? best = null;
-        foreach (var c in candidates)
-            if (c.Definition.TagsOrEmpty.Contains("eu") && (best is null || c.Snapshot.InFlight < best.Value.Snapshot.InFlight))
-                best = c;
-        return best ?? candidates[context.Random.Next(candidates.Count)];
+        var best = -1;
+        for (var i = 0; i < candidates.Count; i++)
+            if (candidates[i].Definition.TagsOrEmpty.Contains("eu") && (best < 0 || candidates[i].InFlight < candidates[best].InFlight))
+                best = i;
+        return best >= 0 ? best : context.Random.Next(candidates.Count);
     }
 }
 
@@ -116,5 +116,5 @@ public sealed class NeedsArgumentsStrategy(string name) : IRoutingStrategy
 {
     public string Name => name;
 
-    public EndpointCandidate Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => candidates[0];
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) => 0;
 }

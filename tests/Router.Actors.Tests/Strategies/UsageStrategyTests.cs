@@ -16,7 +16,7 @@ public class UsageStrategyTests
         // a has 10 requests left (10%), b only 5 but that is half its limit.
         EndpointCandidate[] candidates = [Make("a", rpm: 100, requestsLastMinute: 90), Make("b", rpm: 10, requestsLastMinute: 5)];
 
-        _strategy.Pick(candidates, Context()).Id.Should().Be("b");
+        _strategy.PickCandidate(candidates, Context()).Id.Should().Be("b");
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public class UsageStrategyTests
             Make("b", rpm: 100, requestsLastMinute: 50, tpm: 10_000, tokensLastMinute: 5_000),
         ];
 
-        _strategy.Pick(candidates, Context()).Id.Should().Be("b");
+        _strategy.PickCandidate(candidates, Context()).Id.Should().Be("b");
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public class UsageStrategyTests
     {
         EndpointCandidate[] candidates = [Make("limited", rpm: 100, requestsLastMinute: 1), Make("unlimited", requestsLastMinute: 500)];
 
-        _strategy.Pick(candidates, Context()).Id.Should().Be("unlimited");
+        _strategy.PickCandidate(candidates, Context()).Id.Should().Be("unlimited");
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public class UsageStrategyTests
             Make("at-limit", rpm: 10, requestsLastMinute: 10, inFlight: 3),
         ];
 
-        _strategy.Pick(candidates, Context()).Id.Should().Be("over");
+        _strategy.PickCandidate(candidates, Context()).Id.Should().Be("over");
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public class UsageStrategyTests
             Make("b").WithSnapshot(s => s with { ProviderRemainingRequests = 60, ProviderLimitRequests = 100 }),
         ];
 
-        _strategy.Pick(candidates, Context()).Id.Should().Be("b");
+        _strategy.PickCandidate(candidates, Context()).Id.Should().Be("b");
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public class UsageStrategyTests
             Make("b", tpm: 10_000, tokensLastMinute: 5_000),
         ];
 
-        _strategy.Pick(candidates, Context()).Id.Should().Be("b");
+        _strategy.PickCandidate(candidates, Context()).Id.Should().Be("b");
     }
 
     [Fact]
@@ -111,6 +111,6 @@ public class UsageStrategyTests
             Make("used", rpm: 100, requestsLastMinute: 99, inFlight: 5),
         ];
 
-        _strategy.Pick(candidates, Context()).Id.Should().Be("used");
+        _strategy.PickCandidate(candidates, Context()).Id.Should().Be("used");
     }
 }

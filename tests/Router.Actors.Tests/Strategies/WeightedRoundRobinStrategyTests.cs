@@ -62,7 +62,7 @@ public class WeightedRoundRobinStrategyTests
         var b = Make("b", weight: 1);
         var c = Make("c", weight: 1);
 
-        _strategy.Pick([a, b], Context()).Id.Should().Be("a");
+        _strategy.PickCandidate([a, b], Context()).Id.Should().Be("a");
         // An absent endpoint is never picked, whatever its accumulated weight.
         Sequence(_strategy, [b], Context(), 3).Should().Equal("b", "b", "b");
         // A new endpoint starts at 0 and then takes its share.
