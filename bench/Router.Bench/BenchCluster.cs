@@ -17,7 +17,7 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public static string GroupName(int size) => $"bench-{size}";
 
-    public static RouterClusterOptions Options(BenchOptions bench) => new()
+    public static RouterClusterSettings Options(BenchOptions bench) => new()
     {
         Groups = bench.GroupSizes.Select(n => new ModelGroupDefinition(GroupName(n), bench.Strategy)).ToList(),
         Endpoints = bench.GroupSizes
@@ -25,7 +25,7 @@ public sealed class BenchCluster : IAsyncDisposable
             .ToList(),
     };
 
-    public static async Task<BenchCluster> StartAsync(int nodes, RouterClusterOptions options)
+    public static async Task<BenchCluster> StartAsync(int nodes, RouterClusterSettings options)
     {
         var cluster = new BenchCluster();
         try
