@@ -18,7 +18,7 @@ public sealed class BenchCluster : IAsyncDisposable
     /// <summary>One group per strategy and size, so one run can compare strategies on the same cluster.</summary>
     public static string GroupName(string strategy, int size) => $"bench-{strategy}-{size}";
 
-    public static RouterClusterOptions Options(BenchOptions bench) => new()
+    public static RouterClusterSettings Options(BenchOptions bench) => new()
     {
         Groups = bench.Strategies.SelectMany(s => bench.GroupSizes.Select(n => new ModelGroupDefinition(GroupName(s, n), s))).ToList(),
         Endpoints = bench.Strategies.SelectMany(s => bench.GroupSizes.SelectMany(n => Enumerable.Range(0, n)
@@ -26,7 +26,7 @@ public sealed class BenchCluster : IAsyncDisposable
             .ToList(),
     };
 
-    public static async Task<BenchCluster> StartAsync(int nodes, RouterClusterOptions options)
+    public static async Task<BenchCluster> StartAsync(int nodes, RouterClusterSettings options)
     {
         var cluster = new BenchCluster();
         try

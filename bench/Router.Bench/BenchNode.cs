@@ -39,10 +39,10 @@ public sealed class BenchNode : IAsyncDisposable
     private static int Queued(IActorRef actor) => actor is ActorRefWithCell { Underlying: var cell } ? cell.NumberOfMessages : 0;
     public Akka.Cluster.Cluster Cluster => Akka.Cluster.Cluster.Get(System);
 
-    public static async Task<BenchNode> StartAsync(RouterClusterOptions options)
+    public static async Task<BenchNode> StartAsync(RouterClusterSettings options)
     {
         var host = new HostBuilder()
-            .ConfigureServices(services => services.AddAkka(RouterClusterOptions.DefaultSystemName, builder =>
+            .ConfigureServices(services => services.AddAkka(RouterClusterSettings.DefaultSystemName, builder =>
             {
                 builder.ConfigureLoggers(loggers => loggers.LogLevel = Akka.Event.LogLevel.WarningLevel);
                 builder.AddHocon("akka.coordinated-shutdown.exit-clr = off", HoconAddMode.Prepend);

@@ -23,7 +23,7 @@ namespace Router.AdminApi;
 //   GET    /admin/router/endpoints?group=g          -> EndpointView[]
 //   GET    /admin/router/endpoints/{id}             -> EndpointView
 //   POST   /admin/router/endpoints    EndpointDefinitionDto (modelGroup, id, url, weight, maxInFlight, rpm, tpm, order, tags, apiKeyEnv, ...) -> AdminMessage
-//   PATCH  /admin/router/endpoints/{id}  EndpointPatch                              -> AdminMessage
+//   PATCH  /admin/router/endpoints/{id}  UpdateEndpointRequest                              -> AdminMessage
 //   DELETE /admin/router/endpoints/{id}                                             -> AdminMessage
 //   POST   /admin/router/endpoints/{id}/drain                                       -> AdminMessage
 //   POST   /admin/router/endpoints/{id}/undrain                                     -> AdminMessage
@@ -38,7 +38,7 @@ public sealed record AddressRequest(string? Address);
 
 public sealed record StrategyRequest(string Strategy);
 
-public sealed record EndpointPatch(int? Weight = null, int? MaxInFlight = null, int? Rpm = null, long? Tpm = null, int? Order = null, IReadOnlyList<string>? Tags = null);
+public sealed record UpdateEndpointRequest(int? Weight = null, int? MaxInFlight = null, int? Rpm = null, long? Tpm = null, int? Order = null, IReadOnlyList<string>? Tags = null);
 
 /// <summary>
 /// Membership as this node sees it. <paramref name="UnreachableMembers"/> details each member some node cannot reach (who

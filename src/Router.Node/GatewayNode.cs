@@ -24,7 +24,7 @@ public sealed class GatewayNode : IAsyncDisposable
 {
     private readonly EmbeddedSimulators _simulators;
 
-    private GatewayNode(WebApplication app, EmbeddedSimulators simulators, NodeSettings settings)
+    private GatewayNode(WebApplication app, EmbeddedSimulators simulators, NodeOptions settings)
     {
         App = app;
         _simulators = simulators;
@@ -32,7 +32,7 @@ public sealed class GatewayNode : IAsyncDisposable
     }
 
     public WebApplication App { get; }
-    public NodeSettings Settings { get; }
+    public NodeOptions Settings { get; }
 
     /// <summary>The gateway (OpenAI API) addresses actually bound, e.g. with port 0.</summary>
     public IReadOnlyList<string> Urls => App.Services.GetRequiredService<Listeners>().GatewayUrls;
@@ -61,16 +61,16 @@ public sealed class GatewayNode : IAsyncDisposable
         if (builder.Configuration[$"Logging:LogLevel:{forwarderCategory}"] is null) builder.Logging.AddFilter(forwarderCategory, LogLevel.Error);
 
         var settings = NodeConfiguration.Bind(builder.Configuration);
-        // No Registry:ConnectionString: a SQLite file of this configuration's own (see RegistrySettings.DefaultSqliteFile).
+        // No Registry:ConnectionString: a SQLite file of this configuration's own (see RegistryOptions.DefaultSqliteFile).
         var registryFileChosen = settings.Registry.ApplyDefaultConnectionString(configFile);
         var strategies = CreateStrategies(settings);
-        var problems = NodeSettingsValidator.Validate(settings, strategies, Environment.GetEnvironmentVariable);
+        var problems = NodeOptionsValidator.Validate(settings, strategies, Environment.GetEnvironmentVariable);
         if (problems.Count > 0) throw new NodeConfigurationException(problems);
 
         var simulators = await EmbeddedSimulators.StartAsync(settings.Simulators);
         // One scope for this node's meters, so its exporter reports this node only (several can share a process).
         var meterScope = new object();
-        var clusterOptions = NodeOptionsFactory.Create(settings, strategies) with { MetricsScope = meterScope };
+        var clusterOptions = RouterClusterSettingsFactory.Create(settings, strategies) with { MetricsScope = meterScope };
         ConfigureServer(builder, settings);
         ConfigureServices(builder.Services, settings, clusterOptions, configureAkka);
         builder.Services.AddSingleton(simulators); // resolves sim://name where a request is forwarded
@@ -90,7 +90,7 @@ public sealed class GatewayNode : IAsyncDisposable
         app.MapNodeHealth();
         return new GatewayNode(app, simulators, settings)
         {
-            _registryChoice = registryFileChosen ? (configFile ?? "the embedded default", Path.GetFullPath(RegistrySettings.DefaultSqliteFile(configFile))) : null,
+            _registryChoice = registryFileChosen ? (configFile ?? "the embedded default", Path.GetFullPath(RegistryOptions.DefaultSqliteFile(configFile))) : null,
         };
     }
 
@@ -138,9 +138,9 @@ public sealed class GatewayNode : IAsyncDisposable
         await _simulators.DisposeAsync();
     }
 
-    private static Router.Actors.Strategies.StrategyRegistry CreateStrategies(NodeSettings settings)
+    private static Router.Actors.Strategies.StrategyRegistry CreateStrategies(NodeOptions settings)
     {
-        try { return NodeOptionsFactory.CreateStrategies(settings.Router); }
+        try { return RouterClusterSettingsFactory.CreateStrategies(settings.Router); }
         catch (ArgumentException e) { throw new NodeConfigurationException([$"Router:CustomStrategies: {e.Message}"]); }
     }
 
@@ -163,7 +163,7 @@ public sealed class GatewayNode : IAsyncDisposable
     private static Task OpenAiErrorsForUnknownRoutes(HttpContext context, RequestDelegate next) =>
         Listeners.IsAdminConnection(context) ? next(context) : OpenAiStatusErrors.FillEmptyErrors(context, next);
 
-    private static void ConfigureServer(WebApplicationBuilder builder, NodeSettings settings)
+    private static void ConfigureServer(WebApplicationBuilder builder, NodeOptions settings)
     {
         var listeners = new Listeners();
         builder.Services.AddSingleton(listeners);
@@ -178,10 +178,10 @@ public sealed class GatewayNode : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Gateway.ShutdownDrainSeconds + 15));
     }
 
-    private static void ConfigureServices(IServiceCollection services, NodeSettings settings, RouterClusterOptions clusterOptions,
+    private static void ConfigureServices(IServiceCollection services, NodeOptions settings, RouterClusterSettings clusterOptions,
         Action<AkkaConfigurationBuilder>? configureAkka)
     {
-        services.AddAkka(RouterClusterOptions.DefaultSystemName, (akka, provider) =>
+        services.AddAkka(RouterClusterSettings.DefaultSystemName, (akka, provider) =>
         {
             akka.ConfigureLoggers(loggers =>
             {
@@ -242,7 +242,7 @@ public sealed class GatewayNode : IAsyncDisposable
     private static string Seconds(double seconds) => $"{Math.Round(seconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)}ms";
 
     /// <summary>The registry's runtime changes go to SQLite (default, no set-up), PostgreSQL, or memory.</summary>
-    private static void ConfigureRegistryPersistence(AkkaConfigurationBuilder akka, RegistrySettings registry)
+    private static void ConfigureRegistryPersistence(AkkaConfigurationBuilder akka, RegistryOptions registry)
     {
         switch (registry.Provider.ToLowerInvariant())
         {

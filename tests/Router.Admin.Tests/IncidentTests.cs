@@ -109,7 +109,7 @@ public sealed class IncidentTests(ITestOutputHelper output) : IAsyncLifetime
             viewB.UnreachableMembers!.Single().UnreachableSince.Should().NotBeNull();
             var resolver = viewB.Resolver!;
             resolver.Strategy.Should().Be("keep-majority");
-            resolver.Role.Should().Be(RouterClusterOptions.GatewayRole);
+            resolver.Role.Should().Be(RouterClusterSettings.GatewayRole);
             resolver.State.Should().Be("waiting", "stable-after is 120 s here");
             resolver.DecisionInSeconds.Should().BeInRange(1, 120);
             resolver.Decision.Should().StartWith("this side survives (2 of 3 gateway members");

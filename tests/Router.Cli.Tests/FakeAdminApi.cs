@@ -184,7 +184,7 @@ public sealed class FakeAdminApi : IAsyncLifetime
             Body<EndpointDefinitionDto>(c) is { Weight: >= 1 } d ? Message($"endpoint {d.Id} registered in {d.ModelGroup}") : Error(400, "weight must be at least 1"));
         app.MapMethods("/admin/router/endpoints/{id}", ["PATCH"], (string id, HttpContext c) =>
             Find(id) is null ? NotFound(id)
-            : Body<EndpointPatch>(c) is { Weight: < 1 } ? Error(400, "weight must be at least 1")
+            : Body<UpdateEndpointRequest>(c) is { Weight: < 1 } ? Error(400, "weight must be at least 1")
             : Message($"endpoint {id} updated"));
         app.MapDelete("/admin/router/endpoints/{id}", (string id) => Find(id) is null ? NotFound(id) : Message($"endpoint {id} removed"));
         app.MapPost("/admin/router/endpoints/{id}/drain", (string id) => Find(id) is null ? NotFound(id) : Message($"endpoint {id} draining"));

@@ -205,7 +205,7 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
         result.ExitCode.Should().Be(0, result.ToString());
         api.LastRequest.Should().Match<RecordedRequest>(r => r.Method == "PATCH" && r.Path == "/admin/router/endpoints/azure-eu");
         api.LastRequest.Body.Should().Be("""{"weight":5}""");
-        api.LastRequest.BodyAs<EndpointPatch>().Should().Be(new EndpointPatch(Weight: 5));
+        api.LastRequest.BodyAs<UpdateEndpointRequest>().Should().Be(new UpdateEndpointRequest(Weight: 5));
     }
 
     [Fact]
@@ -224,7 +224,7 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
         var result = await Cli.Against(api, "router", "endpoint", "weight", "azure-eu", "-3");
 
         result.ExitCode.Should().Be(1);
-        api.LastRequest.BodyAs<EndpointPatch>().Weight.Should().Be(-3);
+        api.LastRequest.BodyAs<UpdateEndpointRequest>().Weight.Should().Be(-3);
         result.Err.Trim().Should().Be("weight must be at least 1");
     }
 
@@ -245,7 +245,7 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
         result.ExitCode.Should().Be(0, result.ToString());
         api.LastRequest.Should().Match<RecordedRequest>(r => r.Method == "PATCH" && r.Path == "/admin/router/endpoints/azure-eu");
         api.LastRequest.Body.Should().Be("""{"rpm":60,"tpm":100000}""");
-        api.LastRequest.BodyAs<EndpointPatch>().Should().Be(new EndpointPatch(Rpm: 60, Tpm: 100_000));
+        api.LastRequest.BodyAs<UpdateEndpointRequest>().Should().Be(new UpdateEndpointRequest(Rpm: 60, Tpm: 100_000));
     }
 
     [Fact]
@@ -254,7 +254,7 @@ public sealed class RouterCommandTests : IClassFixture<FakeAdminApi>
         var result = await Cli.Against(api, "router", "endpoint", "limits", "azure-eu", "--max-in-flight", "8");
 
         result.ExitCode.Should().Be(0, result.ToString());
-        api.LastRequest.BodyAs<EndpointPatch>().Should().Be(new EndpointPatch(MaxInFlight: 8));
+        api.LastRequest.BodyAs<UpdateEndpointRequest>().Should().Be(new UpdateEndpointRequest(MaxInFlight: 8));
     }
 
     [Fact]

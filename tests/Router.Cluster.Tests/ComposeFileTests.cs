@@ -12,7 +12,7 @@ namespace Router.Cluster.Tests;
 public sealed class ComposeFileTests
 {
     private static readonly YamlMappingNode Services = LoadServices();
-    private static readonly NodeSettings Config = LoadClusterConfig();
+    private static readonly NodeOptions Config = LoadClusterConfig();
     private static readonly string[] Gateways = ["gateway-1", "gateway-2", "gateway-3"];
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class ComposeFileTests
     [Fact]
     public void The_cluster_configuration_is_valid_for_a_node()
     {
-        var problems = NodeSettingsValidator.Validate(Config, new StrategyRegistry(), _ => null);
+        var problems = NodeOptionsValidator.Validate(Config, new StrategyRegistry(), _ => null);
         problems.Should().BeEmpty();
     }
 
@@ -103,7 +103,7 @@ public sealed class ComposeFileTests
         return (YamlMappingNode)root.Children[new YamlScalarNode("services")];
     }
 
-    private static NodeSettings LoadClusterConfig() =>
+    private static NodeOptions LoadClusterConfig() =>
         NodeConfiguration.Bind(new ConfigurationBuilder().AddJsonFile(RepoPaths.ClusterConfig).Build());
 
     private static YamlMappingNode Service(string name) => (YamlMappingNode)Services.Children[new YamlScalarNode(name)];

@@ -27,10 +27,10 @@ public sealed class RouterMessageSerializerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = new HostBuilder()
-            .ConfigureServices(s => s.AddAkka(RouterClusterOptions.DefaultSystemName, b =>
+            .ConfigureServices(s => s.AddAkka(RouterClusterSettings.DefaultSystemName, b =>
             {
                 b.ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel);
-                b.AddRouterCluster(new RouterClusterOptions { Port = 0 });
+                b.AddRouterCluster(new RouterClusterSettings { Port = 0 });
             }))
             .Build();
         await _host.StartAsync();

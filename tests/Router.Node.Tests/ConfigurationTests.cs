@@ -89,26 +89,26 @@ public sealed class ConfigurationTests
     [InlineData("memory", "Registry:AllowLocal")]
     public void A_local_registry_in_a_cluster_of_several_gateways_is_accepted_only_by_an_explicit_key(string provider, string key)
     {
-        var settings = new NodeSettings
+        var settings = new NodeOptions
         {
             Registry = { Provider = provider },
             Cluster = { SeedNodes = ["akka.tcp://llm-router@10.0.0.7:4053"] },
-            ModelGroups = { ["g"] = new ModelGroupSettings { Endpoints = { ["e"] = new EndpointConfig { Url = "http://127.0.0.1:9/v1" } } } },
+            ModelGroups = { ["g"] = new ModelGroupOptions { Endpoints = { ["e"] = new EndpointOptions { Url = "http://127.0.0.1:9/v1" } } } },
         };
         if (key == "Registry:SharedFile") settings.Registry.SharedFile = true;
         else settings.Registry.AllowLocal = true;
 
-        NodeSettingsValidator.Validate(settings, new Router.Actors.Strategies.StrategyRegistry(), _ => null).Should().BeEmpty();
+        NodeOptionsValidator.Validate(settings, new Router.Actors.Strategies.StrategyRegistry(), _ => null).Should().BeEmpty();
     }
 
     [Fact]
     public void A_single_node_and_a_shared_registry_need_no_key()
     {
-        static IReadOnlyList<string> Problems(string provider, params string[] seeds) => NodeSettingsValidator.Validate(new NodeSettings
+        static IReadOnlyList<string> Problems(string provider, params string[] seeds) => NodeOptionsValidator.Validate(new NodeOptions
         {
             Registry = { Provider = provider, ConnectionString = "Host=db;Database=router" },
             Cluster = { Hostname = "10.0.0.5", Port = 4053, SeedNodes = seeds.ToList() },
-            ModelGroups = { ["g"] = new ModelGroupSettings { Endpoints = { ["e"] = new EndpointConfig { Url = "http://127.0.0.1:9/v1" } } } },
+            ModelGroups = { ["g"] = new ModelGroupOptions { Endpoints = { ["e"] = new EndpointOptions { Url = "http://127.0.0.1:9/v1" } } } },
         }, new Router.Actors.Strategies.StrategyRegistry(), _ => null);
 
         Problems("sqlite").Should().BeEmpty("a cluster of one");

@@ -43,7 +43,7 @@ public sealed class DemoRestartTests : IDisposable
             await GatewayNodes.WaitForDirectoryAsync(first, d => d.Endpoints.ContainsKey("sim-fast"), "the demo's endpoints");
             first.App.Services.GetRequiredService<RouterRuntime>().Directory.Current.Endpoints["sim-fast"].Url.Should().Be("sim://sim-fast");
             var admin = first.App.Services.GetRequiredService<AdminCommands>();
-            await admin.UpdateEndpoint("sim-fast", new Router.AdminApi.EndpointPatch(Weight: 3));
+            await admin.UpdateEndpoint("sim-fast", new Router.AdminApi.UpdateEndpointRequest(Weight: 3));
             await admin.AddEndpoint(new Router.AdminApi.EndpointDefinitionDto("sim-extra", "gpt-4o-mini", "sim://sim-steady"));
             await admin.Drain("sim-steady");
             await admin.Drain("sim-flaky");

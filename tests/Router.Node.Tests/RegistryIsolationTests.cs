@@ -68,16 +68,16 @@ public sealed class RegistryIsolationTests : IDisposable
     [Fact]
     public void The_default_file_is_the_embedded_ones_without_config_and_one_per_config_file_otherwise()
     {
-        RegistrySettings.DefaultSqliteFile(null).Should().Be("router-registry.db");
-        var a = RegistrySettings.DefaultSqliteFile("/etc/router/a.json");
+        RegistryOptions.DefaultSqliteFile(null).Should().Be("router-registry.db");
+        var a = RegistryOptions.DefaultSqliteFile("/etc/router/a.json");
         a.Should().MatchRegex(@"^router-registry-a-[0-9a-f]{8}\.db$");
-        RegistrySettings.DefaultSqliteFile("/etc/router/a.json").Should().Be(a);
-        RegistrySettings.DefaultSqliteFile("/srv/router/a.json").Should().NotBe(a);
+        RegistryOptions.DefaultSqliteFile("/etc/router/a.json").Should().Be(a);
+        RegistryOptions.DefaultSqliteFile("/srv/router/a.json").Should().NotBe(a);
 
-        var explicitFile = new RegistrySettings { ConnectionString = "Data Source=/data/r.db" };
+        var explicitFile = new RegistryOptions { ConnectionString = "Data Source=/data/r.db" };
         explicitFile.ApplyDefaultConnectionString("/etc/router/a.json").Should().BeFalse();
         explicitFile.ConnectionString.Should().Be("Data Source=/data/r.db");
-        var postgres = new RegistrySettings { Provider = "postgresql" };
+        var postgres = new RegistryOptions { Provider = "postgresql" };
         postgres.ApplyDefaultConnectionString("/etc/router/a.json").Should().BeFalse();
         postgres.ConnectionString.Should().BeEmpty();
     }

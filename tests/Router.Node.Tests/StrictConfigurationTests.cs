@@ -168,7 +168,7 @@ public sealed partial class StrictConfigurationTests
     [InlineData("http://127.0.0.1:9110", "Admin:Urls")]
     public void A_bind_failure_in_the_race_names_the_setting_of_its_port(string url, string key)
     {
-        var settings = new NodeSettings { Gateway = { Urls = "http://127.0.0.1:4000" }, Admin = { Urls = "http://127.0.0.1:9110" } };
+        var settings = new NodeOptions { Gateway = { Urls = "http://127.0.0.1:4000" }, Admin = { Urls = "http://127.0.0.1:9110" } };
         var failure = new IOException($"Failed to bind to address {url}: address already in use.",
             new Microsoft.AspNetCore.Connections.AddressInUseException("Address already in use"));
 

@@ -355,7 +355,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private bool ReplicateBeforeGranting(LeaseAcquired grant)
     {
         var others = _cluster.State.Members
-            .Where(m => m.Address != _cluster.SelfAddress && m.Status == MemberStatus.Up && m.HasRole(RouterClusterOptions.GatewayRole))
+            .Where(m => m.Address != _cluster.SelfAddress && m.Status == MemberStatus.Up && m.HasRole(RouterClusterSettings.GatewayRole))
             .ToList();
         if (others.Count == 0) return false;
         var snapshot = _ledger.Snapshot();

@@ -138,12 +138,12 @@ public sealed class RouterClient
     private ICanTell PickGateway()
     {
         var gateways = _cluster.State.Members
-            .Where(m => m.Status == MemberStatus.Up && m.HasRole(RouterClusterOptions.GatewayRole))
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(RouterClusterSettings.GatewayRole))
             .Select(m => m.Address)
             .ToList();
         if (gateways.Count == 0)
             throw new InvalidOperationException(
-                $"No gateway node (role '{RouterClusterOptions.GatewayRole}') is up in the cluster; has this node joined it?");
+                $"No gateway node (role '{RouterClusterSettings.GatewayRole}') is up in the cluster; has this node joined it?");
         var address = gateways.Contains(_cluster.SelfAddress)
             ? _cluster.SelfAddress
             : gateways[(int)((uint)Interlocked.Increment(ref _next) % (uint)gateways.Count)];

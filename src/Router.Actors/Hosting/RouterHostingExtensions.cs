@@ -18,7 +18,7 @@ namespace Router.Actors.Hosting;
 
 /// <summary>
 /// The Akka.Hosting parts of a router node. A node's <c>Program</c> configures its own remoting and clustering
-/// (<see cref="RouterClusterOptions.ToRemoteOptions"/> and <see cref="RouterClusterOptions.ToClusterOptions"/> give the
+/// (<see cref="RouterClusterSettings.ToRemoteOptions"/> and <see cref="RouterClusterSettings.ToClusterOptions"/> give the
 /// router's settings) and then composes, in this order:
 /// <code>
 /// akka.WithRemoting(options.ToRemoteOptions())
@@ -80,11 +80,11 @@ public static class RouterHostingExtensions
 
     /// <summary>
     /// Wires a node into the router cluster in one call: remoting and clustering with the router's settings
-    /// (<see cref="RouterClusterOptions.ToRemoteOptions"/>, <see cref="RouterClusterOptions.ToClusterOptions"/>: the
+    /// (<see cref="RouterClusterSettings.ToRemoteOptions"/>, <see cref="RouterClusterSettings.ToClusterOptions"/>: the
     /// keep-majority split-brain resolver counts gateways only), then every part below. The tests, the benchmarks and
     /// client-role services call this; the gateway node composes the parts itself.
     /// </summary>
-    public static AkkaConfigurationBuilder AddRouterCluster(this AkkaConfigurationBuilder builder, RouterClusterOptions options) =>
+    public static AkkaConfigurationBuilder AddRouterCluster(this AkkaConfigurationBuilder builder, RouterClusterSettings options) =>
         builder
             .WithRemoting(options.ToRemoteOptions())
             .WithClustering(options.ToClusterOptions())
@@ -100,7 +100,7 @@ public static class RouterHostingExtensions
             system => new RouterMessageSerializer(system));
 
     /// <inheritdoc cref="WithRouterRuntime(AkkaConfigurationBuilder, RouterRuntime)"/>
-    public static AkkaConfigurationBuilder WithRouterRuntime(this AkkaConfigurationBuilder builder, RouterClusterOptions options) =>
+    public static AkkaConfigurationBuilder WithRouterRuntime(this AkkaConfigurationBuilder builder, RouterClusterSettings options) =>
         builder.WithRouterRuntime(new RouterRuntime(options));
 
     /// <summary>
@@ -130,11 +130,11 @@ public static class RouterHostingExtensions
     /// DData state store, no remembered entities, no idle passivation); on any other node, a proxy to it. Registered as
     /// <see cref="EndpointRegion"/>. Compose after <see cref="WithRouterRuntime(AkkaConfigurationBuilder, RouterRuntime)"/>.
     /// </summary>
-    public static AkkaConfigurationBuilder WithEndpointShards(this AkkaConfigurationBuilder builder, RouterClusterOptions options)
+    public static AkkaConfigurationBuilder WithEndpointShards(this AkkaConfigurationBuilder builder, RouterClusterSettings options)
     {
         var extractor = new EndpointMessageExtractor(options.ShardCount);
         if (!options.IsGateway)
-            return builder.WithShardRegionProxy<EndpointRegion>(EndpointTypeName, RouterClusterOptions.GatewayRole, extractor);
+            return builder.WithShardRegionProxy<EndpointRegion>(EndpointTypeName, RouterClusterSettings.GatewayRole, extractor);
 
         return builder.WithShardRegion<EndpointRegion>(EndpointTypeName,
             (system, registry) =>
@@ -147,7 +147,7 @@ public static class RouterHostingExtensions
             extractor,
             new ShardOptions
             {
-                Role = RouterClusterOptions.GatewayRole,
+                Role = RouterClusterSettings.GatewayRole,
                 StateStoreMode = StateStoreMode.DData,
                 RememberEntities = false,
                 // Passivating an idle endpoint would drop its latency window and counters.
@@ -173,7 +173,7 @@ public static class RouterHostingExtensions
                         Props.Create(() => new EndpointRegistryActor(runtime)), "registry",
                         TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1));
                 },
-                new ClusterSingletonOptions { Role = RouterClusterOptions.GatewayRole },
+                new ClusterSingletonOptions { Role = RouterClusterSettings.GatewayRole },
                 createProxyToo: true);
 
     /// <summary>
@@ -183,7 +183,7 @@ public static class RouterHostingExtensions
     /// <see cref="WithEndpointShards"/> and <see cref="WithEndpointRegistry"/>: these actors are given the region and the
     /// registry proxy.
     /// </summary>
-    public static AkkaConfigurationBuilder WithRouterNodeActors(this AkkaConfigurationBuilder builder, RouterClusterOptions options) =>
+    public static AkkaConfigurationBuilder WithRouterNodeActors(this AkkaConfigurationBuilder builder, RouterClusterSettings options) =>
         builder
             // Fast local notification of directory changes.
             .AddHocon("""

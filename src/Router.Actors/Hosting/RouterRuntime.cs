@@ -25,7 +25,7 @@ namespace Router.Actors.Hosting;
 /// </remarks>
 public sealed class RouterRuntime : IExtension
 {
-    public RouterRuntime(RouterClusterOptions options)
+    public RouterRuntime(RouterClusterSettings options)
     {
         Options = options;
         Leases = new LeaseBook(options.Clock);
@@ -37,7 +37,7 @@ public sealed class RouterRuntime : IExtension
         Metrics = new RouterMetrics(Directory, Snapshots, options.MetricsScope);
     }
 
-    public RouterClusterOptions Options { get; }
+    public RouterClusterSettings Options { get; }
     public DirectoryView Directory { get; } = new();
     public SnapshotCache Snapshots { get; } = new();
 

@@ -13,7 +13,7 @@ public static class RouterServiceCollectionExtensions
     /// strategies added with <see cref="AddRoutingStrategy{T}"/> are in its <see cref="StrategyRegistry"/>. Compose the
     /// actor system with the same instance: <c>WithRouterRuntime(provider.GetRequiredService&lt;RouterRuntime&gt;())</c>.
     /// </summary>
-    public static IServiceCollection AddRouterRuntime(this IServiceCollection services, RouterClusterOptions options) =>
+    public static IServiceCollection AddRouterRuntime(this IServiceCollection services, RouterClusterSettings options) =>
         services.AddSingleton(sp =>
         {
             options.Strategies.RegisterServices(sp);

@@ -157,6 +157,6 @@ internal sealed class QuorumMonitorActor : ReceiveActor, IWithTimers
         _members.TryGetValue(address, out var member) && IsCounted(member);
 
     private static bool IsCounted(Member member) =>
-        member.HasRole(RouterClusterOptions.GatewayRole) &&
+        member.HasRole(RouterClusterSettings.GatewayRole) &&
         member.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.WeaklyUp;
 }

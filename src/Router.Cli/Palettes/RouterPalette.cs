@@ -50,7 +50,7 @@ internal static class RouterPalette
         new("router", "endpoint undrain", "send requests to a drained endpoint again", [Id], [],
             ctx => ctx.CommandAsync(HttpMethod.Post, EndpointPath(ctx) + "/undrain")),
         new("router", "endpoint weight", "change an endpoint's weight", [Id, Arg("weight", "new weight (integer)")], [],
-            ctx => ctx.CommandAsync(HttpMethod.Patch, EndpointPath(ctx), new EndpointPatch(Weight: ctx.IntArgument("weight")))),
+            ctx => ctx.CommandAsync(HttpMethod.Patch, EndpointPath(ctx), new UpdateEndpointRequest(Weight: ctx.IntArgument("weight")))),
         new("router", "endpoint limits", "change an endpoint's in-flight cap, rpm or tpm", [Id], LimitOptions, LimitsAsync),
         new("router", "group strategy", "change a model group's routing strategy",
             [Arg("group", "model group"), Arg("strategy", "round-robin, weighted, weighted-random, least-busy, latency, power-of-two, usage, cost, session-affinity or a custom one")], [],
@@ -111,7 +111,7 @@ internal static class RouterPalette
     private static Task<int> LimitsAsync(CommandContext ctx)
     {
         var path = EndpointPath(ctx);
-        var patch = new EndpointPatch(MaxInFlight: ctx.IntOption("max-in-flight"), Rpm: ctx.IntOption("rpm"), Tpm: ctx.LongOption("tpm"));
+        var patch = new UpdateEndpointRequest(MaxInFlight: ctx.IntOption("max-in-flight"), Rpm: ctx.IntOption("rpm"), Tpm: ctx.LongOption("tpm"));
         if (patch is { MaxInFlight: null, Rpm: null, Tpm: null })
         {
             throw new UsageException("nothing to change: give --max-in-flight, --rpm and/or --tpm", ctx.Command);

@@ -108,7 +108,7 @@ public sealed class AdminCommands(
         var state = _cluster.State;
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
         var gateways = state.Members
-            .Where(m => m.Status == MemberStatus.Up && m.HasRole(RouterClusterOptions.GatewayRole))
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(RouterClusterSettings.GatewayRole))
             .Select(m => m.Address)
             .OrderBy(a => a.ToString(), StringComparer.Ordinal)
             .ToList();
@@ -186,7 +186,7 @@ public sealed class AdminCommands(
         return Change(new RegisterEndpoint(endpoint));
     }
 
-    public Task<AdminMessage> UpdateEndpoint(string id, EndpointPatch? patch) =>
+    public Task<AdminMessage> UpdateEndpoint(string id, UpdateEndpointRequest? patch) =>
         patch is null
             ? throw AdminException.BadRequest("send the settings to change as JSON, e.g. {\"weight\":3}")
             : Change(new UpdateEndpoint(id, patch.Weight, patch.MaxInFlight, patch.Rpm, patch.Tpm, patch.Order, patch.Tags));
@@ -260,7 +260,7 @@ public sealed class AdminCommands(
         // The registry singleton runs on the oldest gateway; while that one is unreachable or downed, a command would wait in
         // the registry proxy's buffer.
         var host = state.Members
-            .Where(m => m.HasRole(RouterClusterOptions.GatewayRole) && m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Down)
+            .Where(m => m.HasRole(RouterClusterSettings.GatewayRole) && m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Down)
             .OrderBy(m => m, Member.AgeOrdering)
             .FirstOrDefault();
         if (host is null || host.Address == _cluster.SelfAddress) return;

@@ -33,7 +33,7 @@ internal static class AdminEndpoints
         admin.MapGet("/router/endpoints", (AdminCommands c, string? group) => c.Endpoints(group));
         admin.MapGet("/router/endpoints/{id}", (AdminCommands c, string id) => c.Endpoint(id));
         admin.MapPost("/router/endpoints", async (AdminCommands c, HttpContext h) => await c.AddEndpoint(await ReadOptional<EndpointDefinitionDto>(h)));
-        admin.MapPatch("/router/endpoints/{id}", async (AdminCommands c, HttpContext h, string id) => await c.UpdateEndpoint(id, await ReadOptional<EndpointPatch>(h)));
+        admin.MapPatch("/router/endpoints/{id}", async (AdminCommands c, HttpContext h, string id) => await c.UpdateEndpoint(id, await ReadOptional<UpdateEndpointRequest>(h)));
         admin.MapDelete("/router/endpoints/{id}", (AdminCommands c, string id) => c.RemoveEndpoint(id));
         admin.MapPost("/router/endpoints/{id}/drain", (AdminCommands c, string id) => c.Drain(id));
         admin.MapPost("/router/endpoints/{id}/undrain", (AdminCommands c, string id) => c.Undrain(id));

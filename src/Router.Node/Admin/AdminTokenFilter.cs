@@ -6,7 +6,7 @@ using Router.Node.Configuration;
 namespace Router.Node.Admin;
 
 /// <summary>Nothing is read or changed through the admin API without "Authorization: Bearer &lt;Admin:Token&gt;".</summary>
-internal sealed class AdminTokenFilter(AdminSettings admin) : IEndpointFilter
+internal sealed class AdminTokenFilter(AdminOptions admin) : IEndpointFilter
 {
     private readonly byte[] _token = Encoding.UTF8.GetBytes(admin.Token ?? "");
 

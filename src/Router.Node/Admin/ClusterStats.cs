@@ -47,7 +47,7 @@ internal static class ClusterStats
         // An unreachable member's answer could not arrive: it is named at once instead of waited for.
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
         var others = state.Members
-            .Where(m => m.HasRole(RouterClusterOptions.GatewayRole) && m.Address != self
+            .Where(m => m.HasRole(RouterClusterSettings.GatewayRole) && m.Address != self
                         && m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving or MemberStatus.Exiting)
             .Select(m => m.Address)
             .ToList();

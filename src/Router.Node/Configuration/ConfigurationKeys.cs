@@ -10,7 +10,7 @@ namespace Router.Node.Configuration;
 /// <summary>
 /// Strict configuration: every key under the node's own sections must be a setting that binding would use, so a
 /// misspelt key (<c>Router:Retires</c>, <c>ModelGroups:g:Endpoint</c>) stops the node instead of being silently
-/// ignored. The known keys are read from <see cref="NodeSettings"/> by reflection, case-insensitively like the
+/// ignored. The known keys are read from <see cref="NodeOptions"/> by reflection, case-insensitively like the
 /// binder, so a new setting needs no list here.
 /// </summary>
 public static class ConfigurationKeys
@@ -19,7 +19,7 @@ public static class ConfigurationKeys
     /// Top-level sections and keys that are not the node's settings and are left alone: ASP.NET Core's own
     /// (Logging, Kestrel, AllowedHosts and the host keys such as urls or environment), OpenTelemetry's SDK
     /// (OpenTelemetry, OTEL_* variables) and a JSON schema reference. The node's own Telemetry section is a setting
-    /// (NodeSettings.Telemetry) and is checked like the others.
+    /// (NodeOptions.Telemetry) and is checked like the others.
     /// </summary>
     public static readonly IReadOnlySet<string> IgnoredSections = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
@@ -33,9 +33,9 @@ public static class ConfigurationKeys
     /// <summary>Top-level key prefixes left alone (OpenTelemetry's environment variables, also set in a file or on the command line).</summary>
     public static readonly IReadOnlyList<string> IgnoredPrefixes = ["OTEL_"];
 
-    private static readonly Shape Root = ShapeOf(typeof(NodeSettings), new Dictionary<Type, Shape>());
+    private static readonly Shape Root = ShapeOf(typeof(NodeOptions), new Dictionary<Type, Shape>());
 
-    /// <summary>The node's own top-level sections (NodeSettings' properties).</summary>
+    /// <summary>The node's own top-level sections (NodeOptions' properties).</summary>
     public static IEnumerable<string> Sections => Root.Members!.Keys;
 
     /// <summary>

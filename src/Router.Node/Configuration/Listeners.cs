@@ -43,7 +43,7 @@ public sealed class Listeners
     /// host start-up failure logged with its stack trace; a port taken in the instant between this check and the bind still
     /// fails the start (see Program).
     /// </summary>
-    public static IReadOnlyList<string> BusyPorts(NodeSettings settings)
+    public static IReadOnlyList<string> BusyPorts(NodeOptions settings)
     {
         var problems = new List<string>();
         foreach (var (key, urls) in new[] { ("Gateway:Urls", settings.Gateway.Urls), ("Admin:Urls", settings.Admin.Urls) })
@@ -83,7 +83,7 @@ public sealed class Listeners
     }
 
     /// <summary>The setting that chose the url a failed bind names ("Failed to bind to address http://127.0.0.1:4000: ...").</summary>
-    public static string? DescribeBindFailure(IOException e, NodeSettings settings)
+    public static string? DescribeBindFailure(IOException e, NodeOptions settings)
     {
         if (e.InnerException is not Microsoft.AspNetCore.Connections.AddressInUseException) return null;
         var match = System.Text.RegularExpressions.Regex.Match(e.Message, @"address (\S+?):? address already in use", System.Text.RegularExpressions.RegexOptions.IgnoreCase);

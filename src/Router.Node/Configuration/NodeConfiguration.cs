@@ -52,15 +52,15 @@ public static class NodeConfiguration
         return null;
     }
 
-    public static NodeSettings Bind(IConfiguration configuration)
+    public static NodeOptions Bind(IConfiguration configuration)
     {
         var problems = new List<string>();
         // Unknown keys first: a misspelt key would otherwise leave its setting at the default without a word.
         if (configuration is IConfigurationRoot root) problems.AddRange(ConfigurationKeys.Check(root));
-        NodeSettings? settings = null;
+        NodeOptions? settings = null;
         try
         {
-            settings = configuration.Get<NodeSettings>() ?? new NodeSettings();
+            settings = configuration.Get<NodeOptions>() ?? new NodeOptions();
         }
         catch (InvalidOperationException e)
         {
@@ -70,7 +70,7 @@ public static class NodeConfiguration
         // Weight=heavy would just vanish), so every endpoint and simulator is bound again on its own.
         foreach (var group in configuration.GetSection("ModelGroups").GetChildren())
             foreach (var endpoint in group.GetSection("Endpoints").GetChildren())
-                TryBind<EndpointConfig>(endpoint, problems);
+                TryBind<EndpointOptions>(endpoint, problems);
         foreach (var simulator in configuration.GetSection("Simulators").GetChildren())
             TryBind<Router.Simulator.SimulatorOptions>(simulator, problems);
         if (problems.Count > 0) throw new NodeConfigurationException(problems);

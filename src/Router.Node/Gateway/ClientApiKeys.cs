@@ -5,7 +5,7 @@ using Router.Node.Configuration;
 namespace Router.Node.Gateway;
 
 /// <summary>Checks "Authorization: Bearer key" against Gateway:ApiKeys, in constant time; open when none are configured.</summary>
-internal sealed class ClientApiKeys(GatewaySettings gateway)
+internal sealed class ClientApiKeys(GatewayOptions gateway)
 {
     private readonly byte[][] _keys = gateway.ApiKeys.Select(k => Encoding.UTF8.GetBytes(k)).ToArray();
 

@@ -23,7 +23,7 @@ internal sealed class GatewayRequestHandler(
     RouterRuntime runtime,
     RouterClient router,
     PoisonRequests poison,
-    NodeSettings settings,
+    NodeOptions settings,
     GatewayStats stats,
     UpstreamSecrets secrets,
     GatewayTelemetry telemetry,
@@ -35,7 +35,7 @@ internal sealed class GatewayRequestHandler(
     private const int MaxSilentRetries = 3;
     private const int MaxCachedUris = 4096;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string BaseUrl, string Path, string? ApiVersion), Uri> _upstreamUris = new();
-    private readonly RouterSettings _router = settings.Router;
+    private readonly RouterOptions _router = settings.Router;
 
     public async Task HandleAsync(HttpContext context, string upstreamPath, RequestFormat format = RequestFormat.Json)
     {

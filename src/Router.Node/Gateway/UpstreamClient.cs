@@ -8,7 +8,7 @@ namespace Router.Node.Gateway;
 /// <summary>The one connection pool to every upstream, set up as YARP recommends for forwarding.</summary>
 internal sealed class UpstreamClient : IDisposable
 {
-    public UpstreamClient(RouterSettings router)
+    public UpstreamClient(RouterOptions router)
     {
         var handler = new SocketsHttpHandler
         {

@@ -25,7 +25,7 @@ namespace Router.Node.Lifecycle;
 internal sealed class GracefulStop(
     IServer server,
     IServiceProvider services,
-    GatewaySettings gateway,
+    GatewayOptions gateway,
     NodeLifecycle lifecycle,
     IHostApplicationLifetime lifetime,
     ILogger<GracefulStop> logger) : IHostedLifecycleService

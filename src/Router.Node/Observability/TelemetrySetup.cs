@@ -9,7 +9,7 @@ namespace Router.Node.Observability;
 /// <summary>
 /// Wires OpenTelemetry for a node: the router's and the gateway's meters (plus .NET runtime metrics) to Prometheus at
 /// /metrics and, when an OTLP endpoint is set in the standard OTEL_* variables, to OTLP; spans (gateway request, routing
-/// decision, upstream attempt and its HTTP call) when tracing is on. <see cref="TelemetrySettings.Enabled"/> = false
+/// decision, upstream attempt and its HTTP call) when tracing is on. <see cref="TelemetryOptions.Enabled"/> = false
 /// leaves all of it out.
 /// </summary>
 internal static class TelemetrySetup
@@ -17,7 +17,7 @@ internal static class TelemetrySetup
     public const string ServiceName = "llm-router";
     public const string MetricsPath = "/metrics";
 
-    public static IServiceCollection AddRouterTelemetry(this IServiceCollection services, TelemetrySettings telemetry, IConfiguration configuration, object scope)
+    public static IServiceCollection AddRouterTelemetry(this IServiceCollection services, TelemetryOptions telemetry, IConfiguration configuration, object scope)
     {
         // The instruments always exist (the handler records into them); without a listener a record is a flag check.
         // Built by the container, so disposed with the node.
@@ -58,7 +58,7 @@ internal static class TelemetrySetup
     }
 
     /// <summary>GET /metrics (Prometheus text), when telemetry is on. It is served on the admin listener only, without the admin token.</summary>
-    public static IEndpointRouteBuilder MapRouterMetrics(this IEndpointRouteBuilder app, TelemetrySettings telemetry)
+    public static IEndpointRouteBuilder MapRouterMetrics(this IEndpointRouteBuilder app, TelemetryOptions telemetry)
     {
         if (telemetry.Enabled) app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;

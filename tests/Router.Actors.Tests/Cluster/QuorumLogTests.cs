@@ -20,7 +20,7 @@ public class QuorumLogTests : TestKit
         akka.remote.dot-netty.tcp.hostname = 127.0.0.1
         """)
     {
-        _runtime = new RouterRuntime(new RouterClusterOptions { Clock = _clock });
+        _runtime = new RouterRuntime(new RouterClusterSettings { Clock = _clock });
     }
 
     [Fact]

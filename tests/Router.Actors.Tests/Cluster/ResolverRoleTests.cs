@@ -31,7 +31,7 @@ public class ResolverRoleTests
         foreach (var gateway in gateways)
         {
             gateway.Cluster.SelfMember.Status.Should().Be(MemberStatus.Up, "{0} is on the surviving side", gateway.Address);
-            gateway.Cluster.State.Members.Should().OnlyContain(m => m.HasRole(RouterClusterOptions.GatewayRole));
+            gateway.Cluster.State.Members.Should().OnlyContain(m => m.HasRole(RouterClusterSettings.GatewayRole));
         }
         // The clients' own resolver saw no gateway on its side (0 of 2) and downed the clients' side: their cluster stops.
         await Eventually.Until(() => clients.All(c => c.Cluster.IsTerminated || c.System.WhenTerminated.IsCompleted),

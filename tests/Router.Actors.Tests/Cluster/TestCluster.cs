@@ -16,7 +16,7 @@ public sealed class TestCluster : IAsyncDisposable
     public TestNode this[int index] => _nodes[index];
 
     /// <param name="hocon">Extra settings for every node (e.g. <see cref="Partitions.Hocon"/> to cut nodes off in-process).</param>
-    public static async Task<TestCluster> StartAsync(int gateways, RouterClusterOptions options, string? hocon = null)
+    public static async Task<TestCluster> StartAsync(int gateways, RouterClusterSettings options, string? hocon = null)
     {
         var cluster = new TestCluster { _hocon = hocon };
         try
@@ -32,7 +32,7 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>Starts a node, joins it to the first one, and waits until every node sees it up.</summary>
-    public async Task<TestNode> AddNodeAsync(RouterClusterOptions options)
+    public async Task<TestNode> AddNodeAsync(RouterClusterSettings options)
     {
         var node = await TestNode.StartAsync(options, _hocon);
         _nodes.Add(node);

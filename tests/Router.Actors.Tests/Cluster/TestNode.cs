@@ -34,10 +34,10 @@ public sealed class TestNode : IAsyncDisposable
     public Address Address => Cluster.SelfAddress;
 
     /// <param name="hocon">Extra settings, over the test defaults (e.g. <see cref="Partitions.Hocon"/>).</param>
-    public static async Task<TestNode> StartAsync(RouterClusterOptions options, string? hocon = null)
+    public static async Task<TestNode> StartAsync(RouterClusterSettings options, string? hocon = null)
     {
         var host = new HostBuilder()
-            .ConfigureServices(services => services.AddAkka(RouterClusterOptions.DefaultSystemName, builder =>
+            .ConfigureServices(services => services.AddAkka(RouterClusterSettings.DefaultSystemName, builder =>
             {
                 builder.ConfigureLoggers(loggers => loggers.LogLevel = Environment.GetEnvironmentVariable("ROUTER_TEST_LOGLEVEL") == "debug" ? Akka.Event.LogLevel.DebugLevel : Akka.Event.LogLevel.WarningLevel);
                 builder.AddHocon("""

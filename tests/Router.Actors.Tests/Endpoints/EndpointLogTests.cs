@@ -28,7 +28,7 @@ public class EndpointLogTests : TestKit
         akka.remote.dot-netty.tcp.hostname = 127.0.0.1
         """)
     {
-        _runtime = new RouterRuntime(new RouterClusterOptions { Clock = _clock, Endpoint = Settings });
+        _runtime = new RouterRuntime(new RouterClusterSettings { Clock = _clock, Endpoint = Settings });
         _runtime.Directory.Publish(new DirectorySnapshot([new ModelGroupDefinition("g")], [new EndpointDefinition("e1", "g", "http://localhost:1")]));
         _runtime.Quorum.Confirm(_clock.GetTimestamp());
         _endpoint = Sys.ActorOf(Props.Create(() => new EndpointActor("e1", _runtime, CreateTestProbe().Ref)));

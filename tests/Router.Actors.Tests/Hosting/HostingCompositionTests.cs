@@ -13,7 +13,7 @@ public sealed class HostingCompositionTests
 {
     private static IHost Host(Action<AkkaConfigurationBuilder> compose) =>
         new HostBuilder()
-            .ConfigureServices(services => services.AddAkka(RouterClusterOptions.DefaultSystemName, builder =>
+            .ConfigureServices(services => services.AddAkka(RouterClusterSettings.DefaultSystemName, builder =>
             {
                 builder.ConfigureLoggers(loggers => loggers.LogLevel = Akka.Event.LogLevel.WarningLevel);
                 // The node never joins a cluster: its leave steps have nothing to wait for.
@@ -31,7 +31,7 @@ public sealed class HostingCompositionTests
     [Fact]
     public async Task A_node_composed_from_the_parts_runs_the_runtime_it_was_given_and_registers_every_key()
     {
-        var options = new RouterClusterOptions { Port = 0 };
+        var options = new RouterClusterSettings { Port = 0 };
         var runtime = new RouterRuntime(options);
         using var host = Host(akka => akka
             .WithRemoting(options.ToRemoteOptions())
@@ -62,7 +62,7 @@ public sealed class HostingCompositionTests
     [Fact]
     public async Task Endpoint_shards_composed_before_the_runtime_stop_the_start_up_and_name_the_snapshot_gossip()
     {
-        var options = new RouterClusterOptions { Port = 0 };
+        var options = new RouterClusterSettings { Port = 0 };
         using var host = Host(akka => akka
             .WithRemoting(options.ToRemoteOptions())
             .WithClustering(options.ToClusterOptions())

@@ -30,7 +30,7 @@ public class LeaseKeeperTests : TestKit
         akka.remote.dot-netty.tcp.hostname = 127.0.0.1
         """)
     {
-        _runtime = new RouterRuntime(new RouterClusterOptions { Clock = _clock, Endpoint = Settings });
+        _runtime = new RouterRuntime(new RouterClusterSettings { Clock = _clock, Endpoint = Settings });
         _region = CreateTestProbe();
         _keeper = Sys.ActorOf(Props.Create(() => new LeaseKeeperActor(_runtime, _region.Ref)));
     }

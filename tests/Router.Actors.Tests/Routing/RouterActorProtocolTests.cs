@@ -29,7 +29,7 @@ public sealed class RouterActorProtocolTests() : TestKit("""
     private (IActorRef Router, Akka.TestKit.TestProbe Region, RouterRuntime Runtime) Start(string strategy, IReadOnlyList<EndpointDefinition> endpoints,
         RoutingSettings routing, params (string Id, int InFlight)[] known)
     {
-        var options = new RouterClusterOptions
+        var options = new RouterClusterSettings
         {
             // A client-role node: the router does not wait for a gateway quorum that a lone test system cannot have.
             Roles = ["client"],

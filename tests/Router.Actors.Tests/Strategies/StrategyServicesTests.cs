@@ -29,7 +29,7 @@ public sealed class StrategyServicesTests
         var services = new ServiceCollection();
         services.AddSingleton(new PreferredTag("eu"));
         services.AddRoutingStrategy<PreferTagStrategy>("prefer-tag");
-        services.AddRouterRuntime(new RouterClusterOptions { Port = 0 });
+        services.AddRouterRuntime(new RouterClusterSettings { Port = 0 });
         using var provider = services.BuildServiceProvider();
 
         var runtime = provider.GetRequiredService<RouterRuntime>();

@@ -1,7 +1,7 @@
 namespace Router.Node.Observability;
 
 /// <summary>The node's metrics and traces (configuration section "Telemetry").</summary>
-public sealed class TelemetrySettings
+public sealed class TelemetryOptions
 {
     /// <summary>
     /// Metrics (Prometheus at GET /metrics on the admin listener, OTLP when an OTEL_EXPORTER_OTLP_*ENDPOINT is set) and

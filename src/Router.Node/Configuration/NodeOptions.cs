@@ -7,23 +7,23 @@ namespace Router.Node.Configuration;
 /// The whole configuration of a node, bound from ordinary .NET configuration (appsettings.json or the file
 /// given with --config, environment variables such as Router__Retries=3, command-line --Router:Retries=3).
 /// </summary>
-public sealed class NodeSettings
+public sealed class NodeOptions
 {
-    public GatewaySettings Gateway { get; set; } = new();
-    public ClusterSettings Cluster { get; set; } = new();
-    public RouterSettings Router { get; set; } = new();
-    public AdminSettings Admin { get; set; } = new();
-    public RegistrySettings Registry { get; set; } = new();
-    public TelemetrySettings Telemetry { get; set; } = new();
+    public GatewayOptions Gateway { get; set; } = new();
+    public NodeClusterOptions Cluster { get; set; } = new();
+    public RouterOptions Router { get; set; } = new();
+    public AdminOptions Admin { get; set; } = new();
+    public RegistryOptions Registry { get; set; } = new();
+    public TelemetryOptions Telemetry { get; set; } = new();
 
     /// <summary>Model groups by the name clients send as "model".</summary>
-    public Dictionary<string, ModelGroupSettings> ModelGroups { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ModelGroupOptions> ModelGroups { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Simulated endpoints the node starts itself; endpoint urls refer to them as sim://name.</summary>
     public Dictionary<string, SimulatorOptions> Simulators { get; set; } = new(StringComparer.Ordinal);
 }
 
-public sealed class GatewaySettings
+public sealed class GatewayOptions
 {
     /// <summary>Where the OpenAI-compatible API listens (semicolon-separated).</summary>
     public string Urls { get; set; } = "http://localhost:4000";
@@ -38,7 +38,7 @@ public sealed class GatewaySettings
     public double ShutdownDrainSeconds { get; set; } = 30;
 }
 
-public sealed class ClusterSettings
+public sealed class NodeClusterOptions
 {
     public string Hostname { get; set; } = "127.0.0.1";
     public int Port { get; set; } = 4053;
@@ -62,7 +62,7 @@ public sealed class ClusterSettings
     public double DownRemovalMarginSeconds { get; set; } = 1;
 }
 
-public sealed class RouterSettings
+public sealed class RouterOptions
 {
     /// <summary>Extra upstream attempts on other endpoints after a retryable failure.</summary>
     public int Retries { get; set; } = 2;
@@ -114,17 +114,17 @@ public sealed class RouterSettings
     public Dictionary<string, string> CustomStrategies { get; set; } = new(StringComparer.Ordinal);
 }
 
-public sealed class ModelGroupSettings
+public sealed class ModelGroupOptions
 {
     public string Strategy { get; set; } = "round-robin";
     public List<string> Fallbacks { get; set; } = [];
     public List<string> ContextWindowFallbacks { get; set; } = [];
 
     /// <summary>Endpoints by id; ids are unique across all groups.</summary>
-    public Dictionary<string, EndpointConfig> Endpoints { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, EndpointOptions> Endpoints { get; set; } = new(StringComparer.Ordinal);
 }
 
-public sealed class EndpointConfig
+public sealed class EndpointOptions
 {
     /// <summary>OpenAI-style API base, e.g. https://api.openai.com/v1 or http://vllm:8000/v1, or sim://name.</summary>
     public string Url { get; set; } = "";
@@ -162,7 +162,7 @@ public sealed class EndpointConfig
     public string Fencing { get; set; } = "available";
 }
 
-public sealed class AdminSettings
+public sealed class AdminOptions
 {
     /// <summary>Where the admin API listens; keep it on loopback or a private network.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:9110";
@@ -171,7 +171,7 @@ public sealed class AdminSettings
     public string? Token { get; set; }
 }
 
-public sealed class RegistrySettings
+public sealed class RegistryOptions
 {
     /// <summary>Where runtime changes to the registry are persisted: sqlite (default), postgresql, or memory (lost on restart).</summary>
     public string Provider { get; set; } = "sqlite";

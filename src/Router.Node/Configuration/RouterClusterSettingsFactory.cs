@@ -6,10 +6,10 @@ using Router.Messages.Endpoints;
 
 namespace Router.Node.Configuration;
 
-/// <summary>Turns validated <see cref="NodeSettings"/> into the routing core's <see cref="RouterClusterOptions"/>.</summary>
-public static class NodeOptionsFactory
+/// <summary>Turns validated <see cref="NodeOptions"/> into the routing core's <see cref="RouterClusterSettings"/>.</summary>
+public static class RouterClusterSettingsFactory
 {
-    public static StrategyRegistry CreateStrategies(RouterSettings router)
+    public static StrategyRegistry CreateStrategies(RouterOptions router)
     {
         var registry = new StrategyRegistry();
         foreach (var (name, typeName) in router.CustomStrategies) registry.RegisterType(name, typeName);
@@ -17,17 +17,17 @@ public static class NodeOptionsFactory
     }
 
     /// <remarks>sim://name urls stay as they are: the gateway resolves them to the simulator's port when it forwards.</remarks>
-    public static RouterClusterOptions Create(NodeSettings settings, StrategyRegistry strategies)
+    public static RouterClusterSettings Create(NodeOptions settings, StrategyRegistry strategies)
     {
         var router = settings.Router;
         var cluster = settings.Cluster;
-        return new RouterClusterOptions
+        return new RouterClusterSettings
         {
             Hostname = cluster.Hostname,
             Port = cluster.Port,
             PublicHostname = cluster.PublicHostname,
             SeedNodes = cluster.SeedNodes,
-            Roles = cluster.Roles.Count > 0 ? cluster.Roles : [RouterClusterOptions.GatewayRole],
+            Roles = cluster.Roles.Count > 0 ? cluster.Roles : [RouterClusterSettings.GatewayRole],
             ShardCount = cluster.ShardCount,
             RegistryDescription = settings.Registry.Describe(),
             Strategies = strategies,
@@ -62,7 +62,7 @@ public static class NodeOptionsFactory
         };
     }
 
-    public static EndpointDefinition ToDefinition(string group, string id, EndpointConfig e, string url) => new(
+    public static EndpointDefinition ToDefinition(string group, string id, EndpointOptions e, string url) => new(
         id, group, url.TrimEnd('/'), e.ApiKeyEnv, e.UpstreamModel, e.Weight, e.MaxInFlight, e.Rpm, e.Tpm, e.Order,
         e.Tags, e.ContextWindow, e.InputCostPer1KTokens, e.OutputCostPer1KTokens,
         Auth: string.IsNullOrWhiteSpace(e.Auth) ? null : e.Auth.Trim().ToLowerInvariant(),

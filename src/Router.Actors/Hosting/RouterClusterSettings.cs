@@ -9,7 +9,7 @@ using Router.Messages.Endpoints;
 namespace Router.Actors.Hosting;
 
 /// <summary>Everything <see cref="RouterHostingExtensions.AddRouterCluster"/> (or the parts it composes) needs to join a node to the router cluster.</summary>
-public sealed record RouterClusterOptions
+public sealed record RouterClusterSettings
 {
     /// <summary>The actor system name all nodes share; seed addresses look like akka.tcp://llm-router@host:port.</summary>
     public const string DefaultSystemName = "llm-router";

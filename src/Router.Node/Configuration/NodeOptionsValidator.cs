@@ -10,12 +10,12 @@ namespace Router.Node.Configuration;
 /// Checks a node's configuration before anything starts. Every problem names its configuration key
 /// (e.g. "ModelGroups:gpt-4o:Endpoints:east:Url") so the operator knows exactly what to fix.
 /// </summary>
-public static class NodeSettingsValidator
+public static class NodeOptionsValidator
 {
     /// <summary>Timers in .NET take at most ~24.8 days.</summary>
     private const double MaxDurationSeconds = 24 * 24 * 3600;
 
-    public static IReadOnlyList<string> Validate(NodeSettings settings, StrategyRegistry strategies, Func<string, string?> environment)
+    public static IReadOnlyList<string> Validate(NodeOptions settings, StrategyRegistry strategies, Func<string, string?> environment)
     {
         var problems = new List<string>();
         void Check(bool ok, string key, string problem)
@@ -36,7 +36,7 @@ public static class NodeSettingsValidator
         var registry = settings.Registry;
         Check(registry.Provider.ToLowerInvariant() is "sqlite" or "postgresql" or "memory", "Registry:Provider",
             $"must be sqlite, postgresql or memory, got '{registry.Provider}'");
-        // sqlite without a connection string uses the configuration's own file (RegistrySettings.DefaultSqliteFile).
+        // sqlite without a connection string uses the configuration's own file (RegistryOptions.DefaultSqliteFile).
         Check(!registry.Provider.Equals("postgresql", StringComparison.OrdinalIgnoreCase) || !string.IsNullOrWhiteSpace(registry.ConnectionString),
             "Registry:ConnectionString", "is empty; postgresql needs one, e.g. Host=db;Username=router;Password=...;Database=router");
         problems.AddRange(SharedRegistryProblems(settings));
@@ -47,7 +47,7 @@ public static class NodeSettingsValidator
         Check(cluster.SplitBrainStableAfterSeconds > 0, "Cluster:SplitBrainStableAfterSeconds", $"must be positive, got {cluster.SplitBrainStableAfterSeconds}");
         Check(cluster.DownRemovalMarginSeconds >= 0, "Cluster:DownRemovalMarginSeconds", $"must be 0 or more, got {cluster.DownRemovalMarginSeconds}");
         Check(cluster.ShardCount > 0, "Cluster:ShardCount", $"must be positive, got {cluster.ShardCount}");
-        var seedPrefix = $"akka.tcp://{RouterClusterOptions.DefaultSystemName}@";
+        var seedPrefix = $"akka.tcp://{RouterClusterSettings.DefaultSystemName}@";
         for (var i = 0; i < cluster.SeedNodes.Count; i++)
             Check(cluster.SeedNodes[i].StartsWith(seedPrefix, StringComparison.Ordinal) && cluster.SeedNodes[i].LastIndexOf(':') > seedPrefix.Length,
                 $"Cluster:SeedNodes:{i}", $"'{cluster.SeedNodes[i]}' must look like {seedPrefix}host:port");
@@ -116,7 +116,7 @@ public static class NodeSettingsValidator
                 }
                 else
                 {
-                    foreach (var problem in DefinitionValidator.Validate(NodeOptionsFactory.ToDefinition(groupName, endpointId, endpoint, endpoint.Url)))
+                    foreach (var problem in DefinitionValidator.Validate(RouterClusterSettingsFactory.ToDefinition(groupName, endpointId, endpoint, endpoint.Url)))
                         problems.Add($"{key}: {problem}");
                 }
                 Check(endpoint.Fencing.ToLowerInvariant() is "available" or "strict", $"{key}:Fencing",
@@ -148,16 +148,16 @@ public static class NodeSettingsValidator
     /// A gateway that joins other nodes needs a registry every gateway shares (postgresql, or one SQLite file all of
     /// them open), or the operator's explicit acceptance of a local one.
     /// </summary>
-    private static IEnumerable<string> SharedRegistryProblems(NodeSettings settings)
+    private static IEnumerable<string> SharedRegistryProblems(NodeOptions settings)
     {
         var registry = settings.Registry;
         var provider = registry.Provider.ToLowerInvariant();
         if (registry.SharedFile && provider != "sqlite")
             yield return $"Registry:SharedFile: only applies to sqlite (one file every gateway opens); the provider is '{registry.Provider}'";
         var cluster = settings.Cluster;
-        var isGateway = cluster.Roles.Count == 0 || cluster.Roles.Contains(RouterClusterOptions.GatewayRole);
+        var isGateway = cluster.Roles.Count == 0 || cluster.Roles.Contains(RouterClusterSettings.GatewayRole);
         if (provider is not ("memory" or "sqlite") || (provider == "sqlite" && registry.SharedFile) || registry.AllowLocal || !isGateway) yield break;
-        var self = $"akka.tcp://{RouterClusterOptions.DefaultSystemName}@{cluster.PublicHostname ?? cluster.Hostname}:{cluster.Port}";
+        var self = $"akka.tcp://{RouterClusterSettings.DefaultSystemName}@{cluster.PublicHostname ?? cluster.Hostname}:{cluster.Port}";
         var others = cluster.SeedNodes.Where(s => !string.Equals(s.TrimEnd('/'), self, StringComparison.OrdinalIgnoreCase)).ToList();
         if (others.Count == 0) yield break;
         var local = provider == "memory" ? "is local to this process" : "is local to this host";
