@@ -207,7 +207,7 @@ public sealed class LocalGrantTests
 
     /// <summary>Three nodes, a group of <paramref name="endpoints"/> (round-robin unless said), and a client on the first node that knows where each endpoint's actor lives.</summary>
     private static async Task<(TestCluster, RouterClient)> StartAsync(EndpointDefinition[] endpoints, string strategy = "round-robin",
-        Func<RouterClusterOptions, RouterClusterOptions>? options = null, List<string>? served = null)
+        Func<RouterClusterSettings, RouterClusterSettings>? options = null, List<string>? served = null)
     {
         var defaults = TestCluster.Options(strategy, endpoints);
         var cluster = await TestCluster.StartAsync(3, options?.Invoke(defaults) ?? defaults);

@@ -51,7 +51,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     public void Forget(TestNode node) => _nodes.Remove(node);
 
-    public static RouterClusterOptions Options(string strategy, params EndpointDefinition[] endpoints) => new()
+    public static RouterClusterSettings Options(string strategy, params EndpointDefinition[] endpoints) => new()
     {
         Groups = endpoints.Select(e => e.ModelGroup).Distinct().Select(g => new ModelGroupDefinition(g, strategy)).ToList(),
         Endpoints = endpoints,

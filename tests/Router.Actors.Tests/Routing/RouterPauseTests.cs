@@ -24,10 +24,10 @@ public sealed class RouterPauseTests() : TestKit("""
 
     private (IActorRef Router, Akka.TestKit.TestProbe Region, RouterRuntime Runtime) Start(bool gateway = true)
     {
-        var options = new RouterClusterOptions
+        var options = new RouterClusterSettings
         {
             Clock = _clock,
-            Roles = gateway ? [RouterClusterOptions.GatewayRole] : ["client"],
+            Roles = gateway ? [RouterClusterSettings.GatewayRole] : ["client"],
             Groups = [new ModelGroupDefinition("g", "round-robin")],
             Endpoints = [new EndpointDefinition("a", "g", "http://a.example/v1"), new EndpointDefinition("b", "g", "http://b.example/v1")],
         };
