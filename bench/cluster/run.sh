@@ -9,12 +9,13 @@
 # all against the same 3 simulator processes, in one run. For each: requests/s, gateway CPU per request (summed
 # over the gateway processes), router messages per request that crossed the network and their bytes, snapshot
 # gossip bytes per second (all from the nodes' llm_router_remote_* counters on /metrics), and the split over the
-# simulators. Prints one table and writes it to bench/cluster/results.md.
+# simulators. Prints one table and writes it to bench/cluster/results.md (or $RESULTS).
 #
 #   bench/cluster/run.sh                        # defaults below
 #   DURATION=30 CONNECTIONS=60 bench/cluster/run.sh
 #   STRATEGY=round-robin bench/cluster/run.sh
 #   ENDPOINTS=30 bench/cluster/run.sh           # more endpoints (each simulator serves ENDPOINTS/3 of them)
+#   MAX_IN_FLIGHT=100 bench/cluster/run.sh      # capped endpoints (SPARE_LEASES=false: every capped lease asked for)
 #
 # Needs: dotnet (the .NET 10 SDK), wrk, curl, awk, ss (apt-get install -y wrk curl iproute2).
 set -euo pipefail
@@ -28,6 +29,8 @@ JIT_SETTLED="${JIT_SETTLED:-10}"   # JIT milliseconds per second, summed over th
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency
 STRATEGY="${STRATEGY:-least-busy}"
 ENDPOINTS="${ENDPOINTS:-3}"        # endpoints in the model group, spread over the 3 simulators (a multiple of 3)
+MAX_IN_FLIGHT="${MAX_IN_FLIGHT:-}"  # a MaxInFlight cap on every endpoint (empty: uncapped)
+SPARE_LEASES="${SPARE_LEASES:-true}" # Router:SpareLeases (capped endpoints lend slots to the nodes in advance)
 SCENARIOS="${SCENARIOS:-1-node 3-nodes-one 3-nodes-all 3-solo-all}"
 BASE_PORT="${BASE_PORT:-18300}"
 SKIP_BUILD="${SKIP_BUILD:-}"
@@ -77,7 +80,7 @@ log "simulators up on ${sim_ports[*]} (latency ${LATENCY_MS} ms)"
 write_config() { # node index, node count, "solo" or "": the node's configuration file; prints its path
   local i="$1" n="$2" solo="${3:-}" config="$tmp/node-$1-of-$2$3.json" seeds="" e endpoints="" registry="registry-$2"
   for ((e = 0; e < ENDPOINTS; e++)); do
-    endpoints+="${endpoints:+, }\"ep-$e\": { \"Url\": \"http://127.0.0.1:${sim_ports[$((e % 3))]}/v1\" }"
+    endpoints+="${endpoints:+, }\"ep-$e\": { \"Url\": \"http://127.0.0.1:${sim_ports[$((e % 3))]}/v1\"${MAX_IN_FLIGHT:+, \"MaxInFlight\": $MAX_IN_FLIGHT} }"
   done
   [ -n "$solo" ] && registry="registry-solo-$i"
   [ "$n" -gt 1 ] && [ -z "$solo" ] && seeds="\"akka.tcp://llm-router@127.0.0.1:${akka_ports[0]}\", \"akka.tcp://llm-router@127.0.0.1:${akka_ports[1]}\""
@@ -88,7 +91,7 @@ write_config() { # node index, node count, "solo" or "": the node's configuratio
   "Admin": { "Urls": "http://127.0.0.1:${admin_ports[$i]}", "Token": "bench-admin-token" },
   "Registry": { "Provider": "sqlite", "ConnectionString": "Data Source=$tmp/$registry.db", "SharedFile": true },
   "Cluster": { "Hostname": "127.0.0.1", "Port": ${akka_ports[$i]}, "SeedNodes": [ $seeds ] },
-  "Router": { "Retries": 2 },
+  "Router": { "Retries": 2, "SpareLeases": $SPARE_LEASES },
   "ModelGroups": { "$MODEL": { "Strategy": "$STRATEGY", "Endpoints": { $endpoints } } }
 }
 JSON
@@ -189,7 +192,7 @@ baseline_cpu="$(awk -F'\t' '$1 == "1-node" { print $6 }' "$results")"
   echo
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf("%.0f GiB", $2 / 1048576)}' /proc/meminfo); wrk, the gateways and the 3 simulators share these cores"
-  echo "- Parameters: wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s after at least ${WARMUP}s of warm-up, continued until the nodes' JIT fell below ${JIT_SETTLED} ms/s; strategy $STRATEGY; $ENDPOINTS endpoints over 3 simulators (LatencyMs=$LATENCY_MS); registry: one shared SQLite file"
+  echo "- Parameters: wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s after at least ${WARMUP}s of warm-up, continued until the nodes' JIT fell below ${JIT_SETTLED} ms/s; strategy $STRATEGY; $ENDPOINTS endpoints over 3 simulators${MAX_IN_FLIGHT:+, MaxInFlight $MAX_IN_FLIGHT each (spare leases $SPARE_LEASES)} (LatencyMs=$LATENCY_MS); registry: one shared SQLite file"
   echo
   echo "| scenario | gateway processes | req/s | p50 ms | p99 ms | gateway CPU us/req (all processes) | vs 1 node | router messages/req over the network | bytes/req | snapshot KiB/s | non-2xx | simulator split | of the CPU, JIT us/req |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -201,5 +204,5 @@ baseline_cpu="$(awk -F'\t' '$1 == "1-node" { print $6 }' "$results")"
   echo "Router messages per request that crossed the network, by type:"
   echo
   printf '%s' "$breakdowns"
-} | tee "$here/results.md"
+} | tee "${RESULTS:-$here/results.md}"
 failed=0
