@@ -284,10 +284,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     {
         foreach (var byHolder in refused.GroupBy(g => g.Holder))
         {
-            var separator = byHolder.Key.LastIndexOf('#');
-            if (separator <= 0) continue;
+            if (!HolderId.TryAddressOf(byHolder.Key, out var node)) continue;
             EndpointLog.ToldHolderToStop(_logger, _endpointId, byHolder.Key, byHolder.Count());
-            Context.ActorSelection(new RootActorPath(Address.Parse(byHolder.Key[..separator])) / "user" / RouterHostingExtensions.LeaseKeeperName)
+            Context.ActorSelection(new RootActorPath(node) / "user" / RouterHostingExtensions.LeaseKeeperName)
                 .Tell(new LeasesRenewed(_endpointId, 0, byHolder.Select(g => g.LeaseId).ToList()));
         }
     }
@@ -320,9 +319,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         {
             if (_recalledAt.TryGetValue(holder, out var at) && now - at < TimeSpan.FromMilliseconds(250)) continue;
             _recalledAt[holder] = now;
-            var separator = holder.LastIndexOf('#');
-            if (separator <= 0) continue;
-            Context.ActorSelection(new RootActorPath(Address.Parse(holder[..separator])) / "user" / RouterHostingExtensions.LeaseActivityRelayName)
+            if (!HolderId.TryAddressOf(holder, out var node)) continue;
+            Context.ActorSelection(new RootActorPath(node) / "user" / RouterHostingExtensions.LeaseActivityRelayName)
                 .Tell(new SpareLeases(_endpointId, holder, [], now, Recall: true));
         }
     }

@@ -74,9 +74,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
             _spares.Receive(answer);
             return;
         }
-        var separator = answer.Holder.LastIndexOf('#');
-        if (separator <= 0) return;
-        var node = Address.Parse(answer.Holder[..separator]);
+        if (!Membership.HolderId.TryAddressOf(answer.Holder, out var node)) return;
         // An earlier incarnation of this node: it is gone, and its slots end when the endpoint sees the new one.
         if (node == _self) return;
         if (!_answers.TryGetValue(node, out var list)) _answers[node] = list = [];

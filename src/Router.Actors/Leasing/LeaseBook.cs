@@ -66,7 +66,11 @@ public sealed class LeaseBook(TimeProvider clock)
         }
     }
 
+    /// <summary>Leases held, idle spares included (they are renewed like the rest).</summary>
     public int Count => _held.Count;
+
+    /// <summary>Leases a request runs on: what this node's callers hold, without the idle spares.</summary>
+    public int InUse => _held.Values.Count(e => e.InUse);
 
     /// <summary>Records a granted lease; <paramref name="askedAt"/> is when the caller asked for it (a timestamp):
     /// the endpoint granted it later, so the lease is confirmed as of then. Returns the token that revokes it.</summary>

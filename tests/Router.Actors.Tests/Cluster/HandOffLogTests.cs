@@ -22,8 +22,13 @@ public class HandOffLogTests(Xunit.Abstractions.ITestOutputHelper output)
             Akka.Cluster.Sharding.GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
         var moving = state.Shards.SelectMany(s => s.EntityIds).First();
         var client = new RouterClient(survivor.System, survivor.Runtime, survivor.Region, survivor.Router);
+        // The survivor must hear the endpoint's snapshots (they name the incarnation it takes over from): an endpoint
+        // publishes only on change, and under load the survivor's subscription could still be on its way by gossip.
+        await SnapshotTopic.WaitUntilKnownEverywhereAsync(survivor.System, cluster.Nodes.Select(n => n.System));
         for (var i = 0; i < 2; i++)
             (await client.RouteAsync(new RouteRequest(moving, $"held-{i}"), TimeSpan.FromSeconds(10))).Should().BeOfType<LeaseGranted>();
+        await Eventually.Until(() => survivor.Runtime.Snapshots.LastPublished(moving), s => s.InFlight == 2,
+            "the survivor holds the endpoint's snapshot with both leases");
         var logs = LogRecords.AttachTo(survivor.System);
 
         await leaving.StopAsync(); // graceful: the shard is handed off to the survivor
