@@ -16,7 +16,7 @@ internal static class LocalGrants
 {
     /// <summary>Uncapped: the router grants the lease itself.</summary>
     public static bool Allowed(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox) =>
-        settings.LocalGrants && NothingElseToDecide(strategy, pick, outbox) && pick.Definition.MaxInFlight is null;
+        settings.LocalGrants && pick.Definition.MaxInFlight is null && NothingElseToDecide(strategy, pick, outbox);
 
     /// <summary>
     /// Capped by in-flight count only: the router may grant on a spare lease the endpoint lent this node
@@ -25,7 +25,7 @@ internal static class LocalGrants
     /// </summary>
     public static bool MayUseSpare(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox,
         bool heldHere) =>
-        settings.SpareLeases && heldHere && NothingElseToDecide(strategy, pick, outbox) && pick.Definition.MaxInFlight is not null;
+        settings.SpareLeases && heldHere && pick.Definition.MaxInFlight is not null && NothingElseToDecide(strategy, pick, outbox);
 
     private static bool NothingElseToDecide(GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox)
     {

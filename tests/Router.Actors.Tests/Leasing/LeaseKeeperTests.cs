@@ -72,6 +72,18 @@ public class LeaseKeeperTests : TestKit
     }
 
     [Fact]
+    public void A_lease_an_endpoint_refuses_unasked_is_revoked_at_once()
+    {
+        var revoked = Hold("spare-1");
+        var other = Hold("lease-2");
+        // An endpoint that cannot count a grant made here (a spare an earlier incarnation lent) says so without a statement.
+        _keeper.Tell(new LeasesRenewed("e1", 0, ["spare-1"]), _region.Ref);
+        AwaitCondition(() => revoked.IsCancellationRequested, TimeSpan.FromSeconds(5));
+        other.IsCancellationRequested.Should().BeFalse("only the lease it named stops");
+        _runtime.Leases.Count.Should().Be(1);
+    }
+
+    [Fact]
     public void A_lease_the_endpoint_no_longer_counts_is_revoked_at_once()
     {
         var revoked = Hold("lease-1");
