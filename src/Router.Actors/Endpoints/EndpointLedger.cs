@@ -31,6 +31,8 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private int _peakInFlight;
     // Spare leases lent to holder nodes and not in use right now: they hold a slot, but no request runs on them.
     private int _idleSpares;
+    // Spare leases lent out, idle or in use: an acquire looks for holders to recall only when there are any.
+    private int _lentSpares;
     private DateTimeOffset? _lastSampleAt;
     private long _totalRequests;
     private long _totalFailures;
@@ -260,7 +262,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             // either way, and its holder's next use of it is counted as a request.
             _leases[held.LeaseId] = new ActiveLease(held.GrantedAt, held.ExpiresAt, held.EstimatedTokens, false, statement.Holder, now, held.Spare)
                 { InUse = !held.Spare };
-            if (held.Spare) _idleSpares++;
+            if (held.Spare) (_idleSpares, _lentSpares) = (_idleSpares + 1, _lentSpares + 1);
             changed = true;
         }
         if (countGrants && statement.RecentGrants is { } grants)
@@ -373,6 +375,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private bool RemoveLease(string leaseId, out ActiveLease? lease)
     {
         if (!_leases.Remove(leaseId, out lease)) return false;
+        if (lease.IsSpare) _lentSpares--;
         if (lease.IsSpare && !lease.InUse) _idleSpares--;
         return true;
     }
@@ -397,6 +400,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             var id = Guid.NewGuid().ToString("N");
             _leases[id] = new ActiveLease(now, expiresAt, 0, false, holder, now, isSpare: true) { InUse = false };
             _idleSpares++;
+            _lentSpares++;
             lent.Add(id);
         }
         if (lent.Count > 0) _sequence++;
@@ -416,7 +420,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// </summary>
     public IReadOnlyCollection<string> HoldersToRecall(EndpointDefinition? definition, string asker)
     {
-        if (_leases.Count == 0) return [];
+        if (_lentSpares == 0) return []; // the common case, on every acquire: nothing lent, nothing to scan
         if (MayLend(definition, clock.GetUtcNow()) && _leases.Count < LendingLimit(definition!.MaxInFlight!.Value)) return [];
         HashSet<string>? holders = null;
         foreach (var lease in _leases.Values)
