@@ -70,6 +70,8 @@ public static class SampleMessages
         new ReplicateSnapshot(Snapshot),
         new SnapshotReplicated(638_999_000_000_000_000, 42),
         new LeasesRenewed("azure-eu-1", 7, ["lease-2"]),
+        new RenewLeasesBatch([new RenewLeases("azure-eu-1", "akka.tcp://llm-router@10.0.0.5:4053#7", 9, [new HeldLease("lease-4", At.AddMinutes(11), 40, At)])]),
+        new LeasesRenewedBatch([new LeasesRenewed("azure-eu-1", 9, [], "akka.tcp://llm-router@10.0.0.5:4053#7")]),
         new QuorumPing(42),
         new QuorumPong(42),
         new LeaseRefused("azure-eu-1", "lease-2", LeaseRefusalReason.ProviderExhausted, TimeSpan.FromSeconds(1), Snapshot),

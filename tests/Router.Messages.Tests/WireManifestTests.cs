@@ -32,6 +32,8 @@ public sealed class WireManifestTests
         [typeof(LeaseActivityBatch)] = "LeaseActivityBatch",
         [typeof(SpareLeases)] = "SpareLeases",
         [typeof(SpareLeasesBatch)] = "SpareLeasesBatch",
+        [typeof(RenewLeasesBatch)] = "RenewLeasesBatch",
+        [typeof(LeasesRenewedBatch)] = "LeasesRenewedBatch",
         [typeof(LeasesRenewed)] = "LeasesRenewed",
         [typeof(QueryHeldLeases)] = "QueryHeldLeases",
         [typeof(ReplicateSnapshot)] = "ReplicateSnapshot",

@@ -231,7 +231,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         var unknown = _ledger.Renew(statement, Definition, serving, firstAnswer);
         // Without a quorum this incarnation may already have a successor: its word renews nothing, so holders here
         // run out their lease and stop, as holders cut off from the authority do.
-        if (_runtime.Quorum.HasMajority) Sender.Tell(new LeasesRenewed(_endpointId, statement.Round, unknown));
+        if (_runtime.Quorum.HasMajority) Sender.Tell(new LeasesRenewed(_endpointId, statement.Round, unknown, statement.Holder));
         if (unknown.Count > 0)
             EndpointLog.ToldHolderToStop(_logger, _endpointId, statement.Holder, unknown.Count);
         if (_ledger.SlotsTaken > 0) EnsureSweeping();

@@ -9,7 +9,8 @@ namespace Router.Actors.Leasing;
 /// <see cref="LeaseActivityOutbox"/> it sends each node one <see cref="LeaseActivityBatch"/> for the endpoints whose
 /// actors it last saw there, and it hands the batches other nodes send here to the local shard region (which forwards a
 /// part whose actor has moved since). Carries the endpoints' <see cref="SpareLeases"/> answers back the same way, batched
-/// per node, to the holder's <see cref="SpareLeasePool"/>.
+/// per node, to the holder's <see cref="SpareLeasePool"/>. Does the same for renewals: hands each statement of a
+/// <see cref="RenewLeasesBatch"/> to its endpoint and batches the answers back to the holder's <see cref="LeaseKeeperActor"/>.
 /// </summary>
 internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
 {
@@ -23,6 +24,8 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
     private readonly string _selfHolder;
     // Answers of this node's endpoint actors for holders on other nodes, waiting for the next flush.
     private readonly Dictionary<Address, List<SpareLeases>> _answers = new();
+    private readonly Dictionary<Address, List<LeasesRenewed>> _renewals = new();
+    private readonly ActorSelection _keeper;
 
     /// <summary>The outbox went from empty to holding something.</summary>
     internal sealed class FlushSoon
@@ -46,6 +49,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         _homes = runtime.EndpointHomes;
         _spares = runtime.Spares;
         _outbox.Attach(Self, _self);
+        _keeper = Context.System.ActorSelection(new RootActorPath(_self) / "user" / RouterHostingExtensions.LeaseKeeperName);
 
         Receive<FlushSoon>(_ => FlushLater());
         Receive<Flush>(_ => SendAll());
@@ -58,6 +62,38 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         {
             foreach (var answer in batch.Answers) OnSpareLeases(answer);
         });
+        // The relay is the statements' sender, so their answers come back here to be batched.
+        Receive<RenewLeasesBatch>(batch =>
+        {
+            foreach (var statement in batch.Statements) _endpointRegion.Tell(statement, Self);
+        });
+        Receive<LeasesRenewed>(OnRenewed);
+        Receive<LeasesRenewedBatch>(batch =>
+        {
+            // From the relay on the endpoints' node: the keeper learns from the sender where those actors live.
+            foreach (var answer in batch.Answers)
+                if (answer.Holder == _selfHolder) _keeper.Tell(answer, Sender);
+        });
+    }
+
+    /// <summary>An endpoint's answer to a statement relayed through here: batched back to the holder's node.</summary>
+    private void OnRenewed(LeasesRenewed answer)
+    {
+        if (answer.Holder is null || !Membership.HolderId.TryAddressOf(answer.Holder, out var node)) return;
+        if (node == _self)
+        {
+            if (answer.Holder == _selfHolder) _keeper.Tell(answer, Sender);
+            return; // an earlier incarnation of this node: gone
+        }
+        if (Sender.Path.Address.HasGlobalScope)
+        {
+            // The endpoint's actor has moved to another node: answered straight from it, so the keeper learns where it is.
+            On(Context.System, node, RouterHostingExtensions.LeaseKeeperName).Tell(answer, Sender);
+            return;
+        }
+        if (!_renewals.TryGetValue(node, out var list)) _renewals[node] = list = [];
+        list.Add(answer);
+        FlushLater();
     }
 
     private void FlushLater()
@@ -110,12 +146,17 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         foreach (var (node, activities) in byNode) RelayOn(node).Tell(new LeaseActivityBatch(activities), ActorRefs.NoSender);
         foreach (var (node, answers) in _answers) RelayOn(node).Tell(new SpareLeasesBatch(answers), ActorRefs.NoSender);
         _answers.Clear();
+        foreach (var (node, answers) in _renewals) RelayOn(node).Tell(new LeasesRenewedBatch(answers), Self);
+        _renewals.Clear();
     }
 
     private ActorSelection RelayOn(Address node)
     {
-        if (!_relays.TryGetValue(node, out var relay))
-            _relays[node] = relay = Context.System.ActorSelection(new RootActorPath(node) / "user" / RouterHostingExtensions.LeaseActivityRelayName);
+        if (!_relays.TryGetValue(node, out var relay)) _relays[node] = relay = On(Context.System, node);
         return relay;
     }
+
+    /// <summary>The relay (or, named, another of the router's node actors) on <paramref name="node"/>.</summary>
+    internal static ActorSelection On(ActorSystem system, Address node, string name = RouterHostingExtensions.LeaseActivityRelayName) =>
+        system.ActorSelection(new RootActorPath(node) / "user" / name);
 }

@@ -10,7 +10,7 @@ namespace Router.Actors.Leasing;
 /// <summary>
 /// One per node: keeps this node's leases alive and fences them. Every renewal interval it sends each endpoint it
 /// holds leases on one <see cref="RenewLeases"/> statement (through the shard region, so it reaches whichever
-/// incarnation is current); the endpoint's <see cref="LeasesRenewed"/> confirms the leases as of the moment the
+/// incarnation is current; those for endpoints on another node in one <see cref="RenewLeasesBatch"/> per node); the endpoint's <see cref="LeasesRenewed"/> confirms the leases as of the moment the
 /// statement was sent. A lease not confirmed within the lease TTL minus the fencing margin is revoked: its request
 /// is aborted here before the endpoint may give the slot to someone else. Also answers a new endpoint
 /// incarnation's <see cref="QueryHeldLeases"/> with the leases held and the grants of the last minute.
@@ -27,6 +27,12 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly TimeSpan _validity;
     private readonly Dictionary<long, Statement> _sent = new();
+    // The rounds of the last batch sent to each node, and the nodes whose relay left one unanswered: statements to those
+    // go one by one for a while (a node on a version without batched renewals, or a relay restarting), so no lease
+    // lapses waiting for a batch that nobody there hands on.
+    private readonly Dictionary<Address, List<long>> _lastBatch = new();
+    private readonly Dictionary<Address, long> _directUntil = new();
+    private static readonly TimeSpan DirectAfterUnansweredBatch = TimeSpan.FromMinutes(1);
     private long _round;
     private long _lastFenceCheck;
 
@@ -97,13 +103,46 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         var byEndpoint = _book.ByEndpoint();
         foreach (var endpointId in _book.EndpointsWithReleases.ToList())
             if (!byEndpoint.ContainsKey(endpointId)) byEndpoint[endpointId] = [];
+        NoteUnansweredBatches();
+        Dictionary<Address, List<RenewLeases>>? byNode = null;
         foreach (var (endpointId, entries) in byEndpoint)
         {
             var released = _book.TakeReleased(endpointId);
-            var statement = new RenewLeases(endpointId, _holder, ++_round, entries.Select(e => e.ToHeld()).ToList(),
-                released.Count > 0 ? released : null);
-            _endpointRegion.Tell(Record(statement), Self);
+            var statement = Record(new RenewLeases(endpointId, _holder, ++_round, entries.Select(e => e.ToHeld()).ToList(),
+                released.Count > 0 ? released : null));
+            if (_runtime.EndpointHomes.TryGetHome(endpointId, out var home) && home != _cluster.SelfAddress && Batches(home))
+            {
+                byNode ??= new Dictionary<Address, List<RenewLeases>>();
+                if (!byNode.TryGetValue(home, out var statements)) byNode[home] = statements = [];
+                statements.Add(statement);
+            }
+            else
+            {
+                _endpointRegion.Tell(statement, Self);
+            }
         }
+        // One message per node pair, not per endpoint: the relay there hands each statement to its endpoint (through the
+        // shard region, so a moved actor gets it too) and batches the answers back.
+        foreach (var (node, statements) in byNode ?? [])
+        {
+            LeaseActivityRelay.On(Context.System, node).Tell(new RenewLeasesBatch(statements), Self);
+            _lastBatch[node] = statements.Select(st => st.Round).ToList();
+        }
+    }
+
+    private bool Batches(Address node) =>
+        !_directUntil.TryGetValue(node, out var until) || _runtime.Clock.GetElapsedTime(until) >= TimeSpan.Zero;
+
+    /// <summary>A batch whose statements are all still unanswered a renewal interval later was not handed on.</summary>
+    private void NoteUnansweredBatches()
+    {
+        foreach (var (node, rounds) in _lastBatch)
+        {
+            if (!rounds.TrueForAll(_sent.ContainsKey)) continue;
+            _directUntil[node] = _runtime.Clock.GetTimestamp() + (long)(DirectAfterUnansweredBatch.TotalSeconds * _runtime.Clock.TimestampFrequency);
+            LeaseLog.RenewalBatchUnanswered(_logger, node.ToString(), rounds.Count, DirectAfterUnansweredBatch.TotalSeconds);
+        }
+        _lastBatch.Clear();
     }
 
     private RenewLeases Record(RenewLeases statement)

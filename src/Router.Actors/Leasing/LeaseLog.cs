@@ -15,4 +15,8 @@ internal static partial class LeaseLog
 
     [LoggerMessage(3103, LogLevel.Warning, "Stopping: revoked {Count} lease(s) still held; their requests were aborted")]
     public static partial void RevokedAtStop(ILogger logger, int count);
+
+    [LoggerMessage(3104, LogLevel.Information,
+        "No answer to {Count} renewal statement(s) batched to {Node}: renewing there one endpoint at a time for {Seconds:0} s (a node on a version without batched renewals, or one not reachable)")]
+    public static partial void RenewalBatchUnanswered(ILogger logger, string node, int count, double seconds);
 }

@@ -87,7 +87,18 @@ public sealed record RenewLeases(
 /// of the statement the endpoint no longer counts (reclaimed, or beyond its cap after a move): their requests
 /// must stop at once.
 /// </summary>
-public sealed record LeasesRenewed(string EndpointId, long Round, IReadOnlyList<string> Unknown) : IRouterMessage;
+/// <param name="Holder">The statement's holder, so a relay that carried the statement can carry the answer back to it.</param>
+public sealed record LeasesRenewed(string EndpointId, long Round, IReadOnlyList<string> Unknown, string? Holder = null) : IRouterMessage;
+
+/// <summary>
+/// One holder node's renewal statements for every endpoint whose actor lives on one node, in one message per node pair
+/// per renewal round (not one per endpoint): the relay there hands each to its endpoint and batches the answers back in
+/// a <see cref="LeasesRenewedBatch"/>.
+/// </summary>
+public sealed record RenewLeasesBatch(IReadOnlyList<RenewLeases> Statements) : IRouterMessage;
+
+/// <summary>The answers to the statements of <see cref="RenewLeasesBatch"/>es, batched per holder node.</summary>
+public sealed record LeasesRenewedBatch(IReadOnlyList<LeasesRenewed> Answers) : IRouterMessage;
 
 /// <param name="ExpiresAt">The lease's hard deadline: the request's own deadline.</param>
 /// <param name="Spare">A spare lease lent to the holder (<see cref="SpareLeases"/>): a new incarnation keeps it lent.</param>

@@ -28,6 +28,8 @@ namespace Router.Messages.Serialization;
 [JsonSerializable(typeof(SpareLeases))]
 [JsonSerializable(typeof(SpareLeasesBatch))]
 [JsonSerializable(typeof(LeasesRenewed))]
+[JsonSerializable(typeof(RenewLeasesBatch))]
+[JsonSerializable(typeof(LeasesRenewedBatch))]
 [JsonSerializable(typeof(GrantBucket))]
 [JsonSerializable(typeof(ReplicateSnapshot))]
 [JsonSerializable(typeof(SnapshotReplicated))]

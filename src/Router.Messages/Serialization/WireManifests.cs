@@ -38,6 +38,8 @@ internal static class WireManifests
         [typeof(SpareLeases)] = "SpareLeases",
         [typeof(SpareLeasesBatch)] = "SpareLeasesBatch",
         [typeof(LeasesRenewed)] = "LeasesRenewed",
+        [typeof(RenewLeasesBatch)] = "RenewLeasesBatch",
+        [typeof(LeasesRenewedBatch)] = "LeasesRenewedBatch",
         [typeof(QueryHeldLeases)] = "QueryHeldLeases",
         [typeof(ReplicateSnapshot)] = "ReplicateSnapshot",
         [typeof(SnapshotReplicated)] = "SnapshotReplicated",
