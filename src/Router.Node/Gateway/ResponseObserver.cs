@@ -12,19 +12,22 @@ namespace Router.Node.Gateway;
 internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? disarmOnFirstByte) : Stream
 {
     private const int TailSize = 4096;
-    // Rented: a fresh 4 KiB array per attempt was the largest allocation on the request path.
-    private byte[] _tail = ArrayPool<byte>.Shared.Rent(TailSize);
-    private int _tailLength;
+    // Rented: a fresh array per attempt was the largest allocation on the request path. Twice the tail, so that a small
+    // write appends and the kept tail slides to the front only once per tail's worth of bytes, not on every chunk.
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(2 * TailSize);
+    private int _end;
 
     /// <summary><see cref="Stopwatch"/> timestamp of the first byte written, or 0 if none was.</summary>
     public long FirstByteTimestamp { get; private set; }
 
-    public ReadOnlySpan<byte> Tail => _tail.AsSpan(0, _tailLength);
+    /// <summary>The last bytes written, up to 4 KiB.</summary>
+    public ReadOnlySpan<byte> Tail => _buffer.AsSpan(Math.Max(0, _end - TailSize), Math.Min(_end, TailSize));
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    // Not async: a state machine per streamed chunk for a call that only adds a look at the bytes.
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Observe(buffer.Span);
-        await inner.WriteAsync(buffer, cancellationToken);
+        return inner.WriteAsync(buffer, cancellationToken);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -49,23 +52,27 @@ internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? di
         }
         if (bytes.Length >= TailSize)
         {
-            bytes[^TailSize..].CopyTo(_tail);
-            _tailLength = TailSize;
+            bytes[^TailSize..].CopyTo(_buffer);
+            _end = TailSize;
             return;
         }
-        var keep = Math.Min(_tailLength, TailSize - bytes.Length);
-        _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
-        bytes.CopyTo(_tail.AsSpan(keep));
-        _tailLength = keep + bytes.Length;
+        if (_end + bytes.Length > _buffer.Length)
+        {
+            var keep = Math.Min(_end, TailSize - bytes.Length);
+            _buffer.AsSpan(_end - keep, keep).CopyTo(_buffer);
+            _end = keep;
+        }
+        bytes.CopyTo(_buffer.AsSpan(_end));
+        _end += bytes.Length;
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _tail.Length > 0)
+        if (disposing && _buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_tail);
-            _tail = [];
-            _tailLength = 0;
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            _end = 0;
         }
         base.Dispose(disposing); // the client's stream is not ours to close
     }

@@ -1,0 +1,36 @@
+using Router.Node.Gateway;
+
+namespace Router.Node.Tests;
+
+/// <summary>The wrapper that keeps the end of a response (where a stream's usage chunk is) while passing every byte on.</summary>
+public sealed class ResponseObserverTests
+{
+    [Fact]
+    public async Task Passes_every_write_through_and_keeps_the_last_4_KiB_whatever_the_write_sizes()
+    {
+        var random = new Random(7);
+        var client = new MemoryStream();
+        using var observer = new ResponseObserver(client, null);
+        var written = new List<byte>();
+        // Small chunks (a stream's tokens), then one larger than the tail, then small ones again: every path of the tail.
+        foreach (var size in Enumerable.Range(0, 300).Select(_ => random.Next(1, 400)).Append(5000).Concat(Enumerable.Range(0, 50).Select(_ => random.Next(1, 900))))
+        {
+            var chunk = new byte[size];
+            random.NextBytes(chunk);
+            await observer.WriteAsync(chunk);
+            written.AddRange(chunk);
+            observer.Tail.ToArray().Should().Equal(written.Skip(Math.Max(0, written.Count - 4096)), "the tail is the last 4 KiB written");
+        }
+
+        client.ToArray().Should().Equal(written, "nothing is held back or changed on the way to the client");
+        observer.FirstByteTimestamp.Should().NotBe(0);
+    }
+
+    [Fact]
+    public void Before_any_write_the_tail_is_empty()
+    {
+        using var observer = new ResponseObserver(new MemoryStream(), null);
+        observer.Tail.IsEmpty.Should().BeTrue();
+        observer.FirstByteTimestamp.Should().Be(0);
+    }
+}
