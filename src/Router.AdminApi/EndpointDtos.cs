@@ -53,6 +53,7 @@ public enum LeaseFencingDto
 /// <summary>What the endpoint's actor knew about its endpoint at <paramref name="TakenAt"/>.</summary>
 /// <param name="Incarnation">Changes when the endpoint's actor restarts (e.g. its shard moved); with <paramref name="Sequence"/> it orders snapshots.</param>
 /// <param name="InFlightByHolder">Leases held per holder node (address#uid).</param>
+/// <param name="LatestDeadlineByHolder">Per holder node, the latest deadline among its leases.</param>
 public sealed record EndpointSnapshotDto(
     string EndpointId,
     long Incarnation,
@@ -75,7 +76,8 @@ public sealed record EndpointSnapshotDto(
     long? ProviderRemainingTokens = null,
     int? ProviderLimitRequests = null,
     long? ProviderLimitTokens = null,
-    IReadOnlyDictionary<string, int>? InFlightByHolder = null)
+    IReadOnlyDictionary<string, int>? InFlightByHolder = null,
+    IReadOnlyDictionary<string, DateTimeOffset>? LatestDeadlineByHolder = null)
 {
     /// <summary>No samples, nothing in flight, breaker closed: what an endpoint nobody has asked about looks like.</summary>
     public static EndpointSnapshotDto Empty(string endpointId) => new(

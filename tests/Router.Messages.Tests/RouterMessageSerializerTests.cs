@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Router.Actors.Hosting;
 using Router.Messages;
+using Router.Messages.Endpoints;
 using Router.Messages.Serialization;
 
 namespace Router.Messages.Tests;
@@ -93,6 +94,50 @@ public sealed class RouterMessageSerializerTests : IAsyncLifetime
         var act = () => serializer.FromBinary([9, 0, 0, 0, 0], nameof(Router.Messages.Endpoints.EndpointSnapshotBatch));
         act.Should().Throw<SerializationException>().WithMessage("*snapshot format 9*same Router.Messages version*");
     }
+
+    [Fact]
+    public void A_snapshot_keeps_each_holders_latest_lease_deadline_through_the_binary_form()
+    {
+        var serializer = (RouterMessageSerializer)_system.Serialization.FindSerializerForType(typeof(IRouterMessage));
+        var deadline = new DateTimeOffset(2026, 11, 25, 10, 35, 15, 123, TimeSpan.FromHours(1));
+        var snapshot = SampleMessages.Snapshot with
+        {
+            InFlightByHolder = new Dictionary<string, int> { [Holder] = 2 },
+            LatestDeadlineByHolder = new Dictionary<string, DateTimeOffset> { [Holder] = deadline },
+        };
+
+        var bytes = serializer.ToBinary(snapshot);
+        var restored = (EndpointSnapshot)serializer.FromBinary(bytes, nameof(EndpointSnapshot));
+
+        bytes[0].Should().Be(2, "a snapshot is written in the newest format");
+        restored.LatestDeadlineByHolder.Should().ContainKey(Holder).WhoseValue.Should().Be(deadline);
+        restored.LatestDeadlineByHolder![Holder].Offset.Should().Be(deadline.Offset);
+        restored.InFlightByHolder.Should().Equal(snapshot.InFlightByHolder);
+    }
+
+    [Fact]
+    public void A_snapshot_from_a_node_that_writes_format_1_still_decodes_without_deadlines()
+    {
+        var serializer = (RouterMessageSerializer)_system.Serialization.FindSerializerForType(typeof(IRouterMessage));
+
+        var restored = (EndpointSnapshot)serializer.FromBinary(Convert.FromHexString(Format1Snapshot), nameof(EndpointSnapshot));
+
+        restored.Should().BeEquivalentTo(EndpointSnapshot.Empty("e1") with
+        {
+            Incarnation = 5, Sequence = 3, TakenAt = new DateTimeOffset(2026, 11, 25, 10, 30, 15, 123, TimeSpan.Zero), InFlight = 2,
+            PeakInFlight = 2, InFlightByHolder = new Dictionary<string, int> { [Holder] = 2 },
+        });
+        restored.LatestDeadlineByHolder.Should().BeNull();
+    }
+
+    private const string Holder = "akka.tcp://llm-router@10.0.0.5:4053#1";
+
+    /// <summary>What the format 1 codec wrote for endpoint "e1" (incarnation 5, sequence 3, 2 in flight, both held by
+    /// <see cref="Holder"/>), captured before format 2 existed: an older node's gossip.</summary>
+    private const string Format1Snapshot =
+        "010265310500000000000000030000000000000030DA0718DF4ADF08000002000000020000000000000000000000000000000000000000000000" +
+        "000000000000000000000000000000000000000000000100000025616B6B612E7463703A2F2F6C6C6D2D726F757465724031302E302E302E353A" +
+        "34303533233102000000";
 
     [Fact]
     public void An_unknown_manifest_fails_with_a_message_that_says_what_is_wrong()

@@ -45,6 +45,8 @@ public static class SampleMessages
         new EndpointSnapshotBatch([EndpointSnapshot.Empty("idle"), Snapshot with
         {
             TakenAt = At.ToOffset(TimeSpan.FromHours(2)), InFlightByHolder = new Dictionary<string, int> { ["akka.tcp://llm-router@10.0.0.5:4053#1"] = 2, ["akka.tcp://llm-router@10.0.0.6:4053#2"] = 1 },
+            LatestDeadlineByHolder = new Dictionary<string, DateTimeOffset>
+                { ["akka.tcp://llm-router@10.0.0.5:4053#1"] = At.AddMinutes(5), ["akka.tcp://llm-router@10.0.0.6:4053#2"] = At.AddSeconds(30).ToOffset(TimeSpan.FromHours(-5)) },
             ProviderRemainingRequests = null, ProviderLimitTokens = null, Drained = true, Circuit = CircuitState.Open,
         }]),
         new AcquireLease("azure-eu-1", "lease-1", TimeSpan.FromMinutes(5), 1500, "akka.tcp://llm-router@10.0.0.5:4053"),
@@ -56,7 +58,11 @@ public static class SampleMessages
         new RenewLeases("azure-eu-1", "akka.tcp://llm-router@10.0.0.6:4053#-1234", 7,
             [new HeldLease("lease-1", At.AddMinutes(5), 1500, At), new HeldLease("lease-2", At.AddMinutes(4), 0, At.AddSeconds(-3))],
             ["lease-0"], [new GrantBucket(At.AddSeconds(-2), 3, 4500), new GrantBucket(At.AddSeconds(-1), 1, 20)],
-            Snapshot with { InFlightByHolder = new Dictionary<string, int> { ["akka.tcp://llm-router@10.0.0.6:4053#-1234"] = 2 } }),
+            Snapshot with
+            {
+                InFlightByHolder = new Dictionary<string, int> { ["akka.tcp://llm-router@10.0.0.6:4053#-1234"] = 2 },
+                LatestDeadlineByHolder = new Dictionary<string, DateTimeOffset> { ["akka.tcp://llm-router@10.0.0.6:4053#-1234"] = At.AddMinutes(5) },
+            }),
         new LeaseActivity("azure-eu-1",
             [new AcquireLease("azure-eu-1", "lease-3", TimeSpan.FromMinutes(5), 800, "akka.tcp://llm-router@10.0.0.5:4053#7")],
             [new ReportOutcome("azure-eu-1", "lease-1", OutcomeKind.Success, 412.5, 80, 800, 120)]),

@@ -25,7 +25,8 @@ public sealed class AdminDtoMappingTests
     private static readonly EndpointSnapshot Snapshot = new(
         "azure-eu", 638_999_000_000_000_000, 42, At, 7, 21, new WindowStats(100, 455.5, 420, 910), new WindowStats(80, 120.25, 110, 300),
         At.AddSeconds(-1), 55, 12_345, CircuitState.HalfOpen, At.AddSeconds(30), 2, true, 1000, 12, 499, 149_000, 500, 150_000,
-        new Dictionary<string, int> { ["akka.tcp://llm-router@10.0.0.5:4053#123"] = 7 });
+        new Dictionary<string, int> { ["akka.tcp://llm-router@10.0.0.5:4053#123"] = 7 },
+        new Dictionary<string, DateTimeOffset> { ["akka.tcp://llm-router@10.0.0.5:4053#123"] = At.AddMinutes(5) });
 
     [Fact]
     public void An_endpoint_definition_has_the_wire_records_json() =>

@@ -289,7 +289,8 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// snapshot's second: they leave the window no earlier than they really would.
     /// </summary>
     /// <param name="answered">Holders that stated their leases to this incarnation.</param>
-    /// <param name="longestLease">How long a lease may live: the slots of a silent holder of a strict endpoint are kept that long.</param>
+    /// <param name="longestLease">How long a lease may live: the slots of a silent holder are kept no longer than that, nor past
+    /// the latest deadline among its leases when the snapshot says it (an older node's does not).</param>
     public void TakeOver(EndpointSnapshot previous, IReadOnlySet<string> answered, TimeSpan longestLease)
     {
         if (previous.Incarnation == 0 || previous.Incarnation == _incarnation) return;
@@ -300,10 +301,14 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         foreach (var (holder, count) in previous.InFlightByHolder ?? new Dictionary<string, int>())
         {
             if (answered.Contains(holder)) continue;
+            var deadline = now + longestLease;
+            // None of the holder's leases outlives its latest deadline, so neither do the slots kept for them.
+            if (previous.LatestDeadlineByHolder?.TryGetValue(holder, out var latest) == true && latest < deadline) deadline = latest;
+            if (deadline <= now) continue; // all its leases have ended already
             var known = _leases.Values.Count(l => l.Holder == holder);
             for (var i = known; i < count; i++)
                 _leases[$"unaccounted:{previous.Incarnation}:{holder}:{i}"] =
-                    new ActiveLease(previous.TakenAt, now + longestLease, 0, false, holder, now);
+                    new ActiveLease(previous.TakenAt, deadline, 0, false, holder, now);
         }
         _breaker.Restore(previous.Circuit, previous.CooldownUntil, previous.ConsecutiveFailures);
         var counted = _requests.TotalInWindowEndingAt(previous.TakenAt);
@@ -451,27 +456,34 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
 
     public EndpointSnapshot Snapshot(DateTimeOffset now) => Snapshot(now, withHolders: true);
 
-    /// <param name="withHolders">Published snapshots carry the in-flight count per holder (a successor needs it);
-    /// the one piggybacked on every refusal does not, so a busy endpoint's refusals allocate no dictionary.</param>
+    /// <param name="withHolders">Published snapshots carry the in-flight count and latest deadline per holder (a successor
+    /// needs them); the one piggybacked on every refusal does not, so a busy endpoint's refusals allocate no dictionary.</param>
     private EndpointSnapshot Snapshot(DateTimeOffset now, bool withHolders)
     {
         var circuit = _breaker.Observe(now);
+        var (inFlightByHolder, latestDeadlineByHolder) = withHolders && _leases.Count > 0 ? ByHolder() : default;
         return _provider.AddTo(new EndpointSnapshot(
             endpointId, _incarnation, _sequence, now, InFlight, _peakInFlight,
             _latency.Stats, _timeToFirstToken.Stats, _lastSampleAt,
             (int)_requests.Total(now), _tokens.Total(now),
             circuit, circuit == CircuitState.Open ? _breaker.OpenUntil : null,
             _breaker.ConsecutiveFailures, _drained, _totalRequests, _totalFailures,
-            InFlightByHolder: withHolders && _leases.Count > 0 ? InFlightByHolder() : null), now);
+            InFlightByHolder: inFlightByHolder, LatestDeadlineByHolder: latestDeadlineByHolder), now);
     }
 
     public EndpointSnapshot Snapshot() => Snapshot(clock.GetUtcNow());
 
-    private Dictionary<string, int> InFlightByHolder()
+    /// <summary>The slots each holder takes and the latest deadline among them, in one pass over the leases.</summary>
+    private (Dictionary<string, int> InFlight, Dictionary<string, DateTimeOffset> LatestDeadline) ByHolder()
     {
-        var byHolder = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var lease in _leases.Values) byHolder[lease.Holder] = byHolder.GetValueOrDefault(lease.Holder) + 1;
-        return byHolder;
+        var inFlight = new Dictionary<string, int>(StringComparer.Ordinal);
+        var latestDeadline = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var lease in _leases.Values)
+        {
+            inFlight[lease.Holder] = inFlight.GetValueOrDefault(lease.Holder) + 1;
+            if (!latestDeadline.TryGetValue(lease.Holder, out var latest) || lease.Deadline > latest) latestDeadline[lease.Holder] = lease.Deadline;
+        }
+        return (inFlight, latestDeadline);
     }
 
     private bool TokensWouldExceed(long tpm, int estimated, DateTimeOffset now)

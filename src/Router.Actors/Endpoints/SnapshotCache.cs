@@ -127,10 +127,10 @@ public sealed class EndpointSlot(string endpointId, SnapshotCache cache)
         if (current.InFlight == grant.InFlight) return;
         // The grant's count is newer than every snapshot of its incarnation up to its sequence: take that sequence, so
         // one of those arriving later (snapshots cross the network more slowly than replies) does not undo it.
-        // The count per holder is the snapshot's, not the grant's: drop it, so this node's share is counted since the grant.
+        // The count per holder (and its deadlines) is the snapshot's, not the grant's: drop it, so this node's share is counted since the grant.
         var updated = sameIncarnation
-            ? current with { InFlight = grant.InFlight, Sequence = grant.Sequence, InFlightByHolder = null }
-            : current with { InFlight = grant.InFlight, InFlightByHolder = null };
+            ? current with { InFlight = grant.InFlight, Sequence = grant.Sequence, InFlightByHolder = null, LatestDeadlineByHolder = null }
+            : current with { InFlight = grant.InFlight, InFlightByHolder = null, LatestDeadlineByHolder = null };
         Interlocked.CompareExchange(ref _snapshot, updated, current);
     }
 

@@ -8,6 +8,8 @@ namespace Router.Messages.Endpoints;
 /// <paramref name="Sequence"/> it orders snapshots so a stale one never overwrites a newer.</param>
 /// <param name="InFlightByHolder">Leases held per holder (address#uid), so a new incarnation keeps the slots of a
 /// holder that cannot answer for them (see <see cref="LeaseFencing"/> for how long).</param>
+/// <param name="LatestDeadlineByHolder">Per holder in <paramref name="InFlightByHolder"/>, the latest deadline among its
+/// leases: a new incarnation keeps a silent holder's slots no longer than that. Null from a node that does not send it.</param>
 /// <param name="PeakInFlight">The most leases held at once since this incarnation started.</param>
 /// <param name="ProviderRemainingRequests">What the provider last said was left of its request limit (until its reset), if it says.</param>
 /// <param name="ProviderRemainingTokens">What the provider last said was left of its token limit (until its reset), if it says.</param>
@@ -35,7 +37,8 @@ public sealed record EndpointSnapshot(
     long? ProviderRemainingTokens = null,
     int? ProviderLimitRequests = null,
     long? ProviderLimitTokens = null,
-    IReadOnlyDictionary<string, int>? InFlightByHolder = null) : IRouterMessage
+    IReadOnlyDictionary<string, int>? InFlightByHolder = null,
+    IReadOnlyDictionary<string, DateTimeOffset>? LatestDeadlineByHolder = null) : IRouterMessage
 {
     public static EndpointSnapshot Empty(string endpointId) => new(
         endpointId, 0, 0, DateTimeOffset.MinValue, 0, 0, WindowStats.None, WindowStats.None, null,

@@ -7,11 +7,14 @@ namespace Router.Messages.Serialization;
 /// A compact binary form for the snapshot gossip, the one message whose volume grows with endpoints x nodes (every
 /// endpoint that changed, to every node, ten times a second), where JSON's field names and number text dominated the
 /// cost. Every other message stays JSON. Layout: a format byte, then the fields in declaration order; nullable values
-/// carry a presence byte. A new field goes at the end under a new format byte, read by both versions' decoders.
+/// carry a presence byte. A new field goes at the end under a new format byte, read by both versions' decoders. Format 2
+/// (written now) adds the latest lease deadline per holder; format 1 is still read, without it.
 /// </summary>
 internal static class SnapshotCodec
 {
     private const byte Format1 = 1;
+    // Adds the latest lease deadline per holder, after the holders.
+    private const byte Format2 = 2;
 
     public static byte[] Encode(EndpointSnapshotBatch batch) => Encode(64 + 128 * batch.Snapshots.Count, writer =>
     {
@@ -26,7 +29,7 @@ internal static class SnapshotCodec
         using var stream = new MemoryStream(capacity);
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(Format1);
+            writer.Write(Format2);
             body(writer);
         }
         return stream.ToArray();
@@ -34,26 +37,27 @@ internal static class SnapshotCodec
 
     public static EndpointSnapshotBatch DecodeBatch(byte[] bytes)
     {
-        using var reader = Open(bytes);
+        using var reader = Open(bytes, out var format);
         var count = reader.ReadInt32();
         if (count < 0) throw new SerializationException($"A snapshot batch cannot hold {count} snapshots.");
         var snapshots = new EndpointSnapshot[count];
-        for (var i = 0; i < count; i++) snapshots[i] = Read(reader);
+        for (var i = 0; i < count; i++) snapshots[i] = Read(reader, format);
         return new EndpointSnapshotBatch(snapshots);
     }
 
     public static EndpointSnapshot DecodeSnapshot(byte[] bytes)
     {
-        using var reader = Open(bytes);
-        return Read(reader);
+        using var reader = Open(bytes, out var format);
+        return Read(reader, format);
     }
 
-    private static BinaryReader Open(byte[] bytes)
+    private static BinaryReader Open(byte[] bytes, out byte format)
     {
         var reader = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
-        var format = reader.ReadByte();
-        if (format != Format1)
-            throw new SerializationException($"Unknown snapshot format {format}. Are all nodes on the same Router.Messages version?");
+        format = reader.ReadByte();
+        if (format is not (Format1 or Format2))
+            throw new SerializationException(
+                $"Unknown snapshot format {format} (this node reads {Format1} and {Format2}). Are all nodes on the same Router.Messages version?");
         return reader;
     }
 
@@ -80,22 +84,28 @@ internal static class SnapshotCodec
         WriteOptional(w, s.ProviderRemainingTokens);
         WriteOptional(w, s.ProviderLimitRequests);
         WriteOptional(w, s.ProviderLimitTokens);
-        if (s.InFlightByHolder is not { } byHolder)
+        WriteByHolder(w, s.InFlightByHolder, (writer, count) => writer.Write(count));
+        WriteByHolder(w, s.LatestDeadlineByHolder, WriteTime); // format 2 on
+    }
+
+    private static void WriteByHolder<T>(BinaryWriter w, IReadOnlyDictionary<string, T>? byHolder, Action<BinaryWriter, T> writeValue)
+    {
+        if (byHolder is null)
         {
             w.Write(-1);
             return;
         }
         w.Write(byHolder.Count);
-        foreach (var (holder, count) in byHolder)
+        foreach (var (holder, value) in byHolder)
         {
             w.Write(holder);
-            w.Write(count);
+            writeValue(w, value);
         }
     }
 
-    private static EndpointSnapshot Read(BinaryReader r)
-    {
-        var snapshot = new EndpointSnapshot(
+    private static EndpointSnapshot Read(BinaryReader r, byte format) =>
+        // Arguments are evaluated in the order written, which is the order on the wire.
+        new(
             EndpointId: r.ReadString(),
             Incarnation: r.ReadInt64(),
             Sequence: r.ReadInt64(),
@@ -116,12 +126,18 @@ internal static class SnapshotCodec
             ProviderRemainingRequests: r.ReadBoolean() ? r.ReadInt32() : null,
             ProviderRemainingTokens: r.ReadBoolean() ? r.ReadInt64() : null,
             ProviderLimitRequests: r.ReadBoolean() ? r.ReadInt32() : null,
-            ProviderLimitTokens: r.ReadBoolean() ? r.ReadInt64() : null);
-        var holders = r.ReadInt32();
-        if (holders < 0) return snapshot;
-        var byHolder = new Dictionary<string, int>(holders, StringComparer.Ordinal);
-        for (var i = 0; i < holders; i++) byHolder[r.ReadString()] = r.ReadInt32();
-        return snapshot with { InFlightByHolder = byHolder };
+            ProviderLimitTokens: r.ReadBoolean() ? r.ReadInt64() : null,
+            InFlightByHolder: ReadByHolder(r, reader => reader.ReadInt32()),
+            LatestDeadlineByHolder: format >= Format2 ? ReadByHolder(r, ReadTime) : null);
+
+    /// <summary>A count (-1 for none), then a holder and its value per entry.</summary>
+    private static Dictionary<string, T>? ReadByHolder<T>(BinaryReader r, Func<BinaryReader, T> readValue)
+    {
+        var count = r.ReadInt32();
+        if (count < 0) return null;
+        var byHolder = new Dictionary<string, T>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++) byHolder[r.ReadString()] = readValue(r);
+        return byHolder;
     }
 
     private static CircuitState ReadCircuit(BinaryReader r)

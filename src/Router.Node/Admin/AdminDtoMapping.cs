@@ -24,7 +24,7 @@ internal static class AdminDtoMapping
         s.EndpointId, s.Incarnation, s.Sequence, s.TakenAt, s.InFlight, s.PeakInFlight, s.Latency.ToDto(), s.TimeToFirstToken.ToDto(),
         s.LastSampleAt, s.RequestsLastMinute, s.TokensLastMinute, s.Circuit.ToDto(), s.CooldownUntil, s.ConsecutiveFailures, s.Drained,
         s.TotalRequests, s.TotalFailures, s.ProviderRemainingRequests, s.ProviderRemainingTokens, s.ProviderLimitRequests,
-        s.ProviderLimitTokens, s.InFlightByHolder);
+        s.ProviderLimitTokens, s.InFlightByHolder, s.LatestDeadlineByHolder);
 
     public static WindowStatsDto ToDto(this WindowStats w) => new(w.Samples, w.MeanMs, w.P50Ms, w.P95Ms);
 
