@@ -115,16 +115,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         _tokens.Add(now, request.EstimatedTokens);
         _totalRequests++;
         _sequence++;
-        return new LeaseAcquired(endpointId, request.LeaseId, deadline, InFlight, _incarnation, _sequence,
-            request.GrantBelowInFlight is null ? null : LeasesOf(request.Holder));
-    }
-
-    private int LeasesOf(string holder)
-    {
-        var count = 0;
-        foreach (var lease in _leases.Values)
-            if (lease.Holder == holder) count++;
-        return count;
+        return new LeaseAcquired(endpointId, request.LeaseId, deadline, InFlight, _incarnation, _sequence);
     }
 
     /// <summary>

@@ -55,8 +55,6 @@ public sealed class EndpointSlot(string endpointId, SnapshotCache cache)
     private int _pending;
     private int _ownSinceSnapshot;
     private int _heldHere;
-    // How many of a count taken from a grant were this node's leases, as the endpoint recorded them; -1 when not said.
-    private int _ownInGrant = -1;
 
     public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
@@ -96,7 +94,6 @@ public sealed class EndpointSlot(string endpointId, SnapshotCache cache)
         var own = cache.OwnHolder;
         if (own is null || snapshot.Incarnation == 0) return OwnSinceSnapshot;
         if (snapshot.InFlightByHolder is { } byHolder) return HeldHere - byHolder.GetValueOrDefault(own);
-        if (Volatile.Read(ref _ownInGrant) is var inGrant and >= 0) return HeldHere - inGrant;
         return snapshot.InFlight == 0 ? HeldHere : OwnSinceSnapshot;
     }
 
@@ -127,12 +124,10 @@ public sealed class EndpointSlot(string endpointId, SnapshotCache cache)
         if (sameIncarnation && grant.Sequence <= current.Sequence) return;
         // The grant's count is exact as of now, this node's own activity included.
         Volatile.Write(ref _ownSinceSnapshot, 0);
-        if (current.InFlight == grant.InFlight && grant.HolderLeases is null) return;
+        if (current.InFlight == grant.InFlight) return;
         // The grant's count is newer than every snapshot of its incarnation up to its sequence: take that sequence, so
         // one of those arriving later (snapshots cross the network more slowly than replies) does not undo it.
-        // The count per holder (and its deadlines) is the snapshot's, not the grant's: dropped. A grant that says how many of
-        // its leases are this node's keeps that part exact (OwnActivity); otherwise this node's share is counted since the grant.
-        Volatile.Write(ref _ownInGrant, grant.HolderLeases ?? -1);
+        // The count per holder (and its deadlines) is the snapshot's, not the grant's: drop it, so this node's share is counted since the grant.
         var updated = sameIncarnation
             ? current with { InFlight = grant.InFlight, Sequence = grant.Sequence, InFlightByHolder = null, LatestDeadlineByHolder = null }
             : current with { InFlight = grant.InFlight, InFlightByHolder = null, LatestDeadlineByHolder = null };
@@ -143,7 +138,6 @@ public sealed class EndpointSlot(string endpointId, SnapshotCache cache)
     {
         Volatile.Write(ref _snapshot, EndpointSnapshot.Empty(endpointId));
         Volatile.Write(ref _ownSinceSnapshot, 0);
-        Volatile.Write(ref _ownInGrant, -1);
     }
 
     internal bool TryReplace(EndpointSnapshot snapshot)
@@ -160,7 +154,6 @@ public sealed class EndpointSlot(string endpointId, SnapshotCache cache)
             if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, snapshot, previous), previous))
             {
                 Volatile.Write(ref _ownSinceSnapshot, 0); // the new count has this node's activity up to its moment
-                Volatile.Write(ref _ownInGrant, -1);
                 return true;
             }
         }

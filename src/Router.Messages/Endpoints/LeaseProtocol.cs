@@ -18,17 +18,13 @@ public sealed record AcquireLease(
 /// <summary>Kept small (no full snapshot): it crosses the network once per routing decision.</summary>
 /// <param name="Incarnation">With <paramref name="Sequence"/>, places <paramref name="InFlight"/> among the endpoint's
 /// snapshots, so a router does not let an older snapshot that arrives later undo it.</param>
-/// <param name="HolderLeases">For a conditional acquire (<see cref="AcquireLease.GrantBelowInFlight"/>): how many of
-/// <paramref name="InFlight"/> the endpoint records for the asking holder, so the holder can put its own exact count in
-/// their place (its releases still on their way are among them).</param>
 public sealed record LeaseAcquired(
     string EndpointId,
     string LeaseId,
     DateTimeOffset ExpiresAt,
     int InFlight,
     long Incarnation = 0,
-    long Sequence = 0,
-    int? HolderLeases = null) : IRouterMessage;
+    long Sequence = 0) : IRouterMessage;
 
 public sealed record LeaseRefused(
     string EndpointId,

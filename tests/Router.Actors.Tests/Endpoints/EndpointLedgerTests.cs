@@ -75,21 +75,6 @@ public class EndpointLedgerTests
     }
 
     [Fact]
-    public void A_conditional_grant_says_how_many_of_its_leases_the_asking_holder_has_so_it_can_count_its_own_part_exactly()
-    {
-        var ledger = NewLedger();
-        ledger.TryAcquire(Endpoint, Acquire() with { Holder = "a#1" });
-        ledger.TryAcquire(Endpoint, Acquire() with { Holder = "b#1" });
-        ledger.TryAcquire(Endpoint, Acquire() with { Holder = "a#1" });
-
-        var grant = ledger.TryAcquire(Endpoint, Acquire() with { Holder = "a#1", GrantBelowInFlight = 10 }).Should().BeOfType<LeaseAcquired>().Subject;
-        grant.InFlight.Should().Be(4);
-        grant.HolderLeases.Should().Be(3, "a#1 holds three of the four, this one included");
-        ledger.TryAcquire(Endpoint, Acquire() with { Holder = "a#1" }).Should().BeOfType<LeaseAcquired>()
-            .Which.HolderLeases.Should().BeNull("an unconditional acquire ranks nothing, so the count is not worth a scan");
-    }
-
-    [Fact]
     public void Acquiring_the_same_lease_id_twice_counts_once()
     {
         var ledger = NewLedger();

@@ -107,25 +107,4 @@ public class SnapshotCacheTests
             .InFlight.Should().Be(3, "the other node's two and the one held here");
         slot.OwnSinceSnapshot.Should().Be(0, "the count since the snapshot alone would have kept both ended leases");
     }
-
-    [Fact]
-    public void A_grant_that_names_this_nodes_part_of_its_count_has_that_part_replaced_by_the_leases_held_here_now()
-    {
-        const string self = "akka.tcp://llm-router@10.0.0.1:4053#1";
-        var cache = new SnapshotCache { OwnHolder = self };
-        var book = new LeaseBook(TimeProvider.System, cache);
-        var slot = cache.Slot("e1");
-        cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 10, InFlight = 0 });
-        book.Add(new Lease("l1", "e1", "g", "http://e1", DateTimeOffset.UtcNow.AddMinutes(1)), TimeProvider.System.GetTimestamp());
-
-        // Granted with 5 in flight, 3 of them this node's: one of those 3 was released here, its release still on its way.
-        cache.ObserveInFlight(new LeaseAcquired("e1", "l2", DateTimeOffset.UtcNow, 5, 7, 11, HolderLeases: 3));
-        book.Add(new Lease("l2", "e1", "g", "http://e1", DateTimeOffset.UtcNow.AddMinutes(1)), TimeProvider.System.GetTimestamp());
-
-        slot.OwnActivity().Should().Be(-1, "this node holds 2 now, not the 3 the endpoint still records");
-        new EndpointCandidate(new EndpointDefinition("e1", "g", "http://e1"), slot.Snapshot) { Pending = slot.Pending + slot.OwnActivity() }
-            .InFlight.Should().Be(4, "2 of other nodes and the 2 held here");
-        cache.ObserveInFlight(new LeaseAcquired("e1", "l3", DateTimeOffset.UtcNow, 6, 7, 12));
-        slot.OwnActivity().Should().Be(0, "a grant that does not say goes back to counting this node's activity since it");
-    }
 }
