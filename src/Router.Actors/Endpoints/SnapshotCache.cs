@@ -12,19 +12,8 @@ namespace Router.Actors.Endpoints;
 public sealed class SnapshotCache
 {
     private readonly ConcurrentDictionary<string, EndpointSlot> _slots = new(StringComparer.Ordinal);
-    private string? _ownHolder;
 
-    public EndpointSlot Slot(string endpointId) => _slots.GetOrAdd(endpointId, id => new EndpointSlot(id, this));
-
-    /// <summary>
-    /// This node's holder id (address#uid), under which endpoints list this node's leases in their snapshots. Set
-    /// once the node has joined (its uid is known then); until it is, counts fall back to <see cref="EndpointSlot.OwnSinceSnapshot"/>.
-    /// </summary>
-    public string? OwnHolder
-    {
-        get => Volatile.Read(ref _ownHolder);
-        set => Volatile.Write(ref _ownHolder, value);
-    }
+    public EndpointSlot Slot(string endpointId) => _slots.GetOrAdd(endpointId, id => new EndpointSlot(id));
 
     /// <summary>
     /// Forgets what is known of an endpoint whose actor stopped answering (its node may be gone): its last
@@ -47,14 +36,13 @@ public sealed class SnapshotCache
 }
 
 /// <summary>The current snapshot of one endpoint on this node, swapped atomically.</summary>
-public sealed class EndpointSlot(string endpointId, SnapshotCache cache)
+public sealed class EndpointSlot(string endpointId)
 {
     private EndpointSnapshot _snapshot = EndpointSnapshot.Empty(endpointId);
     private EndpointSnapshot _lastPublished = EndpointSnapshot.Empty(endpointId);
 
     private int _pending;
     private int _ownSinceSnapshot;
-    private int _heldHere;
 
     public EndpointSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
@@ -74,28 +62,6 @@ public sealed class EndpointSlot(string endpointId, SnapshotCache cache)
     /// Strategies add it to the snapshot's count, as they add <see cref="Pending"/>.
     /// </summary>
     public int OwnSinceSnapshot => Volatile.Read(ref _ownSinceSnapshot);
-
-    /// <summary>Leases this node's callers hold on the endpoint right now (idle spares included), kept by the <c>LeaseBook</c>.</summary>
-    public int HeldHere => Volatile.Read(ref _heldHere);
-
-    internal void HeldChanged(int delta) => Interlocked.Add(ref _heldHere, delta);
-
-    /// <summary>
-    /// What this node's own leases add to the snapshot's count now. When the snapshot lists its leases per holder, that
-    /// is exact: the leases held here now, less those the snapshot counted for this node. A snapshot published before
-    /// one of this node's releases reached the endpoint (gossip from a remote endpoint arrives later than from a local
-    /// one) otherwise shows that lease as still running; least-busy then saw remote endpoints busier than they were and
-    /// put about half of the leases on the caller's own node with 3 nodes (routing core, 100 endpoints). Without the
-    /// list (a count taken from a grant, or no holder id yet), this node's activity since the snapshot.
-    /// </summary>
-    public int OwnActivity()
-    {
-        var snapshot = Volatile.Read(ref _snapshot);
-        var own = cache.OwnHolder;
-        if (own is null || snapshot.Incarnation == 0) return OwnSinceSnapshot;
-        if (snapshot.InFlightByHolder is { } byHolder) return HeldHere - byHolder.GetValueOrDefault(own);
-        return snapshot.InFlight == 0 ? HeldHere : OwnSinceSnapshot;
-    }
 
     /// <summary>This node's router granted a lease on the endpoint itself (a local grant): the actor counts it a batch later.</summary>
     internal void GrantedHere() => Interlocked.Increment(ref _ownSinceSnapshot);
@@ -127,7 +93,7 @@ public sealed class EndpointSlot(string endpointId, SnapshotCache cache)
         if (current.InFlight == grant.InFlight) return;
         // The grant's count is newer than every snapshot of its incarnation up to its sequence: take that sequence, so
         // one of those arriving later (snapshots cross the network more slowly than replies) does not undo it.
-        // The count per holder (and its deadlines) is the snapshot's, not the grant's: drop it, so this node's share is counted since the grant.
+        // The per-holder counts and deadlines are the snapshot's, not the grant's: dropped rather than left to disagree with it.
         var updated = sameIncarnation
             ? current with { InFlight = grant.InFlight, Sequence = grant.Sequence, InFlightByHolder = null, LatestDeadlineByHolder = null }
             : current with { InFlight = grant.InFlight, InFlightByHolder = null, LatestDeadlineByHolder = null };

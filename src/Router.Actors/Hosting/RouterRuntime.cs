@@ -28,7 +28,7 @@ public sealed class RouterRuntime : IExtension
     public RouterRuntime(RouterClusterSettings options)
     {
         Options = options;
-        Leases = new LeaseBook(options.Clock, Snapshots);
+        Leases = new LeaseBook(options.Clock);
         Activity = new LeaseActivityOutbox(EndpointHomes);
         Spares = new SpareLeasePool(Leases, Activity, options.Clock);
         Quorum = new QuorumState(options.Clock, options.Endpoint.AuthorityTtl, options.Endpoint.QuorumInterval);

@@ -11,7 +11,7 @@ namespace Router.Actors.Leasing;
 /// endpoint incarnation from here, and revokes (aborts the request of) any lease it could not renew in time.
 /// Written from request threads (grant, release) and the keeper, so every part is thread-safe.
 /// </summary>
-public sealed class LeaseBook(TimeProvider clock, SnapshotCache? counts = null)
+public sealed class LeaseBook(TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, HeldEntry> _held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GrantLog> _grants = new(StringComparer.Ordinal);
@@ -66,9 +66,6 @@ public sealed class LeaseBook(TimeProvider clock, SnapshotCache? counts = null)
         }
     }
 
-    /// <summary>Keeps the endpoint's count of leases held here, which ranking adds to its snapshot (<see cref="EndpointSlot.OwnActivity"/>).</summary>
-    private void Counted(string endpointId, int delta) => counts?.Slot(endpointId).HeldChanged(delta);
-
     /// <summary>Leases held, idle spares included (they are renewed like the rest).</summary>
     public int Count => _held.Count;
 
@@ -81,12 +78,10 @@ public sealed class LeaseBook(TimeProvider clock, SnapshotCache? counts = null)
     {
         var now = clock.GetUtcNow();
         // A spare taken into use keeps its confirmation: the endpoint last renewed it then, not when this caller asked.
-        var takesSpare = _held.TryGetValue(lease.LeaseId, out var spare) && spare.IsSpare;
-        var entry = takesSpare
-            ? new HeldEntry(lease, now, Volatile.Read(ref spare!.ConfirmedAt), spare.SpareExpiresAt)
+        var entry = _held.TryGetValue(lease.LeaseId, out var spare) && spare.IsSpare
+            ? new HeldEntry(lease, now, Volatile.Read(ref spare.ConfirmedAt), spare.SpareExpiresAt)
             : new HeldEntry(lease, now, askedAt);
-        if (takesSpare || !_held.TryAdd(lease.LeaseId, entry)) _held[lease.LeaseId] = entry;
-        else Counted(lease.EndpointId, +1);
+        _held[lease.LeaseId] = entry;
         _grants.GetOrAdd(lease.EndpointId, _ => new GrantLog()).Granted(now, lease.EstimatedTokens);
         return entry.Revoked.Token;
     }
@@ -103,8 +98,7 @@ public sealed class LeaseBook(TimeProvider clock, SnapshotCache? counts = null)
         if (!_held.TryGetValue(outcome.LeaseId, out var entry)) return false;
         var kept = keepSpare && entry.IsSpare;
         if (kept) _held[outcome.LeaseId] = Idle(entry);
-        else if (_held.TryRemove(outcome.LeaseId, out entry)) Counted(entry.Lease.EndpointId, -1);
-        else return false;
+        else if (!_held.TryRemove(outcome.LeaseId, out entry)) return false;
         if (!entry.InUse) return kept; // an idle spare: no request to account for
         var actual = outcome.PromptTokens + outcome.CompletionTokens;
         if (actual > 0 && _grants.TryGetValue(entry.Lease.EndpointId, out var log))
@@ -124,8 +118,7 @@ public sealed class LeaseBook(TimeProvider clock, SnapshotCache? counts = null)
     {
         var now = clock.GetUtcNow();
         foreach (var id in leaseIds)
-            if (_held.TryAdd(id, new HeldEntry(new Lease(id, endpointId, "", "", expiresAt), now, confirmedAt, expiresAt, inUse: false)))
-                Counted(endpointId, +1);
+            _held[id] = new HeldEntry(new Lease(id, endpointId, "", "", expiresAt), now, confirmedAt, expiresAt, inUse: false);
     }
 
     /// <summary>Whether an idle spare may carry a request that ends by <paramref name="needUntil"/>: still held (not
@@ -135,13 +128,9 @@ public sealed class LeaseBook(TimeProvider clock, SnapshotCache? counts = null)
         entry.SpareExpiresAt >= needUntil && clock.GetElapsedTime(Volatile.Read(ref entry.ConfirmedAt)) < validity;
 
     /// <summary>Forgets an idle spare this node gives back; false when it was not held (revoked meanwhile) or is in use.</summary>
-    internal bool DropIdleSpare(string leaseId)
-    {
-        if (!_held.TryGetValue(leaseId, out var entry) || entry is not { IsSpare: true, InUse: false } ||
-            !_held.TryRemove(new KeyValuePair<string, HeldEntry>(leaseId, entry))) return false;
-        Counted(entry.Lease.EndpointId, -1);
-        return true;
-    }
+    internal bool DropIdleSpare(string leaseId) =>
+        _held.TryGetValue(leaseId, out var entry) && entry is { IsSpare: true, InUse: false } &&
+        _held.TryRemove(new KeyValuePair<string, HeldEntry>(leaseId, entry));
 
     /// <summary>The held leases, by endpoint.</summary>
     internal Dictionary<string, List<HeldEntry>> ByEndpoint()
@@ -209,7 +198,6 @@ public sealed class LeaseBook(TimeProvider clock, SnapshotCache? counts = null)
     internal HeldEntry? Revoke(string leaseId)
     {
         if (!_held.TryRemove(leaseId, out var entry)) return null;
-        Counted(entry.Lease.EndpointId, -1);
         try { entry.Revoked.Cancel(); }
         catch (AggregateException) { } // a request's own clean-up failed; the lease is given up all the same
         return entry;

@@ -39,7 +39,7 @@ internal static class CandidateSelector
                 if (earliestCooldownEnd is null || snapshot.CooldownUntil < earliestCooldownEnd) earliestCooldownEnd = snapshot.CooldownUntil;
                 continue;
             }
-            candidates.Add(new EndpointCandidate(endpoint, snapshot) { Pending = slot.Pending + slot.OwnActivity() });
+            candidates.Add(new EndpointCandidate(endpoint, snapshot) { Pending = slot.Pending + slot.OwnSinceSnapshot });
         }
 
         if (candidates.Count > 0) return null;

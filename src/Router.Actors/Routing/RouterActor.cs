@@ -85,8 +85,6 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         _endpointRegion = endpointRegion;
         _settings = runtime.Options.Routing;
         _spareValidity = runtime.Options.Endpoint.LeaseTtl - runtime.Options.Endpoint.FencingMargin;
-        // Snapshots list this node's leases under this id; ranking swaps them for the exact count held here.
-        runtime.Snapshots.OwnHolder = _selfHolder;
 
         Receive<RouteRequest>(request => Route(request, Sender));
         Receive<LeaseAcquired>(OnLeaseAcquired);

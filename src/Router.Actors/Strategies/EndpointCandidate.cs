@@ -8,8 +8,8 @@ public readonly record struct EndpointCandidate(EndpointDefinition Definition, E
 {
     public string Id => Definition.Id;
 
-    /// <summary>This node's own activity not in the snapshot: acquires in the air toward the endpoint, plus the leases
-    /// held here now less those the snapshot counted for this node (may be negative).</summary>
+    /// <summary>This node's own activity not yet in the snapshot: acquires in the air toward the endpoint, plus leases
+    /// granted here less those released here since the snapshot was taken (may be negative).</summary>
     public int Pending { get; init; }
 
     /// <summary>Requests in flight as this node sees them now: the snapshot's count plus this node's own activity since.

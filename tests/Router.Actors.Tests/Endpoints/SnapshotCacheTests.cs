@@ -1,6 +1,3 @@
-using Router.Actors.Leasing;
-using Router.Actors.Strategies;
-using Router.Messages.Routing;
 using Router.Actors.Endpoints;
 using Router.Messages.Endpoints;
 
@@ -77,34 +74,5 @@ public class SnapshotCacheTests
         cache.ObserveInFlight(new LeaseAcquired("e1", "l0", DateTimeOffset.UtcNow, 2, 7, 11));
         slot.ReleasedHere();
         slot.OwnSinceSnapshot.Should().Be(-1, "an older grant's count changes nothing");
-    }
-
-    [Fact]
-    public void A_snapshot_that_lists_holders_counts_this_nodes_leases_as_held_here_now_not_as_of_the_snapshot()
-    {
-        const string self = "akka.tcp://llm-router@10.0.0.1:4053#1";
-        var cache = new SnapshotCache { OwnHolder = self };
-        var book = new LeaseBook(TimeProvider.System, cache);
-        var slot = cache.Slot("e1");
-        var leases = Enumerable.Range(0, 3).Select(i => new Lease($"l{i}", "e1", "g", "http://e1", DateTimeOffset.UtcNow.AddMinutes(1))).ToList();
-        foreach (var lease in leases) book.Add(lease, TimeProvider.System.GetTimestamp());
-        slot.HeldHere.Should().Be(3);
-
-        book.Remove(new ReportOutcome("e1", "l0", OutcomeKind.Success), resend: false);
-        book.Remove(new ReportOutcome("e1", "l0", OutcomeKind.Success), resend: false); // a repeated release counts once
-        book.Revoke("l1");
-        slot.HeldHere.Should().Be(1, "one of the three is still held here");
-
-        // Published by the endpoint before it heard of either release: this node's three leases and two of another's.
-        cache.Apply(EndpointSnapshot.Empty("e1") with
-        {
-            Incarnation = 7, Sequence = 10, InFlight = 5,
-            InFlightByHolder = new Dictionary<string, int> { [self] = 3, ["akka.tcp://llm-router@10.0.0.2:4053#1"] = 2 },
-        }).Should().BeTrue();
-
-        slot.OwnActivity().Should().Be(-2, "the two leases ended here are no longer in flight, whatever the snapshot says");
-        new EndpointCandidate(new EndpointDefinition("e1", "g", "http://e1"), slot.Snapshot) { Pending = slot.Pending + slot.OwnActivity() }
-            .InFlight.Should().Be(3, "the other node's two and the one held here");
-        slot.OwnSinceSnapshot.Should().Be(0, "the count since the snapshot alone would have kept both ended leases");
     }
 }
