@@ -10,8 +10,8 @@ namespace Router.Actors.Leasing;
 /// <summary>
 /// One per node: keeps this node's leases alive and fences them. Every renewal interval it sends each endpoint it
 /// holds leases on one <see cref="RenewLeases"/> statement (through the shard region, so it reaches whichever
-/// incarnation is current; those for endpoints on another node in one <see cref="RenewLeasesBatch"/> per node); the endpoint's <see cref="LeasesRenewed"/> confirms the leases as of the moment the
-/// statement was sent. A lease not confirmed within the lease TTL minus the fencing margin is revoked: its request
+/// incarnation is current; those for endpoints on another node together, in one <see cref="RenewLeasesBatch"/> per
+/// node); the endpoint's <see cref="LeasesRenewed"/> confirms the leases as of the moment the statement was sent. A lease not confirmed within the lease TTL minus the fencing margin is revoked: its request
 /// is aborted here before the endpoint may give the slot to someone else. Also answers a new endpoint
 /// incarnation's <see cref="QueryHeldLeases"/> with the leases held and the grants of the last minute.
 /// </summary>
