@@ -9,12 +9,13 @@ namespace Router.Actors.Tests.Cluster;
 /// <summary>
 /// A node holding long leases on many endpoints renews them in one message per node pair and renewal round, not one
 /// per endpoint, and the leases stay alive (never fenced here, never reclaimed there) the whole time. Renewal rounds
-/// are made short (200 ms, a 1 s validity) so that many rounds pass within the test.
+/// are made short (200 ms) so that more rounds than the 2 s validity of an unrenewed lease pass within the test; the
+/// validity stays long enough that a stall of the test process (a GC, a busy machine) is not mistaken for a lost renewal.
 /// </summary>
 [Collection(nameof(ClusterTests))]
 public sealed class RenewalBatchTests
 {
-    private const int Rounds = 10;
+    private const int Rounds = 15;
 
     private static readonly EndpointDefinition[] Endpoints =
         Enumerable.Range(1, 12).Select(i => new EndpointDefinition($"ep-{i}", "chat", $"http://10.0.0.{i}:8000")).ToArray();
@@ -31,7 +32,7 @@ public sealed class RenewalBatchTests
 
         var (statementsBefore, batchesBefore) = (Sent(nameof(RenewLeases)), Sent(nameof(RenewLeasesBatch)));
         await Eventually.Until(() => Task.FromResult(Sent(nameof(RenewLeasesBatch)) - batchesBefore >= Rounds * remoteNodes),
-            $"{Rounds} renewal rounds pass (2 s: twice the validity of an unrenewed lease)", TimeSpan.FromSeconds(15));
+            $"{Rounds} renewal rounds pass (3 s: longer than an unrenewed lease stays valid)", TimeSpan.FromSeconds(30));
         var (statements, batches) = (Sent(nameof(RenewLeases)) - statementsBefore, Sent(nameof(RenewLeasesBatch)) - batchesBefore);
 
         statements.Should().BeLessThan(remoteEndpoints,
@@ -56,7 +57,7 @@ public sealed class RenewalBatchTests
 
         var statementsBefore = Sent(nameof(RenewLeases));
         await Eventually.Until(() => Task.FromResult(Sent(nameof(RenewLeases)) - statementsBefore >= onSilent.Count * Rounds),
-            $"{Rounds} rounds of statements go one by one to the node whose relay does not answer", TimeSpan.FromSeconds(15));
+            $"{Rounds} rounds of statements go one by one to the node whose relay does not answer", TimeSpan.FromSeconds(30));
 
         leases.Should().OnlyContain(l => !client.RevocationOf(l).IsCancellationRequested, "the one unanswered batch cost no lease");
         foreach (var id in onSilent)
@@ -71,7 +72,7 @@ public sealed class RenewalBatchTests
         {
             Endpoint = defaults.Endpoint with
             {
-                RenewInterval = TimeSpan.FromMilliseconds(200), LeaseTtl = TimeSpan.FromSeconds(1.5), FencingMargin = TimeSpan.FromSeconds(0.5),
+                RenewInterval = TimeSpan.FromMilliseconds(200), LeaseTtl = TimeSpan.FromSeconds(3), FencingMargin = TimeSpan.FromSeconds(1),
             },
         };
         var cluster = await TestCluster.StartAsync(3, options);
