@@ -49,7 +49,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         _homes = runtime.EndpointHomes;
         _spares = runtime.Spares;
         _outbox.Attach(Self, _self);
-        _keeper = Context.System.ActorSelection(new RootActorPath(_self) / "user" / RouterHostingExtensions.LeaseKeeperName);
+        _keeper = On(Context.System, _self, RouterHostingExtensions.LeaseKeeperName);
 
         Receive<FlushSoon>(_ => FlushLater());
         Receive<Flush>(_ => SendAll());

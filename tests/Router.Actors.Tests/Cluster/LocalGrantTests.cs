@@ -1,7 +1,6 @@
 using Router.Actors.Hosting;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
-using Router.Messages.Serialization;
 
 namespace Router.Actors.Tests.Cluster;
 
@@ -22,7 +21,7 @@ public sealed class LocalGrantTests
         await using var _ = cluster;
         var node = cluster[0];
 
-        var acquiresBefore = Sent(nameof(AcquireLease));
+        var acquiresBefore = WireCounts.Sent(nameof(AcquireLease));
         var served = new List<string>();
         for (var i = 0; i < 60; i++)
         {
@@ -35,7 +34,7 @@ public sealed class LocalGrantTests
         served.Distinct().Should().HaveCount(3);
         var remote = Uncapped.Select(e => e.Id).Where(id => node.Runtime.LastKnownHome(id) != node.Address).ToList();
         remote.Should().NotBeEmpty("3 endpoints on 3 nodes");
-        (Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeLessThan(remote.Count * 20 / 4,
+        (WireCounts.Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeLessThan(remote.Count * 20 / 4,
             "the endpoints on other nodes granted nothing over the network (a few asks are allowed: homes are learned from answers)");
         foreach (var endpoint in Uncapped)
             await Eventually.Until(async () => (await cluster[1].StateOfAsync(endpoint.Id)).Snapshot, s => s is { InFlight: 0, TotalRequests: >= 21 },
@@ -62,7 +61,7 @@ public sealed class LocalGrantTests
         }, "every endpoint on another node lent this node spares");
         var warmUp = served.Count;
 
-        var acquiresBefore = Sent(nameof(AcquireLease));
+        var acquiresBefore = WireCounts.Sent(nameof(AcquireLease));
         for (var i = 0; i < 60; i++)
         {
             var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"r{i}"), TimeSpan.FromSeconds(5))).Lease;
@@ -71,7 +70,7 @@ public sealed class LocalGrantTests
         }
 
         served.Skip(warmUp).Should().Equal(Enumerable.Range(0, 60).Select(i => served[warmUp + i % 3]), "round-robin through one node is x, y, z, x, y, z");
-        (Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeLessThan(remote.Count * 20 / 4,
+        (WireCounts.Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeLessThan(remote.Count * 20 / 4,
             "requests to capped endpoints on other nodes ran on the spares they lent, without asking");
         foreach (var id in remote)
             await Eventually.Until(async () => (await cluster[1].StateOfAsync(id)).Snapshot,
@@ -87,13 +86,13 @@ public sealed class LocalGrantTests
         var (cluster, client) = await StartAsync(capped, options: o => o with { Routing = o.Routing with { SpareLeases = false } });
         await using var _ = cluster;
 
-        var acquiresBefore = Sent(nameof(AcquireLease));
+        var acquiresBefore = WireCounts.Sent(nameof(AcquireLease));
         for (var i = 0; i < 30; i++)
         {
             var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"r{i}"), TimeSpan.FromSeconds(5))).Lease;
             client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20));
         }
-        (Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeGreaterThanOrEqualTo(20 - 2,
+        (WireCounts.Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeGreaterThanOrEqualTo(20 - 2,
             "with spares off, a cap is decided by the endpoint's actor for every request on another node");
     }
 
@@ -156,7 +155,7 @@ public sealed class LocalGrantTests
         var (cluster, client) = await StartAsync(Uncapped, "least-busy");
         await using var _ = cluster;
 
-        var (acquires, batches) = (Sent(nameof(AcquireLease)), Sent(nameof(LeaseActivityBatch)));
+        var (acquires, batches) = (WireCounts.Sent(nameof(AcquireLease)), WireCounts.Sent(nameof(LeaseActivityBatch)));
         var served = new HashSet<string>();
         for (var round = 0; round < 10; round++)
         {
@@ -171,8 +170,8 @@ public sealed class LocalGrantTests
             }
         }
         served.Should().Contain(id => cluster[0].Runtime.LastKnownHome(id) != cluster[0].Address, "some leases were on other nodes");
-        (Sent(nameof(AcquireLease)) - acquires).Should().BeGreaterThan(0, "least-busy ranks on the exact count, which only the actor has");
-        (Sent(nameof(LeaseActivityBatch)) - batches).Should().Be(0,
+        (WireCounts.Sent(nameof(AcquireLease)) - acquires).Should().BeGreaterThan(0, "least-busy ranks on the exact count, which only the actor has");
+        (WireCounts.Sent(nameof(LeaseActivityBatch)) - batches).Should().Be(0,
             "a release held back for a batch would make its endpoint look busier than it is, and least-busy would avoid it");
     }
 
@@ -232,6 +231,4 @@ public sealed class LocalGrantTests
             return Uncapped.All(e => cluster[0].Runtime.Snapshots.Slot(e.Id).Snapshot.Incarnation != 0);
         }, "this node has a snapshot of every endpoint", TimeSpan.FromSeconds(15));
     }
-
-    private static long Sent(string message) => WireTraffic.Totals().Where(t => t.Message == message).Sum(t => t.Messages);
 }

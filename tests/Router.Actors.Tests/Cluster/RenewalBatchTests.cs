@@ -2,7 +2,6 @@ using Akka.Actor;
 using Router.Actors.Hosting;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
-using Router.Messages.Serialization;
 
 namespace Router.Actors.Tests.Cluster;
 
@@ -30,10 +29,10 @@ public sealed class RenewalBatchTests
         remoteNodes.Should().Be(2, "12 endpoints spread over 3 nodes");
         var remoteEndpoints = Endpoints.Count(e => Home(node, e.Id) != node.Address);
 
-        var (statementsBefore, batchesBefore) = (Sent(nameof(RenewLeases)), Sent(nameof(RenewLeasesBatch)));
-        await Eventually.Until(() => Task.FromResult(Sent(nameof(RenewLeasesBatch)) - batchesBefore >= Rounds * remoteNodes),
+        var (statementsBefore, batchesBefore) = (WireCounts.Sent(nameof(RenewLeases)), WireCounts.Sent(nameof(RenewLeasesBatch)));
+        await Eventually.Until(() => Task.FromResult(WireCounts.Sent(nameof(RenewLeasesBatch)) - batchesBefore >= Rounds * remoteNodes),
             $"{Rounds} renewal rounds pass (3 s: longer than an unrenewed lease stays valid)", TimeSpan.FromSeconds(30));
-        var (statements, batches) = (Sent(nameof(RenewLeases)) - statementsBefore, Sent(nameof(RenewLeasesBatch)) - batchesBefore);
+        var (statements, batches) = (WireCounts.Sent(nameof(RenewLeases)) - statementsBefore, WireCounts.Sent(nameof(RenewLeasesBatch)) - batchesBefore);
 
         statements.Should().BeLessThan(remoteEndpoints,
             $"no statement crosses the network on its own (before batching: {remoteEndpoints} per round, one per endpoint on another node)");
@@ -55,8 +54,8 @@ public sealed class RenewalBatchTests
         var onSilent = Endpoints.Where(e => Home(node, e.Id) == silent.Address).Select(e => e.Id).ToList();
         onSilent.Should().NotBeEmpty();
 
-        var statementsBefore = Sent(nameof(RenewLeases));
-        await Eventually.Until(() => Task.FromResult(Sent(nameof(RenewLeases)) - statementsBefore >= onSilent.Count * Rounds),
+        var statementsBefore = WireCounts.Sent(nameof(RenewLeases));
+        await Eventually.Until(() => Task.FromResult(WireCounts.Sent(nameof(RenewLeases)) - statementsBefore >= onSilent.Count * Rounds),
             $"{Rounds} rounds of statements go one by one to the node whose relay does not answer", TimeSpan.FromSeconds(30));
 
         leases.Should().OnlyContain(l => !client.RevocationOf(l).IsCancellationRequested, "the one unanswered batch cost no lease");
@@ -96,6 +95,4 @@ public sealed class RenewalBatchTests
 
     private static Address? Home(TestNode node, string endpointId) =>
         node.Runtime.EndpointHomes.TryGetHome(endpointId, out var home) ? home : null;
-
-    private static long Sent(string message) => WireTraffic.Totals().Where(t => t.Message == message).Sum(t => t.Messages);
 }
