@@ -78,6 +78,35 @@ public sealed class EndpointSlot(string endpointId)
 
     internal EndpointSnapshot LastPublished => Volatile.Read(ref _lastPublished);
 
+    /// <summary><paramref name="Count"/>: a holder's leases in <paramref name="Snapshot"/>; <paramref name="OtherHolders"/>:
+    /// how many other holders have leases in it.</summary>
+    private sealed record HolderPart(EndpointSnapshot Snapshot, int Count, int OtherHolders);
+
+    private HolderPart? _holderPart;
+
+    /// <summary>
+    /// The leases <paramref name="holder"/> holds in <paramref name="snapshot"/> (this slot's), and how many other holders
+    /// hold some; null when the snapshot does not say who holds its leases (a count a grant or a refusal carried).
+    /// Remembered per snapshot: a router reads it for every candidate of every decision, and the holder is always this node.
+    /// </summary>
+    internal (int Count, int OtherHolders)? PartOf(EndpointSnapshot snapshot, string holder)
+    {
+        if (snapshot.InFlightByHolder is not { } byHolder) return snapshot.InFlight == 0 ? (0, 0) : null;
+        var memo = Volatile.Read(ref _holderPart);
+        if (memo is null || !ReferenceEquals(memo.Snapshot, snapshot))
+        {
+            var (count, others) = (0, 0);
+            foreach (var (name, held) in byHolder)
+            {
+                if (string.Equals(name, holder, StringComparison.Ordinal)) count = held;
+                else if (held > 0) others++;
+            }
+            memo = new HolderPart(snapshot, count, others);
+            Volatile.Write(ref _holderPart, memo);
+        }
+        return (memo.Count, memo.OtherHolders);
+    }
+
     /// <summary>
     /// Takes the in-flight count an endpoint reported with a grant, until its next published snapshot: without
     /// it, every decision in the 100 ms between snapshots sees the same stale count and herds onto one endpoint.

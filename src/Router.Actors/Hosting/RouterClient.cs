@@ -104,22 +104,24 @@ public sealed class RouterClient
     }
 
     /// <summary>
-    /// To the endpoint's actor, with this node's other activity for its node when that is another one: in the same order
-    /// as a grant this node made itself, which travels the same way. Not for a group ranked on the exact in-flight count
-    /// (least-busy): a release held back for its batch would make the endpoint look busier than it is to every node.
+    /// To the endpoint's actor, with this node's other activity for its node when this node may grant its leases itself:
+    /// in the same order as a grant this node made itself, which travels the same way (<see cref="Routing.LocalGrants"/>).
+    /// A least-busy group is granted here for endpoints on this node as well; its capped endpoints, which decide each
+    /// grant on their exact count, are told at once.
     /// </summary>
     private void Release(ReportOutcome outcome)
     {
-        if (_runtime.Activity.Batches(outcome.EndpointId) && !RanksOnExactCount(outcome.EndpointId)) _runtime.Activity.Ended(outcome);
+        if (GrantedLocally(outcome.EndpointId)) _runtime.Activity.Ended(outcome);
         else _endpointRegion.Tell(outcome);
     }
 
-    private bool RanksOnExactCount(string endpointId)
+    private bool GrantedLocally(string endpointId)
     {
         var directory = _runtime.Directory.Current;
-        return directory.Endpoints.TryGetValue(endpointId, out var endpoint) &&
-               directory.Groups.TryGetValue(endpoint.ModelGroup, out var group) &&
-               _runtime.GroupStrategies.For(group, _runtime.Strategies).PrefersLeastInFlight;
+        if (!directory.Endpoints.TryGetValue(endpointId, out var endpoint) || !directory.Groups.TryGetValue(endpoint.ModelGroup, out var group))
+            return _runtime.Activity.Batches(endpointId);
+        if (!_runtime.GroupStrategies.For(group, _runtime.Strategies).PrefersLeastInFlight) return _runtime.Activity.Batches(endpointId);
+        return _runtime.Options.Routing.LocalGrants && endpoint.MaxInFlight is null && _runtime.Activity.Relays(endpointId);
     }
 
     private async Task ReleaseWhenGranted(Task<IRouteResponse> ask)

@@ -200,7 +200,7 @@ public static class RouterHostingExtensions
                 var directory = system.ActorOf(Props.Create(() => new DirectoryFrontActor(registryProxy, groupStates)), EndpointDirectoryName);
                 registry.Register<EndpointDirectory>(directory);
                 system.ActorOf(Props.Create(() => new LeaseKeeperActor(runtime, region)), LeaseKeeperName);
-                system.ActorOf(Props.Create(() => new LateGrantReleaser(region)), LateGrantReleaserName);
+                system.ActorOf(Props.Create(() => new LateGrantReleaser(region, runtime.Leases)), LateGrantReleaserName);
                 system.ActorOf(Props.Create(() => new LeaseActivityRelay(runtime, region)), LeaseActivityRelayName);
                 if (!options.IsGateway) return;
 

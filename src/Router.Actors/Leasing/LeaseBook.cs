@@ -16,6 +16,7 @@ public sealed class LeaseBook(TimeProvider clock)
     private readonly ConcurrentDictionary<string, HeldEntry> _held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GrantLog> _grants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _released = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HeldCount> _inUse = new(StringComparer.Ordinal);
 
     /// <summary>One held lease: a request's, or a spare lent to this node (idle, or carrying a request).</summary>
     internal sealed class HeldEntry(Lease lease, DateTimeOffset grantedAt, long confirmedAt, DateTimeOffset? spareExpiresAt = null, bool inUse = true)
@@ -73,18 +74,53 @@ public sealed class LeaseBook(TimeProvider clock)
     public int InUse => _held.Values.Count(e => e.InUse);
 
     /// <summary>Records a granted lease; <paramref name="askedAt"/> is when the caller asked for it (a timestamp):
-    /// the endpoint granted it later, so the lease is confirmed as of then. Returns the token that revokes it.</summary>
+    /// the endpoint granted it later, so the lease is confirmed as of then. Returns the token that revokes it. Booking a
+    /// lease twice (the router books it as it grants, the caller again when the grant reaches it) keeps the first entry,
+    /// confirmed as of the earlier time.</summary>
     public CancellationToken Add(Lease lease, long askedAt)
     {
-        var now = clock.GetUtcNow();
-        // A spare taken into use keeps its confirmation: the endpoint last renewed it then, not when this caller asked.
-        var entry = _held.TryGetValue(lease.LeaseId, out var spare) && spare.IsSpare
-            ? new HeldEntry(lease, now, Volatile.Read(ref spare.ConfirmedAt), spare.SpareExpiresAt)
-            : new HeldEntry(lease, now, askedAt);
-        _held[lease.LeaseId] = entry;
-        _grants.GetOrAdd(lease.EndpointId, _ => new GrantLog()).Granted(now, lease.EstimatedTokens);
-        return entry.Revoked.Token;
+        while (true)
+        {
+            var now = clock.GetUtcNow();
+            if (_held.TryGetValue(lease.LeaseId, out var existing))
+            {
+                if (existing.InUse)
+                {
+                    LowerConfirmation(existing, askedAt);
+                    return existing.Revoked.Token;
+                }
+                // A spare taken into use keeps its confirmation: the endpoint last renewed it then, not when this caller asked.
+                var inUse = new HeldEntry(lease, now, Volatile.Read(ref existing.ConfirmedAt), existing.SpareExpiresAt);
+                if (!_held.TryUpdate(lease.LeaseId, inUse, existing)) continue;
+                Booked(inUse, now);
+                return inUse.Revoked.Token;
+            }
+            var entry = new HeldEntry(lease, now, askedAt);
+            if (!_held.TryAdd(lease.LeaseId, entry)) continue;
+            Booked(entry, now);
+            return entry.Revoked.Token;
+        }
     }
+
+    private void Booked(HeldEntry entry, DateTimeOffset now)
+    {
+        InUseOn(entry.Lease.EndpointId).Changed(1);
+        _grants.GetOrAdd(entry.Lease.EndpointId, _ => new GrantLog()).Granted(now, entry.Lease.EstimatedTokens);
+    }
+
+    private static void LowerConfirmation(HeldEntry entry, long at)
+    {
+        var confirmed = Volatile.Read(ref entry.ConfirmedAt);
+        while (at < confirmed && Interlocked.CompareExchange(ref entry.ConfirmedAt, at, confirmed) != confirmed)
+            confirmed = Volatile.Read(ref entry.ConfirmedAt);
+    }
+
+    /// <summary>
+    /// How many of this node's requests run on <paramref name="endpointId"/> right now (leases in use, idle spares not
+    /// counted): exact, unlike any count that crossed the network. The same object for the node's lifetime, so a router
+    /// can keep it with the group's snapshot slots.
+    /// </summary>
+    public HeldCount InUseOn(string endpointId) => _inUse.GetOrAdd(endpointId, _ => new HeldCount());
 
     /// <summary>Cancelled when the lease is revoked: the request using it must stop (see <see cref="LeaseKeeperActor"/>).</summary>
     public CancellationToken RevocationOf(string leaseId) =>
@@ -97,9 +133,13 @@ public sealed class LeaseBook(TimeProvider clock)
     {
         if (!_held.TryGetValue(outcome.LeaseId, out var entry)) return false;
         var kept = keepSpare && entry.IsSpare;
-        if (kept) _held[outcome.LeaseId] = Idle(entry);
+        if (kept)
+        {
+            if (!_held.TryUpdate(outcome.LeaseId, Idle(entry), entry)) return false; // revoked (or released) meanwhile
+        }
         else if (!_held.TryRemove(outcome.LeaseId, out entry)) return false;
         if (!entry.InUse) return kept; // an idle spare: no request to account for
+        InUseOn(entry.Lease.EndpointId).Changed(-1);
         var actual = outcome.PromptTokens + outcome.CompletionTokens;
         if (actual > 0 && _grants.TryGetValue(entry.Lease.EndpointId, out var log))
             log.Charged(entry.GrantedAt, actual - entry.Lease.EstimatedTokens, clock.GetUtcNow());
@@ -118,7 +158,11 @@ public sealed class LeaseBook(TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         foreach (var id in leaseIds)
-            _held[id] = new HeldEntry(new Lease(id, endpointId, "", "", expiresAt), now, confirmedAt, expiresAt, inUse: false);
+        {
+            var idle = new HeldEntry(new Lease(id, endpointId, "", "", expiresAt), now, confirmedAt, expiresAt, inUse: false);
+            // One already carrying a request stays as it is (its count and its revocation token with it).
+            _held.AddOrUpdate(id, idle, (_, held) => held.InUse ? held : idle);
+        }
     }
 
     /// <summary>Whether an idle spare may carry a request that ends by <paramref name="needUntil"/>: still held (not
@@ -198,8 +242,19 @@ public sealed class LeaseBook(TimeProvider clock)
     internal HeldEntry? Revoke(string leaseId)
     {
         if (!_held.TryRemove(leaseId, out var entry)) return null;
+        if (entry.InUse) InUseOn(entry.Lease.EndpointId).Changed(-1);
         try { entry.Revoked.Cancel(); }
         catch (AggregateException) { } // a request's own clean-up failed; the lease is given up all the same
         return entry;
     }
+}
+
+/// <summary>A count of this node's requests on one endpoint, changed by the <see cref="LeaseBook"/> and read by routers.</summary>
+public sealed class HeldCount
+{
+    private int _value;
+
+    public int Value => Volatile.Read(ref _value);
+
+    internal void Changed(int delta) => Interlocked.Add(ref _value, delta);
 }

@@ -1,20 +1,24 @@
 using Router.Actors.Directory;
 using Router.Actors.Endpoints;
+using Router.Actors.Leasing;
 using Router.Messages.Endpoints;
 
 namespace Router.Actors.Routing;
 
 /// <summary>
-/// A group's endpoints with their snapshot slots, built once per directory version (not per decision).
+/// A group's endpoints with their snapshot slots and this node's count of requests on each, built once per directory
+/// version (not per decision).
 /// </summary>
 internal sealed class GroupMembers
 {
-    private GroupMembers(DirectorySnapshot directory, ModelGroupDefinition group, EndpointDefinition[] endpoints, EndpointSlot[] slots)
+    private GroupMembers(DirectorySnapshot directory, ModelGroupDefinition group, EndpointDefinition[] endpoints, EndpointSlot[] slots,
+        HeldCount[] heldHere)
     {
         Directory = directory;
         Group = group;
         Endpoints = endpoints;
         Slots = slots;
+        HeldHere = heldHere;
         NeedsTiering = endpoints.Any(e => e.MaxInFlight is not null || e.Rpm is not null) || endpoints.Select(e => e.Order).Distinct().Count() > 1;
     }
 
@@ -26,9 +30,13 @@ internal sealed class GroupMembers
     public EndpointDefinition[] Endpoints { get; }
     public EndpointSlot[] Slots { get; }
 
-    public static GroupMembers Build(DirectorySnapshot directory, ModelGroupDefinition group, SnapshotCache snapshots)
+    /// <summary>Per endpoint, the requests this node's callers run on it (<see cref="LeaseBook.InUseOn"/>).</summary>
+    public HeldCount[] HeldHere { get; }
+
+    public static GroupMembers Build(DirectorySnapshot directory, ModelGroupDefinition group, SnapshotCache snapshots, LeaseBook leases)
     {
         var endpoints = directory.EndpointsOf(group.Name).ToArray();
-        return new GroupMembers(directory, group, endpoints, endpoints.Select(e => snapshots.Slot(e.Id)).ToArray());
+        return new GroupMembers(directory, group, endpoints, endpoints.Select(e => snapshots.Slot(e.Id)).ToArray(),
+            endpoints.Select(e => leases.InUseOn(e.Id)).ToArray());
     }
 }

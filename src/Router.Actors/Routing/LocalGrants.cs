@@ -6,35 +6,41 @@ namespace Router.Actors.Routing;
 
 /// <summary>
 /// When a router may grant a lease without a round trip to the endpoint's actor on another node: when that actor could
-/// only say yes. It refuses for a cap (in flight, rpm, tpm), a strict slot, an open or half-open breaker, a drain, a
-/// provider that said it has nothing left, or a busier count than the alternative (least-busy): with none of those in
-/// play, the round trip buys nothing but its cost. The actor still counts every such lease, told in a batch
-/// (<see cref="LeaseActivityOutbox"/>), so in-flight counts, windows and the breaker stay its own. With an in-flight cap
-/// the actor does decide, but a slot it lent this node in advance (a spare lease) may be used without asking again.
+/// only say yes. It refuses for a cap (in flight, rpm, tpm), a strict slot, an open or half-open breaker, a drain, or a
+/// provider that said it has nothing left: with none of those in play, the round trip buys nothing but its cost. The
+/// actor still counts every such lease, told in a batch (<see cref="LeaseActivityOutbox"/>), so in-flight counts,
+/// windows and the breaker stay its own. With an in-flight cap the actor does decide, but a slot it lent this node in
+/// advance (a spare lease) may be used without asking again.
 /// </summary>
+/// <remarks>
+/// A least-busy group is granted here for endpoints on this node too: its ranking takes this node's part of each count
+/// from this node's own exact count (<see cref="InFlightView"/>), so every endpoint must be counted the same way, and an
+/// answer from one actor would carry a count whose parts it does not tell apart.
+/// </remarks>
 internal static class LocalGrants
 {
     /// <summary>Uncapped: the router grants the lease itself.</summary>
     public static bool Allowed(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox) =>
-        settings.LocalGrants && pick.Definition.MaxInFlight is null && NothingElseToDecide(strategy, pick, outbox);
+        settings.LocalGrants && pick.Definition.MaxInFlight is null && NothingElseToDecide(pick) &&
+        (strategy.PrefersLeastInFlight ? outbox.Relays(pick.Id) : outbox.Batches(pick.Id));
 
     /// <summary>
     /// Capped by in-flight count only: the router may grant on a spare lease the endpoint lent this node
     /// (<see cref="SpareLeasePool"/>): the slot is already counted there. Only for a request this node holds (the spare
-    /// is this node's lease to renew and fence).
+    /// is this node's lease to renew and fence). Not for least-busy, whose capped endpoints decide each grant on their
+    /// exact count against the alternatives'.
     /// </summary>
     public static bool MayUseSpare(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox,
         bool heldHere) =>
-        settings.SpareLeases && heldHere && pick.Definition.MaxInFlight is not null && NothingElseToDecide(strategy, pick, outbox);
+        settings.SpareLeases && heldHere && pick.Definition.MaxInFlight is not null && !strategy.PrefersLeastInFlight &&
+        NothingElseToDecide(pick) && outbox.Batches(pick.Id);
 
-    private static bool NothingElseToDecide(GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox)
+    private static bool NothingElseToDecide(EndpointCandidate pick)
     {
-        if (strategy.PrefersLeastInFlight) return false;
         var (definition, snapshot) = (pick.Definition, pick.Snapshot);
         return definition is { Rpm: null, Tpm: null, Fencing: LeaseFencing.Available, Drained: false } &&
                // A snapshot from the actor itself says the breaker is closed; none yet means ask.
                snapshot is { Incarnation: not 0, Circuit: CircuitState.Closed, Drained: false } &&
-               snapshot.ProviderRemainingRequests is null or > 0 && snapshot.ProviderRemainingTokens is null or > 0 &&
-               outbox.Batches(pick.Id);
+               snapshot.ProviderRemainingRequests is null or > 0 && snapshot.ProviderRemainingTokens is null or > 0;
     }
 }

@@ -55,6 +55,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         /// <summary>The current attempt's slot in the snapshot cache, whose pending count it holds until answered.</summary>
         public EndpointSlot? CurrentSlot { get; set; }
         public DateTimeOffset AskedAt { get; set; }
+        /// <summary>When (a timestamp) the current acquire was sent.</summary>
+        public long AskSentAt { get; set; }
         public int Attempts { get; set; }
         public int BusierRefusals { get; set; }
         public string Holder { get; set; } = "";
@@ -130,14 +132,15 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
                 "This gateway cannot reach a majority of the cluster; retry on another gateway.", _runtime.Options.Endpoint.AuthorityTtl));
             return;
         }
+        var strategy = StrategyFor(members);
         var candidates = RentList();
-        if (CandidateSelector.Select(members, request, now, candidates) is { } rejection)
+        if (CandidateSelector.Select(members, request, now, candidates, ExactOwnCountOf(strategy)) is { } rejection)
         {
             ReturnList(candidates);
             replyTo.Tell(rejection);
             return;
         }
-        var decision = new Decision(request, replyTo, StrategyFor(members), candidates, members.NeedsTiering);
+        var decision = new Decision(request, replyTo, strategy, candidates, members.NeedsTiering);
         decision.Holder = request.Holder ?? HolderOf(replyTo);
         AskNext(decision, now);
     }
@@ -164,7 +167,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             _members.Remove(groupName);
             return null;
         }
-        members = GroupMembers.Build(directory, group, _runtime.Snapshots);
+        members = GroupMembers.Build(directory, group, _runtime.Snapshots, _runtime.Leases);
         _members[groupName] = members;
         return members;
     }
@@ -182,13 +185,18 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             return;
         }
         _runtime.Metrics.LeaseAnswered(acquired.EndpointId, null, false, _runtime.Clock.GetUtcNow() - decision.AskedAt);
-        Grant(decision, acquired.LeaseId, acquired.ExpiresAt);
+        Grant(decision, acquired.LeaseId, acquired.ExpiresAt, decision.AskSentAt);
     }
 
-    private void Grant(Decision decision, string leaseId, DateTimeOffset expiresAt)
+    /// <param name="confirmedAt">When (a timestamp) the endpoint's count covers the lease from: the send time of the
+    /// acquire, or now for a lease granted here.</param>
+    private void Grant(Decision decision, string leaseId, DateTimeOffset expiresAt, long confirmedAt)
     {
         var endpoint = decision.Current!.Value.Definition;
         var lease = new Lease(leaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, expiresAt, decision.Request.EstimatedInputTokens);
+        // Booked before the caller hears of it: this node's exact count of its requests on the endpoint includes the
+        // lease from this moment (the next decision ranks on it), and the keeper renews it from now on.
+        if (decision.Holder == _selfHolder) _runtime.Leases.Add(lease, confirmedAt);
         decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts));
         ReturnList(decision.Remaining);
     }
@@ -207,7 +215,10 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             decision.BusierRefusals++;
             decision.Attempts--;
             decision.Remaining.Add(new EndpointCandidate(decision.Current!.Value.Definition, refused.Snapshot)
-                { Pending = decision.CurrentSlot.Pending + decision.CurrentSlot.OwnSinceSnapshot });
+            {
+                Pending = InFlightView.Pending(decision.CurrentSlot, refused.Snapshot, _runtime.Leases.InUseOn(refused.EndpointId),
+                    ExactOwnCountOf(decision.Strategy)),
+            });
             AskNext(decision, now);
             return;
         }
@@ -262,7 +273,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         if (!_runtime.SilentEndpoints.IsEmpty) choices = Answering(choices, now);
         var picked = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy), _log);
         var pick = choices[picked];
-        var grantBelow = GrantBound(decision, choices, picked);
+        var grantHere = LocalGrants.Allowed(_settings, decision.Strategy, pick, _runtime.Activity);
+        var grantBelow = grantHere ? null : GrantBound(decision, choices, picked);
         decision.Remaining.RemoveAt(decision.Remaining.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition)));
         decision.Current = pick;
         decision.Attempts++;
@@ -271,11 +283,11 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         var leaseId = Guid.NewGuid().ToString("N");
         var request = decision.Request;
         var duration = request.LeaseDuration ?? _settings.LeaseDuration;
-        if (grantBelow is null && LocalGrants.Allowed(_settings, decision.Strategy, pick, _runtime.Activity))
+        if (grantHere)
         {
             _runtime.Activity.Granted(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder));
             _runtime.Snapshots.Slot(pick.Id).GrantedHere();
-            Grant(decision, leaseId, now + duration);
+            Grant(decision, leaseId, now + duration, _runtime.Clock.GetTimestamp());
             return;
         }
         if (grantBelow is null && LocalGrants.MayUseSpare(_settings, decision.Strategy, pick, _runtime.Activity, decision.Holder == _selfHolder) &&
@@ -283,11 +295,12 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         {
             _runtime.Activity.Granted(new AcquireLease(pick.Id, spareId, duration, request.EstimatedInputTokens, decision.Holder));
             _runtime.Snapshots.Slot(pick.Id).GrantedHere();
-            Grant(decision, spareId, now + duration);
+            Grant(decision, spareId, now + duration, _runtime.Clock.GetTimestamp());
             return;
         }
 
         _pending[leaseId] = decision;
+        decision.AskSentAt = _runtime.Clock.GetTimestamp();
         decision.CurrentSlot = _runtime.Snapshots.Slot(pick.Id);
         decision.CurrentSlot.AcquireSent();
         _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder, grantBelow));
@@ -372,6 +385,9 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         return (definition.MaxInFlight is not { } max || snapshot.InFlight < max) &&
                (definition.Rpm is not { } rpm || snapshot.RequestsLastMinute < rpm);
     }
+
+    /// <summary>This node's holder id for a strategy that ranks on in-flight counts (see <see cref="InFlightView"/>).</summary>
+    private string? ExactOwnCountOf(GroupStrategy strategy) => strategy.PrefersLeastInFlight ? _selfHolder : null;
 
     /// <summary>The node of a caller that did not name its holder (a remote service's address, or this node).</summary>
     private string HolderOf(IActorRef caller) =>
