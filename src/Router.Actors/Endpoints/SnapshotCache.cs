@@ -22,8 +22,18 @@ public sealed class SnapshotCache
     /// </summary>
     public void Forget(string endpointId) => Slot(endpointId).Reset();
 
-    /// <summary>An endpoint answered a grant with its in-flight count: use it until its next snapshot arrives.</summary>
-    public void ObserveInFlight(LeaseAcquired grant) => Slot(grant.EndpointId).ObserveInFlight(grant);
+    /// <summary>An endpoint answered a grant with its in-flight count: use it until its next snapshot arrives.
+    /// <paramref name="heldHere"/>: this node's requests on it now, the grant's included (see <see cref="EndpointSlot.OthersAnswered"/>).</summary>
+    public void ObserveInFlight(LeaseAcquired grant, int heldHere) => Slot(grant.EndpointId).ObserveInFlight(grant, heldHere);
+
+    /// <summary>Applies the snapshot an endpoint's refusal carried (its count at that moment, without holders), and notes
+    /// the other nodes' part of it as <see cref="EndpointSlot.OthersAnswered"/>.</summary>
+    public void ApplyAnswer(EndpointSnapshot snapshot, int heldHere)
+    {
+        var slot = Slot(snapshot.EndpointId);
+        slot.TryReplace(snapshot);
+        slot.NoteAnswered(snapshot, heldHere);
+    }
 
     /// <summary>
     /// The newest snapshot any incarnation of the endpoint published, even after <see cref="Forget"/>: a new
@@ -80,6 +90,23 @@ public sealed class EndpointSlot(string endpointId)
 
     /// <summary><paramref name="Count"/>: a holder's leases in <paramref name="Snapshot"/>; <paramref name="OtherHolders"/>:
     /// how many other holders have leases in it.</summary>
+    /// <summary>An actor's answer (a count without holders) and the other nodes' part of it.</summary>
+    private sealed record AnsweredCount(EndpointSnapshot Snapshot, int Others);
+
+    private AnsweredCount? _answered;
+
+    /// <summary>
+    /// The other nodes' part of <paramref name="snapshot"/>, a count an actor answered with (it does not say whose its
+    /// leases are): its count less this node's requests when it arrived. Null for any other snapshot.
+    /// </summary>
+    internal int? OthersAnswered(EndpointSnapshot snapshot) =>
+        Volatile.Read(ref _answered) is { } answered && ReferenceEquals(answered.Snapshot, snapshot) ? answered.Others : null;
+
+    internal void NoteAnswered(EndpointSnapshot snapshot, int heldHere)
+    {
+        if (snapshot.InFlightByHolder is null) Volatile.Write(ref _answered, new AnsweredCount(snapshot, Math.Max(0, snapshot.InFlight - heldHere)));
+    }
+
     private sealed record HolderPart(EndpointSnapshot Snapshot, int Count, int OtherHolders);
 
     private HolderPart? _holderPart;
@@ -111,7 +138,7 @@ public sealed class EndpointSlot(string endpointId)
     /// Takes the in-flight count an endpoint reported with a grant, until its next published snapshot: without
     /// it, every decision in the 100 ms between snapshots sees the same stale count and herds onto one endpoint.
     /// </summary>
-    internal void ObserveInFlight(LeaseAcquired grant)
+    internal void ObserveInFlight(LeaseAcquired grant, int heldHere)
     {
         var current = Volatile.Read(ref _snapshot);
         var sameIncarnation = grant.Incarnation == current.Incarnation;
@@ -119,14 +146,18 @@ public sealed class EndpointSlot(string endpointId)
         if (sameIncarnation && grant.Sequence <= current.Sequence) return;
         // The grant's count is exact as of now, this node's own activity included.
         Volatile.Write(ref _ownSinceSnapshot, 0);
-        if (current.InFlight == grant.InFlight) return;
+        if (current.InFlight == grant.InFlight)
+        {
+            NoteAnswered(current, heldHere);
+            return;
+        }
         // The grant's count is newer than every snapshot of its incarnation up to its sequence: take that sequence, so
         // one of those arriving later (snapshots cross the network more slowly than replies) does not undo it.
         // The per-holder counts and deadlines are the snapshot's, not the grant's: dropped rather than left to disagree with it.
         var updated = sameIncarnation
             ? current with { InFlight = grant.InFlight, Sequence = grant.Sequence, InFlightByHolder = null, LatestDeadlineByHolder = null }
             : current with { InFlight = grant.InFlight, InFlightByHolder = null, LatestDeadlineByHolder = null };
-        Interlocked.CompareExchange(ref _snapshot, updated, current);
+        if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, updated, current), current)) NoteAnswered(updated, heldHere);
     }
 
     internal void Reset()

@@ -104,10 +104,9 @@ public sealed class RouterClient
     }
 
     /// <summary>
-    /// To the endpoint's actor, with this node's other activity for its node when this node may grant its leases itself:
-    /// in the same order as a grant this node made itself, which travels the same way (<see cref="Routing.LocalGrants"/>).
-    /// A least-busy group is granted here for endpoints on this node as well; its capped endpoints, which decide each
-    /// grant on their exact count, are told at once.
+    /// To the endpoint's actor, with this node's other activity for its node when that is another one: in the same order
+    /// as a grant this node made itself, which travels the same way (<see cref="Routing.LocalGrants"/>). Capped endpoints
+    /// of a least-busy group, which decide each grant on their exact count, are told at once.
     /// </summary>
     private void Release(ReportOutcome outcome)
     {
@@ -117,11 +116,11 @@ public sealed class RouterClient
 
     private bool GrantedLocally(string endpointId)
     {
+        if (!_runtime.Activity.Batches(endpointId)) return false;
         var directory = _runtime.Directory.Current;
-        if (!directory.Endpoints.TryGetValue(endpointId, out var endpoint) || !directory.Groups.TryGetValue(endpoint.ModelGroup, out var group))
-            return _runtime.Activity.Batches(endpointId);
-        if (!_runtime.GroupStrategies.For(group, _runtime.Strategies).PrefersLeastInFlight) return _runtime.Activity.Batches(endpointId);
-        return _runtime.Options.Routing.LocalGrants && endpoint.MaxInFlight is null && _runtime.Activity.Relays(endpointId);
+        return !directory.Endpoints.TryGetValue(endpointId, out var endpoint) || endpoint.MaxInFlight is null ||
+               !directory.Groups.TryGetValue(endpoint.ModelGroup, out var group) ||
+               !_runtime.GroupStrategies.For(group, _runtime.Strategies).PrefersLeastInFlight;
     }
 
     private async Task ReleaseWhenGranted(Task<IRouteResponse> ask)

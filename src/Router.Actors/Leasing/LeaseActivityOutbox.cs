@@ -32,10 +32,6 @@ public sealed class LeaseActivityOutbox(EndpointHomes homes)
     public bool Batches(string endpointId) =>
         _relay is not null && homes.TryGetHome(endpointId, out var home) && home != _self;
 
-    /// <summary>Whether activity for <paramref name="endpointId"/> can go through here, wherever its actor was last
-    /// seen, this node included (the relay hands this node's part to the local shard region).</summary>
-    public bool Relays(string endpointId) => _relay is not null && homes.TryGetHome(endpointId, out _);
-
     /// <summary>One endpoint's activity waiting for the next flush.</summary>
     internal sealed class Pending
     {

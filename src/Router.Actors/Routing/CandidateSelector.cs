@@ -12,10 +12,10 @@ namespace Router.Actors.Routing;
 internal static class CandidateSelector
 {
     /// <summary>Fills <paramref name="candidates"/> (one pass, no allocation per endpoint); returns why it stayed empty, or null.</summary>
-    /// <param name="exactOwnCountOf">This node's holder id, when the strategy ranks on in-flight counts: each candidate's
-    /// count then carries this node's part exactly (<see cref="InFlightView"/>).</param>
+    /// <param name="selfHolder">This node's holder id: each candidate's count carries this node's part exactly
+    /// (<see cref="InFlightView"/>).</param>
     public static NoEndpointAvailable? Select(GroupMembers members, RouteRequest request, DateTimeOffset now, List<EndpointCandidate> candidates,
-        string? exactOwnCountOf = null)
+        string selfHolder)
     {
         var group = members.Group;
         var endpoints = members.Endpoints;
@@ -42,7 +42,7 @@ internal static class CandidateSelector
                 if (earliestCooldownEnd is null || snapshot.CooldownUntil < earliestCooldownEnd) earliestCooldownEnd = snapshot.CooldownUntil;
                 continue;
             }
-            candidates.Add(new EndpointCandidate(endpoint, snapshot) { Pending = InFlightView.Pending(slot, snapshot, members.HeldHere[i], exactOwnCountOf) });
+            candidates.Add(new EndpointCandidate(endpoint, snapshot) { Pending = InFlightView.Pending(slot, snapshot, members.HeldHere[i], selfHolder) });
         }
 
         if (candidates.Count > 0) return null;

@@ -13,16 +13,14 @@ namespace Router.Actors.Routing;
 /// advance (a spare lease) may be used without asking again.
 /// </summary>
 /// <remarks>
-/// A least-busy group is granted here for endpoints on this node too: its ranking takes this node's part of each count
-/// from this node's own exact count (<see cref="InFlightView"/>), so every endpoint must be counted the same way, and an
-/// answer from one actor would carry a count whose parts it does not tell apart.
+/// An actor on this node is still asked: that costs no network trip, and its answer reflects a failure or a drain at
+/// once, where a snapshot would show it up to an interval later.
 /// </remarks>
 internal static class LocalGrants
 {
     /// <summary>Uncapped: the router grants the lease itself.</summary>
-    public static bool Allowed(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox) =>
-        settings.LocalGrants && pick.Definition.MaxInFlight is null && NothingElseToDecide(pick) &&
-        (strategy.PrefersLeastInFlight ? outbox.Relays(pick.Id) : outbox.Batches(pick.Id));
+    public static bool Allowed(RoutingSettings settings, EndpointCandidate pick, LeaseActivityOutbox outbox) =>
+        settings.LocalGrants && pick.Definition.MaxInFlight is null && NothingElseToDecide(pick) && outbox.Batches(pick.Id);
 
     /// <summary>
     /// Capped by in-flight count only: the router may grant on a spare lease the endpoint lent this node

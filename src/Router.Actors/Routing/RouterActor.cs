@@ -132,15 +132,14 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
                 "This gateway cannot reach a majority of the cluster; retry on another gateway.", _runtime.Options.Endpoint.AuthorityTtl));
             return;
         }
-        var strategy = StrategyFor(members);
         var candidates = RentList();
-        if (CandidateSelector.Select(members, request, now, candidates, ExactOwnCountOf(strategy)) is { } rejection)
+        if (CandidateSelector.Select(members, request, now, candidates, _selfHolder) is { } rejection)
         {
             ReturnList(candidates);
             replyTo.Tell(rejection);
             return;
         }
-        var decision = new Decision(request, replyTo, strategy, candidates, members.NeedsTiering);
+        var decision = new Decision(request, replyTo, StrategyFor(members), candidates, members.NeedsTiering);
         decision.Holder = request.Holder ?? HolderOf(replyTo);
         AskNext(decision, now);
     }
@@ -175,17 +174,19 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     private void OnLeaseAcquired(LeaseAcquired acquired)
     {
         _runtime.SilentEndpoints.ClearSilent(acquired.EndpointId);
-        _runtime.Snapshots.ObserveInFlight(acquired);
         _runtime.EndpointHomes.Observe(acquired.EndpointId, Sender, _selfAddress);
         if (_pending.Remove(acquired.LeaseId, out var decision)) decision.CurrentSlot!.AcquireAnswered();
         else
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
+            _runtime.Snapshots.ObserveInFlight(acquired, _runtime.Leases.InUseOn(acquired.EndpointId).Value);
             _endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
             return;
         }
         _runtime.Metrics.LeaseAnswered(acquired.EndpointId, null, false, _runtime.Clock.GetUtcNow() - decision.AskedAt);
         Grant(decision, acquired.LeaseId, acquired.ExpiresAt, decision.AskSentAt);
+        // After the grant is booked: the count includes it, and so does this node's.
+        _runtime.Snapshots.ObserveInFlight(acquired, _runtime.Leases.InUseOn(acquired.EndpointId).Value);
     }
 
     /// <param name="confirmedAt">When (a timestamp) the endpoint's count covers the lease from: the send time of the
@@ -203,7 +204,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
     private void OnLeaseRefused(LeaseRefused refused)
     {
-        _runtime.Snapshots.Apply(refused.Snapshot);
+        _runtime.Snapshots.ApplyAnswer(refused.Snapshot, _runtime.Leases.InUseOn(refused.EndpointId).Value);
         _runtime.SilentEndpoints.ClearSilent(refused.EndpointId);
         if (!_pending.Remove(refused.LeaseId, out var decision)) return;
         decision.CurrentSlot!.AcquireAnswered();
@@ -216,8 +217,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             decision.Attempts--;
             decision.Remaining.Add(new EndpointCandidate(decision.Current!.Value.Definition, refused.Snapshot)
             {
-                Pending = InFlightView.Pending(decision.CurrentSlot, refused.Snapshot, _runtime.Leases.InUseOn(refused.EndpointId),
-                    ExactOwnCountOf(decision.Strategy)),
+                Pending = InFlightView.Pending(decision.CurrentSlot, refused.Snapshot, _runtime.Leases.InUseOn(refused.EndpointId), _selfHolder),
             });
             AskNext(decision, now);
             return;
@@ -273,7 +273,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         if (!_runtime.SilentEndpoints.IsEmpty) choices = Answering(choices, now);
         var picked = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy), _log);
         var pick = choices[picked];
-        var grantHere = LocalGrants.Allowed(_settings, decision.Strategy, pick, _runtime.Activity);
+        var grantHere = LocalGrants.Allowed(_settings, pick, _runtime.Activity);
         var grantBelow = grantHere ? null : GrantBound(decision, choices, picked);
         decision.Remaining.RemoveAt(decision.Remaining.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition)));
         decision.Current = pick;
@@ -307,15 +307,22 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// For a strategy that wants the least busy endpoint: the pick grants only while its exact count is at most the least
-    /// busy alternative's count as this node sees it (snapshot plus its own acquires in the air). Null otherwise.
+    /// For a strategy that wants the least busy endpoint, when the pick is capped: it grants only while its exact count is
+    /// at most the least busy alternative's count as this node sees it (<see cref="InFlightView.Total"/>: the actor's
+    /// count, not the share ranking uses). Null otherwise: an uncapped pick was ranked on this node's exact count, and
+    /// only the cap is the actor's to decide.
     /// </summary>
-    private static int? GrantBound(Decision decision, List<EndpointCandidate> choices, int picked)
+    private int? GrantBound(Decision decision, List<EndpointCandidate> choices, int picked)
     {
-        if (!decision.Strategy.PrefersLeastInFlight || decision.BusierRefusals >= MaxBusierRefusals || choices.Count < 2) return null;
+        if (!decision.Strategy.PrefersLeastInFlight || choices[picked].Definition.MaxInFlight is null ||
+            decision.BusierRefusals >= MaxBusierRefusals || choices.Count < 2) return null;
         var least = int.MaxValue;
         for (var i = 0; i < choices.Count; i++)
-            if (i != picked) least = Math.Min(least, choices[i].InFlight);
+            if (i != picked)
+            {
+                var id = choices[i].Id;
+                least = Math.Min(least, InFlightView.Total(_runtime.Snapshots.Slot(id), _runtime.Leases.InUseOn(id), _selfHolder));
+            }
         return least + 1 + BusierSlack(least);
     }
 
@@ -385,9 +392,6 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         return (definition.MaxInFlight is not { } max || snapshot.InFlight < max) &&
                (definition.Rpm is not { } rpm || snapshot.RequestsLastMinute < rpm);
     }
-
-    /// <summary>This node's holder id for a strategy that ranks on in-flight counts (see <see cref="InFlightView"/>).</summary>
-    private string? ExactOwnCountOf(GroupStrategy strategy) => strategy.PrefersLeastInFlight ? _selfHolder : null;
 
     /// <summary>The node of a caller that did not name its holder (a remote service's address, or this node).</summary>
     private string HolderOf(IActorRef caller) =>

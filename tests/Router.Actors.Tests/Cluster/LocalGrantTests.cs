@@ -150,7 +150,7 @@ public sealed class LocalGrantTests
     }
 
     [Fact]
-    public async Task A_least_busy_group_is_granted_here_on_this_nodes_exact_counts_and_every_actor_counts_its_leases()
+    public async Task A_least_busy_group_ranks_on_this_nodes_exact_counts_asks_no_other_node_and_every_actor_counts_its_leases()
     {
         var served = new List<string>(); // every lease of the test, from the first: each actor must count exactly these
         var (cluster, client) = await StartAsync(Uncapped, "least-busy", served: served);
@@ -174,7 +174,7 @@ public sealed class LocalGrantTests
             }
         }
 
-        (WireCounts.Sent(nameof(AcquireLease)) - acquires).Should().Be(0, "uncapped endpoints have nothing to refuse: every lease is granted here");
+        (WireCounts.Sent(nameof(AcquireLease)) - acquires).Should().Be(0, "uncapped endpoints on other nodes have nothing to refuse: their leases are granted here");
         foreach (var endpoint in Uncapped)
         {
             node.Runtime.Leases.InUseOn(endpoint.Id).Value.Should().Be(0, "every request on it ended");

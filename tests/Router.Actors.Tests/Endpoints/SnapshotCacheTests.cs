@@ -30,7 +30,7 @@ public class SnapshotCacheTests
     {
         var cache = new SnapshotCache();
         cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 10, InFlight = 0 });
-        cache.ObserveInFlight(new Router.Messages.Endpoints.LeaseAcquired("e1", "l1", DateTimeOffset.UtcNow, 5, 7, 20));
+        cache.ObserveInFlight(new Router.Messages.Endpoints.LeaseAcquired("e1", "l1", DateTimeOffset.UtcNow, 5, 7, 20), heldHere: 0);
 
         cache.Apply(EndpointSnapshot.Empty("e1") with { Incarnation = 7, Sequence = 15, InFlight = 1 }).Should().BeFalse();
         cache.Slot("e1").Snapshot.InFlight.Should().Be(5, "the grant's count is newer than the snapshot taken at sequence 15");
@@ -69,9 +69,9 @@ public class SnapshotCacheTests
         slot.OwnSinceSnapshot.Should().Be(0, "the newer snapshot counts them itself");
 
         slot.ReleasedHere();
-        cache.ObserveInFlight(new LeaseAcquired("e1", "l1", DateTimeOffset.UtcNow, 5, 7, 12));
+        cache.ObserveInFlight(new LeaseAcquired("e1", "l1", DateTimeOffset.UtcNow, 5, 7, 12), heldHere: 0);
         slot.OwnSinceSnapshot.Should().Be(0, "a grant's count is exact as of its moment");
-        cache.ObserveInFlight(new LeaseAcquired("e1", "l0", DateTimeOffset.UtcNow, 2, 7, 11));
+        cache.ObserveInFlight(new LeaseAcquired("e1", "l0", DateTimeOffset.UtcNow, 2, 7, 11), heldHere: 0);
         slot.ReleasedHere();
         slot.OwnSinceSnapshot.Should().Be(-1, "an older grant's count changes nothing");
     }

@@ -70,7 +70,33 @@ public class InFlightViewTests
     }
 
     [Fact]
-    public void Without_holders_in_the_snapshot_or_for_other_strategies_this_nodes_activity_since_the_snapshot_is_added()
+    public void A_count_without_holders_takes_the_others_part_from_the_last_snapshot_that_named_them()
+    {
+        var cache = new SnapshotCache();
+        var book = new LeaseBook(TimeProvider.System);
+        cache.Apply(EndpointSnapshot.Empty("e1") with
+        {
+            Incarnation = 3, Sequence = 9, InFlight = 3,
+            InFlightByHolder = new Dictionary<string, int> { [Self] = 1, [Other] = 2 },
+        });
+        book.Add(new Lease("l1", "e1", "g", "http://x", DateTimeOffset.UtcNow.AddMinutes(1)), 0);
+        book.Add(new Lease("l2", "e1", "g", "http://x", DateTimeOffset.UtcNow.AddMinutes(1)), 0);
+        // The answer to this node's second acquire: the actor's count (4), which does not say whose.
+        cache.ObserveInFlight(new LeaseAcquired("e1", "l2", DateTimeOffset.UtcNow.AddMinutes(1), 4, 3, 10), book.InUseOn("e1").Value);
+        var slot = cache.Slot("e1");
+        var snapshot = slot.Snapshot;
+
+        (snapshot.InFlight + InFlightView.Pending(slot, snapshot, book.InUseOn("e1"), Self)).Should().Be(3, "this node's 2 and half the other's 2");
+        InFlightView.Total(slot, book.InUseOn("e1"), Self).Should().Be(4, "the actor's count: this node's 2 and the other's 2");
+
+        // This node releases one before the next snapshot: the answer's count still includes it, the other's part does not.
+        book.Remove(new ReportOutcome("e1", "l1", OutcomeKind.Success), resend: false);
+        (snapshot.InFlight + InFlightView.Pending(slot, snapshot, book.InUseOn("e1"), Self)).Should().Be(2, "this node's 1 and half the other's 2");
+        InFlightView.Total(slot, book.InUseOn("e1"), Self).Should().Be(3);
+    }
+
+    [Fact]
+    public void Without_any_snapshot_naming_holders_this_nodes_activity_since_the_snapshot_is_added()
     {
         var cache = new SnapshotCache();
         var book = new LeaseBook(TimeProvider.System);
@@ -79,6 +105,5 @@ public class InFlightViewTests
         slot.GrantedHere();
 
         InFlightView.Pending(slot, slot.Snapshot, book.InUseOn("e1"), Self).Should().Be(1, "a count without holders cannot be split");
-        InFlightView.Pending(slot, slot.Snapshot, book.InUseOn("e1"), selfHolder: null).Should().Be(1);
     }
 }

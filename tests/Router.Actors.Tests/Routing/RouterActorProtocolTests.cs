@@ -23,8 +23,10 @@ public sealed class RouterActorProtocolTests() : TestKit("""
     private static EndpointDefinition Endpoint(string id, int? maxInFlight = null, int order = 0) =>
         new(id, "g", $"http://{id}.example/v1", MaxInFlight: maxInFlight, Order: order);
 
+    /// <summary>Endpoints a, b and c, capped (a least-busy pick asks for a grant below a bound only when a cap leaves the
+    /// grant to its actor), with the in-flight counts this node knows of them.</summary>
     private (IActorRef Router, Akka.TestKit.TestProbe Region, RouterRuntime Runtime) Start(string strategy, params (string Id, int InFlight)[] known) =>
-        Start(strategy, Endpoints.Select(id => Endpoint(id)).ToList(), new RoutingSettings(), known);
+        Start(strategy, Endpoints.Select(id => Endpoint(id, maxInFlight: 100)).ToList(), new RoutingSettings(), known);
 
     private (IActorRef Router, Akka.TestKit.TestProbe Region, RouterRuntime Runtime) Start(string strategy, IReadOnlyList<EndpointDefinition> endpoints,
         RoutingSettings routing, params (string Id, int InFlight)[] known)
@@ -100,6 +102,17 @@ public sealed class RouterActorProtocolTests() : TestKit("""
         last.GrantBelowInFlight.Should().BeNull("a decision costs at most three extra round trips");
         region.Reply(Granted(last, 5));
         ExpectMsg<LeaseGranted>().Attempts.Should().Be(1);
+    }
+
+    [Fact]
+    public void An_uncapped_least_busy_pick_is_asked_unconditionally()
+    {
+        var (router, region, _) = Start("least-busy", Endpoints.Select(id => Endpoint(id)).ToList(), new RoutingSettings(), ("a", 0), ("b", 5), ("c", 7));
+        router.Tell(new RouteRequest("g", "r1"), TestActor);
+
+        var asked = region.ExpectMsg<AcquireLease>();
+        asked.EndpointId.Should().Be("a");
+        asked.GrantBelowInFlight.Should().BeNull("with nothing to cap, ranking on this node's exact count is the whole decision");
     }
 
     [Fact]
