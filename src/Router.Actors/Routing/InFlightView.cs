@@ -12,29 +12,37 @@ internal static class InFlightView
 {
     /// <summary>
     /// What to add to <paramref name="snapshot"/>'s count so that it reads as this node's acquires in the air, plus its
-    /// exact count of its requests on the endpoint, plus a share of the other nodes' part (see <see cref="OthersShare"/>).
-    /// The snapshot's part for this node lags by a network trip for an endpoint on another node (releases on their way, a
-    /// batch not yet sent) but hardly at all for one on this node: ranking on it leaned towards one side (this node's
-    /// endpoints for least-busy, the others' for strategies that break ties on the count). Without any snapshot that
-    /// says who holds what, this node's activity since the snapshot is added instead.
+    /// exact count of its requests on the endpoint, plus a share of the other nodes' part (see <see cref="OthersShare"/>)
+    /// from the latest published snapshot. The snapshot's part for this node lags by a network trip for an endpoint on
+    /// another node (releases on their way, a batch not yet sent) but hardly at all for one on this node: ranking on it
+    /// leaned towards one side (this node's endpoints for least-busy, the others' for strategies that break ties on the
+    /// count). A count an actor answered with is not used for the other nodes' part here: only the endpoint picked gets
+    /// one, so a low figure would be corrected for it alone and the endpoints this node asks (its own) would look busier
+    /// than the rest. Without any snapshot that says who holds what, this node's activity since the snapshot is added.
     /// </summary>
-    public static int Pending(EndpointSlot slot, EndpointSnapshot snapshot, HeldCount heldHere, string selfHolder)
-    {
-        var own = heldHere.Value;
-        return OthersPart(slot, snapshot, selfHolder) is var (others, otherHolders)
-            ? slot.Pending + own + OthersShare(others, otherHolders) - snapshot.InFlight
-            : slot.Pending + slot.OwnSinceSnapshot;
-    }
+    public static int Pending(EndpointSlot slot, EndpointSnapshot snapshot, HeldCount heldHere, string selfHolder) =>
+        Pending(slot, snapshot, heldHere, selfHolder, OthersPublished(slot, snapshot, selfHolder));
 
-    /// <summary>The same count with all of the other nodes' part: what the endpoint's actor itself counts, as near as
-    /// this node knows it (a least-busy pick asked to grant only below it compares its own exact count with this).</summary>
+    /// <summary>As <see cref="Pending(EndpointSlot, EndpointSnapshot, HeldCount, string)"/> for the count an actor has just
+    /// answered with (a refusal for being busier): its other nodes' part is the freshest there is.</summary>
+    public static int PendingAnswered(EndpointSlot slot, EndpointSnapshot answer, HeldCount heldHere, string selfHolder) =>
+        Pending(slot, answer, heldHere, selfHolder, OthersAnswered(slot, answer, selfHolder) ?? OthersPublished(slot, answer, selfHolder));
+
+    /// <summary>This node's exact count plus all of the other nodes' part, the freshest known: what the endpoint's actor
+    /// itself counts, as near as this node knows it (a capped least-busy pick, asked to grant only below the least busy
+    /// alternative's count, compares its own exact count with this).</summary>
     public static int Total(EndpointSlot slot, HeldCount heldHere, string selfHolder)
     {
-        var (snapshot, own) = (slot.Snapshot, heldHere.Value);
-        return OthersPart(slot, snapshot, selfHolder) is var (others, _)
-            ? Math.Max(0, slot.Pending + own + others)
+        var snapshot = slot.Snapshot;
+        return (OthersAnswered(slot, snapshot, selfHolder) ?? OthersPublished(slot, snapshot, selfHolder)) is var (others, _)
+            ? Math.Max(0, slot.Pending + heldHere.Value + others)
             : Math.Max(0, snapshot.InFlight + slot.Pending + slot.OwnSinceSnapshot);
     }
+
+    private static int Pending(EndpointSlot slot, EndpointSnapshot snapshot, HeldCount heldHere, string selfHolder, (int Others, int OtherHolders)? othersPart) =>
+        othersPart is var (others, otherHolders)
+            ? slot.Pending + heldHere.Value + OthersShare(others, otherHolders) - snapshot.InFlight
+            : slot.Pending + slot.OwnSinceSnapshot;
 
     /// <summary>
     /// The other nodes' requests on an endpoint, as this node ranks them: divided among the nodes that route to it, this
@@ -47,17 +55,17 @@ internal static class InFlightView
     internal static int OthersShare(int othersInFlight, int otherHolders) =>
         otherHolders <= 0 ? Math.Max(0, othersInFlight) : (int)Math.Round(Math.Max(0, othersInFlight) / (otherHolders + 1.0));
 
-    /// <summary>
-    /// The other holders' leases and how many other holders there are. From <paramref name="snapshot"/> when it says who
-    /// holds what; for a count an actor answered with (newer than any published snapshot, without holders), the part
-    /// noted when it arrived (<see cref="EndpointSlot.OthersAnswered"/>), with the holders of the last published snapshot.
-    /// </summary>
-    private static (int Others, int OtherHolders)? OthersPart(EndpointSlot slot, EndpointSnapshot snapshot, string selfHolder)
+    /// <summary>The other holders' leases and how many other holders there are, from <paramref name="snapshot"/> when it
+    /// says who holds what, otherwise from the newest snapshot of the same incarnation that did.</summary>
+    private static (int Others, int OtherHolders)? OthersPublished(EndpointSlot slot, EndpointSnapshot snapshot, string selfHolder)
     {
-        if (slot.PartOf(snapshot, selfHolder) is var (part, otherHolders)) return (snapshot.InFlight - part, otherHolders);
-        if (slot.OthersAnswered(snapshot) is not { } others) return null;
-        var published = slot.LastPublished;
-        var publishedHolders = published.Incarnation == snapshot.Incarnation && slot.PartOf(published, selfHolder) is var (_, holders) ? holders : 0;
-        return (others, publishedHolders);
+        var complete = snapshot.InFlightByHolder is not null || snapshot.InFlight == 0 ? snapshot : slot.LastPublished;
+        if (complete.Incarnation != snapshot.Incarnation || slot.PartOf(complete, selfHolder) is not var (part, otherHolders)) return null;
+        return (complete.InFlight - part, otherHolders);
     }
+
+    /// <summary>For a count an actor answered with (without holders), the other nodes' part noted when it arrived
+    /// (<see cref="EndpointSlot.OthersAnswered"/>), with the holders of the last published snapshot.</summary>
+    private static (int Others, int OtherHolders)? OthersAnswered(EndpointSlot slot, EndpointSnapshot answer, string selfHolder) =>
+        slot.OthersAnswered(answer) is { } others ? (others, OthersPublished(slot, answer, selfHolder)?.OtherHolders ?? 0) : null;
 }

@@ -217,7 +217,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             decision.Attempts--;
             decision.Remaining.Add(new EndpointCandidate(decision.Current!.Value.Definition, refused.Snapshot)
             {
-                Pending = InFlightView.Pending(decision.CurrentSlot, refused.Snapshot, _runtime.Leases.InUseOn(refused.EndpointId), _selfHolder),
+                Pending = InFlightView.PendingAnswered(decision.CurrentSlot, refused.Snapshot, _runtime.Leases.InUseOn(refused.EndpointId), _selfHolder),
             });
             AskNext(decision, now);
             return;

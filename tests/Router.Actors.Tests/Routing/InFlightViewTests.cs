@@ -70,7 +70,7 @@ public class InFlightViewTests
     }
 
     [Fact]
-    public void A_count_without_holders_takes_the_others_part_from_the_last_snapshot_that_named_them()
+    public void Ranking_takes_the_others_part_from_the_last_published_snapshot_and_a_bound_from_the_actors_latest_answer()
     {
         var cache = new SnapshotCache();
         var book = new LeaseBook(TimeProvider.System);
@@ -81,18 +81,21 @@ public class InFlightViewTests
         });
         book.Add(new Lease("l1", "e1", "g", "http://x", DateTimeOffset.UtcNow.AddMinutes(1)), 0);
         book.Add(new Lease("l2", "e1", "g", "http://x", DateTimeOffset.UtcNow.AddMinutes(1)), 0);
-        // The answer to this node's second acquire: the actor's count (4), which does not say whose.
-        cache.ObserveInFlight(new LeaseAcquired("e1", "l2", DateTimeOffset.UtcNow.AddMinutes(1), 4, 3, 10), book.InUseOn("e1").Value);
+        // The answer to this node's second acquire: the actor's count (5: the other node has taken one more since the
+        // snapshot), which does not say whose.
+        cache.ObserveInFlight(new LeaseAcquired("e1", "l2", DateTimeOffset.UtcNow.AddMinutes(1), 5, 3, 10), book.InUseOn("e1").Value);
         var slot = cache.Slot("e1");
         var snapshot = slot.Snapshot;
 
+        // Ranking reads the other's part from the published snapshot: only the endpoint this node asked has an answer, and
+        // refreshing its figure alone would make the endpoints this node asks (its own) look busier than the rest.
         (snapshot.InFlight + InFlightView.Pending(slot, snapshot, book.InUseOn("e1"), Self)).Should().Be(3, "this node's 2 and half the other's 2");
-        InFlightView.Total(slot, book.InUseOn("e1"), Self).Should().Be(4, "the actor's count: this node's 2 and the other's 2");
+        InFlightView.Total(slot, book.InUseOn("e1"), Self).Should().Be(5, "the actor's count: this node's 2 and the other's 3");
 
         // This node releases one before the next snapshot: the answer's count still includes it, the other's part does not.
         book.Remove(new ReportOutcome("e1", "l1", OutcomeKind.Success), resend: false);
         (snapshot.InFlight + InFlightView.Pending(slot, snapshot, book.InUseOn("e1"), Self)).Should().Be(2, "this node's 1 and half the other's 2");
-        InFlightView.Total(slot, book.InUseOn("e1"), Self).Should().Be(3);
+        InFlightView.Total(slot, book.InUseOn("e1"), Self).Should().Be(4);
     }
 
     [Fact]
