@@ -28,10 +28,10 @@ public sealed class SpreadTests(ITestOutputHelper output)
                          string.Join(", ", shares.Select(s => $"{s.Name} {s.Share:0.0}% (max in flight {s.MaxInFlight})")));
         load.Results.Should().OnlyContain(r => r.Status == 200);
         shares.Should().OnlyContain(s => s.Share >= 28 && s.Share <= 38, "each of three equal endpoints takes a third, within 5 points");
-        // The goal is no upstream above 12. Measured 11-12 in four runs on a quiet 2-core machine (2026-11-26),
-        // 12-14 with builds running, 14-21 before the conditional acquire (an endpoint grants a least-busy pick only
-        // while its exact count is at most the alternative's). Other nodes' snapshots up to 100 ms old still bias the
-        // alternatives' counts high. Asserted: a regression bound above the busy-machine noise, not the goal.
-        shares.Should().OnlyContain(s => s.MaxInFlight <= 16, "the peak per upstream stays near a third of 24 clients");
+        // The goal is no upstream above 12. Measured 10-12 in ten runs on 2026-11-26 (two of them while a build
+        // shared the 2-core machine), since each gateway ranks on its own exact count plus its share of the others'
+        // (18-21 when a gateway made up all of the others' difference, 14-21 before the conditional acquire). Asserted
+        // one above the goal, so one scheduling hiccup on a shared CI machine is not a failure; 14 would be a regression.
+        shares.Should().OnlyContain(s => s.MaxInFlight <= 13, "the peak per upstream stays near a third of 24 clients");
     }
 }
