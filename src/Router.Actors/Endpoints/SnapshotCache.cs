@@ -88,8 +88,6 @@ public sealed class EndpointSlot(string endpointId)
 
     internal EndpointSnapshot LastPublished => Volatile.Read(ref _lastPublished);
 
-    /// <summary><paramref name="Count"/>: a holder's leases in <paramref name="Snapshot"/>; <paramref name="OtherHolders"/>:
-    /// how many other holders have leases in it.</summary>
     /// <summary>An actor's answer (a count without holders) and the other nodes' part of it.</summary>
     private sealed record AnsweredCount(EndpointSnapshot Snapshot, int Others);
 
@@ -107,6 +105,8 @@ public sealed class EndpointSlot(string endpointId)
         if (snapshot.InFlightByHolder is null) Volatile.Write(ref _answered, new AnsweredCount(snapshot, Math.Max(0, snapshot.InFlight - heldHere)));
     }
 
+    /// <summary><paramref name="Count"/>: a holder's leases in <paramref name="Snapshot"/>; <paramref name="OtherHolders"/>:
+    /// how many other holders have leases in it.</summary>
     private sealed record HolderPart(EndpointSnapshot Snapshot, int Count, int OtherHolders);
 
     private HolderPart? _holderPart;

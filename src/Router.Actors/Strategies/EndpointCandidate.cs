@@ -8,11 +8,13 @@ public readonly record struct EndpointCandidate(EndpointDefinition Definition, E
 {
     public string Id => Definition.Id;
 
-    /// <summary>This node's own activity not yet in the snapshot: acquires in the air toward the endpoint, plus leases
-    /// granted here less those released here since the snapshot was taken (may be negative).</summary>
+    /// <summary>What this node knows that the snapshot's count does not show (may be negative): its acquires in the air
+    /// toward the endpoint, and its own requests there counted exactly rather than as the snapshot saw them.</summary>
     public int Pending { get; init; }
 
-    /// <summary>Requests in flight as this node sees them now: the snapshot's count plus this node's own activity since.
-    /// Strategies that rank on load should read this rather than <c>Snapshot.InFlight</c>.</summary>
+    /// <summary>Requests in flight as this node ranks them now: its acquires in the air and its own requests on the
+    /// endpoint, exactly, plus its share of the other nodes' requests from the latest snapshot (divided among the nodes
+    /// holding leases there, so that gateways seeing the same snapshot do not all move onto the endpoint it shows
+    /// idlest). Strategies that rank on load should read this rather than <c>Snapshot.InFlight</c>.</summary>
     public int InFlight => Math.Max(0, Snapshot.InFlight + Pending);
 }
