@@ -135,8 +135,9 @@ public sealed class EndpointSlot(string endpointId)
     }
 
     /// <summary>
-    /// Takes the in-flight count an endpoint reported with a grant, until its next published snapshot: without
-    /// it, every decision in the 100 ms between snapshots sees the same stale count and herds onto one endpoint.
+    /// Takes the in-flight count an endpoint reported with a grant, until its next published snapshot. Ranking reads the
+    /// other nodes' part from published snapshots (<see cref="Routing.InFlightView"/>); this count serves the capped
+    /// least-busy bound, and ranking only until a first snapshot naming holders has arrived.
     /// </summary>
     internal void ObserveInFlight(LeaseAcquired grant, int heldHere)
     {
