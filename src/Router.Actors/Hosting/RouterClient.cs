@@ -96,21 +96,21 @@ public sealed class RouterClient
             return;
         }
         // A spare lease: kept for this node's next request unless its endpoint recalled it; the release goes first, so
-        // the endpoint sees this use end before the next one begins.
+        // the endpoint sees this use end before the next one begins. Its use was told in the batch, so its end is too.
         var kept = _runtime.Leases.Remove(outcome, resend: false, keepSpare: _runtime.Spares.Keeps(outcome.EndpointId));
-        Release(kept ? outcome with { KeepAsSpare = true } : outcome);
+        Release(kept ? outcome with { KeepAsSpare = true } : outcome, usedSpare: true);
         if (kept) _runtime.Spares.PutBack(outcome.EndpointId, outcome.LeaseId, spareUntil.Value);
         else _runtime.Spares.Retired(outcome.EndpointId);
     }
 
     /// <summary>
     /// To the endpoint's actor, with this node's other activity for its node when that is another one: in the same order
-    /// as a grant this node made itself, which travels the same way (<see cref="Routing.LocalGrants"/>). Capped endpoints
-    /// of a least-busy group, which decide each grant on their exact count, are told at once.
+    /// as a grant this node made itself, which travels the same way (<see cref="Routing.LocalGrants"/>). A lease a capped
+    /// endpoint of a least-busy group granted when asked is told at once: it decides the next grant on its exact count.
     /// </summary>
-    private void Release(ReportOutcome outcome)
+    private void Release(ReportOutcome outcome, bool usedSpare = false)
     {
-        if (GrantedLocally(outcome.EndpointId)) _runtime.Activity.Ended(outcome);
+        if (usedSpare ? _runtime.Activity.Batches(outcome.EndpointId) : GrantedLocally(outcome.EndpointId)) _runtime.Activity.Ended(outcome);
         else _endpointRegion.Tell(outcome);
     }
 

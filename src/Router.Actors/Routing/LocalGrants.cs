@@ -25,13 +25,11 @@ internal static class LocalGrants
     /// <summary>
     /// Capped by in-flight count only: the router may grant on a spare lease the endpoint lent this node
     /// (<see cref="SpareLeasePool"/>): the slot is already counted there. Only for a request this node holds (the spare
-    /// is this node's lease to renew and fence). Not for least-busy, whose capped endpoints decide each grant on their
-    /// exact count against the alternatives'.
+    /// is this node's lease to renew and fence). For least-busy too: the pick was ranked on this node's exact count, and
+    /// an endpoint lends only in the lower half of its cap, where no busier-than-the-alternative refusal is needed.
     /// </summary>
-    public static bool MayUseSpare(RoutingSettings settings, GroupStrategy strategy, EndpointCandidate pick, LeaseActivityOutbox outbox,
-        bool heldHere) =>
-        settings.SpareLeases && heldHere && pick.Definition.MaxInFlight is not null && !strategy.PrefersLeastInFlight &&
-        NothingElseToDecide(pick) && outbox.Batches(pick.Id);
+    public static bool MayUseSpare(RoutingSettings settings, EndpointCandidate pick, LeaseActivityOutbox outbox, bool heldHere) =>
+        settings.SpareLeases && heldHere && pick.Definition.MaxInFlight is not null && NothingElseToDecide(pick) && outbox.Batches(pick.Id);
 
     private static bool NothingElseToDecide(EndpointCandidate pick)
     {

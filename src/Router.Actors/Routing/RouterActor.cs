@@ -273,37 +273,42 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         if (!_runtime.SilentEndpoints.IsEmpty) choices = Answering(choices, now);
         var picked = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy), _log);
         var pick = choices[picked];
-        var grantHere = LocalGrants.Allowed(_settings, pick, _runtime.Activity);
-        var grantBelow = grantHere ? null : GrantBound(decision, choices, picked);
+        var request = decision.Request;
+        var duration = request.LeaseDuration ?? _settings.LeaseDuration;
+        var localLease = GrantableHere(decision, pick, now + duration);
+        // Before the pick leaves the list: choices may be that list.
+        var grantBelow = localLease is null ? GrantBound(decision, choices, picked) : null;
         decision.Remaining.RemoveAt(decision.Remaining.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition)));
         decision.Current = pick;
         decision.Attempts++;
         decision.AskedAt = now;
 
+        if (localLease is not null)
+        {
+            _runtime.Activity.Granted(new AcquireLease(pick.Id, localLease, duration, request.EstimatedInputTokens, decision.Holder));
+            _runtime.Snapshots.Slot(pick.Id).GrantedHere();
+            Grant(decision, localLease, now + duration, _runtime.Clock.GetTimestamp());
+            return;
+        }
         var leaseId = Guid.NewGuid().ToString("N");
-        var request = decision.Request;
-        var duration = request.LeaseDuration ?? _settings.LeaseDuration;
-        if (grantHere)
-        {
-            _runtime.Activity.Granted(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder));
-            _runtime.Snapshots.Slot(pick.Id).GrantedHere();
-            Grant(decision, leaseId, now + duration, _runtime.Clock.GetTimestamp());
-            return;
-        }
-        if (grantBelow is null && LocalGrants.MayUseSpare(_settings, decision.Strategy, pick, _runtime.Activity, decision.Holder == _selfHolder) &&
-            _runtime.Spares.TryTake(pick.Id, now + duration, _spareValidity, out var spareId))
-        {
-            _runtime.Activity.Granted(new AcquireLease(pick.Id, spareId, duration, request.EstimatedInputTokens, decision.Holder));
-            _runtime.Snapshots.Slot(pick.Id).GrantedHere();
-            Grant(decision, spareId, now + duration, _runtime.Clock.GetTimestamp());
-            return;
-        }
-
         _pending[leaseId] = decision;
         decision.AskSentAt = _runtime.Clock.GetTimestamp();
         decision.CurrentSlot = _runtime.Snapshots.Slot(pick.Id);
         decision.CurrentSlot.AcquireSent();
         _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder, grantBelow));
+    }
+
+    /// <summary>
+    /// The lease id this router may grant <paramref name="pick"/> under without asking its actor (<see cref="LocalGrants"/>):
+    /// a new one where the actor has nothing to decide, or a spare the endpoint lent this node. Null: ask the actor.
+    /// </summary>
+    private string? GrantableHere(Decision decision, EndpointCandidate pick, DateTimeOffset needUntil)
+    {
+        if (LocalGrants.Allowed(_settings, pick, _runtime.Activity)) return Guid.NewGuid().ToString("N");
+        return LocalGrants.MayUseSpare(_settings, pick, _runtime.Activity, decision.Holder == _selfHolder) &&
+               _runtime.Spares.TryTake(pick.Id, needUntil, _spareValidity, out var spareId)
+            ? spareId
+            : null;
     }
 
     /// <summary>
