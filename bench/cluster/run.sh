@@ -16,6 +16,7 @@
 #   STRATEGY=round-robin bench/cluster/run.sh
 #   ENDPOINTS=30 bench/cluster/run.sh           # more endpoints (each simulator serves ENDPOINTS/3 of them)
 #   MAX_IN_FLIGHT=100 bench/cluster/run.sh      # capped endpoints (SPARE_LEASES=false: every capped lease asked for)
+#   RPM=1000000 TPM=1000000000 bench/cluster/run.sh  # rate-limited endpoints (lent budget; SPARE_LEASES=false: every lease asked for)
 #
 # Needs: dotnet (the .NET 10 SDK), wrk, curl, awk, ss (apt-get install -y wrk curl iproute2).
 set -euo pipefail
@@ -30,6 +31,8 @@ LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency
 STRATEGY="${STRATEGY:-least-busy}"
 ENDPOINTS="${ENDPOINTS:-3}"        # endpoints in the model group, spread over the 3 simulators (a multiple of 3)
 MAX_IN_FLIGHT="${MAX_IN_FLIGHT:-}"  # a MaxInFlight cap on every endpoint (empty: uncapped)
+RPM="${RPM:-}"                      # an Rpm limit on every endpoint (empty: none)
+TPM="${TPM:-}"                      # a Tpm limit on every endpoint (empty: none)
 SPARE_LEASES="${SPARE_LEASES:-true}" # Router:SpareLeases (capped endpoints lend slots to the nodes in advance)
 SCENARIOS="${SCENARIOS:-1-node 3-nodes-one 3-nodes-all 3-solo-all}"
 BASE_PORT="${BASE_PORT:-18300}"
@@ -80,7 +83,7 @@ log "simulators up on ${sim_ports[*]} (latency ${LATENCY_MS} ms)"
 write_config() { # node index, node count, "solo" or "": the node's configuration file; prints its path
   local i="$1" n="$2" solo="${3:-}" config="$tmp/node-$1-of-$2$3.json" seeds="" e endpoints="" registry="registry-$2"
   for ((e = 0; e < ENDPOINTS; e++)); do
-    endpoints+="${endpoints:+, }\"ep-$e\": { \"Url\": \"http://127.0.0.1:${sim_ports[$((e % 3))]}/v1\"${MAX_IN_FLIGHT:+, \"MaxInFlight\": $MAX_IN_FLIGHT} }"
+    endpoints+="${endpoints:+, }\"ep-$e\": { \"Url\": \"http://127.0.0.1:${sim_ports[$((e % 3))]}/v1\"${MAX_IN_FLIGHT:+, \"MaxInFlight\": $MAX_IN_FLIGHT}${RPM:+, \"Rpm\": $RPM}${TPM:+, \"Tpm\": $TPM} }"
   done
   [ -n "$solo" ] && registry="registry-solo-$i"
   [ "$n" -gt 1 ] && [ -z "$solo" ] && seeds="\"akka.tcp://llm-router@127.0.0.1:${akka_ports[0]}\", \"akka.tcp://llm-router@127.0.0.1:${akka_ports[1]}\""
@@ -192,7 +195,9 @@ baseline_cpu="$(awk -F'\t' '$1 == "1-node" { print $6 }' "$results")"
   echo
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf("%.0f GiB", $2 / 1048576)}' /proc/meminfo); wrk, the gateways and the 3 simulators share these cores"
-  echo "- Parameters: wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s after at least ${WARMUP}s of warm-up, continued until the nodes' JIT fell below ${JIT_SETTLED} ms/s; strategy $STRATEGY; $ENDPOINTS endpoints over 3 simulators${MAX_IN_FLIGHT:+, MaxInFlight $MAX_IN_FLIGHT each (spare leases $SPARE_LEASES)} (LatencyMs=$LATENCY_MS); registry: one shared SQLite file"
+  limits_note="${MAX_IN_FLIGHT:+, MaxInFlight $MAX_IN_FLIGHT each}${RPM:+, Rpm $RPM each}${TPM:+, Tpm $TPM each}"
+  [ -n "$limits_note" ] && limits_note+=" (spare leases and lent budget: $SPARE_LEASES)"
+  echo "- Parameters: wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s after at least ${WARMUP}s of warm-up, continued until the nodes' JIT fell below ${JIT_SETTLED} ms/s; strategy $STRATEGY; $ENDPOINTS endpoints over 3 simulators${limits_note} (LatencyMs=$LATENCY_MS); registry: one shared SQLite file"
   echo
   echo "| scenario | gateway processes | req/s | p50 ms | p99 ms | gateway CPU us/req (all processes) | vs 1 node | router messages/req over the network | bytes/req | snapshot KiB/s | non-2xx | simulator split | of the CPU, JIT us/req |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

@@ -173,8 +173,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
                 NoteCircuit(outcome);
             }
             if (activity.SparesReturned is { } returned) _ledger.ReturnSpares(returned);
-            if (activity.SparesWanted > 0 && activity.Holder is { } holder) LendSpares(holder, activity.SparesWanted, activity.SparesAskedAt);
-            if (_ledger.SlotsTaken > 0) EnsureSweeping();
+            if (activity.AllowanceReturned is { } lots) _ledger.ReturnAllowances(lots);
+            if ((activity.SparesWanted > 0 || activity.AllowanceWanted > 0) && activity.Holder is { } holder) Lend(holder, activity);
+            if (_ledger.SlotsTaken > 0 || _ledger.HasLentAllowance) EnsureSweeping();
             PublishSnapshot();
         });
         Receive<GetEndpointState>(_ =>
@@ -291,18 +292,31 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         }
     }
 
-    /// <summary>Answers the holder's relay (the sender of its activity) with what it may borrow; nothing while collecting
-    /// or without a quorum, as for any grant.</summary>
-    private void LendSpares(string holder, int wanted, long askedAt)
+    /// <summary>Answers the holder's relay (the sender of its activity) with what it may borrow, spare slots and rpm/tpm
+    /// budget; nothing while collecting or without a quorum, as for any grant.</summary>
+    private void Lend(string holder, LeaseActivity asked)
     {
         if (!_serving || !_runtime.Quorum.HasMajority) return;
         var routing = _runtime.Options.Routing;
-        var lent = _ledger.Lend(holder, wanted, Definition, routing.LeaseDuration + SpareUsableFor, out var expiresAt);
-        if (lent.Count < wanted) RecallSparesIfBusy(holder);
-        if (lent.Count == 0) return;
-        Sender.Tell(new SpareLeases(_endpointId, holder, lent, expiresAt, askedAt));
+        var definition = Definition;
+        List<string> lent = [];
+        var expiresAt = _runtime.Clock.GetUtcNow();
+        if (asked.SparesWanted > 0)
+        {
+            lent = _ledger.Lend(holder, asked.SparesWanted, definition, routing.LeaseDuration + SpareUsableFor, out expiresAt);
+            if (lent.Count < asked.SparesWanted) RecallSparesIfBusy(holder);
+        }
+        var allowance = asked.AllowanceWanted > 0
+            ? _ledger.LendAllowance(asked.AllowanceWanted, asked.AllowanceTokensWanted, definition, Leasing.RateAllowancePool.UsableFor)
+            : null;
+        if (lent.Count == 0 && allowance is null) return;
+        Sender.Tell(new SpareLeases(_endpointId, holder, lent, expiresAt, asked.SparesAskedAt, Allowance: allowance));
         EnsureSweeping();
     }
+
+    /// <summary>How long after its expiry lent rpm/tpm budget is taken back if its holder has not given it back: its
+    /// holder stops drawing on it before the expiry, and what it drew travels within a batch interval.</summary>
+    internal static readonly TimeSpan AllowanceGrace = TimeSpan.FromSeconds(3);
 
     /// <summary>How long after it is lent a spare can still carry a request of the longest lease.</summary>
     internal static readonly TimeSpan SpareUsableFor = TimeSpan.FromSeconds(30);
@@ -415,7 +429,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private void Sweep()
     {
         CreditOwnPause();
-        if (_ledger.ReclaimExpired(_runtime.Clock.GetUtcNow(), Fencing) > 0) PublishSnapshot();
+        var ended = _ledger.ReclaimExpired(_runtime.Clock.GetUtcNow(), Fencing) + _ledger.EndExpiredAllowances(AllowanceGrace);
+        if (ended > 0) PublishSnapshot();
         var unrenewed = _ledger.ReclaimedUnrenewed - _reportedUnrenewed;
         if (unrenewed > 0)
         {
@@ -423,7 +438,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             _runtime.Metrics.LeasesReclaimedUnrenewed((int)unrenewed, _endpointId);
             EndpointLog.ReclaimedUnrenewed(_logger, _endpointId, unrenewed, _runtime.Options.Endpoint.LeaseTtl.TotalSeconds);
         }
-        if (_ledger.SlotsTaken == 0) Timers.Cancel(SweepTimer);
+        if (_ledger.SlotsTaken == 0 && !_ledger.HasLentAllowance) Timers.Cancel(SweepTimer);
     }
 
     /// <summary>One line for the hand-off: who answered, how long it took, what this incarnation starts from.</summary>

@@ -26,6 +26,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private readonly SampleWindow _timeToFirstToken = new(settings.LatencyWindowSize);
     private readonly CircuitBreaker _breaker = new(settings.FailureThreshold, settings.Cooldown, settings.MaxRetryAfter);
     private readonly ProviderLimits _provider = new();
+    private readonly LentAllowances _allowances = new();
     private readonly long _incarnation = clock.GetUtcNow().UtcTicks;
     private long _sequence;
     private int _peakInFlight;
@@ -141,7 +142,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             existing.GrantedAt = now;
             existing.EstimatedTokens = grant.EstimatedTokens;
             _peakInFlight = Math.Max(_peakInFlight, InFlight);
-            CountRequest(now, grant.EstimatedTokens);
+            CountRequest(now, grant.EstimatedTokens, grant.AllowanceLot);
             return true;
         }
         var accepted = true;
@@ -155,12 +156,19 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             _leases[grant.LeaseId] = new ActiveLease(now, now + grant.Duration, grant.EstimatedTokens, false, grant.Holder, now);
             _peakInFlight = Math.Max(_peakInFlight, InFlight);
         }
-        CountRequest(now, grant.EstimatedTokens);
+        CountRequest(now, grant.EstimatedTokens, grant.AllowanceLot);
         return accepted;
     }
 
-    private void CountRequest(DateTimeOffset now, int estimatedTokens)
+    private void CountRequest(DateTimeOffset now, int estimatedTokens, string? allowanceLot = null)
     {
+        // Drawn on lent budget: counted when the lot was lent, and moved to this second (later, so never out of the
+        // window sooner than a request granted now). A lot this incarnation does not know is counted as a new request.
+        if (allowanceLot is not null && _allowances.TryDraw(allowanceLot, estimatedTokens, out var lentAt, out var lentTokens))
+        {
+            _requests.AddAt(lentAt, -1, now);
+            _tokens.AddAt(lentAt, -lentTokens, now);
+        }
         _requests.Add(now, 1);
         _tokens.Add(now, estimatedTokens);
         _totalRequests++;
@@ -388,9 +396,9 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// <summary>
     /// Lends <paramref name="holder"/> up to <paramref name="wanted"/> spare leases, each a slot counted against the cap
     /// from now on, which the holder's routers grant requests on without asking. Only in the lower half of the cap and
-    /// only when nothing else could refuse (no rpm or tpm window, available fencing, breaker closed, not drained, the
-    /// provider not out): near the cap every request is decided here again, one at a time, so slots go to whoever asks
-    /// rather than to whoever borrowed first.
+    /// only when nothing else could refuse (available fencing, breaker closed, not drained, the provider not out; rpm
+    /// and tpm are lent apart, <see cref="LendAllowance"/>): near the cap every request is decided here again, one at a
+    /// time, so slots go to whoever asks rather than to whoever borrowed first.
     /// </summary>
     /// <param name="lifetime">How long a spare may live: a request's longest lease plus how long it may wait unused.</param>
     public List<string> Lend(string holder, int wanted, EndpointDefinition? definition, TimeSpan lifetime, out DateTimeOffset expiresAt)
@@ -416,8 +424,59 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     public static int LendingLimit(int maxInFlight) => maxInFlight / 2;
 
     private bool MayLend(EndpointDefinition? definition, DateTimeOffset now) =>
-        definition is { MaxInFlight: not null, Rpm: null, Tpm: null, Fencing: LeaseFencing.Available, Drained: false } &&
+        definition is { MaxInFlight: not null } && MayLendAnything(definition, now);
+
+    private bool MayLendAnything(EndpointDefinition definition, DateTimeOffset now) =>
+        definition is { Fencing: LeaseFencing.Available, Drained: false } &&
         _breaker.Observe(now) == CircuitState.Closed && _provider.Refusal(now, out _) is null;
+
+    /// <summary>
+    /// Lends <paramref name="holder"/> part of the rpm/tpm budget (<see cref="RateAllowance"/>): up to
+    /// <paramref name="wantedRequests"/> requests and <paramref name="wantedTokens"/> tokens, counted as used from now
+    /// on, which the holder's routers grant on without asking. Only below half of each limit, as spares are, so near
+    /// a limit every request is decided here; and only when nothing else could refuse. Null when nothing is lent.
+    /// </summary>
+    public RateAllowance? LendAllowance(int wantedRequests, long wantedTokens, EndpointDefinition? definition, TimeSpan lifetime)
+    {
+        var now = clock.GetUtcNow();
+        if (definition is null || definition.Rpm is null && definition.Tpm is null || !MayLendAnything(definition, now)) return null;
+        long requests = wantedRequests, tokens = 0;
+        if (definition.Rpm is { } rpm) requests = Math.Min(requests, rpm / 2 - _requests.Total(now));
+        if (definition.Tpm is { } tpm) tokens = Math.Min(wantedTokens, tpm / 2 - _tokens.Total(now));
+        if (requests <= 0 || definition.Tpm is not null && (tokens < 0 || tokens == 0 && wantedTokens > 0)) return null;
+        _requests.Add(now, requests);
+        _tokens.Add(now, tokens);
+        _sequence++;
+        return _allowances.Lend((int)requests, tokens, now, now + lifetime);
+    }
+
+    /// <summary>The holder gave these lots back: what is left of them is counted no more.</summary>
+    public void ReturnAllowances(IEnumerable<string> lotIds)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var id in lotIds)
+            if (_allowances.TryEnd(id, out var left)) Refund(left, now);
+    }
+
+    /// <summary>Takes back what is left of lots unused past their expiry by <paramref name="grace"/>; returns how many.</summary>
+    public int EndExpiredAllowances(TimeSpan grace)
+    {
+        var now = clock.GetUtcNow();
+        var ended = _allowances.EndExpired(now, grace);
+        foreach (var left in ended) Refund(left, now);
+        return ended.Count;
+    }
+
+    /// <summary>Whether lent budget is outstanding (the sweep keeps running to take it back).</summary>
+    public bool HasLentAllowance => !_allowances.IsEmpty;
+
+    private void Refund((DateTimeOffset LentAt, int Requests, long Tokens) left, DateTimeOffset now)
+    {
+        if (left.Requests == 0 && left.Tokens == 0) return;
+        _requests.AddAt(left.LentAt, -left.Requests, now);
+        _tokens.AddAt(left.LentAt, -left.Tokens, now);
+        _sequence++;
+    }
 
     /// <summary>
     /// The holders to ask for their spares back when another caller (<paramref name="asker"/>) wants a slot: the endpoint

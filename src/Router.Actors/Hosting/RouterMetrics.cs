@@ -25,6 +25,7 @@ public sealed class RouterMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _fenced;
     private readonly Counter<long> _reclaimedUnrenewed;
+    private readonly Counter<long> _grantedLocally;
     private readonly Histogram<double> _routingDuration;
     private readonly Histogram<double> _acquireDuration;
     private readonly DirectoryView? _directory;
@@ -41,6 +42,9 @@ public sealed class RouterMetrics : IDisposable
             "Leases this node revoked (and whose requests it aborted) because it could not renew them in time.");
         _reclaimedUnrenewed = _meter.CreateCounter<long>("llm_router.leases.reclaimed_unrenewed", "{lease}",
             "Leases an endpoint reclaimed because their holder stopped renewing them; a frozen holder may still be running these.");
+        _grantedLocally = _meter.CreateCounter<long>("llm_router.leases.granted_locally", "{lease}",
+            "Leases this node's routers granted without a round trip to the endpoint's actor on another node, by what on: " +
+            "no_cap (nothing for the actor to decide), spare (a slot it lent), lent_budget (rpm/tpm budget it lent).");
         _routingDuration = _meter.CreateHistogram("llm_router.routing.duration", "s",
             "Routing decisions asked from this node: filter, rank and lease acquisition, by group and outcome (granted or why not).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DecisionBuckets });
@@ -77,6 +81,9 @@ public sealed class RouterMetrics : IDisposable
 
     public void LeasesReclaimedUnrenewed(int count, string endpointId) =>
         _reclaimedUnrenewed.Add(count, new KeyValuePair<string, object?>("endpoint", endpointId));
+
+    /// <summary>A router granted a lease without asking the endpoint's actor; <paramref name="on"/> says on what.</summary>
+    public void GrantedLocally(string on) => _grantedLocally.Add(1, new KeyValuePair<string, object?>("on", on));
 
     /// <summary>A routing decision asked from this node ended (<see cref="RouterClient.RouteAsync"/>).</summary>
     public void RoutingDecided(string group, IRouteResponse answer, TimeSpan elapsed)

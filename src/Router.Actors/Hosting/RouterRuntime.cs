@@ -31,6 +31,7 @@ public sealed class RouterRuntime : IExtension
         Leases = new LeaseBook(options.Clock);
         Activity = new LeaseActivityOutbox(EndpointHomes);
         Spares = new SpareLeasePool(Leases, Activity, options.Clock);
+        Allowances = new RateAllowancePool(Activity, options.Clock);
         Quorum = new QuorumState(options.Clock, options.Endpoint.AuthorityTtl, options.Endpoint.QuorumInterval);
         // Start from configuration so the node routes before the first replicated update arrives.
         Directory.Publish(new DirectorySnapshot(options.Groups, options.Endpoints));
@@ -49,6 +50,9 @@ public sealed class RouterRuntime : IExtension
 
     /// <summary>Spare leases capped endpoints on other nodes lent this node: requests granted on them skip the round trip.</summary>
     public SpareLeasePool Spares { get; }
+
+    /// <summary>Rpm/tpm budget endpoints on other nodes lent this node's routers.</summary>
+    public RateAllowancePool Allowances { get; }
 
     /// <summary>Whether this node reaches a majority of the gateways: endpoint actors here grant only while it does.</summary>
     public QuorumState Quorum { get; }

@@ -40,6 +40,9 @@ public sealed class LeaseActivityOutbox(EndpointHomes homes)
         public int SparesWanted { get; set; }
         public long SparesAskedAt { get; set; }
         public List<string>? SparesReturned { get; set; }
+        public int AllowanceWanted { get; set; }
+        public long AllowanceTokensWanted { get; set; }
+        public List<string>? AllowanceReturned { get; set; }
     }
 
     internal void Granted(AcquireLease grant)
@@ -74,6 +77,33 @@ public sealed class LeaseActivityOutbox(EndpointHomes homes)
             pending.SparesWanted = Math.Max(pending.SparesWanted, count);
             // The earliest ask of the batch: the lent leases are confirmed as of then, never later than the endpoint lent them.
             if (pending.SparesAskedAt == 0) pending.SparesAskedAt = askedAt;
+            flush = FlushNeeded();
+        }
+        if (flush) RequestFlush();
+    }
+
+    /// <summary>Asks for rpm/tpm budget (<see cref="RateAllowancePool"/>); <paramref name="askedAt"/> is a timestamp of this node's clock.</summary>
+    internal void WantAllowance(string endpointId, int requests, long tokens, long askedAt)
+    {
+        bool flush;
+        lock (_lock)
+        {
+            var pending = PendingFor(endpointId);
+            pending.AllowanceWanted = Math.Max(pending.AllowanceWanted, requests);
+            pending.AllowanceTokensWanted = Math.Max(pending.AllowanceTokensWanted, tokens);
+            // One ask time per batch, the earliest: a lot is drawn on for a while from then, never past the endpoint's expiry.
+            if (pending.SparesAskedAt == 0) pending.SparesAskedAt = askedAt;
+            flush = FlushNeeded();
+        }
+        if (flush) RequestFlush();
+    }
+
+    internal void AllowanceReturned(string endpointId, string lotId)
+    {
+        bool flush;
+        lock (_lock)
+        {
+            (PendingFor(endpointId).AllowanceReturned ??= []).Add(lotId);
             flush = FlushNeeded();
         }
         if (flush) RequestFlush();

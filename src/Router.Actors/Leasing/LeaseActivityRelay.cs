@@ -20,6 +20,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
     private readonly EndpointHomes _homes;
     private readonly Dictionary<Address, ActorSelection> _relays = new();
     private readonly SpareLeasePool _spares;
+    private readonly RateAllowancePool _allowances;
     private readonly Address _self;
     private readonly string _selfHolder;
     // Answers of this node's endpoint actors for holders on other nodes, waiting for the next flush.
@@ -48,6 +49,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         _selfHolder = Membership.HolderId.Of(cluster.SelfUniqueAddress);
         _homes = runtime.EndpointHomes;
         _spares = runtime.Spares;
+        _allowances = runtime.Allowances;
         _outbox.Attach(Self, _self);
         _keeper = On(Context.System, _self, RouterHostingExtensions.LeaseKeeperName);
 
@@ -108,6 +110,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         if (answer.Holder == _selfHolder)
         {
             _spares.Receive(answer);
+            if (answer.Allowance is { } allowance) _allowances.Receive(answer.EndpointId, allowance, answer.AskedAt);
             return;
         }
         if (!Membership.HolderId.TryAddressOf(answer.Holder, out var node)) return;
@@ -125,6 +128,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _spares.GiveBackAll();
+        _allowances.GiveBackAll();
         SendAll();
     }
 
@@ -133,8 +137,10 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         var byNode = new Dictionary<Address, List<LeaseActivity>>();
         foreach (var (endpointId, pending) in _outbox.Take())
         {
+            var asks = pending.SparesWanted > 0 || pending.AllowanceWanted > 0;
             var activity = new LeaseActivity(endpointId, pending.Granted, pending.Ended, pending.SparesWanted, pending.SparesReturned,
-                pending.SparesWanted > 0 ? _selfHolder : null, pending.SparesAskedAt);
+                asks ? _selfHolder : null, pending.SparesAskedAt, pending.AllowanceWanted, pending.AllowanceTokensWanted,
+                pending.AllowanceReturned);
             if (!_homes.TryGetHome(endpointId, out var home))
             {
                 _endpointRegion.Tell(activity);

@@ -64,6 +64,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         {
             // Before the statement is taken: spares lent by an earlier incarnation that arrive after it would be unknown here.
             _runtime.Spares.Queried(query.EndpointId);
+            _runtime.Allowances.Queried(query.EndpointId);
             var held = _book.HeldOn(query.EndpointId);
             var lastKnown = _runtime.Snapshots.LastPublished(query.EndpointId);
             Sender.Tell(Record(new RenewLeases(query.EndpointId, _holder, ++_round, held, null, _book.RecentGrants(query.EndpointId),
@@ -100,6 +101,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         PruneUnanswered();
         var routing = _runtime.Options.Routing;
         _runtime.Spares.GiveBackUnused(routing.SpareIdleTimeout, routing.LeaseDuration);
+        _runtime.Allowances.GiveBackUnusable();
         var byEndpoint = _book.ByEndpoint();
         foreach (var endpointId in _book.EndpointsWithReleases.ToList())
             if (!byEndpoint.ContainsKey(endpointId)) byEndpoint[endpointId] = [];

@@ -9,8 +9,8 @@ namespace Router.Actors.Routing;
 /// only say yes. It refuses for a cap (in flight, rpm, tpm), a strict slot, an open or half-open breaker, a drain, or a
 /// provider that said it has nothing left: with none of those in play, the round trip buys nothing but its cost. The
 /// actor still counts every such lease, told in a batch (<see cref="LeaseActivityOutbox"/>), so in-flight counts,
-/// windows and the breaker stay its own. With an in-flight cap the actor does decide, but a slot it lent this node in
-/// advance (a spare lease) may be used without asking again.
+/// windows and the breaker stay its own. With a cap the actor does decide, but what it lent this node in advance (a
+/// spare slot, rpm/tpm budget) may be used without asking again.
 /// </summary>
 /// <remarks>
 /// An actor on this node is still asked: that costs no network trip, and its answer reflects a failure or a drain at
@@ -20,7 +20,8 @@ internal static class LocalGrants
 {
     /// <summary>Uncapped: the router grants the lease itself.</summary>
     public static bool Allowed(RoutingSettings settings, EndpointCandidate pick, LeaseActivityOutbox outbox) =>
-        settings.LocalGrants && pick.Definition.MaxInFlight is null && NothingElseToDecide(pick) && outbox.Batches(pick.Id);
+        settings.LocalGrants && pick.Definition is { MaxInFlight: null, Rpm: null, Tpm: null } && NothingElseToDecide(pick) &&
+        outbox.Batches(pick.Id);
 
     /// <summary>
     /// Capped by in-flight count only: the router may grant on a spare lease the endpoint lent this node
@@ -29,12 +30,23 @@ internal static class LocalGrants
     /// an endpoint lends only in the lower half of its cap, where no busier-than-the-alternative refusal is needed.
     /// </summary>
     public static bool MayUseSpare(RoutingSettings settings, EndpointCandidate pick, LeaseActivityOutbox outbox, bool heldHere) =>
-        settings.SpareLeases && heldHere && pick.Definition.MaxInFlight is not null && NothingElseToDecide(pick) && outbox.Batches(pick.Id);
+        pick.Definition.MaxInFlight is not null && MayBorrow(settings, pick, outbox, heldHere);
+
+    /// <summary>
+    /// With an rpm or tpm limit: the router may grant on budget the endpoint lent this node (<see cref="RateAllowancePool"/>),
+    /// counted there when lent. With an in-flight cap as well, the request needs a spare too. Only for a request this
+    /// node holds, as for spares.
+    /// </summary>
+    public static bool MayUseAllowance(RoutingSettings settings, EndpointCandidate pick, LeaseActivityOutbox outbox, bool heldHere) =>
+        pick.Definition is not { Rpm: null, Tpm: null } && MayBorrow(settings, pick, outbox, heldHere);
+
+    private static bool MayBorrow(RoutingSettings settings, EndpointCandidate pick, LeaseActivityOutbox outbox, bool heldHere) =>
+        settings.SpareLeases && heldHere && NothingElseToDecide(pick) && outbox.Batches(pick.Id);
 
     private static bool NothingElseToDecide(EndpointCandidate pick)
     {
         var (definition, snapshot) = (pick.Definition, pick.Snapshot);
-        return definition is { Rpm: null, Tpm: null, Fencing: LeaseFencing.Available, Drained: false } &&
+        return definition is { Fencing: LeaseFencing.Available, Drained: false } &&
                // A snapshot from the actor itself says the breaker is closed; none yet means ask.
                snapshot is { Incarnation: not 0, Circuit: CircuitState.Closed, Drained: false } &&
                snapshot.ProviderRemainingRequests is null or > 0 && snapshot.ProviderRemainingTokens is null or > 0;

@@ -283,11 +283,12 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         decision.Attempts++;
         decision.AskedAt = now;
 
-        if (localLease is not null)
+        if (localLease is var (localId, lot))
         {
-            _runtime.Activity.Granted(new AcquireLease(pick.Id, localLease, duration, request.EstimatedInputTokens, decision.Holder));
+            _runtime.Activity.Granted(new AcquireLease(pick.Id, localId, duration, request.EstimatedInputTokens, decision.Holder, AllowanceLot: lot));
             _runtime.Snapshots.Slot(pick.Id).GrantedHere();
-            Grant(decision, localLease, now + duration, _runtime.Clock.GetTimestamp());
+            _runtime.Metrics.GrantedLocally(lot is not null ? "lent_budget" : pick.Definition.MaxInFlight is not null ? "spare" : "no_cap");
+            Grant(decision, localId, now + duration, _runtime.Clock.GetTimestamp());
             return;
         }
         var leaseId = Guid.NewGuid().ToString("N");
@@ -299,16 +300,25 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// The lease id this router may grant <paramref name="pick"/> under without asking its actor (<see cref="LocalGrants"/>):
-    /// a new one where the actor has nothing to decide, or a spare the endpoint lent this node. Null: ask the actor.
+    /// The lease id this router may grant <paramref name="pick"/> under without asking its actor (<see cref="LocalGrants"/>),
+    /// and the lent rpm/tpm lot it draws on: a new id where the actor has nothing to decide, a spare the endpoint lent
+    /// this node for an in-flight cap, a lot for an rpm/tpm limit (both when it has both). Null: ask the actor.
     /// </summary>
-    private string? GrantableHere(Decision decision, EndpointCandidate pick, DateTimeOffset needUntil)
+    private (string LeaseId, string? Lot)? GrantableHere(Decision decision, EndpointCandidate pick, DateTimeOffset needUntil)
     {
-        if (LocalGrants.Allowed(_settings, pick, _runtime.Activity)) return Guid.NewGuid().ToString("N");
-        return LocalGrants.MayUseSpare(_settings, pick, _runtime.Activity, decision.Holder == _selfHolder) &&
-               _runtime.Spares.TryTake(pick.Id, needUntil, _spareValidity, out var spareId)
-            ? spareId
-            : null;
+        if (LocalGrants.Allowed(_settings, pick, _runtime.Activity)) return (Guid.NewGuid().ToString("N"), null);
+        var heldHere = decision.Holder == _selfHolder;
+        var (definition, tokens) = (pick.Definition, decision.Request.EstimatedInputTokens);
+        string? lot = null;
+        if (LocalGrants.MayUseAllowance(_settings, pick, _runtime.Activity, heldHere) &&
+            !_runtime.Allowances.TryDraw(pick.Id, tokens, definition.Tpm is not null, out lot))
+            return null;
+        if (definition.MaxInFlight is null) return lot is null ? null : (Guid.NewGuid().ToString("N"), lot);
+        if (LocalGrants.MayUseSpare(_settings, pick, _runtime.Activity, heldHere) &&
+            _runtime.Spares.TryTake(pick.Id, needUntil, _spareValidity, out var spareId))
+            return (spareId, lot);
+        if (lot is not null) _runtime.Allowances.Undraw(pick.Id, lot, tokens, definition.Tpm is not null);
+        return null;
     }
 
     /// <summary>

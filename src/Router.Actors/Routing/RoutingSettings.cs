@@ -16,15 +16,17 @@ public sealed record RoutingSettings
 
     /// <summary>
     /// Whether a router grants a lease itself, without asking the endpoint's actor on another node, when that actor has
-    /// nothing to decide: no in-flight cap, no rpm or tpm limit, available fencing, breaker closed, not drained, and a
-    /// strategy that does not rank on the exact in-flight count. The actor still counts the lease (told in a batch).
+    /// nothing to decide: no in-flight cap, no rpm or tpm limit, available fencing, breaker closed, not drained. The actor
+    /// still counts the lease (told in a batch).
     /// </summary>
     public bool LocalGrants { get; init; } = true;
 
     /// <summary>
-    /// Whether a node borrows spare leases from capped endpoints whose actors live on other nodes, and grants requests on
-    /// them without a round trip (see <c>SpareLeasePool</c>). Lent only in the lower half of the cap, and only where the
-    /// actor would have nothing else to decide; every spare is a slot the actor counts, renewed and fenced like any lease.
+    /// Whether a node borrows from capped endpoints whose actors live on other nodes, and grants requests on what they
+    /// lent without a round trip: spare leases for an in-flight cap (see <c>SpareLeasePool</c>), rpm/tpm budget for a
+    /// rate limit (<c>RateAllowancePool</c>). Lent only in the lower half of each limit, and only where the actor would
+    /// have nothing else to decide; every spare is a slot the actor counts, renewed and fenced like any lease, and lent
+    /// budget counts as used until it is used or given back.
     /// </summary>
     public bool SpareLeases { get; init; } = true;
 

@@ -12,7 +12,11 @@ namespace Router.Messages.Endpoints;
 /// <param name="SparesWanted">How many more spare leases the node would like (0: none); answered with <see cref="SpareLeases"/>.</param>
 /// <param name="SparesReturned">Idle spare leases the node gives back: their slots are free again.</param>
 /// <param name="Holder">The node (address#uid) that sends it: spares are lent to it.</param>
-/// <param name="SparesAskedAt">When the node asked for spares, on its own clock: echoed in the answer.</param>
+/// <param name="SparesAskedAt">When the node asked for spares or allowance, on its own clock: echoed in the answer.</param>
+/// <param name="AllowanceWanted">Requests (and <paramref name="AllowanceTokensWanted"/> tokens) of an rpm/tpm endpoint's
+/// budget the node would like to grant itself (0: none); answered with a <see cref="RateAllowance"/> in <see cref="SpareLeases"/>.</param>
+/// <param name="AllowanceReturned">Lots (<see cref="RateAllowance.LotId"/>) the node no longer uses: what is left of
+/// them is counted no more. Sent after the grants drawn on them, so the endpoint knows what is left.</param>
 public sealed record LeaseActivity(
     string EndpointId,
     IReadOnlyList<AcquireLease> Granted,
@@ -20,7 +24,20 @@ public sealed record LeaseActivity(
     int SparesWanted = 0,
     IReadOnlyList<string>? SparesReturned = null,
     string? Holder = null,
-    long SparesAskedAt = 0) : IWithEndpointId;
+    long SparesAskedAt = 0,
+    int AllowanceWanted = 0,
+    long AllowanceTokensWanted = 0,
+    IReadOnlyList<string>? AllowanceReturned = null) : IWithEndpointId;
+
+/// <summary>
+/// Part of an rpm/tpm endpoint's minute budget lent to one holder node: <paramref name="Requests"/> requests and
+/// <paramref name="Tokens"/> estimated tokens the endpoint counted as used when it lent them, so its limits hold exactly
+/// while the holder's routers grant requests on them without a round trip. Each use names the lot
+/// (<see cref="AcquireLease.AllowanceLot"/>) and moves its share to the second it was used; what is left is given back
+/// (or, unused past <paramref name="ExpiresAt"/>, taken back by the endpoint).
+/// </summary>
+/// <param name="ExpiresAt">After this the endpoint takes back what is left; the holder stops using it earlier.</param>
+public sealed record RateAllowance(string LotId, int Requests, long Tokens, DateTimeOffset ExpiresAt);
 
 /// <summary>
 /// The lease activity one node sends another in one flush: for every endpoint whose actor it last saw on that node.
@@ -38,13 +55,15 @@ public sealed record LeaseActivityBatch(IReadOnlyList<LeaseActivity> Endpoints) 
 /// <param name="Holder">The holder node (address#uid) the answer is for.</param>
 /// <param name="ExpiresAt">The lent leases' hard deadline: a holder uses one only for a request that ends before it.</param>
 /// <param name="AskedAt">The holder's <see cref="LeaseActivity.SparesAskedAt"/>: the leases count as confirmed from then.</param>
+/// <param name="Allowance">Rpm/tpm budget lent with (or instead of) spare leases, when the holder asked for some.</param>
 public sealed record SpareLeases(
     string EndpointId,
     string Holder,
     IReadOnlyList<string> Lent,
     DateTimeOffset ExpiresAt,
     long AskedAt = 0,
-    bool Recall = false) : IRouterMessage;
+    bool Recall = false,
+    RateAllowance? Allowance = null) : IRouterMessage;
 
 /// <summary>The <see cref="SpareLeases"/> answers one node's endpoint actors have for another node, in one message.</summary>
 public sealed record SpareLeasesBatch(IReadOnlyList<SpareLeases> Answers) : IRouterMessage;

@@ -7,13 +7,17 @@ namespace Router.Messages.Endpoints;
 /// <param name="GrantBelowInFlight">When set, grant only while the endpoint's own exact in-flight count is below it, and
 /// otherwise refuse with <see cref="LeaseRefusalReason.BusierThanAlternative"/> and the count: a least-busy router ranks
 /// on snapshots up to a gossip interval old, and this lets the endpoint's exact count have the last word.</param>
+/// <param name="AllowanceLot">A grant the holder's node made itself on rpm/tpm budget the endpoint lent it
+/// (<see cref="RateAllowance"/>): the request and its estimated tokens were counted when the lot was lent, and move
+/// to the second of this grant.</param>
 public sealed record AcquireLease(
     string EndpointId,
     string LeaseId,
     TimeSpan Duration,
     int EstimatedTokens = 0,
     string Holder = "",
-    int? GrantBelowInFlight = null) : IWithEndpointId;
+    int? GrantBelowInFlight = null,
+    string? AllowanceLot = null) : IWithEndpointId;
 
 /// <summary>Kept small (no full snapshot): it crosses the network once per routing decision.</summary>
 /// <param name="Incarnation">With <paramref name="Sequence"/>, places <paramref name="InFlight"/> among the endpoint's

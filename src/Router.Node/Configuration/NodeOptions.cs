@@ -98,9 +98,10 @@ public sealed class RouterOptions
     public bool LocalGrants { get; set; } = true;
 
     /// <summary>
-    /// Borrow spare leases from endpoints capped by MaxInFlight alone whose actors live on other nodes, and grant
-    /// requests on them here without a round trip. Lent only in the lower half of the cap; each is a slot the actor
-    /// counts, renewed and fenced like any lease. Off: every lease on a capped endpoint is asked for.
+    /// Borrow from capped endpoints whose actors live on other nodes, and grant requests on what they lent here without
+    /// a round trip: spare leases for MaxInFlight (slots the actor counts, renewed and fenced like any lease), budget for
+    /// Rpm/Tpm (requests and tokens the actor counts as used when it lends them). Lent only below half of each limit.
+    /// Off: every lease on a capped endpoint is asked for.
     /// </summary>
     public bool SpareLeases { get; set; } = true;
 

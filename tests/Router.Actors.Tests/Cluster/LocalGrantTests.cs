@@ -156,6 +156,112 @@ public sealed class LocalGrantTests
     }
 
     [Fact]
+    public async Task Rate_limited_endpoints_on_other_nodes_lend_budget_and_their_actors_count_every_request_and_token()
+    {
+        var limited = Uncapped.Select(e => e with { Rpm = 1_000, Tpm = 1_000_000 }).ToArray();
+        var served = new List<string>(); // every lease of the test, from the first: each actor must count exactly these
+        var (cluster, client) = await StartAsync(limited, served: served);
+        await using var _ = cluster;
+        var node = cluster[0];
+        var remote = limited.Select(e => e.Id).Where(id => node.Runtime.LastKnownHome(id) != node.Address).ToList();
+        remote.Should().NotBeEmpty("3 endpoints on 3 nodes");
+        var withTokens = new List<string>(); // the warm-up's first requests estimate no tokens; these 100 each
+        await Eventually.Until(async () =>
+        {
+            var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", "budget", EstimatedInputTokens: 100),
+                TimeSpan.FromSeconds(5))).Lease;
+            served.Add(lease.EndpointId);
+            withTokens.Add(lease.EndpointId);
+            client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20, null, 100, 0));
+            return remote.All(id => node.Runtime.Allowances.RequestsLeftOn(id) >= 20);
+        }, "every endpoint on another node lent this node budget for 20 requests (lots grow with demand)");
+
+        var acquiresBefore = WireCounts.Sent(nameof(AcquireLease));
+        for (var i = 0; i < 60; i++)
+        {
+            var lease = ((LeaseGranted)await client.RouteAsync(new RouteRequest("chat", $"r{i}", EstimatedInputTokens: 100),
+                TimeSpan.FromSeconds(5))).Lease;
+            served.Add(lease.EndpointId);
+            withTokens.Add(lease.EndpointId);
+            client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 20, null, 100, 0));
+        }
+
+        (WireCounts.Sent(nameof(AcquireLease)) - acquiresBefore).Should().BeLessThan(remote.Count * 20 / 4,
+            "requests to rate-limited endpoints on other nodes ran on the budget they lent, without asking");
+        foreach (var id in remote)
+            await Eventually.Until(async () => (await cluster[1].StateOfAsync(id)).Snapshot,
+                s => s.InFlight == 0 && s.RequestsLastMinute == served.Count(e => e == id) && s.TokensLastMinute == 100 * withTokens.Count(e => e == id),
+                $"{id}'s actor counts each of its {served.Count(e => e == id)} requests and their tokens once, lent budget given back",
+                TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// Callers on all three nodes keep asking for more than the rpm limits allow. Counted where the requests would reach
+    /// the upstream (between grant and release): no endpoint ever gets more than its limit in the minute, whether granted
+    /// by its actor or on budget it lent, and every endpoint gets all of it: budget lent and not used comes back.
+    /// </summary>
+    [Fact]
+    public async Task Lent_budget_never_lets_more_than_the_rpm_limit_through_and_none_of_it_is_lost()
+    {
+        const int rpm = 300;
+        var limited = Uncapped.Select(e => e with { Rpm = rpm }).ToArray();
+        var warmUp = new List<string>();
+        var (cluster, _) = await StartAsync(limited, served: warmUp);
+        await using var __ = cluster;
+        var clients = cluster.Nodes.Select(n => new RouterClient(n.System, n.Runtime, n.Region, n.Router)).ToList();
+        var granted = limited.ToDictionary(e => e.Id, e => warmUp.Count(id => id == e.Id));
+
+        async Task Caller(RouterClient client, int n, CancellationToken stop)
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                if (await client.RouteAsync(new RouteRequest("chat", $"c{n}-{i}"), TimeSpan.FromSeconds(5)) is not LeaseGranted { Lease: var lease })
+                {
+                    await Task.Delay(20);
+                    continue;
+                }
+                lock (granted) granted[lease.EndpointId]++;
+                client.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.Success, 5));
+            }
+        }
+
+        using var onLentBudget = GrantedLocally(cluster, "lent_budget");
+        using (var load = new CancellationTokenSource(TimeSpan.FromSeconds(6)))
+            await Task.WhenAll(Enumerable.Range(0, 12).Select(n => Task.Run(() => Caller(clients[n % 3], n, load.Token))));
+
+        granted.Values.Should().AllSatisfy(g => g.Should().Be(rpm, "each endpoint took exactly its limit in the minute: never more, and lent budget left unused came back"));
+        onLentBudget.Count.Should().BeGreaterThan(0, "part of it was granted on lent budget, without asking");
+    }
+
+    /// <summary>Counts the leases the cluster's routers grant without asking, on <paramref name="on"/>, from now until disposed.</summary>
+    private static GrantCounter GrantedLocally(TestCluster cluster, string on) => new(cluster.Nodes.Select(n => n.Runtime.Options.MetricsScope).ToHashSet(), on);
+
+    private sealed class GrantCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _count;
+
+        public GrantCounter(HashSet<object?> scopes, string on)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "llm_router.leases.granted_locally" && scopes.Contains(instrument.Meter.Scope))
+                    listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                    if (tag.Key == "on" && Equals(tag.Value, on)) Interlocked.Add(ref _count, value);
+            });
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    [Fact]
     public async Task A_least_busy_group_ranks_on_this_nodes_exact_counts_asks_no_other_node_and_every_actor_counts_its_leases()
     {
         var served = new List<string>(); // every lease of the test, from the first: each actor must count exactly these

@@ -38,14 +38,13 @@ public class SpareLeaseLedgerTests
             .Which.Reason.Should().Be(LeaseRefusalReason.AtCapacity, "5 lent and 5 granted fill a cap of 10");
     }
 
-    [Theory]
-    [InlineData(null, 100, null)]
-    [InlineData(null, null, 1000)]
-    [InlineData(LeaseFencing.Strict, null, null)]
-    public void Lends_nothing_where_the_endpoint_has_more_to_decide_than_a_count(LeaseFencing? fencing, int? rpm, int? tpm)
+    [Fact]
+    public void Lends_nothing_where_the_endpoint_has_more_to_decide_than_a_count()
     {
-        var definition = Capped with { Rpm = rpm, Tpm = tpm, Fencing = fencing ?? LeaseFencing.Available };
-        NewLedger().Lend(Holder, 2, definition, Lifetime, out _).Should().BeEmpty();
+        NewLedger().Lend(Holder, 2, Capped with { Fencing = LeaseFencing.Strict }, Lifetime, out _).Should().BeEmpty("a strict slot is replicated before it is granted");
+        NewLedger().Lend(Holder, 2, Capped with { Drained = true }, Lifetime, out _).Should().BeEmpty("a drained endpoint takes no new requests");
+        NewLedger().Lend(Holder, 2, Capped with { Rpm = 100, Tpm = 1000 }, Lifetime, out _).Should().HaveCount(2,
+            "a rate limit is decided on lent budget apart from slots");
         NewLedger().Lend(Holder, 2, Capped with { MaxInFlight = null }, Lifetime, out _).Should().BeEmpty("nothing to lend without a cap");
     }
 
