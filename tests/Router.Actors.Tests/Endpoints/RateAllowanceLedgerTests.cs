@@ -92,6 +92,24 @@ public class RateAllowanceLedgerTests
     }
 
     [Fact]
+    public void After_a_shard_move_lent_budget_stays_counted_and_a_use_of_a_lot_the_new_incarnation_never_lent_is_a_request()
+    {
+        var previous = NewLedger();
+        var lot = previous.LendAllowance(8, 800, Limited, Lifetime)!;
+        previous.CountGrantedElsewhere(Use(lot), Limited);
+        var published = previous.Snapshot();
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+
+        var successor = NewLedger();
+        successor.TakeOver(published, new HashSet<string>(), TimeSpan.FromMinutes(1));
+        successor.Snapshot().RequestsLastMinute.Should().Be(8, "the lot stays counted in full: more than was used, never less");
+        successor.CountGrantedElsewhere(Use(lot), Limited);
+        var granted = 0;
+        while (successor.TryAcquire(Limited, Acquire()) is LeaseAcquired) granted++;
+        granted.Should().Be(20 - 9, "the holder's late use counts, and the limit holds with it");
+    }
+
+    [Fact]
     public void Lent_budget_and_grants_together_never_pass_the_rpm_limit_whatever_the_order()
     {
         var ledger = NewLedger();
