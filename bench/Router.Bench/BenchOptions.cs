@@ -41,6 +41,9 @@ public sealed record BenchOptions
     /// <summary>How long no shard may move before load starts: just over the coordinator's 10 s rebalance interval.</summary>
     public int SettleSeconds { get; init; } = 11;
 
+    /// <summary>Print the types each group allocated most, sampled from the runtime's allocation ticks.</summary>
+    public bool AllocationTypes { get; init; }
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
@@ -66,6 +69,7 @@ public sealed record BenchOptions
                 "--freeze-at" => options with { FreezeAtSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--freeze-ms" => options with { FreezeMs = NonNegative() },
                 "--codec" => options with { CodecOnly = true },
+                "--alloc-types" => options with { AllocationTypes = true },
                 "--groups" => options with
                 {
                     GroupSizes = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -90,5 +94,5 @@ public sealed record BenchOptions
 
     public const string Usage =
         "Usage: Router.Bench [--seconds 10] [--callers 256] [--hold-ms 10] [--strategy least-busy|NAME,NAME|all] [--nodes 3] " +
-        "[--groups 10,100,1000] [--sessions 10000] [--warmup 5] [--settle 11] [--freeze-at S --freeze-ms N] | --codec";
+        "[--groups 10,100,1000] [--sessions 10000] [--warmup 5] [--settle 11] [--freeze-at S --freeze-ms N] [--alloc-types] | --codec";
 }

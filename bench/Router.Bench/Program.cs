@@ -51,7 +51,20 @@ foreach (var size in options.GroupSizes)
     Console.WriteLine($"{group}: warmed up, {leased}/{size} endpoints leased at least once");
     GC.Collect();
     var before = await ShardMap.ReadAsync(cluster);
+    using var sampler = options.AllocationTypes ? new AllocationSampler() : null;
+    sampler?.Start();
+    var wireBefore = Router.Messages.Serialization.WireTraffic.Totals().ToDictionary(t => t.Message);
     var result = await runner.MeasureAsync(group, TimeSpan.FromSeconds(options.Seconds));
+    var decided = Math.Max(1, result.Granted + result.Refused);
+    foreach (var (type, share, perDecision) in sampler?.Stop(decided) ?? [])
+        Console.WriteLine($"         allocated {share,6:P1} {perDecision,8:N0} B/decision  {type}");
+    var wire = Router.Messages.Serialization.WireTraffic.Totals()
+        .Select(t => (t.Message, Messages: t.Messages - (wireBefore.TryGetValue(t.Message, out var b) ? b.Messages : 0),
+            Bytes: t.Bytes - (wireBefore.TryGetValue(t.Message, out var c) ? c.Bytes : 0)))
+        .Where(t => t.Messages > 0).OrderByDescending(t => t.Bytes).ToList();
+    if (wire.Count > 0)
+        Console.WriteLine("         over the network per decision: " + string.Join(", ",
+            wire.Select(t => $"{t.Message} {(double)t.Messages / decided:0.###} msgs {(double)t.Bytes / decided:0} B ({t.Bytes / Math.Max(1, t.Messages):N0} B each)")));
     var after = await ShardMap.ReadAsync(cluster);
     result = result with { Map = after };
     Report.Group(size, result);

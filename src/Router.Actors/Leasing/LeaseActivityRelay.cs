@@ -149,7 +149,9 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
             if (!byNode.TryGetValue(home, out var list)) byNode[home] = list = [];
             list.Add(activity);
         }
-        foreach (var (node, activities) in byNode) RelayOn(node).Tell(new LeaseActivityBatch(activities), ActorRefs.NoSender);
+        foreach (var (node, activities) in byNode)
+        foreach (var batch in LeaseActivityBatches.Split(activities))
+            RelayOn(node).Tell(batch, ActorRefs.NoSender);
         foreach (var (node, answers) in _answers) RelayOn(node).Tell(new SpareLeasesBatch(answers), ActorRefs.NoSender);
         _answers.Clear();
         foreach (var (node, answers) in _renewals) RelayOn(node).Tell(new LeasesRenewedBatch(answers), Self);

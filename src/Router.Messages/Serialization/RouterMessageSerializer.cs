@@ -44,6 +44,8 @@ public sealed class RouterMessageSerializer(ExtendedActorSystem system) : Serial
         {
             EndpointSnapshotBatch batch => SnapshotCodec.Encode(batch),
             EndpointSnapshot snapshot => SnapshotCodec.Encode(snapshot),
+            LeaseActivityBatch batch => LeaseActivityCodec.Encode(batch),
+            LeaseActivity activity => LeaseActivityCodec.Encode(activity),
             _ => JsonSerializer.SerializeToUtf8Bytes(obj, info),
         };
         WireTraffic.Sent(manifest, bytes.Length);
@@ -57,6 +59,8 @@ public sealed class RouterMessageSerializer(ExtendedActorSystem system) : Serial
                 $"Unknown router message manifest '{manifest}'. Are all nodes on the same Router.Messages version?");
         if (info.Type == typeof(EndpointSnapshotBatch)) return SnapshotCodec.DecodeBatch(bytes);
         if (info.Type == typeof(EndpointSnapshot)) return SnapshotCodec.DecodeSnapshot(bytes);
+        if (info.Type == typeof(LeaseActivityBatch) && !LeaseActivityCodec.IsJson(bytes)) return LeaseActivityCodec.DecodeBatch(bytes);
+        if (info.Type == typeof(LeaseActivity) && !LeaseActivityCodec.IsJson(bytes)) return LeaseActivityCodec.DecodeActivity(bytes);
         return JsonSerializer.Deserialize(bytes, info)
                ?? throw new SerializationException($"Router message '{manifest}' deserialized to null.");
     }
