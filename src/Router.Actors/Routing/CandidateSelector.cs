@@ -11,11 +11,17 @@ namespace Router.Actors.Routing;
 /// </summary>
 internal static class CandidateSelector
 {
+    /// <summary>How many endpoints a strategy that ranks a sample (<see cref="IRoutingStrategy.RanksASample"/>) is given.</summary>
+    public const int SampleSize = 32;
+
     /// <summary>Fills <paramref name="candidates"/> (one pass, no allocation per endpoint); returns why it stayed empty, or null.</summary>
     /// <param name="selfHolder">This node's holder id: each candidate's count carries this node's part exactly
     /// (<see cref="InFlightView"/>).</param>
+    /// <param name="sampleFrom">For a strategy that ranks a sample, where a group larger than twice
+    /// <see cref="SampleSize"/> starts it (any number; taken modulo the group's size): then only that many endpoints,
+    /// one after another from there, are considered. Every endpoint is, when none of those passes the filters.</param>
     public static NoEndpointAvailable? Select(GroupMembers members, RouteRequest request, DateTimeOffset now, List<EndpointCandidate> candidates,
-        string selfHolder)
+        string selfHolder, int? sampleFrom = null)
     {
         var group = members.Group;
         var endpoints = members.Endpoints;
@@ -24,23 +30,32 @@ internal static class CandidateSelector
 
         var stage = NoEndpointReason.AllExcluded;
         DateTimeOffset? earliestCooldownEnd = null;
-        for (var i = 0; i < endpoints.Length; i++)
+        if (sampleFrom is { } from && endpoints.Length > 2 * SampleSize)
+        {
+            var start = (int)((uint)from % (uint)endpoints.Length);
+            for (var k = 0; k < SampleSize; k++) Consider((start + k) % endpoints.Length);
+            if (candidates.Count > 0) return null;
+            (stage, earliestCooldownEnd) = (NoEndpointReason.AllExcluded, null);
+        }
+        for (var i = 0; i < endpoints.Length; i++) Consider(i);
+
+        void Consider(int i)
         {
             var endpoint = endpoints[i];
-            if (request.ExcludeEndpoints is { Count: > 0 } excluded && excluded.Contains(endpoint.Id)) continue;
+            if (request.ExcludeEndpoints is { Count: > 0 } excluded && excluded.Contains(endpoint.Id)) return;
             Advance(ref stage, NoEndpointReason.AllDrained);
-            if (endpoint.Drained) continue;
+            if (endpoint.Drained) return;
             Advance(ref stage, NoEndpointReason.NoMatchingTags);
-            if (!HasAllTags(endpoint, request.Tags)) continue;
+            if (!HasAllTags(endpoint, request.Tags)) return;
             Advance(ref stage, NoEndpointReason.ContextWindowExceeded);
-            if (endpoint.ContextWindow is { } window && request.EstimatedInputTokens > window) continue;
+            if (endpoint.ContextWindow is { } window && request.EstimatedInputTokens > window) return;
             Advance(ref stage, NoEndpointReason.AllCoolingDown);
             var slot = members.Slots[i];
             var snapshot = slot.Snapshot;
             if (snapshot.IsCoolingDown(now))
             {
                 if (earliestCooldownEnd is null || snapshot.CooldownUntil < earliestCooldownEnd) earliestCooldownEnd = snapshot.CooldownUntil;
-                continue;
+                return;
             }
             candidates.Add(new EndpointCandidate(endpoint, snapshot) { Pending = InFlightView.Pending(slot, snapshot, members.HeldHere[i], selfHolder) });
         }

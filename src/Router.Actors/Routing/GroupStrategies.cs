@@ -52,6 +52,8 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
 
     public bool PrefersLeastInFlight { get; } = strategy.PrefersLeastInFlight;
 
+    public bool RanksASample { get; } = strategy.RanksASample;
+
     /// <summary>Returns the index of the picked candidate.</summary>
     public int Pick(List<EndpointCandidate> candidates, RoutingContext context, ILogger log)
     {

@@ -133,13 +133,15 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             return;
         }
         var candidates = RentList();
-        if (CandidateSelector.Select(members, request, now, candidates, _selfHolder) is { } rejection)
+        var strategy = StrategyFor(members);
+        var sampleFrom = strategy.RanksASample ? _runtime.Options.Random.Next(int.MaxValue) : (int?)null;
+        if (CandidateSelector.Select(members, request, now, candidates, _selfHolder, sampleFrom) is { } rejection)
         {
             ReturnList(candidates);
             replyTo.Tell(rejection);
             return;
         }
-        var decision = new Decision(request, replyTo, StrategyFor(members), candidates, members.NeedsTiering);
+        var decision = new Decision(request, replyTo, strategy, candidates, members.NeedsTiering);
         decision.Holder = request.Holder ?? HolderOf(replyTo);
         AskNext(decision, now);
     }

@@ -31,4 +31,14 @@ public interface IRoutingStrategy
     /// node's burst of decisions lands on the same endpoint that looked idle.
     /// </summary>
     bool PrefersLeastInFlight => false;
+
+    /// <summary>
+    /// True for a strategy that spreads load (least busy, least used, power of two choices): in a large group it is
+    /// given a random sample of the candidates (<see cref="Routing.CandidateSelector.SampleSize"/> of them when the group
+    /// has more than twice that many), so a decision costs the same at 1,000 endpoints as at 50. The least busy of 32
+    /// random endpoints is among the least busy few percent of the group. False (the default) for a strategy that must
+    /// see every candidate: one that cycles through them, weighs them, hashes onto them, or wants the best of all (the
+    /// cheapest, the fastest).
+    /// </summary>
+    bool RanksASample => false;
 }

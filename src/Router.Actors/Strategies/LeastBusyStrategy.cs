@@ -9,6 +9,8 @@ public sealed class LeastBusyStrategy : IRoutingStrategy
 
     public bool PrefersLeastInFlight => true;
 
+    public bool RanksASample => true;
+
     public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>
         PickLeastBusy(candidates, context.Random);
 

@@ -10,6 +10,8 @@ public sealed class PowerOfTwoChoicesStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
+    public bool RanksASample => true;
+
     public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         var count = candidates.Count;

@@ -12,6 +12,8 @@ public sealed class UsageStrategy : IRoutingStrategy
 
     public string Name => StrategyName;
 
+    public bool RanksASample => true;
+
     public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         // One pass: best headroom, then fewer in flight, then a reservoir draw among the complete ties.
