@@ -24,6 +24,9 @@ public sealed class RouterClient
     private readonly Cluster _cluster;
     private readonly RouterRuntime _runtime;
     private readonly string _holder;
+    private readonly IActorRefProvider _provider;
+    // The path every local reply shares (see RouteReply).
+    private readonly ActorPath _replyPath;
     private int _next;
 
     /// <param name="runtime">The node's runtime (the one its actor system was composed with).</param>
@@ -37,6 +40,8 @@ public sealed class RouterClient
         _cluster = Cluster.Get(system);
         _runtime = runtime;
         _holder = HolderId.Of(_cluster.SelfUniqueAddress);
+        _provider = ((ExtendedActorSystem)system).Provider;
+        _replyPath = _provider.TempPath();
     }
 
     /// <summary>This node's holder id (address#uid): a <see cref="RouteRequest"/> built with it is not copied to set it.</summary>
@@ -50,9 +55,10 @@ public sealed class RouterClient
     public async Task<IRouteResponse> RouteAsync(RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var askedAt = _runtime.Clock.GetTimestamp();
-        var target = _localRouter ?? PickGateway();
         // A request built with this node's holder (the gateway's are) is sent as it is, not copied.
-        var ask = target.Ask<IRouteResponse>(string.Equals(request.Holder, _holder, StringComparison.Ordinal) ? request : request with { Holder = _holder }, timeout);
+        var message = string.Equals(request.Holder, _holder, StringComparison.Ordinal) ? request : request with { Holder = _holder };
+        if (_localRouter is { } local) return await RouteHereAsync(local, message, timeout, askedAt, cancellationToken);
+        var ask = PickGateway().Ask<IRouteResponse>(message, timeout);
         IRouteResponse answer;
         try
         {
@@ -66,15 +72,52 @@ public sealed class RouterClient
         catch (AskTimeoutException)
         {
             // A grant arriving after this lands in dead letters, where LateGrantReleaser gives it back.
-            answer = new NoEndpointAvailable(request.ModelGroup, NoEndpointReason.Timeout,
-                $"The router did not answer within {timeout.TotalSeconds:0.#} s.", TimeSpan.FromSeconds(1));
-            _runtime.Metrics.RoutingDecided(request.ModelGroup, answer, _runtime.Clock.GetElapsedTime(askedAt));
-            return answer;
+            return TimedOut(request, timeout, askedAt);
         }
+        return Answered(request, answer, askedAt);
+    }
+
+    /// <summary>The same with this node's router pool, answered to a <see cref="RouteReply"/> rather than an ask.</summary>
+    private async Task<IRouteResponse> RouteHereAsync(IActorRef router, RouteRequest request, TimeSpan timeout, long askedAt,
+        CancellationToken cancellationToken)
+    {
+        var reply = new RouteReply(_replyPath, _provider, ReleaseUnclaimed);
+        router.Tell(request, reply);
+        IRouteResponse answer;
+        try
+        {
+            answer = await reply.Answer.WaitAsync(timeout, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            reply.GiveUp();
+            throw;
+        }
+        catch (TimeoutException)
+        {
+            reply.GiveUp();
+            return TimedOut(request, timeout, askedAt);
+        }
+        return Answered(request, answer, askedAt);
+    }
+
+    private IRouteResponse Answered(RouteRequest request, IRouteResponse answer, long askedAt)
+    {
         _runtime.Metrics.RoutingDecided(request.ModelGroup, answer, _runtime.Clock.GetElapsedTime(askedAt));
         if (answer is LeaseGranted granted) _runtime.Leases.Add(granted.Lease, askedAt);
         return answer;
     }
+
+    private IRouteResponse TimedOut(RouteRequest request, TimeSpan timeout, long askedAt)
+    {
+        var answer = new NoEndpointAvailable(request.ModelGroup, NoEndpointReason.Timeout,
+            $"The router did not answer within {timeout.TotalSeconds:0.#} s.", TimeSpan.FromSeconds(1));
+        _runtime.Metrics.RoutingDecided(request.ModelGroup, answer, _runtime.Clock.GetElapsedTime(askedAt));
+        return answer;
+    }
+
+    /// <summary>A grant nobody took (its caller had given up): released, and out of this node's book.</summary>
+    private void ReleaseUnclaimed(LeaseGranted late) => Report(new ReportOutcome(late.Lease.EndpointId, late.Lease.LeaseId, OutcomeKind.NotUsed));
 
     /// <summary>
     /// Cancelled when this node's lease keeper revokes the lease (it could not renew it in time, or the endpoint no
