@@ -6,9 +6,10 @@ namespace Router.Messages.Serialization;
 /// <summary>
 /// A compact binary form for the snapshot gossip, the one message whose volume grows with endpoints x nodes (every
 /// endpoint that changed, to every node, ten times a second), where JSON's field names and number text dominated the
-/// cost. Every other message stays JSON. Layout: a format byte, then the fields in declaration order; nullable values
-/// carry a presence byte. A new field goes at the end under a new format byte, read by both versions' decoders. Format 2
-/// (written now) adds the latest lease deadline per holder; format 1 is still read, without it.
+/// cost. Lease activity has its own binary form (<see cref="LeaseActivityCodec"/>); every other message stays JSON.
+/// Layout: a format byte, then the fields in declaration order; nullable values carry a presence byte. A new field goes
+/// at the end under a new format byte, read by both versions' decoders. Format 2 (written now) adds the latest lease
+/// deadline per holder; format 1 is still read, without it.
 /// </summary>
 internal static class SnapshotCodec
 {
