@@ -11,7 +11,8 @@ namespace Router.Actors.Leasing;
 /// </summary>
 internal static class LeaseActivityBatches
 {
-    /// <summary>About 15-30 KB of JSON: well under the large-object threshold (85 KB) and the transport's frame size.</summary>
+    /// <summary>About 2-4 KB in the binary form (15-30 KB were it JSON): well under the large-object threshold (85 KB)
+    /// and the transport's frame size (128 KB).</summary>
     public const int MaxEntries = 64;
 
     /// <summary>

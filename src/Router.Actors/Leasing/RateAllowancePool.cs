@@ -50,10 +50,10 @@ public sealed class RateAllowancePool(LeaseActivityOutbox outbox, TimeProvider c
     {
         var allowance = _byEndpoint.GetOrAdd(endpointId, _ => new EndpointAllowance());
         lotId = "";
-        int left;
+        bool runningLow;
         lock (allowance)
         {
-            left = 0;
+            var left = 0;
             allowance.WantedSinceAsk++;
             foreach (var lot in allowance.Lots)
             {
@@ -66,9 +66,10 @@ public sealed class RateAllowancePool(LeaseActivityOutbox outbox, TimeProvider c
                 }
                 left += lot.Requests;
             }
+            // Before it runs out: what is left should last until the answer to a new ask is in.
+            runningLow = lotId.Length == 0 || left < Math.Max(1, allowance.WantedSinceAsk / 2);
         }
-        // Before it runs out: what is left should last until the answer to a new ask is in.
-        if (lotId.Length == 0 || left < Math.Max(1, allowance.WantedSinceAsk / 2)) AskForMore(endpointId, allowance, estimatedTokens, countsTokens);
+        if (runningLow) AskForMore(endpointId, allowance, estimatedTokens, countsTokens);
         return lotId.Length > 0;
     }
 
@@ -82,6 +83,7 @@ public sealed class RateAllowancePool(LeaseActivityOutbox outbox, TimeProvider c
                 {
                     lot.Requests++;
                     if (countsTokens) lot.Tokens += estimatedTokens;
+                    return;
                 }
     }
 
