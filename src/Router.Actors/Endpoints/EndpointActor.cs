@@ -198,6 +198,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
 
     protected override void PreStart()
     {
+        _runtime.LocalEndpoints.Started(_endpointId, Self);
         _collectingSince = _runtime.Clock.GetTimestamp();
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberJoined), typeof(ClusterEvent.MemberRemoved));
@@ -218,7 +219,11 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         Timers.StartSingleTimer(CollectTimer, CollectDeadline.Instance, wait);
     }
 
-    protected override void PostStop() => _cluster.Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        _runtime.LocalEndpoints.Stopped(_endpointId, Self);
+        _cluster.Unsubscribe(Self);
+    }
 
     private void AskHeldLeases(Address member) =>
         Context.ActorSelection(new RootActorPath(member) / "user" / RouterHostingExtensions.LeaseKeeperName)

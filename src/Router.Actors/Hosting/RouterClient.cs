@@ -154,7 +154,7 @@ public sealed class RouterClient
     private void Release(ReportOutcome outcome, bool usedSpare = false)
     {
         if (usedSpare ? _runtime.Activity.Batches(outcome.EndpointId) : GrantedLocally(outcome.EndpointId)) _runtime.Activity.Ended(outcome);
-        else _endpointRegion.Tell(outcome);
+        else _runtime.LocalEndpoints.Of(outcome.EndpointId, _endpointRegion).Tell(outcome);
     }
 
     private bool GrantedLocally(string endpointId)

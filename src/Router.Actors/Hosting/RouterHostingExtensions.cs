@@ -66,6 +66,9 @@ public static class RouterHostingExtensions
     /// <summary>Every node's releaser of grants that land in dead letters lives at /user/{this name}.</summary>
     public const string LateGrantReleaserName = "llm-late-grants";
 
+    /// <summary>Every gateway's forwarder of messages that reached a local endpoint actor as it stopped lives at /user/{this name}.</summary>
+    public const string StrandedEndpointMessagesName = "llm-stranded-endpoint-messages";
+
     /// <summary>Every node's lease activity relay (sends and receives batched grants and releases) lives at /user/{this name}.</summary>
     public const string LeaseActivityRelayName = "llm-lease-activity";
 
@@ -178,7 +181,7 @@ public static class RouterHostingExtensions
 
     /// <summary>
     /// The node's own actors. On every node: the directory follower, the group-state reader, the directory's front
-    /// (registered as <see cref="EndpointDirectory"/>), the lease keeper, the late-grant releaser and the lease activity relay. On a gateway also: the configuration offer to
+    /// (registered as <see cref="EndpointDirectory"/>), the lease keeper, the late-grant releaser and the lease activity relay. On a gateway also: the forwarder of stranded endpoint messages, the configuration offer to
     /// the registry, the quorum monitor and the router pool (registered as <see cref="RouterPool"/>). Compose after
     /// <see cref="WithEndpointShards"/> and <see cref="WithEndpointRegistry"/>: these actors are given the region and the
     /// registry proxy.
@@ -205,6 +208,7 @@ public static class RouterHostingExtensions
                 if (!options.IsGateway) return;
 
                 system.ActorOf(Props.Create(() => new ConfigurationOfferActor(runtime, registryProxy)), ConfigurationOfferName);
+                system.ActorOf(Props.Create(() => new StrandedEndpointMessages(region)), StrandedEndpointMessagesName);
 
                 // On Akka's internal dispatcher, like the cluster's own heartbeats: a busy routing path must not make a
                 // healthy node look cut off.

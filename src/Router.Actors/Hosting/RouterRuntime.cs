@@ -62,6 +62,9 @@ public sealed class RouterRuntime : IExtension
 
     public RouterMetrics Metrics { get; }
 
+    /// <summary>The endpoint actors running on this node: told directly, not through the shard region.</summary>
+    public LocalEndpointActors LocalEndpoints { get; } = new();
+
     /// <summary>The node each endpoint's actor last answered from, so a holder can tell when its authority is cut off.</summary>
     internal EndpointHomes EndpointHomes { get; } = new();
 

@@ -16,6 +16,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
 {
     private readonly LeaseActivityOutbox _outbox;
     private readonly IActorRef _endpointRegion;
+    private readonly LocalEndpointActors _localEndpoints;
     private readonly TimeSpan _interval;
     private readonly EndpointHomes _homes;
     private readonly Dictionary<Address, ActorSelection> _relays = new();
@@ -43,6 +44,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
     {
         _outbox = runtime.Activity;
         _endpointRegion = endpointRegion;
+        _localEndpoints = runtime.LocalEndpoints;
         _interval = runtime.Options.Routing.ActivityBatchInterval;
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
         _self = cluster.SelfAddress;
@@ -57,7 +59,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         Receive<Flush>(_ => SendAll());
         Receive<LeaseActivityBatch>(batch =>
         {
-            foreach (var activity in batch.Endpoints) _endpointRegion.Tell(activity);
+            foreach (var activity in batch.Endpoints) _localEndpoints.Of(activity.EndpointId, _endpointRegion).Tell(activity);
         });
         Receive<SpareLeases>(OnSpareLeases);
         Receive<SpareLeasesBatch>(batch =>
@@ -67,7 +69,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
         // The relay is the statements' sender, so their answers come back here to be batched.
         Receive<RenewLeasesBatch>(batch =>
         {
-            foreach (var statement in batch.Statements) _endpointRegion.Tell(statement, Self);
+            foreach (var statement in batch.Statements) _localEndpoints.Of(statement.EndpointId, _endpointRegion).Tell(statement, Self);
         });
         Receive<LeasesRenewed>(OnRenewed);
         Receive<LeasesRenewedBatch>(batch =>
@@ -143,7 +145,7 @@ internal sealed class LeaseActivityRelay : ReceiveActor, IWithTimers
                 pending.AllowanceReturned);
             if (!_homes.TryGetHome(endpointId, out var home))
             {
-                _endpointRegion.Tell(activity);
+                _localEndpoints.Of(endpointId, _endpointRegion).Tell(activity);
                 continue;
             }
             if (!byNode.TryGetValue(home, out var list)) byNode[home] = list = [];

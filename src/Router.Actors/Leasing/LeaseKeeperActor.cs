@@ -120,7 +120,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
             }
             else
             {
-                _endpointRegion.Tell(statement, Self);
+                _runtime.LocalEndpoints.Of(endpointId, _endpointRegion).Tell(statement, Self);
             }
         }
         // One message per node pair, not per endpoint: the relay there hands each statement to its endpoint (through the
@@ -186,7 +186,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         _runtime.Metrics.LeasesFenced(revoked.Count);
         foreach (var entry in revoked)
             // Best effort: if the endpoint can hear us, the slot comes back now rather than at the TTL.
-            _endpointRegion.Tell(new ReportOutcome(entry.Lease.EndpointId, entry.Lease.LeaseId, OutcomeKind.Cancelled));
+            _runtime.LocalEndpoints.Of(entry.Lease.EndpointId, _endpointRegion).Tell(new ReportOutcome(entry.Lease.EndpointId, entry.Lease.LeaseId, OutcomeKind.Cancelled));
         var pauseNote = paused > _validity / 2 ? $" (this node was paused for {paused.TotalSeconds:0.0} s)" : "";
         LeaseLog.Fenced(_logger, revoked.Count, string.Join(", ", revoked.Select(e => e.Lease.EndpointId).Distinct()), _validity.TotalSeconds, pauseNote);
     }

@@ -182,7 +182,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
             _runtime.Snapshots.ObserveInFlight(acquired, _runtime.Leases.InUseOn(acquired.EndpointId).Value);
-            _endpointRegion.Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
+            _runtime.LocalEndpoints.Of(acquired.EndpointId, _endpointRegion).Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
             return;
         }
         _runtime.Metrics.LeaseAnswered(acquired.EndpointId, null, false, _runtime.Clock.GetUtcNow() - decision.AskedAt);
@@ -252,7 +252,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             _pending.Remove(leaseId);
             decision.CurrentSlot!.AcquireAnswered();
             // The grant may still come (or was lost on its way): give it back now; releases are idempotent.
-            _endpointRegion.Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.NotUsed));
+            _runtime.LocalEndpoints.Of(decision.Current!.Value.Id, _endpointRegion).Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.NotUsed));
             var silent = decision.Current!.Value.Id;
             _runtime.Metrics.LeaseAnswered(silent, null, true, now - decision.AskedAt);
             _runtime.SilentEndpoints.MarkSilent(silent, now + SilentPenalty);
@@ -298,7 +298,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         decision.AskSentAt = _runtime.Clock.GetTimestamp();
         decision.CurrentSlot = _runtime.Snapshots.Slot(pick.Id);
         decision.CurrentSlot.AcquireSent();
-        _endpointRegion.Tell(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder, grantBelow));
+        _runtime.LocalEndpoints.Of(pick.Id, _endpointRegion).Tell(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder, grantBelow));
     }
 
     /// <summary>
