@@ -17,62 +17,103 @@ internal static class CandidateSelector
     /// <summary>Fills <paramref name="candidates"/> (one pass, no allocation per endpoint); returns why it stayed empty, or null.</summary>
     /// <param name="selfHolder">This node's holder id: each candidate's count carries this node's part exactly
     /// (<see cref="InFlightView"/>).</param>
-    /// <param name="sampleFrom">For a strategy that ranks a sample, where a group larger than twice
+    /// <param name="sampleFrom">For a strategy that ranks a sample (<see cref="IRoutingStrategy.RanksASample"/>), where a group larger than twice
     /// <see cref="SampleSize"/> starts it (any number; taken modulo the group's size): then only that many endpoints,
     /// one after another from there, are considered. Every endpoint is, when none of those passes the filters.</param>
     public static NoEndpointAvailable? Select(GroupMembers members, RouteRequest request, DateTimeOffset now, List<EndpointCandidate> candidates,
         string selfHolder, int? sampleFrom = null)
     {
-        var group = members.Group;
-        var endpoints = members.Endpoints;
-        if (endpoints.Length == 0)
-            return Reject(request, NoEndpointReason.NoEndpoints, $"The model '{group.Name}' has no endpoints.");
-
-        var stage = NoEndpointReason.AllExcluded;
-        DateTimeOffset? earliestCooldownEnd = null;
-        if (sampleFrom is { } from && endpoints.Length > 2 * SampleSize)
+        if (members.Endpoints.Length == 0) return NoEndpoints(members, request);
+        var filter = new Filter(members, request, now, candidates, selfHolder);
+        var endpoints = members.Endpoints.Length;
+        if (sampleFrom is { } from && endpoints > 2 * SampleSize)
         {
-            var start = (int)((uint)from % (uint)endpoints.Length);
-            for (var k = 0; k < SampleSize; k++) Consider((start + k) % endpoints.Length);
+            var beforeSample = filter; // a copy: the reason for an empty group is the whole group's, not the sample's
+            var start = (int)((uint)from % (uint)endpoints);
+            for (var k = 0; k < SampleSize; k++) filter.Consider((start + k) % endpoints);
             if (candidates.Count > 0) return null;
-            (stage, earliestCooldownEnd) = (NoEndpointReason.AllExcluded, null);
+            filter = beforeSample;
         }
-        for (var i = 0; i < endpoints.Length; i++) Consider(i);
+        for (var i = 0; i < endpoints; i++) filter.Consider(i);
+        return candidates.Count > 0 ? null : filter.Rejection();
+    }
 
-        void Consider(int i)
+    /// <summary>
+    /// For a strategy that picks only among the lowest-ranked candidates (<see cref="IRoutingStrategy.RankOf"/>): the
+    /// candidates of the lowest ranks that have any, in rank order, until there are at least <paramref name="atLeast"/>
+    /// (as many as a decision may try, so a refusal moves on to the next rank as it would from the whole group). A rank
+    /// shared by more than twice <see cref="SampleSize"/> endpoints is sampled as <see cref="Select"/> samples a group.
+    /// Nothing passing anywhere gives the same reason as <see cref="Select"/>: then every endpoint was looked at.
+    /// </summary>
+    public static NoEndpointAvailable? SelectLowestRanked(GroupMembers members, RankOrder order, RouteRequest request, DateTimeOffset now,
+        List<EndpointCandidate> candidates, string selfHolder, int atLeast, int sampleFrom)
+    {
+        if (members.Endpoints.Length == 0) return NoEndpoints(members, request);
+        var filter = new Filter(members, request, now, candidates, selfHolder);
+        for (var rank = 0; rank < order.Ranks && candidates.Count < atLeast; rank++)
         {
-            var endpoint = endpoints[i];
+            var (first, count) = order.Rank(rank);
+            if (count > 2 * SampleSize)
+            {
+                var (beforeSample, found) = (filter, candidates.Count);
+                var start = (int)((uint)sampleFrom % (uint)count);
+                for (var k = 0; k < SampleSize; k++) filter.Consider(order.Endpoint(first + (start + k) % count));
+                if (candidates.Count >= atLeast) break;
+                // Too few of this rank passed in the sample: the whole rank, as without sampling.
+                candidates.RemoveRange(found, candidates.Count - found);
+                filter = beforeSample;
+            }
+            for (var k = 0; k < count; k++) filter.Consider(order.Endpoint(first + k));
+        }
+        return candidates.Count > 0 ? null : filter.Rejection();
+    }
+
+    /// <summary>The filters over one group for one request, remembering the furthest one any endpoint got past.</summary>
+    private struct Filter(GroupMembers members, RouteRequest request, DateTimeOffset now, List<EndpointCandidate> candidates, string selfHolder)
+    {
+        private NoEndpointReason _stage = NoEndpointReason.AllExcluded;
+        private DateTimeOffset? _earliestCooldownEnd;
+
+        public void Consider(int i)
+        {
+            var endpoint = members.Endpoints[i];
             if (request.ExcludeEndpoints is { Count: > 0 } excluded && excluded.Contains(endpoint.Id)) return;
-            Advance(ref stage, NoEndpointReason.AllDrained);
+            Advance(ref _stage, NoEndpointReason.AllDrained);
             if (endpoint.Drained) return;
-            Advance(ref stage, NoEndpointReason.NoMatchingTags);
+            Advance(ref _stage, NoEndpointReason.NoMatchingTags);
             if (!HasAllTags(endpoint, request.Tags)) return;
-            Advance(ref stage, NoEndpointReason.ContextWindowExceeded);
+            Advance(ref _stage, NoEndpointReason.ContextWindowExceeded);
             if (endpoint.ContextWindow is { } window && request.EstimatedInputTokens > window) return;
-            Advance(ref stage, NoEndpointReason.AllCoolingDown);
+            Advance(ref _stage, NoEndpointReason.AllCoolingDown);
             var slot = members.Slots[i];
             var snapshot = slot.Snapshot;
             if (snapshot.IsCoolingDown(now))
             {
-                if (earliestCooldownEnd is null || snapshot.CooldownUntil < earliestCooldownEnd) earliestCooldownEnd = snapshot.CooldownUntil;
+                if (_earliestCooldownEnd is null || snapshot.CooldownUntil < _earliestCooldownEnd) _earliestCooldownEnd = snapshot.CooldownUntil;
                 return;
             }
             candidates.Add(new EndpointCandidate(endpoint, snapshot) { Pending = InFlightView.Pending(slot, snapshot, members.HeldHere[i], selfHolder) });
         }
 
-        if (candidates.Count > 0) return null;
-        return stage switch
+        public readonly NoEndpointAvailable Rejection()
         {
-            NoEndpointReason.AllExcluded => Reject(request, stage, $"Every endpoint of '{group.Name}' was already tried for this request."),
-            NoEndpointReason.AllDrained => Reject(request, stage, $"Every endpoint of '{group.Name}' is drained."),
-            NoEndpointReason.NoMatchingTags => Reject(request, stage,
-                $"No endpoint of '{group.Name}' has all the tags [{string.Join(", ", request.Tags ?? [])}]."),
-            NoEndpointReason.ContextWindowExceeded => Reject(request, stage,
-                $"The prompt (~{request.EstimatedInputTokens} tokens) exceeds the context window of every endpoint of '{group.Name}'."),
-            _ => Reject(request, NoEndpointReason.AllCoolingDown,
-                $"Every endpoint of '{group.Name}' is cooling down after failures.", earliestCooldownEnd - now),
-        };
+            var group = members.Group;
+            return _stage switch
+            {
+                NoEndpointReason.AllExcluded => Reject(request, _stage, $"Every endpoint of '{group.Name}' was already tried for this request."),
+                NoEndpointReason.AllDrained => Reject(request, _stage, $"Every endpoint of '{group.Name}' is drained."),
+                NoEndpointReason.NoMatchingTags => Reject(request, _stage,
+                    $"No endpoint of '{group.Name}' has all the tags [{string.Join(", ", request.Tags ?? [])}]."),
+                NoEndpointReason.ContextWindowExceeded => Reject(request, _stage,
+                    $"The prompt (~{request.EstimatedInputTokens} tokens) exceeds the context window of every endpoint of '{group.Name}'."),
+                _ => Reject(request, NoEndpointReason.AllCoolingDown,
+                    $"Every endpoint of '{group.Name}' is cooling down after failures.", _earliestCooldownEnd - now),
+            };
+        }
     }
+
+    private static NoEndpointAvailable NoEndpoints(GroupMembers members, RouteRequest request) =>
+        Reject(request, NoEndpointReason.NoEndpoints, $"The model '{members.Group.Name}' has no endpoints.");
 
     public static NoEndpointAvailable UnknownGroup(RouteRequest request) =>
         Reject(request, NoEndpointReason.UnknownGroup, $"The model '{request.ModelGroup}' does not exist.");

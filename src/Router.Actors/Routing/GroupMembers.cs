@@ -33,6 +33,15 @@ internal sealed class GroupMembers
     /// <summary>Per endpoint, the requests this node's callers run on it (<see cref="LeaseBook.InUseOn"/>).</summary>
     public HeldCount[] HeldHere { get; }
 
+    private RankOrder? _rankOrder;
+
+    /// <summary>The endpoints in the order of <paramref name="rankOf"/>, built on first use (one strategy per group).</summary>
+    public RankOrder RankOrder(Func<EndpointDefinition, double> rankOf)
+    {
+        if (_rankOrder is null || !ReferenceEquals(_rankOrder.RankOf, rankOf)) _rankOrder = new RankOrder(Endpoints, rankOf);
+        return _rankOrder;
+    }
+
     public static GroupMembers Build(DirectorySnapshot directory, ModelGroupDefinition group, SnapshotCache snapshots, LeaseBook leases)
     {
         var endpoints = directory.EndpointsOf(group.Name).ToArray();

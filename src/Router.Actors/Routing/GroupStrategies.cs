@@ -54,6 +54,8 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
 
     public bool RanksASample { get; } = strategy.RanksASample;
 
+    public Func<EndpointDefinition, double>? RankOf { get; } = strategy.RankOf;
+
     /// <summary>Returns the index of the picked candidate.</summary>
     public int Pick(List<EndpointCandidate> candidates, RoutingContext context, ILogger log)
     {

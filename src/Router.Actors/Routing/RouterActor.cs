@@ -134,8 +134,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         }
         var candidates = RentList();
         var strategy = StrategyFor(members);
-        var sampleFrom = strategy.RanksASample ? _runtime.Options.Random.Next(int.MaxValue) : (int?)null;
-        if (CandidateSelector.Select(members, request, now, candidates, _selfHolder, sampleFrom) is { } rejection)
+        if (SelectCandidates(members, strategy, request, now, candidates) is { } rejection)
         {
             ReturnList(candidates);
             replyTo.Tell(rejection);
@@ -144,6 +143,22 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         var decision = new Decision(request, replyTo, strategy, candidates, members.NeedsTiering);
         decision.Holder = request.Holder ?? HolderOf(replyTo);
         AskNext(decision, now);
+    }
+
+    /// <summary>
+    /// The whole group's candidates, a sample of a large group for a strategy that ranks one, or the lowest-ranked ones
+    /// for a strategy that only picks those (cost) when nothing else can push a decision past them: no caps or order
+    /// tiers (<see cref="PreferredTier"/>) and no silent endpoint (<see cref="Answering"/>).
+    /// </summary>
+    private NoEndpointAvailable? SelectCandidates(GroupMembers members, GroupStrategy strategy, RouteRequest request, DateTimeOffset now,
+        List<EndpointCandidate> candidates)
+    {
+        if (strategy.RankOf is { } rankOf && members.Endpoints.Length > 2 * CandidateSelector.SampleSize && !members.NeedsTiering &&
+            _runtime.SilentEndpoints.IsEmpty)
+            return CandidateSelector.SelectLowestRanked(members, members.RankOrder(rankOf), request, now, candidates, _selfHolder,
+                _settings.MaxAcquireAttempts, _runtime.Options.Random.Next(int.MaxValue));
+        var sampleFrom = strategy.RanksASample ? _runtime.Options.Random.Next(int.MaxValue) : (int?)null;
+        return CandidateSelector.Select(members, request, now, candidates, _selfHolder, sampleFrom);
     }
 
     /// <summary>Routes the decisions held back after a pause once the majority is back, or refuses those that waited the TTL.</summary>

@@ -1,3 +1,5 @@
+using Router.Messages.Endpoints;
+
 namespace Router.Actors.Strategies;
 
 /// <summary>
@@ -11,6 +13,9 @@ public sealed class CostStrategy : IRoutingStrategy
     public const string StrategyName = "cost";
 
     public string Name => StrategyName;
+
+    /// <summary>Only the cheapest are ever picked: in a large group the router hands over the cheapest first.</summary>
+    public Func<EndpointDefinition, double>? RankOf { get; } = Cost;
 
     public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
@@ -37,6 +42,7 @@ public sealed class CostStrategy : IRoutingStrategy
         return best;
     }
 
-    private static double Cost(EndpointCandidate c) =>
-        c.Definition.InputCostPer1KTokens + c.Definition.OutputCostPer1KTokens;
+    private static double Cost(EndpointCandidate c) => Cost(c.Definition);
+
+    private static double Cost(EndpointDefinition endpoint) => endpoint.InputCostPer1KTokens + endpoint.OutputCostPer1KTokens;
 }

@@ -1,3 +1,5 @@
+using Router.Messages.Endpoints;
+
 namespace Router.Actors.Strategies;
 
 /// <summary>
@@ -41,4 +43,13 @@ public interface IRoutingStrategy
     /// cheapest, the fastest).
     /// </summary>
     bool RanksASample => false;
+
+    /// <summary>
+    /// For a strategy that only ever picks among the candidates ranked lowest by their definitions alone (cost: the
+    /// cheapest), that rank; null (the default) for any other. In a group of more than twice
+    /// <see cref="Routing.CandidateSelector.SampleSize"/> endpoints without caps or order tiers, the router then gives it
+    /// the candidates of the lowest ranks only, at least as many as a decision may try, so it need not scan the whole
+    /// group; a rank shared by very many endpoints is sampled as for <see cref="RanksASample"/>.
+    /// </summary>
+    Func<EndpointDefinition, double>? RankOf => null;
 }
