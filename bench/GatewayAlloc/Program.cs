@@ -13,7 +13,8 @@ using Router.Simulator;
 // Allocated bytes per gateway request, measured in one process and independent of how busy the machine is:
 // N sequential requests straight to a simulator (client + simulator), then the same N through the gateway
 // (client + gateway + simulator); the difference is what the gateway allocates per request. Akka's and the
-// runtime's background allocation is measured while idle and subtracted at the same rate.
+// runtime's background allocation is measured while idle and subtracted at the same rate. The process's CPU time per
+// request is read the same way (one connection, so it includes waking threads for each request, as light load does).
 //
 //   dotnet run -c Release --project bench/GatewayAlloc [-- --requests 3000 --telemetry on|off --tracing]
 var requests = IntArg("--requests", 3000);
@@ -80,20 +81,23 @@ foreach (var (_, body) in cases)
 
 Console.WriteLine($"Gateway allocation per request: {requests} sequential requests per row, telemetry {(telemetry ? "on" : "off")}{(tracing ? " + tracing" : "")}, " +
                   $".NET {Environment.Version}, {Environment.ProcessorCount} cores");
-var idleRate = await IdleRateAsync(TimeSpan.FromSeconds(3));
-Console.WriteLine($"background (idle) allocation: {idleRate:N0} B/s, subtracted below");
-Console.WriteLine($"{"case",-14} {"direct B/req",14} {"via gateway B/req",18} {"gateway B/req",14} {"yarp B/req",11} {"gateway - yarp",15}");
+var idle = await IdleRateAsync(TimeSpan.FromSeconds(3));
+Console.WriteLine($"background (idle) allocation: {idle.Bytes:N0} B/s and CPU {idle.CpuUs:N0} us/s, subtracted below");
+Console.WriteLine($"{"case",-14} {"direct B/req",14} {"via gateway B/req",18} {"gateway B/req",14} {"yarp B/req",11} {"gateway - yarp",15}" +
+                  $" {"gateway CPU us/req",19} {"yarp CPU us/req",16} {"ratio",6}");
 using var sampler = types ? new AllocationSampler() : null;
 var windows = new List<(string Case, DateTime From, DateTime Middle, DateTime To)>();
 foreach (var (name, body) in cases)
 {
     var from = DateTime.UtcNow;
-    var direct = await MeasureAsync(sim.ApiBaseUrl, body, requests, idleRate);
+    var direct = await MeasureAsync(sim.ApiBaseUrl, body, requests, idle);
     var middle = DateTime.UtcNow;
-    var routed = await MeasureAsync(gateway, body, requests, idleRate);
+    var routed = await MeasureAsync(gateway, body, requests, idle);
     windows.Add((name, from, middle, DateTime.UtcNow));
-    var viaYarp = await MeasureAsync(yarp, body, requests, idleRate);
-    Console.WriteLine($"{name,-14} {direct,14:N0} {routed,18:N0} {routed - direct,14:N0} {viaYarp - direct,11:N0} {routed - viaYarp,15:N0}");
+    var viaYarp = await MeasureAsync(yarp, body, requests, idle);
+    var (gatewayCpu, yarpCpu) = (routed.CpuUs - direct.CpuUs, viaYarp.CpuUs - direct.CpuUs);
+    Console.WriteLine($"{name,-14} {direct.Bytes,14:N0} {routed.Bytes,18:N0} {routed.Bytes - direct.Bytes,14:N0} {viaYarp.Bytes - direct.Bytes,11:N0} " +
+                      $"{routed.Bytes - viaYarp.Bytes,15:N0} {gatewayCpu,19:N1} {yarpCpu,16:N1} {gatewayCpu / yarpCpu,5:0.00}x");
 }
 if (sampler is not null) await Task.Delay(3000); // runtime events reach listeners through a dispatch thread
 foreach (var (name, from, middle, to) in sampler is null ? [] : windows)
@@ -110,16 +114,19 @@ foreach (var (name, from, middle, to) in sampler is null ? [] : windows)
 }
 return 0;
 
-async Task<double> MeasureAsync(string baseUrl, string body, int n, double idle)
+// Bytes allocated and CPU time (user + system, all threads of this process) per request, background subtracted.
+async Task<(double Bytes, double CpuUs)> MeasureAsync(string baseUrl, string body, int n, (double Bytes, double CpuUs) idle)
 {
     GC.Collect();
     GC.WaitForPendingFinalizers();
     var started = System.Diagnostics.Stopwatch.GetTimestamp();
     var before = GC.GetTotalAllocatedBytes(precise: true);
+    var cpuBefore = Environment.CpuUsage.TotalTime;
     await RunAsync(baseUrl, body, n);
+    var cpu = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds;
     var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
     var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-    return (allocated - idle * seconds) / n;
+    return ((allocated - idle.Bytes * seconds) / n, (cpu - idle.CpuUs * seconds) / n);
 }
 
 async Task RunAsync(string baseUrl, string body, int n)
@@ -136,14 +143,17 @@ async Task RunAsync(string baseUrl, string body, int n)
     }
 }
 
-async Task<double> IdleRateAsync(TimeSpan length)
+async Task<(double Bytes, double CpuUs)> IdleRateAsync(TimeSpan length)
 {
     GC.Collect();
     var before = GC.GetTotalAllocatedBytes(precise: true);
+    var cpuBefore = Environment.CpuUsage.TotalTime;
     var started = System.Diagnostics.Stopwatch.GetTimestamp();
     await Task.Delay(length);
     var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-    return allocated / System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+    var cpu = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds;
+    var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+    return (allocated / seconds, cpu / seconds);
 }
 
 async Task WaitHealthyAsync(string url)

@@ -33,7 +33,9 @@ set -euo pipefail
 CONNECTIONS="${CONNECTIONS:-30}"   # wrk -c; must be a multiple of THREADS
 THREADS="${THREADS:-3}"            # wrk -t; the direct run sends thread i to simulator i mod 3 (so keep it a multiple of 3)
 DURATION="${DURATION:-15}"         # seconds measured per target
-WARMUP="${WARMUP:-10}"             # seconds of the same load first, not measured (JIT tiering, pools, connections)
+# Seconds of the same load first, not measured (JIT tiering, pools, connections). The gateway has about three times
+# YARP's JIT-compiled methods (Akka, the cluster, telemetry): after 10 s its tiered compiler still used ~4% of its CPU.
+WARMUP="${WARMUP:-30}"
 IDLE_DURATION="${IDLE_DURATION:-3}" # seconds of 1-connection load per target: latency without CPU contention
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency; small, so the proxies' overhead is visible
 STRATEGIES="${STRATEGIES:-least-busy round-robin}"

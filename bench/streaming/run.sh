@@ -30,7 +30,7 @@ set -euo pipefail
 
 given=""   # the environment settings this run was started with, for the report's command line
 for v in SCENARIOS SLOW TARGETS STREAMS FAST_TPS FAST_SECONDS SLOW_STREAMS SLOW_TPS SLOW_SECONDS TTFT_MS OPEN_RATE \
-         UPSTREAM WARMUP_STREAMS SAMPLE_INTERVAL STRATEGY GATEWAY_ARGS BASE_PORT SKIP_BUILD; do
+         UPSTREAM WARMUP_STREAMS WARMUP_SECONDS SAMPLE_INTERVAL STRATEGY GATEWAY_ARGS BASE_PORT SKIP_BUILD; do
   [ -n "${!v:-}" ] && given+="$v=${!v} "
 done
 
@@ -48,7 +48,10 @@ TTFT_MS="${TTFT_MS:-50}"              # the simulator's time to first chunk
 OPEN_RATE="${OPEN_RATE:-1000}"        # streams the client opens per second (evenly spaced); all are open together
                                       # as long as streams / OPEN_RATE is shorter than a stream
 UPSTREAM="${UPSTREAM:-}"              # http or https for every scenario; empty: http for fast, https for slow
-WARMUP_STREAMS="${WARMUP_STREAMS:-100}" # short streams (max_tokens 10) through each target before it is measured
+# Before each target is measured: WARMUP_STREAMS streams of WARMUP_SECONDS each at the scenario's pace, so both proxies
+# run tiered-up (steady-state) code; the gateway has about three times YARP's code to tier up (Akka, the cluster).
+WARMUP_STREAMS="${WARMUP_STREAMS:-500}"
+WARMUP_SECONDS="${WARMUP_SECONDS:-20}"
 SAMPLE_INTERVAL="${SAMPLE_INTERVAL:-0.2}" # seconds between VmRSS samples of the proxy while the streams run
 STRATEGY="${STRATEGY:-least-busy}"    # the gateway's strategy
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"      # extra command-line settings for Router.Node, e.g. --Telemetry:Enabled=false
@@ -147,8 +150,9 @@ measure() {
   local out="$tmp/$scenario-$name.txt" samples="$tmp/$scenario-$name.rss.txt"
   local timeout=$((seconds * 3 + streams / (OPEN_RATE > 0 ? OPEN_RATE : 1) + 60))
 
-  log "$scenario/$name: warm-up, $WARMUP_STREAMS short streams"
-  dotnet "$load_dll" --url "$url" --streams "$WARMUP_STREAMS" --open-rate 0 --max-tokens 10 --timeout 60 \
+  log "$scenario/$name: warm-up, $WARMUP_STREAMS streams of ${WARMUP_SECONDS}s"
+  dotnet "$load_dll" --url "$url" --streams "$WARMUP_STREAMS" --open-rate "$OPEN_RATE" --max-tokens "$((tps * WARMUP_SECONDS))" \
+    --timeout "$((WARMUP_SECONDS * 3 + 60))" \
     >"$tmp/$scenario-$name.warmup.txt" 2>&1 || die "$scenario/$name: the warm-up client failed; see $tmp/$scenario-$name.warmup.txt"
   [ "$(bench_field "$tmp/$scenario-$name.warmup.txt" completed)" = "$WARMUP_STREAMS" ] ||
     log "$scenario/$name: WARNING: warm-up: $(grep '^ERRORS' "$tmp/$scenario-$name.warmup.txt")"
@@ -317,7 +321,7 @@ for scenario in $SCENARIOS; do
   scenario_params "$scenario"
   params+="$scenario: $streams streams, $tps tokens/s, $tokens tokens (~${seconds} s) each, upstream $upstream; "
 done
-params+="opened at $OPEN_RATE streams/s; simulator first chunk after $TTFT_MS ms; $WARMUP_STREAMS short warm-up streams per target; VmRSS sampled every ${SAMPLE_INTERVAL}s; gateway: $STRATEGY, 3 endpoints (all the one simulator), Registry:Provider=memory, Router:Retries=2, no MaxInFlight, telemetry on${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}; YARP: PowerOfTwoChoices over 3 destinations (all the one simulator); open-files limit $(ulimit -Sn)"
+params+="opened at $OPEN_RATE streams/s; simulator first chunk after $TTFT_MS ms; warm-up per target: $WARMUP_STREAMS streams of ${WARMUP_SECONDS}s at the same pace; VmRSS sampled every ${SAMPLE_INTERVAL}s; gateway: $STRATEGY, 3 endpoints (all the one simulator), Registry:Provider=memory, Router:Retries=2, no MaxInFlight, telemetry on${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}; YARP: PowerOfTwoChoices over 3 destinations (all the one simulator); open-files limit $(ulimit -Sn)"
 
 echo
 echo "Streaming benchmark, $when, $(nproc) cores ($cpu_model)"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The gateway-vs-YARP ratios of bench/gateway/run.sh, measured ROUNDS times (each round a fresh run.sh: new simulators,
+# new proxies, the same warm-up), with the median of each ratio. One run's ratio moves by 10-20% on this 2-core machine
+# (wrk, three simulators and the proxy share it); the median of several is the figure to quote.
+#
+#   bench/gateway/repeat.sh                      # 3 rounds, least-busy, telemetry on
+#   ROUNDS=5 STRATEGIES=round-robin bench/gateway/repeat.sh
+#
+# Any other run.sh setting (DURATION, WARMUP, CONNECTIONS, GATEWAY_ARGS, ...) is passed through. Writes
+# bench/gateway/results-repeated.md.
+set -euo pipefail
+ROUNDS="${ROUNDS:-3}"
+export STRATEGIES="${STRATEGIES:-least-busy}"
+export TELEMETRY="${TELEMETRY:-on}"
+export TARGETS="direct yarp gateway"
+here="$(cd "$(dirname "$0")" && pwd)"
+out="$here/results-repeated.md"
+rounds_tsv="$(mktemp /tmp/gateway-repeat.XXXXXX)"
+gateway="gateway-${STRATEGIES%% *}"
+[ "$TELEMETRY" = off ] && gateway="$gateway-telemetry-off"
+
+for round in $(seq 1 "$ROUNDS"); do
+  echo "[$(date -u +%H:%M:%S)] round $round of $ROUNDS"
+  if [ "$round" -gt 1 ]; then export SKIP_BUILD=1; fi
+  "$here/run.sh" >"$rounds_tsv.round$round.log" 2>&1 || { cat "$rounds_tsv.round$round.log" >&2; exit 1; }
+  # run.sh's results.md: the first table has req/s and +p50 per target, the second CPU us/req (7 columns).
+  awk -F'|' -v round="$round" -v gw="$gateway" '
+    function trim(s) { gsub(/^ +| +$/, "", s); return s }
+    NF == 13 && trim($2) == "yarp" { yrps = trim($3); yp50 = trim($6) }
+    NF == 13 && trim($2) == gw { grps = trim($3); gp50 = trim($6) }
+    NF == 9 && trim($2) == "yarp" { ycpu = trim($4) }
+    NF == 9 && trim($2) == gw { gcpu = trim($4) }
+    END { printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", round, ycpu, gcpu, yrps, grps, yp50, gp50) }' "$here/results.md" >>"$rounds_tsv"
+  tail -1 "$rounds_tsv"
+done
+
+{
+  echo "# Gateway vs YARP, repeated"
+  echo
+  echo "Written by \`bench/gateway/repeat.sh\` (overwritten on each run): $ROUNDS rounds of \`bench/gateway/run.sh\` with"
+  echo "TARGETS=\"$TARGETS\" STRATEGIES=\"$STRATEGIES\" TELEMETRY=\"$TELEMETRY\"${DURATION:+ DURATION=$DURATION}${WARMUP:+ WARMUP=$WARMUP}${GATEWAY_ARGS:+ GATEWAY_ARGS=\"$GATEWAY_ARGS\"};"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores. Each round's parameters are those of run.sh's results.md."
+  echo
+  echo "| round | YARP CPU us/req | gateway CPU us/req | CPU ratio | YARP req/s | gateway req/s | req/s ratio | YARP +p50 ms | gateway +p50 ms |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  awk -F'\t' '{ printf("| %s | %s | %s | %.2fx | %s | %s | %.2fx | %s | %s |\n", $1, $2, $3, $3 / $2, $4, $5, $5 / $4, $6, $7) }' "$rounds_tsv"
+  echo
+  awk -F'\t' '
+    function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    { n++; cpu[n] = $3 / $2; rps[n] = $5 / $4; p50[n] = $7 - $6 }
+    END { printf("Median of %d rounds: gateway CPU per request %.2fx YARP'\''s (goal <= 1.00x), throughput %.2fx, added p50 %+.2f ms over YARP'\''s.\n",
+                 n, median(cpu, n), median(rps, n), median(p50, n)) }' "$rounds_tsv"
+} >"$out"
+cat "$out"
+rm -f "$rounds_tsv" "$rounds_tsv".round*.log
+echo "(bench/gateway/results.md now holds the last round's full table.)"
