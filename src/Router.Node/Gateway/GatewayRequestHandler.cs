@@ -60,7 +60,8 @@ internal sealed class GatewayRequestHandler(
         var counters = stats.For(request.Model);
         counters.Requested();
         using var requestTelemetry = telemetry.StartRequest(context, counters, request.Model, upstreamPath, startedAt);
-        using var requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var requestLimit = PooledTimeouts.Rent(context.RequestAborted);
+        var requestTimeout = requestLimit.Source;
         requestTimeout.CancelAfter(TimeSpan.FromSeconds(_router.RequestTimeoutSeconds));
 
         // Streams the client did not ask usage for: ask the upstream anyway (tpm is charged with the real count)
@@ -222,7 +223,8 @@ internal sealed class GatewayRequestHandler(
 
             // The lease keeper revokes the lease when it cannot renew it: the upstream request stops before the slot is re-granted.
             var revoked = router.RevocationOf(lease);
-            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token, revoked);
+            using var attemptLimit = PooledTimeouts.Rent(requestTimeout.Token, revoked);
+            var attemptTimeout = attemptLimit.Source;
             var firstTokenTimeout = TimeSpan.FromSeconds(_router.FirstTokenTimeoutSeconds);
             if (routing.Request.Stream) attemptTimeout.CancelAfter(firstTokenTimeout);
 
