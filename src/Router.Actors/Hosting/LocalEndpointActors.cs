@@ -25,6 +25,4 @@ public sealed class LocalEndpointActors
 
     /// <summary>The endpoint's actor when it runs on this node, else <paramref name="region"/> (which finds it anywhere).</summary>
     public IActorRef Of(string endpointId, IActorRef region) => _actors.TryGetValue(endpointId, out var actor) ? actor : region;
-
-    public int Count => _actors.Count;
 }

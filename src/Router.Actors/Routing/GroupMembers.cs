@@ -34,12 +34,26 @@ internal sealed class GroupMembers
     public HeldCount[] HeldHere { get; }
 
     private RankOrder? _rankOrder;
+    private Func<EndpointDefinition, double>? _failedRank;
 
-    /// <summary>The endpoints in the order of <paramref name="rankOf"/>, built on first use (one strategy per group).</summary>
-    public RankOrder RankOrder(Func<EndpointDefinition, double> rankOf)
+    /// <summary>
+    /// The endpoints in the order of <paramref name="rankOf"/>, built on first use (one strategy per group); null when
+    /// <paramref name="rankOf"/> threw (a custom strategy's bug), with the exception the first time only.
+    /// </summary>
+    public RankOrder? RankOrder(Func<EndpointDefinition, double> rankOf, out Exception? failure)
     {
-        if (_rankOrder is null || !ReferenceEquals(_rankOrder.RankOf, rankOf)) _rankOrder = new RankOrder(Endpoints, rankOf);
-        return _rankOrder;
+        failure = null;
+        if (_rankOrder is not null && ReferenceEquals(_rankOrder.RankOf, rankOf)) return _rankOrder;
+        if (ReferenceEquals(_failedRank, rankOf)) return null;
+        try
+        {
+            return _rankOrder = new RankOrder(Endpoints, rankOf);
+        }
+        catch (Exception e)
+        {
+            (_failedRank, failure) = (rankOf, e);
+            return null;
+        }
     }
 
     public static GroupMembers Build(DirectorySnapshot directory, ModelGroupDefinition group, SnapshotCache snapshots, LeaseBook leases)

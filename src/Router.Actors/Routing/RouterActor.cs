@@ -155,8 +155,13 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     {
         if (strategy.RankOf is { } rankOf && members.Endpoints.Length > 2 * CandidateSelector.SampleSize && !members.NeedsTiering &&
             _runtime.SilentEndpoints.IsEmpty)
-            return CandidateSelector.SelectLowestRanked(members, members.RankOrder(rankOf), request, now, candidates, _selfHolder,
-                _settings.MaxAcquireAttempts, _runtime.Options.Random.Next(int.MaxValue));
+        {
+            if (members.RankOrder(rankOf, out var failure) is { } order)
+                return CandidateSelector.SelectLowestRanked(members, order, request, now, candidates, _selfHolder,
+                    _settings.MaxAcquireAttempts, _runtime.Options.Random.Next(int.MaxValue));
+            // A custom strategy's rank threw: logged once per directory version, and the whole group is looked at.
+            if (failure is not null) RoutingLog.StrategyFailed(_log, strategy.Name, request.ModelGroup, failure.GetType().Name, failure.Message);
+        }
         var sampleFrom = strategy.RanksASample ? _runtime.Options.Random.Next(int.MaxValue) : (int?)null;
         return CandidateSelector.Select(members, request, now, candidates, _selfHolder, sampleFrom);
     }

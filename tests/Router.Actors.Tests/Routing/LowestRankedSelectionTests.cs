@@ -31,7 +31,7 @@ public class LowestRankedSelectionTests
         int atLeast = 3, int sampleFrom = 0)
     {
         var candidates = new List<EndpointCandidate>();
-        var rejection = CandidateSelector.SelectLowestRanked(members, members.RankOrder(Price), request, DateTimeOffset.UtcNow, candidates, Self,
+        var rejection = CandidateSelector.SelectLowestRanked(members, members.RankOrder(Price, out _)!, request, DateTimeOffset.UtcNow, candidates, Self,
             atLeast, sampleFrom);
         return (candidates, rejection);
     }
@@ -93,5 +93,17 @@ public class LowestRankedSelectionTests
         var none = new RouteRequest("g", "none", Tags: ["apac"]);
         var expected = CandidateSelector.Select(members, none, DateTimeOffset.UtcNow, [], Self);
         Lowest(members, none).Rejection.Should().BeEquivalentTo(expected, "nothing passes: the same reason as the whole group's");
+    }
+
+    [Fact]
+    public void A_rank_that_throws_leaves_the_whole_group_to_the_strategy_and_is_reported_once()
+    {
+        var members = Group(100, (_, e) => e);
+        Func<EndpointDefinition, double> broken = _ => throw new InvalidOperationException("no price list");
+
+        members.RankOrder(broken, out var failure).Should().BeNull("the router then hands over the whole group");
+        failure.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Be("no price list");
+        members.RankOrder(broken, out var again).Should().BeNull();
+        again.Should().BeNull("logged once per directory version, not per decision");
     }
 }
