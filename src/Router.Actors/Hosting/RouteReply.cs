@@ -12,8 +12,8 @@ namespace Router.Actors.Hosting;
 /// <param name="path">Shared by every reply of one client: nothing looks it up, and a path per request is what it saves.</param>
 internal sealed class RouteReply(ActorPath path, IActorRefProvider provider, Action<LeaseGranted> unclaimed) : MinimalActorRef
 {
-    /// <summary>What the answer is set to when the caller gives up first: a later answer finds the reply taken.</summary>
-    private static readonly IRouteResponse GaveUp = new NoEndpointAvailable("", NoEndpointReason.Timeout, "The caller gave up.", null);
+    /// <summary>What the answer is set to when the caller stops waiting first: a later answer finds the reply taken.</summary>
+    public static readonly IRouteResponse GaveUp = new NoEndpointAvailable("", NoEndpointReason.Timeout, "The caller gave up.", null);
 
     private readonly TaskCompletionSource<IRouteResponse> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -29,9 +29,9 @@ internal sealed class RouteReply(ActorPath path, IActorRefProvider provider, Act
         if (response is LeaseGranted late) unclaimed(late);
     }
 
-    /// <summary>The caller stopped waiting (timed out or cancelled): a grant that came meanwhile, or comes later, is released.</summary>
-    public void GiveUp()
-    {
-        if (!_answer.TrySetResult(GaveUp) && _answer.Task.Result is LeaseGranted taken) unclaimed(taken);
-    }
+    /// <summary>
+    /// The caller's wait ended (its time limit or its cancellation): <see cref="Answer"/> becomes <see cref="GaveUp"/>
+    /// unless an answer came first, which the caller then takes; a grant that comes later is released.
+    /// </summary>
+    public void GiveUp() => _answer.TrySetResult(GaveUp);
 }

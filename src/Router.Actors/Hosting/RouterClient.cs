@@ -82,23 +82,19 @@ public sealed class RouterClient
         CancellationToken cancellationToken)
     {
         var reply = new RouteReply(_replyPath, _provider, ReleaseUnclaimed);
-        router.Tell(request, reply);
+        // The time limit and the caller's cancellation end the wait through one pooled source: no timer, promise or
+        // linked source per decision.
+        using var limit = PooledTimeouts.Rent(cancellationToken);
+        limit.Source.CancelAfter(timeout);
         IRouteResponse answer;
-        try
+        using (limit.Source.Token.UnsafeRegister(static r => ((RouteReply)r!).GiveUp(), reply))
         {
-            answer = await reply.Answer.WaitAsync(timeout, cancellationToken);
+            router.Tell(request, reply);
+            answer = await reply.Answer;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            reply.GiveUp();
-            throw;
-        }
-        catch (TimeoutException)
-        {
-            reply.GiveUp();
-            return TimedOut(request, timeout, askedAt);
-        }
-        return Answered(request, answer, askedAt);
+        if (!ReferenceEquals(answer, RouteReply.GaveUp)) return Answered(request, answer, askedAt);
+        cancellationToken.ThrowIfCancellationRequested();
+        return TimedOut(request, timeout, askedAt);
     }
 
     private IRouteResponse Answered(RouteRequest request, IRouteResponse answer, long askedAt)

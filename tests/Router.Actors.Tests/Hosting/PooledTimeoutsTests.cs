@@ -1,6 +1,6 @@
-using Router.Node.Gateway;
+using Router.Actors.Hosting;
 
-namespace Router.Node.Tests;
+namespace Router.Actors.Tests.Hosting;
 
 /// <summary>
 /// The request and attempt time limits reuse their cancellation sources: a reused one must behave as a fresh linked

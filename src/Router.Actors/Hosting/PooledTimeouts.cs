@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 
-namespace Router.Node.Gateway;
+namespace Router.Actors.Hosting;
 
 /// <summary>
-/// The cancellation sources of a request's and an attempt's time limits, reused from request to request as YARP reuses
-/// its activity timeout's: a linked source, its registrations and its timer per request and per attempt were about a
-/// kilobyte of what the gateway allocates. A source goes back to the pool only when it was never cancelled and its
+/// Cancellation sources for time limits on the request path (the router's answer, the gateway's request and attempt),
+/// reused from request to request as YARP reuses its activity timeout's: a linked source, its registrations and its
+/// timer per request and per attempt were about a kilobyte of what the gateway allocates. A source goes back to the pool only when it was never cancelled and its
 /// timer had not fired (<see cref="CancellationTokenSource.TryReset"/>), so a cancelled token is never seen again.
 /// </summary>
 internal static class PooledTimeouts
