@@ -248,7 +248,7 @@ internal sealed class GatewayRequestHandler(
             var result = Classify(context, error, transformer, attemptTimeout, requestTimeout, redactor, revoked);
             var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
             double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
-            var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.Tail) : (0, 0);
+            var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.ReadTail()) : (0, 0);
             if (PoisonRequests.IsServerError(result) && ++routing.UpstreamServerErrors >= 2)
             {
                 // The same request answered 5xx by a second endpoint: one request's failures count against one
