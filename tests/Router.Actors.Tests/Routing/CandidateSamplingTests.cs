@@ -1,6 +1,3 @@
-using Router.Actors.Directory;
-using Router.Actors.Endpoints;
-using Router.Actors.Leasing;
 using Router.Actors.Routing;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
@@ -12,15 +9,7 @@ namespace Router.Actors.Tests.Routing;
 /// decision costs the same at 1,000 endpoints as at 50; the filters and their reasons stay those of the whole group.</summary>
 public class CandidateSamplingTests
 {
-    private const string Self = "akka.tcp://llm-router@10.0.0.1:4053#1";
-
-    private static GroupMembers Group(int size, Func<int, EndpointDefinition, EndpointDefinition>? shape = null)
-    {
-        var endpoints = Enumerable.Range(0, size).Select(i => new EndpointDefinition($"e{i}", "g", $"http://10.0.{i / 250}.{i % 250}:8000"))
-            .Select((e, i) => shape?.Invoke(i, e) ?? e).ToList();
-        var directory = new DirectorySnapshot([new ModelGroupDefinition("g")], endpoints);
-        return GroupMembers.Build(directory, directory.Groups["g"], new SnapshotCache(), new LeaseBook(TimeProvider.System));
-    }
+    private const string Self = LargeGroups.Self;
 
     private static List<EndpointCandidate> Select(GroupMembers members, int? sampleFrom, RouteRequest? request = null)
     {
@@ -33,12 +22,12 @@ public class CandidateSamplingTests
     [Fact]
     public void A_large_group_gives_a_sampling_strategy_a_run_of_endpoints_from_the_start_it_is_given_and_every_start_is_possible()
     {
-        var members = Group(1_000);
+        var members = LargeGroups.Build(1_000);
         Select(members, sampleFrom: 990).Select(c => c.Id).Should().Equal(
             Enumerable.Range(990, CandidateSelector.SampleSize).Select(i => members.Endpoints[i % 1_000].Id),
             "32 endpoints in a row of the group's order, wrapping round");
         Select(members, sampleFrom: null).Should().HaveCount(1_000, "a strategy that must see every endpoint gets all of them");
-        Select(Group(2 * CandidateSelector.SampleSize), sampleFrom: 5).Should().HaveCount(2 * CandidateSelector.SampleSize,
+        Select(LargeGroups.Build(2 * CandidateSelector.SampleSize), sampleFrom: 5).Should().HaveCount(2 * CandidateSelector.SampleSize,
             "a group of up to twice the sample is ranked whole");
 
         var seen = new HashSet<string>();
@@ -52,12 +41,12 @@ public class CandidateSamplingTests
     public void When_no_endpoint_of_the_sample_passes_the_filters_the_whole_group_is_considered()
     {
         // Only the last ten endpoints carry the tag the request wants.
-        var members = Group(1_000, (i, e) => i >= 990 ? e with { Tags = ["eu"] } : e);
+        var members = LargeGroups.Build(1_000, (i, e) => i >= 990 ? e with { Tags = ["eu"] } : e);
         var request = new RouteRequest("g", "r", Tags: ["eu"]);
 
         Select(members, sampleFrom: 0, request).Select(c => c.Id).Should().BeEquivalentTo(Enumerable.Range(990, 10).Select(i => $"e{i}"));
 
-        var rejection = CandidateSelector.Select(Group(1_000), request, DateTimeOffset.UtcNow, [], Self, sampleFrom: 0);
+        var rejection = CandidateSelector.Select(LargeGroups.Build(1_000), request, DateTimeOffset.UtcNow, [], Self, sampleFrom: 0);
         rejection!.Reason.Should().Be(NoEndpointReason.NoMatchingTags, "the reason is the whole group's, not the sample's");
     }
 }

@@ -1,6 +1,3 @@
-using Router.Actors.Directory;
-using Router.Actors.Endpoints;
-using Router.Actors.Leasing;
 using Router.Actors.Routing;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
@@ -14,16 +11,8 @@ namespace Router.Actors.Tests.Routing;
 /// </summary>
 public class LowestRankedSelectionTests
 {
-    private const string Self = "akka.tcp://llm-router@10.0.0.1:4053#1";
+    private const string Self = LargeGroups.Self;
     private static readonly Func<EndpointDefinition, double> Price = new CostStrategy().RankOf!;
-
-    private static GroupMembers Group(int size, Func<int, EndpointDefinition, EndpointDefinition> shape)
-    {
-        var endpoints = Enumerable.Range(0, size).Select(i => shape(i, new EndpointDefinition($"e{i}", "g", $"http://10.0.{i / 250}.{i % 250}:8000")))
-            .ToList();
-        var directory = new DirectorySnapshot([new ModelGroupDefinition("g")], endpoints);
-        return GroupMembers.Build(directory, directory.Groups["g"], new SnapshotCache(), new LeaseBook(TimeProvider.System));
-    }
 
     private static EndpointDefinition Priced(EndpointDefinition e, double price) => e with { InputCostPer1KTokens = price };
 
@@ -40,7 +29,7 @@ public class LowestRankedSelectionTests
     public void The_cheapest_endpoints_come_first_with_the_next_price_added_until_every_attempt_has_one()
     {
         // Two at 0.1, ten at 0.2, the rest at 0.5.
-        var members = Group(1_000, (i, e) => Priced(e, i is 500 or 501 ? 0.1 : i is >= 100 and < 110 ? 0.2 : 0.5));
+        var members = LargeGroups.Build(1_000, (i, e) => Priced(e, i is 500 or 501 ? 0.1 : i is >= 100 and < 110 ? 0.2 : 0.5));
 
         var (candidates, rejection) = Lowest(members, new RouteRequest("g", "r"), atLeast: 3);
         rejection.Should().BeNull();
@@ -56,13 +45,13 @@ public class LowestRankedSelectionTests
     [Fact]
     public void Many_endpoints_at_one_price_are_sampled_and_the_whole_price_is_looked_at_when_too_few_of_the_sample_pass()
     {
-        var members = Group(1_000, (i, e) => Priced(e, 0.3));
+        var members = LargeGroups.Build(1_000, (i, e) => Priced(e, 0.3));
         Lowest(members, new RouteRequest("g", "r"), sampleFrom: 990).Candidates.Select(c => c.Id).Should().Equal(
             Enumerable.Range(990, CandidateSelector.SampleSize).Select(i => members.Endpoints[i % 1_000].Id),
             "32 in a row (of the group's order) at one price, as least-busy samples");
 
         // Only the last two carry the tag: a sample at the start finds none, so the whole price is looked at.
-        var tagged = Group(1_000, (i, e) => Priced(i >= 998 ? e with { Tags = ["eu"] } : e, 0.3));
+        var tagged = LargeGroups.Build(1_000, (i, e) => Priced(i >= 998 ? e with { Tags = ["eu"] } : e, 0.3));
         Lowest(tagged, new RouteRequest("g", "r", Tags: ["eu"]), sampleFrom: 0).Candidates.Select(c => c.Id)
             .Should().BeEquivalentTo(["e998", "e999"]);
     }
@@ -73,7 +62,7 @@ public class LowestRankedSelectionTests
         var random = new Random(11);
         // About 30 endpoints per price, so no price is sampled and every cheapest candidate must be offered.
         var prices = new[] { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8 };
-        var members = Group(250, (i, e) => Priced(e with { Tags = i % 3 == 0 ? ["eu"] : ["us"], Drained = i % 7 == 0 }, prices[random.Next(prices.Length)]));
+        var members = LargeGroups.Build(250, (i, e) => Priced(e with { Tags = i % 3 == 0 ? ["eu"] : ["us"], Drained = i % 7 == 0 }, prices[random.Next(prices.Length)]));
         for (var n = 0; n < 200; n++)
         {
             var excluded = Enumerable.Range(0, random.Next(30)).Select(_ => $"e{random.Next(250)}").ToList();
@@ -98,7 +87,7 @@ public class LowestRankedSelectionTests
     [Fact]
     public void A_rank_that_throws_leaves_the_whole_group_to_the_strategy_and_is_reported_once()
     {
-        var members = Group(100, (_, e) => e);
+        var members = LargeGroups.Build(100, (_, e) => e);
         Func<EndpointDefinition, double> broken = _ => throw new InvalidOperationException("no price list");
 
         members.RankOrder(broken, out var failure).Should().BeNull("the router then hands over the whole group");
