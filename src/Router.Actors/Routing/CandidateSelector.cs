@@ -92,7 +92,8 @@ internal static class CandidateSelector
                 if (_earliestCooldownEnd is null || snapshot.CooldownUntil < _earliestCooldownEnd) _earliestCooldownEnd = snapshot.CooldownUntil;
                 return;
             }
-            candidates.Add(new EndpointCandidate(endpoint, snapshot) { Pending = InFlightView.Pending(slot, snapshot, members.HeldHere[i], selfHolder) });
+            candidates.Add(new EndpointCandidate(endpoint, snapshot)
+                { Pending = InFlightView.Pending(slot, snapshot, members.HeldHere[i], selfHolder), Position = i });
         }
 
         public readonly NoEndpointAvailable Rejection()

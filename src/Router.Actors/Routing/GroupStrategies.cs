@@ -56,6 +56,14 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
 
     public Func<EndpointDefinition, double>? RankOf { get; } = strategy.RankOf;
 
+    public bool TakesTurns { get; } = strategy.NextTurn is not null;
+
+    /// <summary>Where the strategy's next turn starts (<see cref="IRoutingStrategy.NextTurn"/>), read under its lock.</summary>
+    public int NextTurn()
+    {
+        lock (this) return strategy.NextTurn ?? 0;
+    }
+
     /// <summary>Returns the index of the picked candidate.</summary>
     public int Pick(List<EndpointCandidate> candidates, RoutingContext context, ILogger log)
     {

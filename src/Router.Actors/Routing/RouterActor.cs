@@ -60,6 +60,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         public int Attempts { get; set; }
         public int BusierRefusals { get; set; }
         public string Holder { get; set; } = "";
+        /// <summary>The candidates are those from the strategy's turn on (<see cref="RoutingContext.InTurn"/>).</summary>
+        public bool InTurn { get; init; }
     }
 
     internal sealed class TimeoutTick
@@ -134,25 +136,28 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         }
         var candidates = RentList();
         var strategy = StrategyFor(members);
-        if (SelectCandidates(members, strategy, request, now, candidates) is { } rejection)
+        if (SelectCandidates(members, strategy, request, now, candidates, out var inTurn) is { } rejection)
         {
             ReturnList(candidates);
             replyTo.Tell(rejection);
             return;
         }
-        var decision = new Decision(request, replyTo, strategy, candidates, members.NeedsTiering);
+        var decision = new Decision(request, replyTo, strategy, candidates, members.NeedsTiering) { InTurn = inTurn };
         decision.Holder = request.Holder ?? HolderOf(replyTo);
         AskNext(decision, now);
     }
 
     /// <summary>
-    /// The whole group's candidates, a sample of a large group for a strategy that ranks one, or the lowest-ranked ones
-    /// for a strategy that only picks those (cost) when nothing else can push a decision past them: no caps or order
-    /// tiers (<see cref="PreferredTier"/>) and no silent endpoint (<see cref="Answering"/>).
+    /// The whole group's candidates, a sample of a large group for a strategy that ranks one, those from its turn on
+    /// for one that takes turns (<paramref name="inTurn"/>), or the lowest-ranked ones for a strategy that only picks
+    /// those (cost) when nothing else can push a decision past them: no caps or order tiers (<see cref="PreferredTier"/>)
+    /// and no silent endpoint (<see cref="Answering"/>).
     /// </summary>
     private NoEndpointAvailable? SelectCandidates(GroupMembers members, GroupStrategy strategy, RouteRequest request, DateTimeOffset now,
-        List<EndpointCandidate> candidates)
+        List<EndpointCandidate> candidates, out bool inTurn)
     {
+        inTurn = strategy.TakesTurns && members.Endpoints.Length > 2 * CandidateSelector.SampleSize;
+        if (inTurn) return CandidateSelector.Select(members, request, now, candidates, _selfHolder, strategy.NextTurn());
         if (strategy.RankOf is { } rankOf && members.Endpoints.Length > 2 * CandidateSelector.SampleSize && !members.NeedsTiering &&
             _runtime.SilentEndpoints.IsEmpty)
         {
@@ -293,7 +298,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
         var choices = decision.NeedsTiering ? PreferredTier(decision.Remaining) : decision.Remaining;
         if (!_runtime.SilentEndpoints.IsEmpty) choices = Answering(choices, now);
-        var picked = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy), _log);
+        var picked = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy) { InTurn = decision.InTurn }, _log);
         var pick = choices[picked];
         var request = decision.Request;
         var duration = request.LeaseDuration ?? _settings.LeaseDuration;

@@ -12,6 +12,10 @@ public readonly record struct EndpointCandidate(EndpointDefinition Definition, E
     /// toward the endpoint, and its own requests there counted exactly rather than as the snapshot saw them.</summary>
     public int Pending { get; init; }
 
+    /// <summary>Its place in the group (the group's endpoints in id order): where a strategy that takes turns
+    /// (<see cref="IRoutingStrategy.NextTurn"/>) starts the next one.</summary>
+    public int Position { get; init; }
+
     /// <summary>Requests in flight as this node ranks them now: its acquires in the air and its own requests on the
     /// endpoint, exactly, plus its share of the other nodes' requests from the latest snapshot (divided among the nodes
     /// holding leases there, so that gateways seeing the same snapshot do not all move onto the endpoint it shows

@@ -52,4 +52,13 @@ public interface IRoutingStrategy
     /// group; a rank shared by very many endpoints is sampled as for <see cref="RanksASample"/>.
     /// </summary>
     Func<EndpointDefinition, double>? RankOf => null;
+
+    /// <summary>
+    /// For a strategy that takes the endpoints in turn (round-robin): the group position
+    /// (<see cref="EndpointCandidate.Position"/>) the next turn starts at; null (the default) for any other. In a group of
+    /// more than twice <see cref="Routing.CandidateSelector.SampleSize"/> endpoints the router then gives it the
+    /// candidates among that many endpoints from there on, in group order, rather than the whole group (which it still
+    /// gives, in group order, when none of those may take the request), with <see cref="RoutingContext.InTurn"/> set.
+    /// </summary>
+    int? NextTurn => null;
 }

@@ -49,4 +49,30 @@ public class CandidateSamplingTests
         var rejection = CandidateSelector.Select(LargeGroups.Build(1_000), request, DateTimeOffset.UtcNow, [], Self, sampleFrom: 0);
         rejection!.Reason.Should().Be(NoEndpointReason.NoMatchingTags, "the reason is the whole group's, not the sample's");
     }
+
+    [Fact]
+    public void Round_robin_in_a_large_group_takes_every_endpoint_in_turn_and_skips_the_drained_without_favouring_their_successors()
+    {
+        // 1,000 endpoints; in group order (by id) every tenth drained, and a run of 40 drained in a row (longer than a turn's 32).
+        var positions = Enumerable.Range(0, 1_000).Select(i => $"e{i}").Order(StringComparer.Ordinal).Select((id, at) => (id, at))
+            .ToDictionary(x => x.id, x => x.at);
+        var members = LargeGroups.Build(1_000, (_, e) => positions[e.Id] is var at && (at % 10 == 3 || at is >= 500 and < 540) ? e with { Drained = true } : e);
+        members.Endpoints.Select(e => e.Id).Should().Equal(positions.OrderBy(p => p.Value).Select(p => p.Key), "the group is in id order");
+        var open = members.Endpoints.Count(e => !e.Drained);
+        var strategy = new RoundRobinStrategy();
+        var picks = new Dictionary<string, int>();
+        for (var decision = 0; decision < 3 * open; decision++)
+        {
+            var candidates = new List<EndpointCandidate>();
+            CandidateSelector.Select(members, new RouteRequest("g", $"r{decision}"), DateTimeOffset.UtcNow, candidates, Self,
+                strategy.NextTurn).Should().BeNull();
+            var context = new RoutingContext(new RouteRequest("g", $"r{decision}"), DateTimeOffset.UtcNow, new SeededRandomSource(1), new StrategySettings())
+                { InTurn = true };
+            var id = candidates[strategy.Pick(candidates, context)].Id;
+            picks[id] = picks.GetValueOrDefault(id) + 1;
+        }
+
+        picks.Should().HaveCount(open, "every endpoint that may take requests gets its turns, and no drained one does");
+        picks.Values.Should().AllSatisfy(n => n.Should().Be(3), "three rounds give each exactly three, however many drained ones it follows");
+    }
 }
