@@ -5,8 +5,8 @@ namespace Router.Actors.Hosting;
 
 /// <summary>
 /// The endpoint actors running on this node, by endpoint id. What this node tells one of them goes straight to its
-/// mailbox instead of through the shard region and the shard: a grant and its release took six mailbox hops through
-/// them, and every acquire on the node queued behind one region actor.
+/// mailbox instead of through the shard region and the shard: an acquire and its release each passed through both
+/// (four extra mailbox hops per request), and every acquire on the node queued behind the one region actor.
 /// </summary>
 /// <remarks>
 /// An actor registers itself as it starts and removes itself as it stops (a hand-off, a restart), so a stopped actor is

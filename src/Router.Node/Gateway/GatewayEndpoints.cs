@@ -26,18 +26,8 @@ internal static class GatewayEndpoints
 
     public static IEndpointRouteBuilder MapOpenAiGateway(this IEndpointRouteBuilder app)
     {
-        // The handler and the keys are singletons, taken from the root provider on the first request (the router is not up
-        // yet while endpoints are mapped): taking them from the request's services opened a DI scope per request (~0.6 KB).
-        var services = app.ServiceProvider;
-        GatewayRequestHandler? handler = null;
-        ClientApiKeys? keys = null;
         foreach (var (path, format) in ModelRoutes)
-            app.MapPost("/v1" + path, (RequestDelegate)(context =>
-            {
-                handler ??= services.GetRequiredService<GatewayRequestHandler>();
-                keys ??= services.GetRequiredService<ClientApiKeys>();
-                return Forward(context, handler, keys, path, format);
-            }));
+            app.MapPost("/v1" + path, (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, path, format));
         app.MapGet("/v1/models", (HttpContext c, RouterRuntime runtime, ClientApiKeys k) => ListModels(c, runtime, k));
         // Catch-all: model names such as "meta-llama/Llama-3.1-8B" have slashes.
         app.MapGet("/v1/models/{**id}", (HttpContext c, string id, RouterRuntime runtime, ClientApiKeys k) => GetModel(c, id, runtime, k));
