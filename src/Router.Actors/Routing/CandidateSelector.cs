@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Router.Actors.Endpoints;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
@@ -68,6 +70,65 @@ internal static class CandidateSelector
         return candidates.Count > 0 ? null : filter.Rejection();
     }
 
+    /// <summary>
+    /// For a strategy that shortlists a large group (<see cref="IRoutingStrategy.Shortlist"/>): the candidates among its
+    /// shortlist's positions, in its order (a position outside the group, or named twice, is passed over). False, with
+    /// <paramref name="candidates"/> left empty, when the group is not shortlisted or the shortlist would not do and the
+    /// whole group must be looked at (<see cref="Select"/>, whose reason is then the whole group's): the strategy makes
+    /// none, the group has several order tiers (the lowest with room is the whole group's to say), or none of the
+    /// shortlist passes the filters, or, in a group with caps, none has room by its cached counts, or every one has
+    /// recently not answered (<paramref name="silent"/>).
+    /// </summary>
+    public static bool SelectShortlisted(GroupMembers members, GroupStrategy strategy, RoutingContext context, List<EndpointCandidate> candidates,
+        string selfHolder, SilentEndpoints silent, ILogger log)
+    {
+        if (!strategy.Shortlists || !members.OneTier || members.Endpoints.Length <= 2 * SampleSize) return false;
+        Span<int> shortlist = stackalloc int[SampleSize];
+        var count = strategy.Shortlist(new GroupView(members, selfHolder), context, shortlist, log);
+        if (count < 0) return false;
+
+        var filter = new Filter(members, context.Request, context.Now, candidates, selfHolder);
+        var usable = false;
+        foreach (var position in shortlist[..count])
+        {
+            if ((uint)position >= (uint)members.Endpoints.Length || Named(candidates, position)) continue;
+            var found = candidates.Count;
+            filter.Consider(position);
+            if (candidates.Count == found || usable) continue;
+            var candidate = candidates[found];
+            usable = (!members.NeedsTiering || HasRoom(candidate)) && (silent.IsEmpty || !silent.IsSilent(candidate.Id, context.Now));
+        }
+        if (usable) return true;
+        candidates.Clear();
+        return false;
+
+        static bool Named(List<EndpointCandidate> candidates, int position)
+        {
+            foreach (var candidate in candidates)
+                if (candidate.Position == position) return true;
+            return false;
+        }
+    }
+
+    /// <summary>Whether the cached counts show <paramref name="candidate"/> below its caps (the router prefers those).</summary>
+    public static bool HasRoom(EndpointCandidate candidate)
+    {
+        var (definition, snapshot) = (candidate.Definition, candidate.Snapshot);
+        return (definition.MaxInFlight is not { } max || snapshot.InFlight < max) &&
+               (definition.Rpm is not { } rpm || snapshot.RequestsLastMinute < rpm);
+    }
+
+    /// <summary>The endpoint at <paramref name="position"/> with its state now, whether or not it passes the filters.</summary>
+    public static EndpointCandidate Candidate(GroupMembers members, int position, string selfHolder)
+    {
+        var slot = members.Slots[position];
+        return Candidate(members, position, slot, slot.Snapshot, selfHolder);
+    }
+
+    private static EndpointCandidate Candidate(GroupMembers members, int position, EndpointSlot slot, EndpointSnapshot snapshot, string selfHolder) =>
+        new(members.Endpoints[position], snapshot)
+            { Pending = InFlightView.Pending(slot, snapshot, members.HeldHere[position], selfHolder), Position = position };
+
     /// <summary>The filters over one group for one request, remembering the furthest one any endpoint got past.</summary>
     private struct Filter(GroupMembers members, RouteRequest request, DateTimeOffset now, List<EndpointCandidate> candidates, string selfHolder)
     {
@@ -92,8 +153,7 @@ internal static class CandidateSelector
                 if (_earliestCooldownEnd is null || snapshot.CooldownUntil < _earliestCooldownEnd) _earliestCooldownEnd = snapshot.CooldownUntil;
                 return;
             }
-            candidates.Add(new EndpointCandidate(endpoint, snapshot)
-                { Pending = InFlightView.Pending(slot, snapshot, members.HeldHere[i], selfHolder), Position = i });
+            candidates.Add(Candidate(members, i, slot, snapshot, selfHolder));
         }
 
         public readonly NoEndpointAvailable Rejection()

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Router.Actors.Directory;
 using Router.Actors.Endpoints;
 using Router.Actors.Leasing;
@@ -19,11 +20,15 @@ internal sealed class GroupMembers
         Endpoints = endpoints;
         Slots = slots;
         HeldHere = heldHere;
-        NeedsTiering = endpoints.Any(e => e.MaxInFlight is not null || e.Rpm is not null) || endpoints.Select(e => e.Order).Distinct().Count() > 1;
+        OneTier = endpoints.Select(e => e.Order).Distinct().Count() <= 1;
+        NeedsTiering = !OneTier || endpoints.Any(e => e.MaxInFlight is not null || e.Rpm is not null);
     }
 
     /// <summary>False when no endpoint has caps and all share one tier: the router can skip that pass.</summary>
     public bool NeedsTiering { get; }
+
+    /// <summary>Every endpoint has the same order: the group has no fallback tier that only a look at all of it could rule out.</summary>
+    public bool OneTier { get; }
 
     public DirectorySnapshot Directory { get; }
     public ModelGroupDefinition Group { get; }
@@ -58,7 +63,9 @@ internal sealed class GroupMembers
 
     public static GroupMembers Build(DirectorySnapshot directory, ModelGroupDefinition group, SnapshotCache snapshots, LeaseBook leases)
     {
-        var endpoints = directory.EndpointsOf(group.Name).ToArray();
+        // The directory's own array, not a copy: every router of the node then hands strategies the same instance for the
+        // same directory (GroupView.Endpoints), and a strategy's structures built per instance are built once.
+        var endpoints = ImmutableCollectionsMarshal.AsArray(directory.EndpointsOf(group.Name)) ?? [];
         return new GroupMembers(directory, group, endpoints, endpoints.Select(e => snapshots.Slot(e.Id)).ToArray(),
             endpoints.Select(e => leases.InUseOn(e.Id)).ToArray());
     }

@@ -56,12 +56,33 @@ internal sealed class GroupStrategy(IRoutingStrategy strategy)
 
     public Func<EndpointDefinition, double>? RankOf { get; } = strategy.RankOf;
 
-    public bool TakesTurns { get; } = strategy.NextTurn is not null;
+    /// <summary>The strategy implements <see cref="IRoutingStrategy.Shortlist"/> (rather than inheriting the default that
+    /// asks for the whole group): only then does a decision in a large group ask it for one.</summary>
+    public bool Shortlists { get; } = strategy.GetType().GetInterfaceMap(typeof(IRoutingStrategy)) is var map &&
+        map.TargetMethods[Array.IndexOf(map.InterfaceMethods, typeof(IRoutingStrategy).GetMethod(nameof(IRoutingStrategy.Shortlist)))]
+            .DeclaringType != typeof(IRoutingStrategy);
 
-    /// <summary>Where the strategy's next turn starts (<see cref="IRoutingStrategy.NextTurn"/>), read under its lock.</summary>
-    public int NextTurn()
+    /// <summary>
+    /// The strategy's shortlist for a large group (<see cref="IRoutingStrategy.Shortlist"/>), under its lock: how many
+    /// positions it wrote, or -1 for the whole group, which is also the answer when it throws or answers a count outside
+    /// <paramref name="shortlist"/> (a custom strategy's bug, logged once per decision it spoiled).
+    /// </summary>
+    public int Shortlist(GroupView group, RoutingContext context, Span<int> shortlist, ILogger log)
     {
-        lock (this) return strategy.NextTurn ?? 0;
+        lock (this)
+        {
+            try
+            {
+                var count = strategy.Shortlist(group, context, shortlist);
+                if (count <= shortlist.Length) return count;
+                RoutingLog.ShortlistFailed(log, strategy.Name, context.Request.ModelGroup, $"it wrote {count} positions, more than {shortlist.Length}");
+            }
+            catch (Exception e)
+            {
+                RoutingLog.ShortlistFailed(log, strategy.Name, context.Request.ModelGroup, $"{e.GetType().Name}: {e.Message}");
+            }
+            return -1;
+        }
     }
 
     /// <summary>Returns the index of the picked candidate.</summary>

@@ -60,8 +60,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         public int Attempts { get; set; }
         public int BusierRefusals { get; set; }
         public string Holder { get; set; } = "";
-        /// <summary>The candidates are those from the strategy's turn on (<see cref="RoutingContext.InTurn"/>).</summary>
-        public bool InTurn { get; init; }
+        /// <summary>The candidates are the strategy's shortlist (<see cref="RoutingContext.Shortlisted"/>).</summary>
+        public bool Shortlisted { get; init; }
     }
 
     internal sealed class TimeoutTick
@@ -136,28 +136,34 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         }
         var candidates = RentList();
         var strategy = StrategyFor(members);
-        if (SelectCandidates(members, strategy, request, now, candidates, out var inTurn) is { } rejection)
+        if (SelectCandidates(members, strategy, request, now, candidates, out var shortlisted) is { } rejection)
         {
             ReturnList(candidates);
             replyTo.Tell(rejection);
             return;
         }
-        var decision = new Decision(request, replyTo, strategy, candidates, members.NeedsTiering) { InTurn = inTurn };
+        var decision = new Decision(request, replyTo, strategy, candidates, members.NeedsTiering) { Shortlisted = shortlisted };
         decision.Holder = request.Holder ?? HolderOf(replyTo);
         AskNext(decision, now);
     }
 
     /// <summary>
-    /// The whole group's candidates, a sample of a large group for a strategy that ranks one, those from its turn on
-    /// for one that takes turns (<paramref name="inTurn"/>), or the lowest-ranked ones for a strategy that only picks
-    /// those (cost) when nothing else can push a decision past them: no caps or order tiers (<see cref="PreferredTier"/>)
-    /// and no silent endpoint (<see cref="Answering"/>).
+    /// The whole group's candidates, or, in a large group, those of the strategy's shortlist (<paramref name="shortlisted"/>)
+    /// when it makes one and they will do, a sample for a strategy that ranks one, or the lowest-ranked ones for a
+    /// strategy that only picks those (cost) when nothing else can push a decision past them: no caps or order tiers
+    /// (<see cref="PreferredTier"/>) and no silent endpoint (<see cref="Answering"/>). A shortlist needs one order tier
+    /// only: the lowest tier with room is the whole group's to say.
     /// </summary>
     private NoEndpointAvailable? SelectCandidates(GroupMembers members, GroupStrategy strategy, RouteRequest request, DateTimeOffset now,
-        List<EndpointCandidate> candidates, out bool inTurn)
+        List<EndpointCandidate> candidates, out bool shortlisted)
     {
-        inTurn = strategy.TakesTurns && members.Endpoints.Length > 2 * CandidateSelector.SampleSize;
-        if (inTurn) return CandidateSelector.Select(members, request, now, candidates, _selfHolder, strategy.NextTurn());
+        shortlisted = false;
+        if (strategy.Shortlists && CandidateSelector.SelectShortlisted(members, strategy,
+                new RoutingContext(request, now, _runtime.Options.Random, _settings.Strategy), candidates, _selfHolder, _runtime.SilentEndpoints, _log))
+        {
+            shortlisted = true;
+            return null;
+        }
         if (strategy.RankOf is { } rankOf && members.Endpoints.Length > 2 * CandidateSelector.SampleSize && !members.NeedsTiering &&
             _runtime.SilentEndpoints.IsEmpty)
         {
@@ -298,7 +304,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
         var choices = decision.NeedsTiering ? PreferredTier(decision.Remaining) : decision.Remaining;
         if (!_runtime.SilentEndpoints.IsEmpty) choices = Answering(choices, now);
-        var picked = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy) { InTurn = decision.InTurn }, _log);
+        var picked = decision.Strategy.Pick(choices, new RoutingContext(decision.Request, now, _runtime.Options.Random, _settings.Strategy) { Shortlisted = decision.Shortlisted }, _log);
         var pick = choices[picked];
         var request = decision.Request;
         var duration = request.LeaseDuration ?? _settings.LeaseDuration;
@@ -388,7 +394,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         var allRoom = true;
         foreach (var candidate in remaining)
         {
-            var room = HasRoom(candidate);
+            var room = CandidateSelector.HasRoom(candidate);
             anyRoom |= room;
             allRoom &= room;
         }
@@ -396,7 +402,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         var tiers = 0;
         foreach (var candidate in remaining)
         {
-            if (anyRoom && !HasRoom(candidate)) continue;
+            if (anyRoom && !CandidateSelector.HasRoom(candidate)) continue;
             var order = candidate.Definition.Order;
             if (order < tier) (tier, tiers) = (order, tiers + 1);
             else if (order > tier) tiers++;
@@ -405,7 +411,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
         _tierScratch.Clear();
         foreach (var candidate in remaining)
-            if ((!anyRoom || HasRoom(candidate)) && candidate.Definition.Order == tier) _tierScratch.Add(candidate);
+            if ((!anyRoom || CandidateSelector.HasRoom(candidate)) && candidate.Definition.Order == tier) _tierScratch.Add(candidate);
         return _tierScratch;
     }
 
@@ -426,13 +432,6 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     {
         list.Clear();
         if (_listPool.Count < 64) _listPool.Push(list);
-    }
-
-    private static bool HasRoom(EndpointCandidate candidate)
-    {
-        var (definition, snapshot) = (candidate.Definition, candidate.Snapshot);
-        return (definition.MaxInFlight is not { } max || snapshot.InFlight < max) &&
-               (definition.Rpm is not { } rpm || snapshot.RequestsLastMinute < rpm);
     }
 
     /// <summary>The node of a caller that did not name its holder (a remote service's address, or this node).</summary>

@@ -12,4 +12,8 @@ internal static partial class RoutingLog
     [LoggerMessage(2002, LogLevel.Warning,
         "Strategy '{Strategy}' failed for '{ModelGroup}' ({ExceptionType}: {Reason}); using round-robin for this decision")]
     public static partial void StrategyFailed(ILogger logger, string strategy, string modelGroup, string exceptionType, string reason);
+
+    [LoggerMessage(2003, LogLevel.Warning,
+        "Strategy '{Strategy}' could not shortlist '{ModelGroup}' ({Reason}); it is given the whole group for this decision")]
+    public static partial void ShortlistFailed(ILogger logger, string strategy, string modelGroup, string reason);
 }

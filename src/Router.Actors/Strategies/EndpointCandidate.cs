@@ -12,8 +12,8 @@ public readonly record struct EndpointCandidate(EndpointDefinition Definition, E
     /// toward the endpoint, and its own requests there counted exactly rather than as the snapshot saw them.</summary>
     public int Pending { get; init; }
 
-    /// <summary>Its place in the group (the group's endpoints in id order): where a strategy that takes turns
-    /// (<see cref="IRoutingStrategy.NextTurn"/>) starts the next one.</summary>
+    /// <summary>Its place in the group (the group's endpoints in id order), as a shortlist names it
+    /// (<see cref="IRoutingStrategy.Shortlist"/>).</summary>
     public int Position { get; init; }
 
     /// <summary>Requests in flight as this node ranks them now: its acquires in the air and its own requests on the

@@ -54,11 +54,18 @@ public interface IRoutingStrategy
     Func<EndpointDefinition, double>? RankOf => null;
 
     /// <summary>
-    /// For a strategy that takes the endpoints in turn (round-robin): the group position
-    /// (<see cref="EndpointCandidate.Position"/>) the next turn starts at; null (the default) for any other. In a group of
-    /// more than twice <see cref="Routing.CandidateSelector.SampleSize"/> endpoints the router then gives it the
-    /// candidates among that many endpoints from there on, in group order, rather than the whole group (which it still
-    /// gives, in group order, when none of those may take the request), with <see cref="RoutingContext.InTurn"/> set.
+    /// For a group too large to look at whole on every decision (more than twice
+    /// <see cref="Routing.CandidateSelector.SampleSize"/> endpoints, all of one order tier): the group positions
+    /// (<see cref="EndpointCandidate.Position"/>, indexes into <see cref="GroupView.Endpoints"/>) this decision should
+    /// consider, in the order the strategy prefers them, written to <paramref name="shortlist"/> (whose length,
+    /// <see cref="Routing.CandidateSelector.SampleSize"/>, is the most there may be); returns how many, or -1 (the default)
+    /// to be given the whole group. The router then gives <see cref="Pick"/> those of them that may take the request, in
+    /// that order, with <see cref="RoutingContext.Shortlisted"/> set. It gives the whole group instead when none of them
+    /// may, when none of them has room by its cached counts while the group has caps, or when every one of them has
+    /// recently not answered. The strategy builds what it needs per <see cref="GroupView.Endpoints"/> instance (a weight
+    /// table, a ranking), so a decision costs the same at 1,000 endpoints as at 50.
     /// </summary>
-    int? NextTurn => null;
+    /// <remarks>Called under the same lock as <see cref="Pick"/>; other decisions' shortlists and picks may come between
+    /// one decision's shortlist and its pick, so a pick reads the strategy's state as it is then.</remarks>
+    int Shortlist(GroupView group, RoutingContext context, Span<int> shortlist) => -1;
 }

@@ -1,30 +1,43 @@
+using Router.Messages.Endpoints;
+
 namespace Router.Actors.Strategies;
 
 /// <summary>Takes the candidates in turn.</summary>
+/// <remarks>
+/// In a large group it takes the endpoints in group order from its turn: the shortlist is the endpoints from the turn
+/// on, and the pick the first candidate at or after it, also when the router gives it the whole group instead. An
+/// endpoint passed over (drained, excluded) then loses its turn rather than handing it to the next one.
+/// </remarks>
 public sealed class RoundRobinStrategy : IRoutingStrategy
 {
     public const string StrategyName = "round-robin";
     private uint _next;
-    private int _turn; // in a large group: the group position the next turn starts at
+    private IReadOnlyList<EndpointDefinition>? _group; // the large group last shortlisted
+    private int _turn; // in it: the group position the next turn starts at
 
     public string Name => StrategyName;
 
-    public int? NextTurn => _turn;
-
-    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
+    public int Shortlist(GroupView group, RoutingContext context, Span<int> shortlist)
     {
-        if (!context.InTurn) return (int)(_next++ % (uint)candidates.Count);
-        // The first candidate from the turn on, in group order (wrapping round to the first); the next turn starts after
-        // it, so an endpoint passed over (drained, excluded) does not hand its turns to the one after it. The candidates
-        // start at the turn, so this is the first one, unless none from there on could take the request.
-        var picked = 0;
+        if (!ReferenceEquals(_group, group.Endpoints)) (_group, _turn) = (group.Endpoints, 0);
+        for (var k = 0; k < shortlist.Length; k++) shortlist[k] = (_turn + k) % _group.Count;
+        return shortlist.Length;
+    }
+
+    public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>
+        context.Shortlisted || GroupView.Places(_group, candidates) ? PickInTurn(candidates, _group!.Count) : (int)(_next++ % (uint)candidates.Count);
+
+    /// <summary>The first candidate from the turn on, in group order (wrapping round); the next turn starts after it.
+    /// Other decisions may have moved the turn since this one's shortlist: the turn as it is now counts.</summary>
+    private int PickInTurn(IReadOnlyList<EndpointCandidate> candidates, int groupSize)
+    {
+        var (picked, nearest) = (0, int.MaxValue);
         for (var i = 0; i < candidates.Count; i++)
         {
-            if (candidates[i].Position < _turn) continue;
-            picked = i;
-            break;
+            var ahead = ((candidates[i].Position - _turn) % groupSize + groupSize) % groupSize;
+            if (ahead < nearest) (picked, nearest) = (i, ahead);
         }
-        _turn = candidates[picked].Position + 1;
+        _turn = (candidates[picked].Position + 1) % groupSize;
         return picked;
     }
 }

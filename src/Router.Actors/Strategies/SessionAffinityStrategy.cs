@@ -1,3 +1,5 @@
+using Router.Messages.Endpoints;
+
 namespace Router.Actors.Strategies;
 
 /// <summary>
@@ -6,6 +8,12 @@ namespace Router.Actors.Strategies;
 /// moves the keys it owned, and an owner above its share of the load passes the key to the next in its
 /// ranking. Requests without a session key go to the least busy endpoint.
 /// </summary>
+/// <remarks>
+/// In a large group a session's ranking is computed once per directory version and its
+/// <see cref="RankedPerSession"/> highest endpoints kept (for up to <see cref="MaxSessions"/> sessions), and the bounded
+/// load is taken against the group's mean refreshed every <see cref="LoadRefresh"/>; when none of those endpoints is
+/// under it, the decision looks at the whole group. Requests without a key rank a random run of the group.
+/// </remarks>
 public sealed class SessionAffinityStrategy : IRoutingStrategy
 {
     public const string StrategyName = "session-affinity";
@@ -13,20 +21,81 @@ public sealed class SessionAffinityStrategy : IRoutingStrategy
     private const ulong FnvOffsetBasis = 14695981039346656037UL;
     private const ulong FnvPrime = 1099511628211UL;
 
+    /// <summary>In a large group, how many of a session's highest-ranked endpoints are kept: enough that a key's
+    /// owner and its successors are rarely all over the bounded load, or all drained, at once.</summary>
+    public const int RankedPerSession = 8;
+
+    /// <summary>In a large group, how many sessions' rankings are kept; when more arrive, they are all computed again.</summary>
+    public const int MaxSessions = 100_000;
+
+    /// <summary>In a large group, how often the group's mean load for the bounded load is counted again.</summary>
+    public static readonly TimeSpan LoadRefresh = TimeSpan.FromMilliseconds(50);
+
+    private readonly Dictionary<string, int[]> _rankings = new(StringComparer.Ordinal); // session key → best positions, best first
+    private IReadOnlyList<EndpointDefinition>? _rankingsOf;
+    private long _groupInFlight;
+    private DateTimeOffset _groupInFlightAt = DateTimeOffset.MinValue;
+
     public string Name => StrategyName;
+
+    public int Shortlist(GroupView group, RoutingContext context, Span<int> shortlist)
+    {
+        var endpoints = group.Endpoints;
+        if (!ReferenceEquals(_rankingsOf, endpoints))
+        {
+            _rankings.Clear();
+            (_rankingsOf, _groupInFlightAt) = (endpoints, DateTimeOffset.MinValue);
+        }
+        var key = context.Request.SessionKey;
+        if (string.IsNullOrEmpty(key))
+        {
+            // No session: the least busy of a random run, as least-busy ranks a sample.
+            var start = context.Random.Next(endpoints.Count);
+            for (var k = 0; k < shortlist.Length; k++) shortlist[k] = (start + k) % endpoints.Count;
+            return shortlist.Length;
+        }
+        if (!_rankings.TryGetValue(key, out var ranking))
+        {
+            if (_rankings.Count >= MaxSessions) _rankings.Clear();
+            _rankings[key] = ranking = Highest(key, endpoints, Math.Min(RankedPerSession, shortlist.Length));
+        }
+        if (context.Now - _groupInFlightAt >= LoadRefresh || context.Now < _groupInFlightAt)
+        {
+            _groupInFlight = 0;
+            for (var p = 0; p < endpoints.Count; p++) _groupInFlight += group[p].InFlight;
+            _groupInFlightAt = context.Now;
+        }
+        // None of them under the bounded load: the owner is further down the ranking, which only the whole group shows.
+        var cap = Cap(context.Settings, _groupInFlight, endpoints.Count);
+        foreach (var position in ranking)
+            if (group[position].InFlight < cap)
+            {
+                ranking.CopyTo(shortlist);
+                return ranking.Length;
+            }
+        return -1;
+    }
 
     public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context)
     {
         var key = context.Request.SessionKey;
         if (string.IsNullOrEmpty(key))
             return LeastBusyStrategy.PickLeastBusy(candidates, context.Random);
+        if (context.Shortlisted)
+        {
+            // The candidates are the session's ranking, best first: the first under the bounded load, else the best.
+            var groupCap = Cap(context.Settings, _groupInFlight, _rankingsOf?.Count ?? candidates.Count);
+            for (var i = 0; i < candidates.Count; i++)
+                if (candidates[i].InFlight < groupCap) return i;
+            return 0;
+        }
 
         // Bounded load (consistent hashing with bounded loads): no endpoint may exceed
         // SessionLoadFactor x the mean load, counting the request being placed.
         long sumInFlight = 0;
         for (var i = 0; i < candidates.Count; i++)
             sumInFlight += Math.Max(0, candidates[i].InFlight);
-        var cap = Math.Max(1, (long)Math.Ceiling(context.Settings.SessionLoadFactor * (sumInFlight + 1) / candidates.Count));
+        var cap = Cap(context.Settings, sumInFlight, candidates.Count);
 
         // "Walk the ranking and take the first under the cap" is the same as "the highest score among
         // those under the cap", which needs one pass and no sort. Falls back to the overall top.
@@ -52,6 +121,29 @@ public sealed class SessionAffinityStrategy : IRoutingStrategy
         }
 
         return underCap >= 0 ? underCap : top;
+    }
+
+    /// <summary>The most an owner may hold: <see cref="StrategySettings.SessionLoadFactor"/> x the mean in-flight, counting
+    /// the request being placed.</summary>
+    private static long Cap(StrategySettings settings, long sumInFlight, int endpoints) =>
+        Math.Max(1, (long)Math.Ceiling(settings.SessionLoadFactor * (sumInFlight + 1) / endpoints));
+
+    /// <summary>The positions of the <paramref name="count"/> endpoints with the highest scores for the key, highest first.</summary>
+    private static int[] Highest(string key, IReadOnlyList<EndpointDefinition> endpoints, int count)
+    {
+        var keyState = HashKey(key);
+        var best = new (ulong Score, int Position)[Math.Min(count, endpoints.Count)];
+        var filled = 0;
+        for (var p = 0; p < endpoints.Count; p++)
+        {
+            var score = Score(keyState, endpoints[p].Id);
+            if (filled == best.Length && score <= best[^1].Score) continue;
+            // Insert in order, dropping the lowest when full (the array is a handful long).
+            var at = filled < best.Length ? filled++ : best.Length - 1;
+            while (at > 0 && best[at - 1].Score < score) (best[at], at) = (best[at - 1], at - 1);
+            best[at] = (score, p);
+        }
+        return [.. best.Select(b => b.Position)];
     }
 
     /// <summary>

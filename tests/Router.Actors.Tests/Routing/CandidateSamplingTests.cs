@@ -59,19 +59,18 @@ public class CandidateSamplingTests
         var members = LargeGroups.Build(1_000, (_, e) => positions[e.Id] is var at && (at % 10 == 3 || at is >= 500 and < 540) ? e with { Drained = true } : e);
         members.Endpoints.Select(e => e.Id).Should().Equal(positions.OrderBy(p => p.Value).Select(p => p.Key), "the group is in id order");
         var open = members.Endpoints.Count(e => !e.Drained);
-        var strategy = new RoundRobinStrategy();
+        var strategy = new GroupStrategy(new RoundRobinStrategy());
         var picks = new Dictionary<string, int>();
+        var wholeGroup = 0;
         for (var decision = 0; decision < 3 * open; decision++)
         {
-            var candidates = new List<EndpointCandidate>();
-            CandidateSelector.Select(members, new RouteRequest("g", $"r{decision}"), DateTimeOffset.UtcNow, candidates, Self,
-                strategy.NextTurn).Should().BeNull();
-            var context = new RoutingContext(new RouteRequest("g", $"r{decision}"), DateTimeOffset.UtcNow, new SeededRandomSource(1), new StrategySettings())
-                { InTurn = true };
-            var id = candidates[strategy.Pick(candidates, context)].Id;
+            var context = new RoutingContext(new RouteRequest("g", $"r{decision}"), DateTimeOffset.UtcNow, new SeededRandomSource(1), new StrategySettings());
+            var id = LargeGroups.Decide(members, strategy, context, out var shortlisted).Id;
+            if (!shortlisted) wholeGroup++;
             picks[id] = picks.GetValueOrDefault(id) + 1;
         }
 
+        wholeGroup.Should().Be(3, "only the turn that starts at the run of 40 drained finds no open endpoint among its 32, once a round");
         picks.Should().HaveCount(open, "every endpoint that may take requests gets its turns, and no drained one does");
         picks.Values.Should().AllSatisfy(n => n.Should().Be(3), "three rounds give each exactly three, however many drained ones it follows");
     }

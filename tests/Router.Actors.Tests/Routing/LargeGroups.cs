@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Router.Actors.Directory;
 using Router.Actors.Endpoints;
 using Router.Actors.Leasing;
 using Router.Actors.Routing;
+using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
 
 namespace Router.Actors.Tests.Routing;
@@ -13,11 +15,25 @@ internal static class LargeGroups
     public const string Self = "akka.tcp://llm-router@10.0.0.1:4053#1";
 
     /// <param name="shape">Changes endpoint i (its tags, price, drain) before the group is built.</param>
-    public static GroupMembers Build(int size, Func<int, EndpointDefinition, EndpointDefinition>? shape = null)
+    /// <param name="snapshots">Where the group's endpoints find their state; a new, empty cache when null.</param>
+    public static GroupMembers Build(int size, Func<int, EndpointDefinition, EndpointDefinition>? shape = null, SnapshotCache? snapshots = null)
     {
         var endpoints = Enumerable.Range(0, size).Select(i => new EndpointDefinition($"e{i}", "g", $"http://10.0.{i / 250}.{i % 250}:8000"))
             .Select((e, i) => shape?.Invoke(i, e) ?? e).ToList();
         var directory = new DirectorySnapshot([new ModelGroupDefinition("g")], endpoints);
-        return GroupMembers.Build(directory, directory.Groups["g"], new SnapshotCache(), new LeaseBook(TimeProvider.System));
+        return GroupMembers.Build(directory, directory.Groups["g"], snapshots ?? new SnapshotCache(), new LeaseBook(TimeProvider.System));
+    }
+
+    /// <summary>
+    /// One decision's pick as the router makes it: among the strategy's shortlist when it makes one that will do
+    /// (<paramref name="shortlisted"/>), else among the whole group.
+    /// </summary>
+    public static EndpointCandidate Decide(GroupMembers members, GroupStrategy strategy, RoutingContext context, out bool shortlisted,
+        SilentEndpoints? silent = null)
+    {
+        var candidates = new List<EndpointCandidate>();
+        shortlisted = CandidateSelector.SelectShortlisted(members, strategy, context, candidates, Self, silent ?? new SilentEndpoints(), NullLogger.Instance);
+        if (!shortlisted) CandidateSelector.Select(members, context.Request, context.Now, candidates, Self).Should().BeNull();
+        return candidates[strategy.Pick(candidates, context with { Shortlisted = shortlisted }, NullLogger.Instance)];
     }
 }
