@@ -5,7 +5,7 @@ namespace Router.Bench;
 
 /// <summary>
 /// Command line: --seconds N --callers N --hold-ms N --strategy NAME[,NAME…]|all --nodes N --groups 10,100,1000
-/// --warmup N --settle N --sessions N --freeze-at S --freeze-ms N, or --codec.
+/// --warmup N --settle N --sessions N --freeze-at S --freeze-ms N, or --codec, or --selection (with --strategy, --groups, --seconds, --sessions).
 /// </summary>
 public sealed record BenchOptions
 {
@@ -34,6 +34,9 @@ public sealed record BenchOptions
 
     /// <summary>Only compare the snapshot gossip's binary form with JSON (--codec), then exit.</summary>
     public bool CodecOnly { get; init; }
+
+    /// <summary>Only time a decision's own work, candidate selection and pick, on one thread (--selection), then exit.</summary>
+    public bool SelectionOnly { get; init; }
 
     /// <summary>Longest warm-up per group; it ends earlier once every endpoint has been leased (after at least 2 s).</summary>
     public int WarmupSeconds { get; init; } = 5;
@@ -69,6 +72,7 @@ public sealed record BenchOptions
                 "--freeze-at" => options with { FreezeAtSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--freeze-ms" => options with { FreezeMs = NonNegative() },
                 "--codec" => options with { CodecOnly = true },
+                "--selection" => options with { SelectionOnly = true },
                 "--alloc-types" => options with { AllocationTypes = true },
                 "--groups" => options with
                 {
@@ -94,5 +98,5 @@ public sealed record BenchOptions
 
     public const string Usage =
         "Usage: Router.Bench [--seconds 10] [--callers 256] [--hold-ms 10] [--strategy least-busy|NAME,NAME|all] [--nodes 3] " +
-        "[--groups 10,100,1000] [--sessions 10000] [--warmup 5] [--settle 11] [--freeze-at S --freeze-ms N] [--alloc-types] | --codec";
+        "[--groups 10,100,1000] [--sessions 10000] [--warmup 5] [--settle 11] [--freeze-at S --freeze-ms N] [--alloc-types] | --codec | --selection";
 }

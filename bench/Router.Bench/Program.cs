@@ -18,6 +18,12 @@ if (options.CodecOnly)
     return 0;
 }
 
+if (options.SelectionOnly)
+{
+    SelectionBench.Run(options);
+    return 0;
+}
+
 Console.WriteLine($"Router decision benchmark: {options.Nodes} gateway node(s) in-process, {options.Callers} callers holding each lease {options.HoldMs} ms, " +
                   $"strategies [{string.Join(", ", options.Strategies)}], {options.Seconds} s per group, groups [{string.Join(", ", options.GroupSizes)}]");
 Console.WriteLine($"  {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {GCSettings.IsServerGC}, " +

@@ -16,6 +16,31 @@ internal static class CandidateSelector
     /// <summary>How many endpoints a strategy that ranks a sample (<see cref="IRoutingStrategy.RanksASample"/>) is given.</summary>
     public const int SampleSize = 32;
 
+    /// <summary>
+    /// The candidates a decision considers: the whole group's, or, in a large group, those of the strategy's shortlist
+    /// (<paramref name="shortlisted"/>) when it makes one and they will do (<see cref="SelectShortlisted"/>), a sample for a
+    /// strategy that ranks one, or the lowest-ranked ones for a strategy that only picks those (cost) when nothing else
+    /// can push a decision past them: no caps or order tiers (the router's preferred tier) and no silent endpoint.
+    /// Returns why there are none, or null.
+    /// </summary>
+    public static NoEndpointAvailable? SelectFor(GroupMembers members, GroupStrategy strategy, RouteRequest request, DateTimeOffset now,
+        List<EndpointCandidate> candidates, string selfHolder, IRandomSource random, RoutingSettings settings, SilentEndpoints silent, ILogger log,
+        out bool shortlisted)
+    {
+        shortlisted = strategy.Shortlists && SelectShortlisted(members, strategy, new RoutingContext(request, now, random, settings.Strategy),
+            candidates, selfHolder, silent, log);
+        if (shortlisted) return null;
+        if (strategy.RankOf is { } rankOf && members.Endpoints.Length > 2 * SampleSize && !members.NeedsTiering && silent.IsEmpty)
+        {
+            if (members.RankOrder(rankOf, out var failure) is { } order)
+                return SelectLowestRanked(members, order, request, now, candidates, selfHolder, settings.MaxAcquireAttempts, random.Next(int.MaxValue));
+            // A custom strategy's rank threw: logged once per directory version, and the whole group is looked at.
+            if (failure is not null) RoutingLog.StrategyFailed(log, strategy.Name, request.ModelGroup, failure.GetType().Name, failure.Message);
+        }
+        var sampleFrom = strategy.RanksASample ? random.Next(int.MaxValue) : (int?)null;
+        return Select(members, request, now, candidates, selfHolder, sampleFrom);
+    }
+
     /// <summary>Fills <paramref name="candidates"/> (one pass, no allocation per endpoint); returns why it stayed empty, or null.</summary>
     /// <param name="selfHolder">This node's holder id: each candidate's count carries this node's part exactly
     /// (<see cref="InFlightView"/>).</param>
@@ -132,40 +157,45 @@ internal static class CandidateSelector
     /// <summary>The filters over one group for one request, remembering the furthest one any endpoint got past.</summary>
     private struct Filter(GroupMembers members, RouteRequest request, DateTimeOffset now, List<EndpointCandidate> candidates, string selfHolder)
     {
-        private NoEndpointReason _stage = NoEndpointReason.AllExcluded;
+        // How many filters the furthest endpoint got past: the one after them emptied the list last (0, all excluded, to
+        // 4, all cooling down).
+        private int _passed;
         private DateTimeOffset? _earliestCooldownEnd;
 
         public void Consider(int i)
         {
+            var passed = Passed(i);
+            if (passed > _passed) _passed = passed;
+        }
+
+        private int Passed(int i)
+        {
             var endpoint = members.Endpoints[i];
-            if (request.ExcludeEndpoints is { Count: > 0 } excluded && excluded.Contains(endpoint.Id)) return;
-            Advance(ref _stage, NoEndpointReason.AllDrained);
-            if (endpoint.Drained) return;
-            Advance(ref _stage, NoEndpointReason.NoMatchingTags);
-            if (!HasAllTags(endpoint, request.Tags)) return;
-            Advance(ref _stage, NoEndpointReason.ContextWindowExceeded);
-            if (endpoint.ContextWindow is { } window && request.EstimatedInputTokens > window) return;
-            Advance(ref _stage, NoEndpointReason.AllCoolingDown);
+            if (request.ExcludeEndpoints is { Count: > 0 } excluded && excluded.Contains(endpoint.Id)) return 0;
+            if (endpoint.Drained) return 1;
+            if (!HasAllTags(endpoint, request.Tags)) return 2;
+            if (endpoint.ContextWindow is { } window && request.EstimatedInputTokens > window) return 3;
             var slot = members.Slots[i];
             var snapshot = slot.Snapshot;
             if (snapshot.IsCoolingDown(now))
             {
                 if (_earliestCooldownEnd is null || snapshot.CooldownUntil < _earliestCooldownEnd) _earliestCooldownEnd = snapshot.CooldownUntil;
-                return;
+                return 4;
             }
             candidates.Add(Candidate(members, i, slot, snapshot, selfHolder));
+            return 5;
         }
 
         public readonly NoEndpointAvailable Rejection()
         {
             var group = members.Group;
-            return _stage switch
+            return _passed switch
             {
-                NoEndpointReason.AllExcluded => Reject(request, _stage, $"Every endpoint of '{group.Name}' was already tried for this request."),
-                NoEndpointReason.AllDrained => Reject(request, _stage, $"Every endpoint of '{group.Name}' is drained."),
-                NoEndpointReason.NoMatchingTags => Reject(request, _stage,
+                0 => Reject(request, NoEndpointReason.AllExcluded, $"Every endpoint of '{group.Name}' was already tried for this request."),
+                1 => Reject(request, NoEndpointReason.AllDrained, $"Every endpoint of '{group.Name}' is drained."),
+                2 => Reject(request, NoEndpointReason.NoMatchingTags,
                     $"No endpoint of '{group.Name}' has all the tags [{string.Join(", ", request.Tags ?? [])}]."),
-                NoEndpointReason.ContextWindowExceeded => Reject(request, _stage,
+                3 => Reject(request, NoEndpointReason.ContextWindowExceeded,
                     $"The prompt (~{request.EstimatedInputTokens} tokens) exceeds the context window of every endpoint of '{group.Name}'."),
                 _ => Reject(request, NoEndpointReason.AllCoolingDown,
                     $"Every endpoint of '{group.Name}' is cooling down after failures.", _earliestCooldownEnd - now),
@@ -187,21 +217,6 @@ internal static class CandidateSelector
             if (!tags.Contains(tag, StringComparer.OrdinalIgnoreCase)) return false;
         return true;
     }
-
-    /// <summary>Remembers the furthest filter any endpoint got past: the one that emptied the list last.</summary>
-    private static void Advance(ref NoEndpointReason stage, NoEndpointReason next)
-    {
-        if (Rank(next) > Rank(stage)) stage = next;
-    }
-
-    private static int Rank(NoEndpointReason reason) => reason switch
-    {
-        NoEndpointReason.AllExcluded => 0,
-        NoEndpointReason.AllDrained => 1,
-        NoEndpointReason.NoMatchingTags => 2,
-        NoEndpointReason.ContextWindowExceeded => 3,
-        _ => 4,
-    };
 
     private static NoEndpointAvailable Reject(RouteRequest request, NoEndpointReason reason, string message, TimeSpan? retryAfter = null) =>
         new(request.ModelGroup, reason, message, retryAfter);

@@ -136,7 +136,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         }
         var candidates = RentList();
         var strategy = StrategyFor(members);
-        if (SelectCandidates(members, strategy, request, now, candidates, out var shortlisted) is { } rejection)
+        if (CandidateSelector.SelectFor(members, strategy, request, now, candidates, _selfHolder, _runtime.Options.Random, _settings,
+                _runtime.SilentEndpoints, _log, out var shortlisted) is { } rejection)
         {
             ReturnList(candidates);
             replyTo.Tell(rejection);
@@ -145,36 +146,6 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         var decision = new Decision(request, replyTo, strategy, candidates, members.NeedsTiering) { Shortlisted = shortlisted };
         decision.Holder = request.Holder ?? HolderOf(replyTo);
         AskNext(decision, now);
-    }
-
-    /// <summary>
-    /// The whole group's candidates, or, in a large group, those of the strategy's shortlist (<paramref name="shortlisted"/>)
-    /// when it makes one and they will do, a sample for a strategy that ranks one, or the lowest-ranked ones for a
-    /// strategy that only picks those (cost) when nothing else can push a decision past them: no caps or order tiers
-    /// (<see cref="PreferredTier"/>) and no silent endpoint (<see cref="Answering"/>). A shortlist needs one order tier
-    /// only: the lowest tier with room is the whole group's to say.
-    /// </summary>
-    private NoEndpointAvailable? SelectCandidates(GroupMembers members, GroupStrategy strategy, RouteRequest request, DateTimeOffset now,
-        List<EndpointCandidate> candidates, out bool shortlisted)
-    {
-        shortlisted = false;
-        if (strategy.Shortlists && CandidateSelector.SelectShortlisted(members, strategy,
-                new RoutingContext(request, now, _runtime.Options.Random, _settings.Strategy), candidates, _selfHolder, _runtime.SilentEndpoints, _log))
-        {
-            shortlisted = true;
-            return null;
-        }
-        if (strategy.RankOf is { } rankOf && members.Endpoints.Length > 2 * CandidateSelector.SampleSize && !members.NeedsTiering &&
-            _runtime.SilentEndpoints.IsEmpty)
-        {
-            if (members.RankOrder(rankOf, out var failure) is { } order)
-                return CandidateSelector.SelectLowestRanked(members, order, request, now, candidates, _selfHolder,
-                    _settings.MaxAcquireAttempts, _runtime.Options.Random.Next(int.MaxValue));
-            // A custom strategy's rank threw: logged once per directory version, and the whole group is looked at.
-            if (failure is not null) RoutingLog.StrategyFailed(_log, strategy.Name, request.ModelGroup, failure.GetType().Name, failure.Message);
-        }
-        var sampleFrom = strategy.RanksASample ? _runtime.Options.Random.Next(int.MaxValue) : (int?)null;
-        return CandidateSelector.Select(members, request, now, candidates, _selfHolder, sampleFrom);
     }
 
     /// <summary>Routes the decisions held back after a pause once the majority is back, or refuses those that waited the TTL.</summary>

@@ -9,6 +9,11 @@ namespace Router.Actors.Strategies;
 /// </summary>
 public readonly struct GroupView
 {
+    /// <summary>How many positions the built-in strategies shortlist: a decision tries a few endpoints at most
+    /// (<see cref="Routing.RoutingSettings.MaxAcquireAttempts"/>), and this many leave room for those the filters take
+    /// out, while costing half what ranking a sample of <see cref="Routing.CandidateSelector.SampleSize"/> does.</summary>
+    public const int BuiltInShortlist = 16;
+
     private readonly GroupMembers _members;
     private readonly string _selfHolder;
 

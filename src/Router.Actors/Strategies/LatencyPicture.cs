@@ -13,7 +13,8 @@ internal sealed class LatencyPicture
     /// candidates' own state anyway.</summary>
     public static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Places in a shortlist for unmeasured endpoints, and for stale ones; the rest go to those near the best.</summary>
+    /// <summary>Places in a shortlist (<see cref="GroupView.BuiltInShortlist"/>) for unmeasured endpoints, and for stale
+    /// ones; the rest go to those near the best.</summary>
     private const int Unmeasured = 4, Stale = 4;
 
     private readonly IReadOnlyList<EndpointDefinition> _of;
@@ -49,7 +50,7 @@ internal sealed class LatencyPicture
         foreach (var position in side.Unmeasured) Add(shortlist, ref count, position);
         foreach (var position in _stalest) Add(shortlist, ref count, position);
         var near = side.NearBest;
-        var run = Math.Min(near.Length, shortlist.Length - count);
+        var run = Math.Min(near.Length, Math.Min(GroupView.BuiltInShortlist, shortlist.Length) - count);
         var start = near.Length > run ? context.Random.Next(near.Length) : 0;
         for (var k = 0; k < run; k++) Add(shortlist, ref count, near[(start + k) % near.Length]);
         return count;

@@ -20,8 +20,9 @@ public sealed class RoundRobinStrategy : IRoutingStrategy
     public int Shortlist(GroupView group, RoutingContext context, Span<int> shortlist)
     {
         if (!ReferenceEquals(_group, group.Endpoints)) (_group, _turn) = (group.Endpoints, 0);
-        for (var k = 0; k < shortlist.Length; k++) shortlist[k] = (_turn + k) % _group.Count;
-        return shortlist.Length;
+        var count = Math.Min(GroupView.BuiltInShortlist, shortlist.Length);
+        for (var k = 0; k < count; k++) shortlist[k] = (_turn + k) % _group.Count;
+        return count;
     }
 
     public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>

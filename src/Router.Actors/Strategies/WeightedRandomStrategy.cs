@@ -7,8 +7,8 @@ namespace Router.Actors.Strategies;
 /// endpoint sets one, else the rpm limit, else the tpm limit, else uniform.
 /// </summary>
 /// <remarks>
-/// In a large group the weights are the whole group's, in a cumulative table built once per directory version: the
-/// shortlist is up to <see cref="Routing.CandidateSelector.SampleSize"/> distinct draws from it, and the pick is the
+/// In a large group the weights are the whole group's, in an alias table built once per directory version: the
+/// shortlist is up to <see cref="GroupView.BuiltInShortlist"/> distinct draws from it, and the pick is the
 /// first that may take the request, which is a draw in proportion to weight among those that may (rejection sampling).
 /// </remarks>
 public sealed class WeightedRandomStrategy : IRoutingStrategy
@@ -18,20 +18,22 @@ public sealed class WeightedRandomStrategy : IRoutingStrategy
     private enum Basis { Uniform, Weight, Rpm, Tpm }
 
     private IReadOnlyList<EndpointDefinition>? _tableOf;
-    private double[]? _cumulative; // per group position, the sum of the weights up to it; null when the draw is uniform
+    private AliasTable? _table; // null when the draw is uniform
 
     public string Name => StrategyName;
 
     public int Shortlist(GroupView group, RoutingContext context, Span<int> shortlist)
     {
-        if (!ReferenceEquals(_tableOf, group.Endpoints)) (_cumulative, _tableOf) = (CumulativeWeights(group.Endpoints), group.Endpoints);
+        if (!ReferenceEquals(_tableOf, group.Endpoints)) (_table, _tableOf) = (Table(group.Endpoints), group.Endpoints);
         var endpoints = group.Endpoints.Count;
         var count = 0;
-        // Twice as many draws as places: a group whose weight sits on a few endpoints fills fewer, which is enough.
-        for (var draw = 0; draw < 2 * shortlist.Length && count < shortlist.Length; draw++)
+        // The first draw that may take the request is the pick. Twice as many draws as places, so a group whose weight
+        // sits on a few endpoints fills fewer.
+        var places = Math.Min(GroupView.BuiltInShortlist, shortlist.Length);
+        for (var draw = 0; draw < 2 * places && count < places; draw++)
         {
             var r = context.Random.NextDouble();
-            var position = _cumulative is null ? Math.Min((int)(r * endpoints), endpoints - 1) : Find(_cumulative, r * _cumulative[^1]);
+            var position = _table is null ? Math.Min((int)(r * endpoints), endpoints - 1) : _table.Draw(r);
             if (!shortlist[..count].Contains(position)) shortlist[count++] = position;
         }
         return count;
@@ -90,30 +92,13 @@ public sealed class WeightedRandomStrategy : IRoutingStrategy
         return (basis, basis == Basis.Rpm ? maxRpm : maxTpm);
     }
 
-    /// <summary>The group's cumulative weights, or null when every endpoint weighs the same (or nothing at all).</summary>
-    private static double[]? CumulativeWeights(IReadOnlyList<EndpointDefinition> endpoints)
+    /// <summary>The group's weights as an alias table, or null when every endpoint weighs the same (or nothing at all).</summary>
+    private static AliasTable? Table(IReadOnlyList<EndpointDefinition> endpoints)
     {
         var (basis, max) = BasisOf(endpoints, static d => d);
         if (basis == Basis.Uniform) return null;
-        var cumulative = new double[endpoints.Count];
-        var total = 0.0;
-        for (var i = 0; i < endpoints.Count; i++) cumulative[i] = total += WeightOf(endpoints[i], basis, max);
-        return total > 0 ? cumulative : null;
-    }
-
-    /// <summary>The first position whose cumulative weight exceeds <paramref name="target"/>: one with a weight above 0.</summary>
-    private static int Find(double[] cumulative, double target)
-    {
-        int low = 0, high = cumulative.Length - 1;
-        while (low < high)
-        {
-            var middle = (low + high) / 2;
-            if (cumulative[middle] > target) high = middle;
-            else low = middle + 1;
-        }
-        // Rounding at a target close to the total can land on trailing zero weights: step back to a weighted one.
-        while (low > 0 && cumulative[low] == cumulative[low - 1]) low--;
-        return low;
+        var weights = endpoints.Select(e => WeightOf(e, basis, max)).ToArray();
+        return weights.Sum() > 0 ? new AliasTable(weights) : null;
     }
 
     private static double WeightOf(EndpointDefinition d, Basis basis, double max) => basis switch

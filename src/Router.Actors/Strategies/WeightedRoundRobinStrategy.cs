@@ -32,8 +32,8 @@ public sealed class WeightedRoundRobinStrategy : IRoutingStrategy
             (_round, _roundOf, _turn) = (WeightedTurns.Build(WeightedTurns.WeightsOf(group.Endpoints)), group.Endpoints, 0);
         if (_round is null) return -1;
         // The endpoints of the next turns, each once; a few steps per place, so one heavy endpoint cannot make this long.
-        var count = 0;
-        for (var step = 0; step < Math.Min(_round.Length, 8 * shortlist.Length) && count < shortlist.Length; step++)
+        var (count, places) = (0, Math.Min(GroupView.BuiltInShortlist, shortlist.Length));
+        for (var step = 0; step < Math.Min(_round.Length, 8 * places) && count < places; step++)
         {
             var position = _round.PositionAt((_turn + step) % _round.Length);
             if (!shortlist[..count].Contains(position)) shortlist[count++] = position;

@@ -53,7 +53,7 @@ public class CandidateSamplingTests
     [Fact]
     public void Round_robin_in_a_large_group_takes_every_endpoint_in_turn_and_skips_the_drained_without_favouring_their_successors()
     {
-        // 1,000 endpoints; in group order (by id) every tenth drained, and a run of 40 drained in a row (longer than a turn's 32).
+        // 1,000 endpoints; in group order (by id) every tenth drained, and a run of 40 drained in a row (longer than a turn's shortlist of 16).
         var positions = Enumerable.Range(0, 1_000).Select(i => $"e{i}").Order(StringComparer.Ordinal).Select((id, at) => (id, at))
             .ToDictionary(x => x.id, x => x.at);
         var members = LargeGroups.Build(1_000, (_, e) => positions[e.Id] is var at && (at % 10 == 3 || at is >= 500 and < 540) ? e with { Drained = true } : e);
@@ -70,7 +70,7 @@ public class CandidateSamplingTests
             picks[id] = picks.GetValueOrDefault(id) + 1;
         }
 
-        wholeGroup.Should().Be(3, "only the turn that starts at the run of 40 drained finds no open endpoint among its 32, once a round");
+        wholeGroup.Should().Be(3, "only the turn that starts at the run of 40 drained finds no open endpoint among its shortlist of 16, once a round");
         picks.Should().HaveCount(open, "every endpoint that may take requests gets its turns, and no drained one does");
         picks.Values.Should().AllSatisfy(n => n.Should().Be(3), "three rounds give each exactly three, however many drained ones it follows");
     }

@@ -25,15 +25,16 @@ internal static class LargeGroups
     }
 
     /// <summary>
-    /// One decision's pick as the router makes it: among the strategy's shortlist when it makes one that will do
-    /// (<paramref name="shortlisted"/>), else among the whole group.
+    /// One decision's pick as the router makes it (<see cref="CandidateSelector.SelectFor"/>, then the strategy's pick):
+    /// among the strategy's shortlist when it makes one that will do (<paramref name="shortlisted"/>), else among the
+    /// whole group.
     /// </summary>
     public static EndpointCandidate Decide(GroupMembers members, GroupStrategy strategy, RoutingContext context, out bool shortlisted,
         SilentEndpoints? silent = null)
     {
         var candidates = new List<EndpointCandidate>();
-        shortlisted = CandidateSelector.SelectShortlisted(members, strategy, context, candidates, Self, silent ?? new SilentEndpoints(), NullLogger.Instance);
-        if (!shortlisted) CandidateSelector.Select(members, context.Request, context.Now, candidates, Self).Should().BeNull();
+        CandidateSelector.SelectFor(members, strategy, context.Request, context.Now, candidates, Self, context.Random,
+            new RoutingSettings { Strategy = context.Settings }, silent ?? new SilentEndpoints(), NullLogger.Instance, out shortlisted).Should().BeNull();
         return candidates[strategy.Pick(candidates, context with { Shortlisted = shortlisted }, NullLogger.Instance)];
     }
 }

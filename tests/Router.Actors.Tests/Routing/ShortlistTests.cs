@@ -203,8 +203,8 @@ public class ShortlistTests
         var members = LargeGroups.Build(1_000, (_, e) => e with { MaxInFlight = 2 }, snapshots);
         var strategy = new GroupStrategy(new RoundRobinStrategy());
         var random = new SeededRandomSource(1);
-        // The first 32 endpoints in group order, the first turn's shortlist, are full.
-        foreach (var endpoint in members.Endpoints.Take(CandidateSelector.SampleSize))
+        // The first endpoints in group order, the first turn's shortlist, are full.
+        foreach (var endpoint in members.Endpoints.Take(GroupView.BuiltInShortlist))
             Publish(snapshots, endpoint.Id, s => s with { InFlight = 2 });
 
         var candidates = new List<EndpointCandidate>();
@@ -217,7 +217,7 @@ public class ShortlistTests
         var silent = new SilentEndpoints();
         var uncapped = LargeGroups.Build(1_000);
         // A new group: the turn starts at its first endpoint again.
-        foreach (var endpoint in uncapped.Endpoints.Take(CandidateSelector.SampleSize)) silent.MarkSilent(endpoint.Id, Now.AddSeconds(10));
+        foreach (var endpoint in uncapped.Endpoints.Take(GroupView.BuiltInShortlist)) silent.MarkSilent(endpoint.Id, Now.AddSeconds(10));
         CandidateSelector.SelectShortlisted(uncapped, strategy, Context(random), candidates, LargeGroups.Self, silent, NullLogger.Instance)
             .Should().BeFalse("every endpoint of the shortlist recently did not answer");
     }
