@@ -6,7 +6,7 @@
 #   bench/Router.Bench/every-strategy.sh                         # 3 rounds, all strategies, groups 10,1000
 #   ROUNDS=5 STRATEGIES="weighted latency" bench/Router.Bench/every-strategy.sh
 #
-# Needs jq. Writes bench/Router.Bench/results-strategies.md.
+# Needs jq. Writes bench/Router.Bench/results-strategies.md (or OUT).
 set -euo pipefail
 ROUNDS="${ROUNDS:-3}"
 STRATEGIES="${STRATEGIES:-least-busy power-of-two usage cost latency round-robin weighted-random weighted session-affinity}"
@@ -14,7 +14,7 @@ SIZES="${SIZES:-10,1000}"
 ARGS="${ARGS:---seconds 5 --warmup 3 --hold-ms 0 --callers 64}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-out="$here/results-strategies.md"
+out="${OUT:-$here/results-strategies.md}"
 runs="$(mktemp /tmp/every-strategy.XXXXXX)"
 small="${SIZES%%,*}"; large="${SIZES##*,}"
 

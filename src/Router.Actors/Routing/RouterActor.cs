@@ -222,6 +222,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             decision.Remaining.Add(new EndpointCandidate(decision.Current!.Value.Definition, refused.Snapshot)
             {
                 Pending = InFlightView.PendingAnswered(decision.CurrentSlot, refused.Snapshot, _runtime.Leases.InUseOn(refused.EndpointId), _selfHolder),
+                Position = decision.Current!.Value.Position,
             });
             AskNext(decision, now);
             return;

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Collections.Immutable;
 using Router.Actors.Routing;
 using Router.Messages.Endpoints;
 
@@ -21,9 +23,10 @@ public readonly struct GroupView
 
     /// <summary>
     /// The group's endpoints in group order (by id); an endpoint's index here is its <see cref="EndpointCandidate.Position"/>.
-    /// The same instance until the directory changes, so a strategy may build what it needs once per instance.
+    /// The same array until the directory changes (compare with <c>==</c>, which compares the arrays), so a strategy may
+    /// build what it needs once per instance.
     /// </summary>
-    public IReadOnlyList<EndpointDefinition> Endpoints => _members.Endpoints;
+    public ImmutableArray<EndpointDefinition> Endpoints => ImmutableCollectionsMarshal.AsImmutableArray(_members.Endpoints);
 
     /// <summary>The endpoint at <paramref name="position"/> with its state now, as a candidate would carry it, whether or
     /// not it may take the request.</summary>
@@ -34,13 +37,13 @@ public readonly struct GroupView
     /// <see cref="Endpoints"/> instance a strategy kept): then a strategy that takes turns by position may go on doing so
     /// when the router gives it the whole group rather than its shortlist.
     /// </summary>
-    internal static bool Places(IReadOnlyList<EndpointDefinition>? endpoints, IReadOnlyList<EndpointCandidate> candidates)
+    internal static bool Places(ImmutableArray<EndpointDefinition> endpoints, IReadOnlyList<EndpointCandidate> candidates)
     {
-        if (endpoints is null) return false;
+        if (endpoints.IsDefault) return false;
         for (var i = 0; i < candidates.Count; i++)
         {
             var position = candidates[i].Position;
-            if ((uint)position >= (uint)endpoints.Count || !ReferenceEquals(endpoints[position], candidates[i].Definition)) return false;
+            if ((uint)position >= (uint)endpoints.Length || !ReferenceEquals(endpoints[position], candidates[i].Definition)) return false;
         }
         return true;
     }

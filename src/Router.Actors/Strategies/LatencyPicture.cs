@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Router.Messages.Endpoints;
 
 namespace Router.Actors.Strategies;
@@ -17,7 +18,7 @@ internal sealed class LatencyPicture
     /// ones; the rest go to those near the best.</summary>
     private const int Unmeasured = 4, Stale = 4;
 
-    private readonly IReadOnlyList<EndpointDefinition> _of;
+    private readonly ImmutableArray<EndpointDefinition> _of;
     private readonly DateTimeOffset _at;
     private readonly Side _latency;
     private readonly Side _timeToFirstToken;
@@ -28,13 +29,13 @@ internal sealed class LatencyPicture
     /// <param name="NearBest">Positions whose mean is at most <paramref name="Limit"/>, fastest first (every position when none is measured).</param>
     private sealed record Side(int[] Unmeasured, int[] NearBest, double Limit);
 
-    private LatencyPicture(IReadOnlyList<EndpointDefinition> of, DateTimeOffset at, Side latency, Side timeToFirstToken, bool timeToFirstTokenUsable,
+    private LatencyPicture(ImmutableArray<EndpointDefinition> of, DateTimeOffset at, Side latency, Side timeToFirstToken, bool timeToFirstTokenUsable,
         int[] stalest) =>
         (_of, _at, _latency, _timeToFirstToken, _timeToFirstTokenUsable, _stalest) = (of, at, latency, timeToFirstToken, timeToFirstTokenUsable, stalest);
 
     /// <summary>The group changed, or the picture is older than <see cref="Refresh"/>.</summary>
-    public bool IsOutdated(IReadOnlyList<EndpointDefinition> endpoints, DateTimeOffset now) =>
-        !ReferenceEquals(_of, endpoints) || now - _at >= Refresh || now < _at;
+    public bool IsOutdated(ImmutableArray<EndpointDefinition> endpoints, DateTimeOffset now) =>
+        _of != endpoints || now - _at >= Refresh || now < _at;
 
     /// <summary>Whether a request compares time to first token: a streaming one, when every measured endpoint of the group has it.</summary>
     public bool UsesTimeToFirstToken(bool stream) => stream && _timeToFirstTokenUsable;
@@ -65,7 +66,7 @@ internal sealed class LatencyPicture
     public static LatencyPicture Take(GroupView group, RoutingContext context, IReadOnlyDictionary<string, DateTimeOffset> reprobedAt)
     {
         var endpoints = group.Endpoints;
-        var candidates = new EndpointCandidate[endpoints.Count];
+        var candidates = new EndpointCandidate[endpoints.Length];
         for (var p = 0; p < candidates.Length; p++) candidates[p] = group[p];
         var staleBefore = LatencyStrategy.StaleBefore(context);
         var stalest = staleBefore is not { } before ? [] : candidates

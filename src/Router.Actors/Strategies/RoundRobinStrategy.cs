@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Router.Messages.Endpoints;
 
 namespace Router.Actors.Strategies;
@@ -12,21 +13,21 @@ public sealed class RoundRobinStrategy : IRoutingStrategy
 {
     public const string StrategyName = "round-robin";
     private uint _next;
-    private IReadOnlyList<EndpointDefinition>? _group; // the large group last shortlisted
+    private ImmutableArray<EndpointDefinition> _group; // the large group last shortlisted
     private int _turn; // in it: the group position the next turn starts at
 
     public string Name => StrategyName;
 
     public int Shortlist(GroupView group, RoutingContext context, Span<int> shortlist)
     {
-        if (!ReferenceEquals(_group, group.Endpoints)) (_group, _turn) = (group.Endpoints, 0);
+        if (_group != group.Endpoints) (_group, _turn) = (group.Endpoints, 0);
         var count = Math.Min(GroupView.BuiltInShortlist, shortlist.Length);
-        for (var k = 0; k < count; k++) shortlist[k] = (_turn + k) % _group.Count;
+        for (var k = 0; k < count; k++) shortlist[k] = (_turn + k) % _group.Length;
         return count;
     }
 
     public int Pick(IReadOnlyList<EndpointCandidate> candidates, RoutingContext context) =>
-        context.Shortlisted || GroupView.Places(_group, candidates) ? PickInTurn(candidates, _group!.Count) : (int)(_next++ % (uint)candidates.Count);
+        context.Shortlisted || GroupView.Places(_group, candidates) ? PickInTurn(candidates, _group.Length) : (int)(_next++ % (uint)candidates.Count);
 
     /// <summary>The first candidate from the turn on, in group order (wrapping round); the next turn starts after it.
     /// Other decisions may have moved the turn since this one's shortlist: the turn as it is now counts.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Router.Messages.Endpoints;
 
 namespace Router.Actors.Strategies;
@@ -17,15 +18,15 @@ public sealed class WeightedRandomStrategy : IRoutingStrategy
 
     private enum Basis { Uniform, Weight, Rpm, Tpm }
 
-    private IReadOnlyList<EndpointDefinition>? _tableOf;
+    private ImmutableArray<EndpointDefinition> _tableOf;
     private AliasTable? _table; // null when the draw is uniform
 
     public string Name => StrategyName;
 
     public int Shortlist(GroupView group, RoutingContext context, Span<int> shortlist)
     {
-        if (!ReferenceEquals(_tableOf, group.Endpoints)) (_table, _tableOf) = (Table(group.Endpoints), group.Endpoints);
-        var endpoints = group.Endpoints.Count;
+        if (_tableOf != group.Endpoints) (_table, _tableOf) = (Table(group.Endpoints), group.Endpoints);
+        var endpoints = group.Endpoints.Length;
         var count = 0;
         // The first draw that may take the request is the pick. Twice as many draws as places, so a group whose weight
         // sits on a few endpoints fills fewer.

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Router.Messages.Endpoints;
 
 namespace Router.Actors.Strategies;
@@ -20,7 +21,7 @@ public sealed class WeightedRoundRobinStrategy : IRoutingStrategy
     // a new id starts at 0, an absent one keeps its value and is just skipped for that pick.
     private readonly Dictionary<string, int> _current = new(StringComparer.Ordinal);
 
-    private IReadOnlyList<EndpointDefinition>? _roundOf;
+    private ImmutableArray<EndpointDefinition> _roundOf;
     private WeightedTurns? _round;
     private int _turn; // in a large group: the turn in _round the next pick starts from
 
@@ -28,8 +29,14 @@ public sealed class WeightedRoundRobinStrategy : IRoutingStrategy
 
     public int Shortlist(GroupView group, RoutingContext context, Span<int> shortlist)
     {
-        if (!ReferenceEquals(_roundOf, group.Endpoints))
-            (_round, _roundOf, _turn) = (WeightedTurns.Build(WeightedTurns.WeightsOf(group.Endpoints)), group.Endpoints, 0);
+        if (_roundOf != group.Endpoints)
+        {
+            // A new directory (any change, to any group) builds the round again: it goes on from as far into the round as
+            // the old one was, so frequent changes do not keep giving the first turns of a round.
+            var round = WeightedTurns.Build(WeightedTurns.WeightsOf(group.Endpoints));
+            _turn = _round is null || round is null ? 0 : (int)((long)_turn * round.Length / _round.Length);
+            (_round, _roundOf) = (round, group.Endpoints);
+        }
         if (_round is null) return -1;
         // The endpoints of the next turns, each once; a few steps per place, so one heavy endpoint cannot make this long.
         var (count, places) = (0, Math.Min(GroupView.BuiltInShortlist, shortlist.Length));
