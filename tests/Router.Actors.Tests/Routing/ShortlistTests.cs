@@ -88,6 +88,24 @@ public class ShortlistTests
     }
 
     [Fact]
+    public void Weighted_goes_on_from_its_place_in_the_round_when_the_directory_changes()
+    {
+        // Any directory change gives the group a new endpoints array and the strategy a new round: half a round before it
+        // and half after still give every endpoint exactly its weight, rather than the first turns twice.
+        static EndpointDefinition Shape(int i, EndpointDefinition e) => e with { Weight = i % 4 + 1 };
+        var before = LargeGroups.Build(300, Shape);
+        var after = LargeGroups.Build(300, Shape);
+        var strategy = new GroupStrategy(new WeightedRoundRobinStrategy());
+        var random = new SeededRandomSource(1);
+        var round = before.Endpoints.Sum(e => e.Weight);
+
+        var picks = Enumerable.Range(0, round / 2).Select(_ => Decide(before, strategy, Context(random)))
+            .Concat(Enumerable.Range(0, round - round / 2).Select(_ => Decide(after, strategy, Context(random)))).ToList();
+
+        picks.CountBy(id => id).Should().BeEquivalentTo(before.Endpoints.ToDictionary(e => e.Id, e => e.Weight));
+    }
+
+    [Fact]
     public void Weighted_random_in_a_large_group_draws_in_proportion_to_weight_among_the_endpoints_that_may_take_the_request()
     {
         // Weights 1 to 4; every fifth endpoint drained, and a request that already tried ten of the heaviest.
