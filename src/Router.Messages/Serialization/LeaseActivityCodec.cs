@@ -17,13 +17,13 @@ internal static class LeaseActivityCodec
 {
     private const byte Format1 = 1;
 
-    public static byte[] Encode(LeaseActivityBatch batch) => Encode(32 + 64 * batch.Endpoints.Count, writer =>
+    public static byte[] Encode(LeaseActivityBatch batch) => Encode(writer =>
     {
         writer.Write7BitEncodedInt(batch.Endpoints.Count);
         foreach (var activity in batch.Endpoints) writer.Write(activity);
     });
 
-    public static byte[] Encode(LeaseActivity activity) => Encode(64, writer => writer.Write(activity));
+    public static byte[] Encode(LeaseActivity activity) => Encode(writer => writer.Write(activity));
 
     public static LeaseActivityBatch DecodeBatch(byte[] bytes)
     {
@@ -39,15 +39,15 @@ internal static class LeaseActivityCodec
     /// <summary>Whether <paramref name="bytes"/> are JSON (a message from a node that predates this codec).</summary>
     public static bool IsJson(byte[] bytes) => bytes.Length > 0 && bytes[0] == (byte)'{';
 
-    private static byte[] Encode(int capacity, Action<Writer> body)
+    private static byte[] Encode(Action<Writer> body)
     {
-        using var stream = new MemoryStream(capacity);
+        var stream = EncodeBuffer.Rent();
         using (var writer = new Writer(stream))
         {
             writer.Write(Format1);
             body(writer);
         }
-        return stream.ToArray();
+        return EncodeBuffer.Return(stream);
     }
 
     private static Reader Open(byte[] bytes)

@@ -17,23 +17,23 @@ internal static class SnapshotCodec
     // Adds the latest lease deadline per holder, after the holders.
     private const byte Format2 = 2;
 
-    public static byte[] Encode(EndpointSnapshotBatch batch) => Encode(64 + 128 * batch.Snapshots.Count, writer =>
+    public static byte[] Encode(EndpointSnapshotBatch batch) => Encode(writer =>
     {
         writer.Write(batch.Snapshots.Count);
         foreach (var snapshot in batch.Snapshots) Write(writer, snapshot);
     });
 
-    public static byte[] Encode(EndpointSnapshot snapshot) => Encode(160, writer => Write(writer, snapshot));
+    public static byte[] Encode(EndpointSnapshot snapshot) => Encode(writer => Write(writer, snapshot));
 
-    private static byte[] Encode(int capacity, Action<BinaryWriter> body)
+    private static byte[] Encode(Action<BinaryWriter> body)
     {
-        using var stream = new MemoryStream(capacity);
+        var stream = EncodeBuffer.Rent();
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Format2);
             body(writer);
         }
-        return stream.ToArray();
+        return EncodeBuffer.Return(stream);
     }
 
     public static EndpointSnapshotBatch DecodeBatch(byte[] bytes)
