@@ -27,7 +27,8 @@ internal static class CandidateSelector
         List<EndpointCandidate> candidates, string selfHolder, IRandomSource random, RoutingSettings settings, SilentEndpoints silent, ILogger log,
         out bool shortlisted)
     {
-        shortlisted = strategy.Shortlists && SelectShortlisted(members, strategy, new RoutingContext(request, now, random, settings.Strategy),
+        // The context only for a group that may be shortlisted: the small groups of the common case allocate nothing here.
+        shortlisted = AsksForShortlist(members, strategy) && SelectShortlisted(members, strategy, new RoutingContext(request, now, random, settings.Strategy),
             candidates, selfHolder, silent, log);
         if (shortlisted) return null;
         if (strategy.RankOf is { } rankOf && members.Endpoints.Length > 2 * SampleSize && !members.NeedsTiering && silent.IsEmpty)
@@ -107,7 +108,7 @@ internal static class CandidateSelector
     public static bool SelectShortlisted(GroupMembers members, GroupStrategy strategy, RoutingContext context, List<EndpointCandidate> candidates,
         string selfHolder, SilentEndpoints silent, ILogger log)
     {
-        if (!strategy.Shortlists || !members.OneTier || members.Endpoints.Length <= 2 * SampleSize) return false;
+        if (!AsksForShortlist(members, strategy)) return false;
         Span<int> shortlist = stackalloc int[SampleSize];
         var count = strategy.Shortlist(new GroupView(members, selfHolder), context, shortlist, log);
         if (count < 0) return false;
@@ -134,6 +135,11 @@ internal static class CandidateSelector
             return false;
         }
     }
+
+    /// <summary>Whether a decision in <paramref name="members"/> asks the strategy for a shortlist: it makes them, and the
+    /// group is large and of one order tier.</summary>
+    private static bool AsksForShortlist(GroupMembers members, GroupStrategy strategy) =>
+        strategy.Shortlists && members.OneTier && members.Endpoints.Length > 2 * SampleSize;
 
     /// <summary>Whether the cached counts show <paramref name="candidate"/> below its caps (the router prefers those).</summary>
     public static bool HasRoom(EndpointCandidate candidate)
