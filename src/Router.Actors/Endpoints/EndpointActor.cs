@@ -31,6 +31,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     // Members (address#uid) whose statement of held leases this incarnation has not received yet.
     private readonly Dictionary<string, Address> _awaiting = new(StringComparer.Ordinal);
+    // Awaited members seen leaving (Leaving or Exiting): once they are gone from the membership they left gracefully.
+    private readonly HashSet<string> _departing = new(StringComparer.Ordinal);
     private readonly HashSet<string> _answered = new(StringComparer.Ordinal); // sent their grants of the last minute
     private readonly HashSet<string> _stated = new(StringComparer.Ordinal);   // sent any statement of held leases
     private long _reportedUnrenewed;
@@ -106,13 +108,23 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             // A member that left gracefully drained and then revoked whatever it still held as it stopped: it has
             // nothing to state, and waiting for an answer it may no longer give would hold every move for a TTL.
             // (Its last snapshot still keeps any slots it had, as for any silent holder.)
-            if (removed.PreviousStatus == MemberStatus.Exiting && _awaiting.Remove(HolderId.Of(removed.Member.UniqueAddress)) &&
+            // (One seen leaving and then downed had drained before it left.)
+            var holder = HolderId.Of(removed.Member.UniqueAddress);
+            if ((removed.PreviousStatus == MemberStatus.Exiting || _departing.Contains(holder)) && _awaiting.Remove(holder) &&
                 _awaiting.Count == 0)
                 StartServing();
+        });
+        // The subscription's first state can already lack a member the cluster's read view still showed leaving when
+        // this actor started: its MemberRemoved came before the subscription and will not come again.
+        Receive<ClusterEvent.CurrentClusterState>(state =>
+        {
+            ForgetDepartedMembers(state);
+            if (_awaiting.Count == 0) StartServing();
         });
         Receive<QueryTick>(_ =>
         {
             ForgetReplacedMembers();
+            ForgetDepartedMembers(_cluster.State);
             foreach (var address in _awaiting.Values) AskHeldLeases(address);
             if (_awaiting.Count == 0) StartServing();
         });
@@ -204,7 +216,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberJoined), typeof(ClusterEvent.MemberRemoved));
         foreach (var member in _cluster.State.Members.Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed)))
         {
-            _awaiting[HolderId.Of(member.UniqueAddress)] = member.Address;
+            var holder = HolderId.Of(member.UniqueAddress);
+            _awaiting[holder] = member.Address;
+            if (IsLeaving(member)) _departing.Add(holder);
             AskHeldLeases(member.Address);
         }
         _asked = _awaiting.Count;
@@ -283,6 +297,29 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         foreach (var (holder, address) in _awaiting.ToList())
             if (!current.Contains(holder) && _cluster.State.Members.Any(m => m.Address == address)) _awaiting.Remove(holder);
     }
+
+    /// <summary>
+    /// While collecting: an awaited member seen leaving that is no longer a member left gracefully (as in the
+    /// MemberRemoved handler), and so did one exiting that the cluster cannot reach: it has handed its shards off and is
+    /// terminating. One seen only up that vanished may have been downed, and is waited for.
+    /// </summary>
+    private void ForgetDepartedMembers(ClusterEvent.CurrentClusterState state)
+    {
+        if (_awaiting.Count == 0) return;
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var member in state.Members)
+        {
+            var holder = HolderId.Of(member.UniqueAddress);
+            present.Add(holder);
+            if (IsLeaving(member) && _awaiting.ContainsKey(holder)) _departing.Add(holder);
+        }
+        foreach (var member in state.Unreachable)
+            if (member.Status == MemberStatus.Exiting) present.Remove(HolderId.Of(member.UniqueAddress));
+        foreach (var holder in _departing)
+            if (!present.Contains(holder)) _awaiting.Remove(holder);
+    }
+
+    private static bool IsLeaving(Member member) => member.Status is MemberStatus.Leaving or MemberStatus.Exiting;
 
     /// <summary>Grants made on another node that this incarnation cannot count without exceeding the cap: their holders
     /// stop those requests at once (an unsolicited renewal answer naming them unknown).</summary>

@@ -49,7 +49,8 @@ public class HandOffLogTests(Xunit.Abstractions.ITestOutputHelper output)
         int.Parse(line.Values["Asked"]!).Should().BeGreaterThanOrEqualTo(int.Parse(line.Values["Answered"]!));
         line.Values["PreviousIncarnation"].Should().NotBe("0");
         double.Parse(line.Values["ElapsedMs"]!, System.Globalization.CultureInfo.InvariantCulture).Should().BeLessThan(5_000,
-            "a member that left gracefully is not waited for (it used to hold every move for the 10 s lease TTL)");
+            "a member that left gracefully is not waited for (it used to hold every move for the 10 s lease TTL): {0}",
+            string.Join("; ", logs.All.Select(r => r.Message)));
         line.Message.Should().Contain(moving).And.Contain("breaker Closed");
     }
 }
