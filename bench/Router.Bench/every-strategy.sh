@@ -27,7 +27,7 @@ for round in $(seq 1 "$ROUNDS"); do
     # shellcheck disable=SC2086
     bench $ARGS --strategy "$strategy" --groups "$SIZES" 2>/dev/null | grep '^BENCH-JSON ' | sed 's/^BENCH-JSON //' |
       jq -c --argjson round "$round" '. as $r | {round: $round, strategy: .results[0].strategy,
-        small: (.results[0]), large: (.results[-1])}' >>"$runs"
+        small: (.results[0] + {serverGc}), large: (.results[-1])}' >>"$runs"
   done
 done
 
@@ -38,8 +38,10 @@ done
   echo "\`Router.Bench $ARGS --strategy S --groups $SIZES\`, one strategy per run; $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores,"
   echo "commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ' (with uncommitted changes)')."
   echo
-  echo "| strategy | decisions/s at $small (rounds) | at $large (rounds) | $large vs $small, median (goal <= 2x) | p99 ms at $large, median | max ms, all runs | refused + errors |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "$(jq -rs 'if all(.[]; .small.serverGc // false) then "Server GC" else "Workstation GC" end' "$runs")."
+  echo
+  echo "| strategy | decisions/s at $small (rounds) | at $large (rounds) | $large vs $small, median (goal <= 2x) | p99 ms at $large, median | max ms, all runs | GC pause ms at $large, median | refused + errors |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   jq -rs --arg strategies "$STRATEGIES" '
     def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     def n: . | floor | tostring | gsub("(?<d>[0-9])(?=([0-9]{3})+$)"; "\(.d),");
@@ -48,7 +50,7 @@ done
     | ($rs | map(.small.decisionsPerSecond / .large.decisionsPerSecond) | median) as $ratio
     | "| \($s) | \($rs | map(.small.decisionsPerSecond | n) | join(" / ")) | \($rs | map(.large.decisionsPerSecond | n) | join(" / ")) | "
       + "\($ratio * 100 | round / 100)x\(if $ratio <= 2 then "" else " (over)" end) | \($rs | map(.large.p99Ms) | median) | "
-      + "\([$rs[] | .small.maxMs, .large.maxMs] | max | round) | \([$rs[] | .small.refused + .small.errors + .large.refused + .large.errors] | add) |"' "$runs"
+      + "\([$rs[] | .small.maxMs, .large.maxMs] | max | round) | \($rs | map(.large.gcPauseMs) | median | round) | \([$rs[] | .small.refused + .small.errors + .large.refused + .large.errors] | add) |"' "$runs"
   echo
   echo "The decision's own work, without the cluster (\`Router.Bench --selection --strategy all --groups $SIZES --seconds 2\`):"
   echo
