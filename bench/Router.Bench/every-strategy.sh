@@ -36,7 +36,7 @@ done
   echo
   echo "Written by \`bench/Router.Bench/every-strategy.sh\` (overwritten on each run): $ROUNDS rounds of"
   echo "\`Router.Bench $ARGS --strategy S --groups $SIZES\`, one strategy per run; $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores,"
-  echo "commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ' (with uncommitted changes)')."
+  echo "commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet -- . ":(exclude)$out" || echo ' (with uncommitted changes)')."
   echo
   echo "$(jq -rs 'if all(.[]; .small.serverGc // false) then "Server GC" else "Workstation GC" end' "$runs")."
   echo
