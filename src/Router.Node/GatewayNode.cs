@@ -161,7 +161,9 @@ public sealed class GatewayNode : IAsyncDisposable
 
     /// <summary>Unknown routes and wrong methods on the gateway port answer OpenAI-shaped 404/405 errors, not empty bodies.</summary>
     private static Task OpenAiErrorsForUnknownRoutes(HttpContext context, RequestDelegate next) =>
-        Listeners.IsAdminConnection(context) ? next(context) : OpenAiStatusErrors.FillEmptyErrors(context, next);
+        Listeners.IsAdminConnection(context) || OpenAiStatusErrors.AnswersItsOwnErrors(context)
+            ? next(context)
+            : OpenAiStatusErrors.FillEmptyErrors(context, next);
 
     private static void ConfigureServer(WebApplicationBuilder builder, NodeOptions settings)
     {

@@ -1,3 +1,4 @@
+using System.Threading.Tasks.Sources;
 using Akka.Actor;
 using Router.Messages.Routing;
 
@@ -10,14 +11,18 @@ namespace Router.Actors.Hosting;
 /// that a caller never took, is handed to <paramref name="unclaimed"/> to be released, as dead letters are for an ask.
 /// </summary>
 /// <param name="path">Shared by every reply of one client: nothing looks it up, and a path per request is what it saves.</param>
-internal sealed class RouteReply(ActorPath path, IActorRefProvider provider, Action<LeaseGranted> unclaimed) : MinimalActorRef
+internal sealed class RouteReply(ActorPath path, IActorRefProvider provider, Action<LeaseGranted> unclaimed)
+    : MinimalActorRef, IValueTaskSource<IRouteResponse>
 {
     /// <summary>What the answer is set to when the caller stops waiting first: a later answer finds the reply taken.</summary>
     public static readonly IRouteResponse GaveUp = new NoEndpointAvailable("", NoEndpointReason.Timeout, "The caller gave up.", null);
 
-    private readonly TaskCompletionSource<IRouteResponse> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The reply is its own awaitable (no TaskCompletionSource and Task per decision); set once, by the first answer or GiveUp.
+    private ManualResetValueTaskSourceCore<IRouteResponse> _answer = new() { RunContinuationsAsynchronously = true };
+    private int _settled;
 
-    public Task<IRouteResponse> Answer => _answer.Task;
+    /// <summary>The router's answer, or <see cref="GaveUp"/>; awaited once.</summary>
+    public ValueTask<IRouteResponse> Answer => new(this, _answer.Version);
 
     public override ActorPath Path => path;
 
@@ -25,7 +30,7 @@ internal sealed class RouteReply(ActorPath path, IActorRefProvider provider, Act
 
     protected override void TellInternal(object message, IActorRef sender)
     {
-        if (message is not IRouteResponse response || _answer.TrySetResult(response)) return;
+        if (message is not IRouteResponse response || TrySettle(response)) return;
         if (response is LeaseGranted late) unclaimed(late);
     }
 
@@ -33,5 +38,19 @@ internal sealed class RouteReply(ActorPath path, IActorRefProvider provider, Act
     /// The caller's wait ended (its time limit or its cancellation): <see cref="Answer"/> becomes <see cref="GaveUp"/>
     /// unless an answer came first, which the caller then takes; a grant that comes later is released.
     /// </summary>
-    public void GiveUp() => _answer.TrySetResult(GaveUp);
+    public void GiveUp() => TrySettle(GaveUp);
+
+    private bool TrySettle(IRouteResponse response)
+    {
+        if (Interlocked.Exchange(ref _settled, 1) != 0) return false;
+        _answer.SetResult(response);
+        return true;
+    }
+
+    IRouteResponse IValueTaskSource<IRouteResponse>.GetResult(short token) => _answer.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<IRouteResponse>.GetStatus(short token) => _answer.GetStatus(token);
+
+    void IValueTaskSource<IRouteResponse>.OnCompleted(Action<object?> continuation, object? state, short token,
+        ValueTaskSourceOnCompletedFlags flags) => _answer.OnCompleted(continuation, state, token, flags);
 }

@@ -52,13 +52,21 @@ public sealed class RouterClient
     /// answer); a cancelled caller gets <see cref="OperationCanceledException"/>, and a grant that arrives after it
     /// left is released, never abandoned.
     /// </summary>
-    public async Task<IRouteResponse> RouteAsync(RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public Task<IRouteResponse> RouteAsync(RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var askedAt = _runtime.Clock.GetTimestamp();
         // A request built with this node's holder (the gateway's are) is sent as it is, not copied.
         var message = string.Equals(request.Holder, _holder, StringComparison.Ordinal) ? request : request with { Holder = _holder };
-        if (_localRouter is { } local) return await RouteHereAsync(local, message, timeout, askedAt, cancellationToken);
-        var ask = PickGateway().Ask<IRouteResponse>(message, timeout);
+        // Not awaited here: one state machine per decision, not two.
+        return _localRouter is { } local
+            ? RouteHereAsync(local, message, timeout, askedAt, cancellationToken)
+            : RouteElsewhereAsync(message, timeout, askedAt, cancellationToken);
+    }
+
+    /// <summary>The same through a gateway node's router pool, by an ask (this node runs none).</summary>
+    private async Task<IRouteResponse> RouteElsewhereAsync(RouteRequest request, TimeSpan timeout, long askedAt, CancellationToken cancellationToken)
+    {
+        var ask = PickGateway().Ask<IRouteResponse>(request, timeout);
         IRouteResponse answer;
         try
         {

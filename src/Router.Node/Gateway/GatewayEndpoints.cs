@@ -27,10 +27,13 @@ internal static class GatewayEndpoints
     public static IEndpointRouteBuilder MapOpenAiGateway(this IEndpointRouteBuilder app)
     {
         foreach (var (path, format) in ModelRoutes)
-            app.MapPost("/v1" + path, (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, path, format));
-        app.MapGet("/v1/models", (HttpContext c, RouterRuntime runtime, ClientApiKeys k) => ListModels(c, runtime, k));
+            app.MapPost("/v1" + path, (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, path, format))
+                .WithMetadata(OpenAiStatusErrors.OwnErrors);
+        app.MapGet("/v1/models", (HttpContext c, RouterRuntime runtime, ClientApiKeys k) => ListModels(c, runtime, k))
+            .WithMetadata(OpenAiStatusErrors.OwnErrors);
         // Catch-all: model names such as "meta-llama/Llama-3.1-8B" have slashes.
-        app.MapGet("/v1/models/{**id}", (HttpContext c, string id, RouterRuntime runtime, ClientApiKeys k) => GetModel(c, id, runtime, k));
+        app.MapGet("/v1/models/{**id}", (HttpContext c, string id, RouterRuntime runtime, ClientApiKeys k) => GetModel(c, id, runtime, k))
+            .WithMetadata(OpenAiStatusErrors.OwnErrors);
         return app;
     }
 
@@ -73,6 +76,15 @@ internal enum RequestFormat
 /// </summary>
 internal static class OpenAiStatusErrors
 {
+    /// <summary>Marks a route that writes its own OpenAI errors: its requests skip the fill-in (and its await per request).</summary>
+    public static readonly WritesOwnErrors OwnErrors = new();
+
+    public sealed class WritesOwnErrors;
+
+    /// <summary>Whether routing matched a route marked <see cref="OwnErrors"/> (not an unknown path, nor a wrong method).</summary>
+    public static bool AnswersItsOwnErrors(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<WritesOwnErrors>() is not null;
+
     public static async Task FillEmptyErrors(HttpContext context, RequestDelegate next)
     {
         await next(context);
