@@ -27,10 +27,10 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly TimeSpan _validity;
     private readonly Dictionary<long, Statement> _sent = new();
-    // The rounds of the last batch sent to each node, and the nodes whose relay left one unanswered: statements to those
-    // go one by one for a while (a node on a version without batched renewals, or a relay restarting), so no lease
-    // lapses waiting for a batch that nobody there hands on.
-    private readonly Dictionary<Address, List<long>> _lastBatch = new();
+    // Per node, the batches sent since the first one that went unanswered (when that was, and the rounds of them all), and
+    // the nodes that answered none of them for too long: statements to those go one by one for a while (a node on a
+    // version without batched renewals, or a relay restarting), so no lease lapses waiting for a batch nobody hands on.
+    private readonly Dictionary<Address, (long Since, List<long> Rounds)> _unanswered = new();
     private readonly Dictionary<Address, long> _directUntil = new();
     private static readonly TimeSpan DirectAfterUnansweredBatch = TimeSpan.FromMinutes(1);
     private long _round;
@@ -128,23 +128,35 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         foreach (var (node, statements) in byNode ?? [])
         {
             LeaseActivityRelay.On(Context.System, node).Tell(new RenewLeasesBatch(statements), Self);
-            _lastBatch[node] = statements.Select(st => st.Round).ToList();
+            if (!_unanswered.TryGetValue(node, out var pending))
+                _unanswered[node] = pending = (_runtime.Clock.GetTimestamp(), []);
+            pending.Rounds.AddRange(statements.Select(st => st.Round));
         }
     }
 
     private bool Batches(Address node) =>
         !_directUntil.TryGetValue(node, out var until) || _runtime.Clock.GetElapsedTime(until) >= TimeSpan.Zero;
 
-    /// <summary>A batch whose statements are all still unanswered a renewal interval later was not handed on.</summary>
+    /// <summary>
+    /// Batches to a node none of whose statements was answered for a third of the lease validity were not handed on. Not
+    /// after one renewal interval: an answer late by a pause of either node (a GC, a busy machine) is not a missing one,
+    /// nor is a batch lost while a later one was answered; the leases still have two thirds of their validity for the
+    /// statements that then go one by one.
+    /// </summary>
     private void NoteUnansweredBatches()
     {
-        foreach (var (node, rounds) in _lastBatch)
+        foreach (var (node, (since, rounds)) in _unanswered.ToList())
         {
-            if (!rounds.TrueForAll(_sent.ContainsKey)) continue;
+            if (!rounds.TrueForAll(_sent.ContainsKey))
+            {
+                _unanswered.Remove(node); // answered: the relay there hands batches on
+                continue;
+            }
+            if (_runtime.Clock.GetElapsedTime(since) < _validity / 3) continue;
+            _unanswered.Remove(node);
             _directUntil[node] = _runtime.Clock.GetTimestamp() + (long)(DirectAfterUnansweredBatch.TotalSeconds * _runtime.Clock.TimestampFrequency);
             LeaseLog.RenewalBatchUnanswered(_logger, node.ToString(), rounds.Count, DirectAfterUnansweredBatch.TotalSeconds);
         }
-        _lastBatch.Clear();
     }
 
     private RenewLeases Record(RenewLeases statement)

@@ -63,18 +63,52 @@ public sealed class RenewalBatchTests
             (await silent.StateOfAsync(id)).Snapshot.InFlight.Should().Be(2, $"{id} still counts both leases");
     }
 
+    [Fact]
+    public async Task Batches_lost_for_a_few_rounds_do_not_send_the_renewals_one_by_one()
+    {
+        // A lease validity of 5 s: batches count as never handed on only after a third of it, far beyond the cut below.
+        var (cluster, client, leases) = await HoldTwoLeasesOnEachEndpointAsync(TimeSpan.FromSeconds(6), Partitions.Hocon);
+        await using var _ = cluster;
+        var (node, other) = (cluster[0], cluster[1]);
+        var onOther = Endpoints.Count(e => Home(node, e.Id) == other.Address);
+        onOther.Should().BePositive();
+
+        var statementsBefore = WireCounts.Sent(nameof(RenewLeases));
+        await Partitions.CutAsync([node], [other]);
+        // Three renewal rounds (200 ms each) whose batches to the other node are lost, as are its answers: a batch
+        // unanswered one interval later used to send every statement to that node one by one for a minute.
+        await RenewalRoundsAsync(3);
+        await Partitions.HealAsync([node], [other]);
+        await RenewalRoundsAsync(5);
+
+        (WireCounts.Sent(nameof(RenewLeases)) - statementsBefore).Should().BeLessThan(onOther,
+            "a batch answered after the cut shows that the relay there hands batches on");
+        leases.Should().OnlyContain(l => !client.RevocationOf(l).IsCancellationRequested, "every lease was renewed in time");
+        foreach (var endpoint in Endpoints)
+            (await cluster[2].StateOfAsync(endpoint.Id)).Snapshot.InFlight.Should().Be(2, $"{endpoint.Id} still counts both leases");
+    }
+
+    /// <summary>Until the first node has sent <paramref name="rounds"/> more rounds of batches (one to each other node).</summary>
+    private static async Task RenewalRoundsAsync(int rounds)
+    {
+        var before = WireCounts.Sent(nameof(RenewLeasesBatch));
+        await Eventually.Until(() => Task.FromResult(WireCounts.Sent(nameof(RenewLeasesBatch)) - before >= 2 * rounds),
+            $"{rounds} renewal rounds pass", TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Three nodes; the first learns where each endpoint's actor lives, then holds two leases on each.</summary>
-    private static async Task<(TestCluster, RouterClient, List<Lease>)> HoldTwoLeasesOnEachEndpointAsync()
+    private static async Task<(TestCluster, RouterClient, List<Lease>)> HoldTwoLeasesOnEachEndpointAsync(
+        TimeSpan? leaseTtl = null, string? hocon = null)
     {
         var defaults = TestCluster.Options("round-robin", Endpoints);
         var options = defaults with
         {
             Endpoint = defaults.Endpoint with
             {
-                RenewInterval = TimeSpan.FromMilliseconds(200), LeaseTtl = TimeSpan.FromSeconds(3), FencingMargin = TimeSpan.FromSeconds(1),
+                RenewInterval = TimeSpan.FromMilliseconds(200), LeaseTtl = leaseTtl ?? TimeSpan.FromSeconds(3), FencingMargin = TimeSpan.FromSeconds(1),
             },
         };
-        var cluster = await TestCluster.StartAsync(3, options);
+        var cluster = await TestCluster.StartAsync(3, options, hocon);
         var node = cluster[0];
         var client = new RouterClient(node.System, node.Runtime, node.Region, node.Router);
         var warm = 0;
