@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Router.Node.Gateway;
@@ -6,7 +7,9 @@ namespace Router.Node.Gateway;
 internal static class RequestBody
 {
     /// <returns>The body, or null when it could not be read and this already answered (or the client is gone).</returns>
-    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext context, long limit, ILogger logger)
+    /// <remarks>A body already received completes without allocating; one still arriving takes a pooled state machine.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(HttpContext context, long limit, ILogger logger)
     {
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = limit;
