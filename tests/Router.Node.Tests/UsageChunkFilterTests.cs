@@ -56,6 +56,22 @@ public sealed class UsageChunkFilterTests
     }
 
     [Fact]
+    public async Task Between_writes_an_open_stream_holds_a_buffer_only_for_an_unfinished_event()
+    {
+        var (filter, client) = Create();
+        var usage = Encoding.UTF8.GetBytes(UsageChunk);
+
+        await filter.WriteAsync(Encoding.UTF8.GetBytes(Chunk1));
+        filter.HoldsBuffers.Should().BeFalse("a stream waiting for its next token holds nothing");
+        await filter.WriteAsync(Encoding.UTF8.GetBytes(Chunk2).Concat(usage.Take(20)).ToArray());
+        filter.HoldsBuffers.Should().BeTrue("the unfinished usage chunk waits for its end");
+        await filter.WriteAsync(usage.Skip(20).ToArray());
+        filter.HoldsBuffers.Should().BeFalse();
+
+        Text(client).Should().Be((Chunk1 + Chunk2).Replace(",\"usage\":null", ""));
+    }
+
+    [Fact]
     public async Task Crlf_events_and_a_final_event_without_a_blank_line_are_handled()
     {
         var (filter, client) = Create();

@@ -5,23 +5,41 @@ namespace Router.Node.Gateway;
 
 /// <summary>
 /// Wraps the client response body while YARP copies the upstream response into it: notes when the first
-/// byte went out (time to first token), and keeps the last few KiB so the token usage can be read at the end.
-/// Every write goes straight through: nothing is buffered on the way to the client.
+/// byte went out (time to first token), and keeps the last few KiB once token counts appear, so the usage can be read
+/// at the end. Every write goes straight through: nothing is buffered on the way to the client.
 /// </summary>
 /// <param name="disarmOnFirstByte">A stream's first-token timer: the first byte disarms it (a field, not a closure per attempt).</param>
 internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? disarmOnFirstByte) : Stream
 {
     private const int TailSize = 4096;
-    // Rented (a fresh array per attempt was the largest allocation on the request path), and a ring of exactly the tail:
-    // every open stream holds one, so 4 KiB instead of the 8 KiB a sliding buffer needed is 40 MB at 10,000 streams.
-    private byte[] _ring = ArrayPool<byte>.Shared.Rent(TailSize);
+    // Every key UsageScanner reads ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens") ends so, and
+    // at most 11 bytes come before it ("completion): the carry keeps enough of the previous writes for a key split across two.
+    private static ReadOnlySpan<byte> TokenCountKey => "_tokens\""u8;
+    private const int CarrySize = 32;
+
+    // Rented only once a write names a token count (the usage object, near the end of a response): until then an open
+    // stream holds the last 32 bytes written, not 4 KiB of tokens nobody reads (40 MB at 10,000 streams). Then a ring
+    // of exactly the tail. The usage read from it is the one the last 4 KiB would give: no key comes before the first.
+    private byte[] _ring = [];
     private int _next;  // where the next byte goes
     private int _count; // bytes kept, up to TailSize
+    private Carry _carry;
+    private int _carryLength;
+
+    [System.Runtime.CompilerServices.InlineArray(CarrySize)]
+    private struct Carry
+    {
+        private byte _first;
+    }
+
+    /// <summary>Whether the tail is being kept (a token count was written).</summary>
+    public bool KeepsTail => _ring.Length > 0;
 
     /// <summary><see cref="Stopwatch"/> timestamp of the first byte written, or 0 if none was.</summary>
     public long FirstByteTimestamp { get; private set; }
 
-    /// <summary>The last bytes written, up to 4 KiB, oldest first (the ring is put in that order, once per attempt).</summary>
+    /// <summary>The last bytes written, up to 4 KiB, oldest first (the ring is put in that order, once per attempt), from
+    /// shortly before the first token count on; empty if none was written.</summary>
     public ReadOnlySpan<byte> ReadTail()
     {
         if (_count < TailSize || _next == 0) return _ring.AsSpan(0, _count);
@@ -60,6 +78,43 @@ internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? di
             FirstByteTimestamp = Stopwatch.GetTimestamp();
             disarmOnFirstByte?.CancelAfter(Timeout.InfiniteTimeSpan);
         }
+        if (_ring.Length == 0 && !StartsTail(bytes)) return;
+        KeepInRing(bytes);
+    }
+
+    /// <summary>Until a token count is written: keeps the last bytes; at the first one, rents the ring and puts them in it.</summary>
+    private bool StartsTail(ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> carry = _carry;
+        var keyOverlap = TokenCountKey.Length - 1;
+        Span<byte> seam = stackalloc byte[2 * keyOverlap];
+        var before = Math.Min(_carryLength, keyOverlap);
+        carry.Slice(_carryLength - before, before).CopyTo(seam);
+        var after = Math.Min(bytes.Length, keyOverlap);
+        bytes[..after].CopyTo(seam[before..]);
+        if (bytes.IndexOf(TokenCountKey) < 0 && seam[..(before + after)].IndexOf(TokenCountKey) < 0)
+        {
+            if (bytes.Length >= CarrySize)
+            {
+                bytes[^CarrySize..].CopyTo(carry);
+                _carryLength = CarrySize;
+            }
+            else
+            {
+                var kept = Math.Min(_carryLength, CarrySize - bytes.Length);
+                carry.Slice(_carryLength - kept, kept).CopyTo(carry); // an overlapping copy towards the start is safe for spans
+                bytes.CopyTo(carry[kept..]);
+                _carryLength = kept + bytes.Length;
+            }
+            return false;
+        }
+        _ring = ArrayPool<byte>.Shared.Rent(TailSize);
+        KeepInRing(carry[.._carryLength]);
+        return true;
+    }
+
+    private void KeepInRing(ReadOnlySpan<byte> bytes)
+    {
         if (bytes.Length >= TailSize)
         {
             bytes[^TailSize..].CopyTo(_ring);

@@ -25,6 +25,9 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
     /// <summary>Usage-only events removed so far.</summary>
     public int DroppedEvents { get; private set; }
 
+    /// <summary>Whether a buffer is held (between writes: only for an event whose end has not arrived).</summary>
+    internal bool HoldsBuffers => _out.Length > 0 || _pending.Length > 0;
+
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty) return ValueTask.CompletedTask;
@@ -78,12 +81,36 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
         return SendAsync(cancellationToken);
     }
 
+    // Neither buffer is held between writes: an open stream waits for its next token far longer than it writes, and
+    // 10,000 open streams would hold 10 MB of them (rent and return cost less than the write).
     private ValueTask SendAsync(CancellationToken cancellationToken)
     {
+        if (_pendingLength == 0) _pending = GiveBack(_pending);
         if (_outLength == 0) return ValueTask.CompletedTask;
         var length = _outLength;
         _outLength = 0;
-        return inner.WriteAsync(_out.AsMemory(0, length), cancellationToken);
+        var write = inner.WriteAsync(_out.AsMemory(0, length), cancellationToken);
+        if (!write.IsCompletedSuccessfully) return GiveBackOutWhenWritten(write);
+        _out = GiveBack(_out);
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask GiveBackOutWhenWritten(ValueTask write)
+    {
+        try
+        {
+            await write;
+        }
+        finally
+        {
+            _out = GiveBack(_out);
+        }
+    }
+
+    private static byte[] GiveBack(byte[] buffer)
+    {
+        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        return [];
     }
 
     /// <summary>Adds one event to what goes out: dropped if it is the usage chunk, without its <c>"usage":null</c> member otherwise.</summary>
@@ -139,7 +166,7 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
     {
         var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(1024, buffer.Length * 2)));
         buffer.AsSpan(0, used).CopyTo(larger);
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        GiveBack(buffer);
         return larger;
     }
 
@@ -148,9 +175,8 @@ internal sealed class UsageChunkFilter(Stream inner, HttpResponse response) : St
         if (disposing)
         {
             // Both buffers are rented, so an event split across reads costs no array per stream.
-            if (_out.Length > 0) ArrayPool<byte>.Shared.Return(_out);
-            if (_pending.Length > 0) ArrayPool<byte>.Shared.Return(_pending);
-            _out = _pending = [];
+            _out = GiveBack(_out);
+            _pending = GiveBack(_pending);
             _outLength = _pendingLength = 0;
         }
         base.Dispose(disposing); // the client's stream is not ours to close

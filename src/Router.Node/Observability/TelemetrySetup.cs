@@ -38,7 +38,8 @@ internal static class TelemetrySetup
             metrics.AddMeter(RouterMetrics.MeterName, GatewayMetrics.MeterName)
                 .AddRuntimeInstrumentation()
                 // Meters are process-wide: another node in the same process (tests, benchmarks) has its own scope.
-                .AddView(instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, scope) ? null : MetricStreamConfiguration.Drop)
+                .AddView(instrument => instrument.Meter.Scope is not null && !ReferenceEquals(instrument.Meter.Scope, scope) ? MetricStreamConfiguration.Drop
+                    : IsRuntimeMeter(instrument.Meter.Name) ? RuntimeMetricStream : null)
                 .AddPrometheusExporter();
             if (otlpMetrics) metrics.AddOtlpExporter();
         });
@@ -56,6 +57,12 @@ internal static class TelemetrySetup
         }
         return services;
     }
+
+    // Every metric stream holds its whole cardinality limit from the start (2,000 points of 72 bytes by default): the
+    // runtime's instruments have a few series each, and at the default their ~20 streams held 2.7 MB for nothing.
+    private static readonly MetricStreamConfiguration RuntimeMetricStream = new() { CardinalityLimit = 100 };
+
+    private static bool IsRuntimeMeter(string name) => name is "System.Runtime" or "OpenTelemetry.Instrumentation.Runtime";
 
     /// <summary>GET /metrics (Prometheus text), when telemetry is on. It is served on the admin listener only, without the admin token.</summary>
     public static IEndpointRouteBuilder MapRouterMetrics(this IEndpointRouteBuilder app, TelemetryOptions telemetry)
