@@ -15,7 +15,8 @@ public sealed class LeaseBook(TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, HeldEntry> _held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GrantLog> _grants = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _released = new(StringComparer.Ordinal);
+    // Releases of strict leases to repeat in renewals, each with the lease's deadline (the endpoint ends it then anyway).
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<ReleasedLease>> _released = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HeldCount> _inUse = new(StringComparer.Ordinal);
 
     /// <summary>One held lease: a request's, or a spare lent to this node (idle, or carrying a request).</summary>
@@ -143,7 +144,7 @@ public sealed class LeaseBook(TimeProvider clock)
         var actual = outcome.PromptTokens + outcome.CompletionTokens;
         if (actual > 0 && _grants.TryGetValue(entry.Lease.EndpointId, out var log))
             log.Charged(entry.GrantedAt, actual - entry.Lease.EstimatedTokens, clock.GetUtcNow());
-        if (resend) _released.GetOrAdd(entry.Lease.EndpointId, _ => new ConcurrentQueue<string>()).Enqueue(outcome.LeaseId);
+        if (resend) ReleasedOn(entry.Lease.EndpointId).Enqueue(new ReleasedLease(outcome.LeaseId, entry.Lease.ExpiresAt));
         return kept;
     }
 
@@ -188,14 +189,30 @@ public sealed class LeaseBook(TimeProvider clock)
         return byEndpoint;
     }
 
+    /// <summary>A release to repeat to its endpoint until a statement carrying it is answered, or until
+    /// <paramref name="Until"/>, the lease's deadline.</summary>
+    internal readonly record struct ReleasedLease(string LeaseId, DateTimeOffset Until);
+
+    private ConcurrentQueue<ReleasedLease> ReleasedOn(string endpointId) => _released.GetOrAdd(endpointId, _ => new ConcurrentQueue<ReleasedLease>());
+
     internal IEnumerable<string> EndpointsWithReleases => _released.Where(r => !r.Value.IsEmpty).Select(r => r.Key);
 
-    internal List<string> TakeReleased(string endpointId)
+    /// <summary>The releases to state next, but those whose lease is past its deadline (its endpoint has ended it).</summary>
+    internal List<ReleasedLease> TakeReleased(string endpointId)
     {
-        var taken = new List<string>();
+        var taken = new List<ReleasedLease>();
+        var now = clock.GetUtcNow();
         if (_released.TryGetValue(endpointId, out var queue))
-            while (taken.Count < 10_000 && queue.TryDequeue(out var id)) taken.Add(id);
+            while (taken.Count < 10_000 && queue.TryDequeue(out var released))
+                if (released.Until > now) taken.Add(released);
         return taken;
+    }
+
+    /// <summary>Releases stated in a renewal that went unanswered (lost in a partition, or late): stated again in the next.</summary>
+    internal void Unacknowledged(string endpointId, List<ReleasedLease> released)
+    {
+        var queue = ReleasedOn(endpointId);
+        foreach (var lease in released) queue.Enqueue(lease);
     }
 
     internal List<HeldLease> HeldOn(string endpointId) =>

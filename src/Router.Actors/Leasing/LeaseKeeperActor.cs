@@ -36,7 +36,8 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
     private long _round;
     private long _lastFenceCheck;
 
-    private sealed record Statement(long SentAt, List<string> LeaseIds);
+    /// <param name="Released">The releases it states (strict endpoints): stated again if it goes unanswered.</param>
+    private sealed record Statement(long SentAt, List<string> LeaseIds, string EndpointId, List<LeaseBook.ReleasedLease>? Released);
 
     private sealed class RenewTick
     {
@@ -68,7 +69,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
             var held = _book.HeldOn(query.EndpointId);
             var lastKnown = _runtime.Snapshots.LastPublished(query.EndpointId);
             Sender.Tell(Record(new RenewLeases(query.EndpointId, _holder, ++_round, held, null, _book.RecentGrants(query.EndpointId),
-                lastKnown.Incarnation == 0 ? null : lastKnown)), Self);
+                lastKnown.Incarnation == 0 ? null : lastKnown), null), Self);
         });
     }
 
@@ -102,6 +103,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         var routing = _runtime.Options.Routing;
         _runtime.Spares.GiveBackUnused(routing.SpareIdleTimeout, routing.LeaseDuration);
         _runtime.Allowances.GiveBackUnusable();
+        RestateUnansweredReleases();
         var byEndpoint = _book.ByEndpoint();
         foreach (var endpointId in _book.EndpointsWithReleases.ToList())
             if (!byEndpoint.ContainsKey(endpointId)) byEndpoint[endpointId] = [];
@@ -111,7 +113,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         {
             var released = _book.TakeReleased(endpointId);
             var statement = Record(new RenewLeases(endpointId, _holder, ++_round, entries.Select(e => e.ToHeld()).ToList(),
-                released.Count > 0 ? released : null));
+                released.Count > 0 ? released.ConvertAll(r => r.LeaseId) : null), released.Count > 0 ? released : null);
             if (_runtime.EndpointHomes.TryGetHome(endpointId, out var home) && home != _cluster.SelfAddress && Batches(home))
             {
                 byNode ??= new Dictionary<Address, List<RenewLeases>>();
@@ -159,10 +161,27 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
         }
     }
 
-    private RenewLeases Record(RenewLeases statement)
+    private RenewLeases Record(RenewLeases statement, List<LeaseBook.ReleasedLease>? released)
     {
-        _sent[statement.Round] = new Statement(_runtime.Clock.GetTimestamp(), statement.Held.Select(h => h.LeaseId).ToList());
+        _sent[statement.Round] = new Statement(_runtime.Clock.GetTimestamp(), statement.Held.Select(h => h.LeaseId).ToList(), statement.EndpointId, released);
         return statement;
+    }
+
+    /// <summary>
+    /// A strict endpoint keeps a lease whose release it never heard until the lease's deadline: a release is stated in
+    /// every round until a statement carrying it is answered, not once (a partition can swallow the direct release
+    /// and that round's statement alike). Repeating one is harmless: the endpoint ends a lease once and remembers it.
+    /// </summary>
+    private void RestateUnansweredReleases()
+    {
+        List<long>? restated = null;
+        foreach (var (round, statement) in _sent)
+        {
+            if (statement.Released is null) continue;
+            _book.Unacknowledged(statement.EndpointId, statement.Released);
+            (restated ??= []).Add(round);
+        }
+        foreach (var round in restated ?? []) _sent[round] = _sent[round] with { Released = null };
     }
 
     private void OnRenewed(LeasesRenewed renewed)
