@@ -18,6 +18,10 @@ namespace Router.Actors.Endpoints;
 internal sealed class EndpointLedger(string endpointId, EndpointSettings settings, TimeProvider clock)
 {
     private readonly Dictionary<string, ActiveLease> _leases = new(StringComparer.Ordinal);
+    // No lease can be reclaimed before this: a lease's deadline never moves and its renewal only moves later, so the
+    // earliest of (deadline, renewal + TTL) over the leases bounds it from below. Every acquire asks for reclaiming,
+    // and an endpoint with thousands of open streams would otherwise look at each of them every time.
+    private DateTimeOffset _noReclaimBefore = DateTimeOffset.MaxValue;
     // Leases this incarnation released or reclaimed: a late renewal or re-assertion must not count one again.
     private readonly EndedLeases _ended = new(2 * settings.LeaseTtl);
     private readonly SlidingMinuteCounter _requests = new();
@@ -110,7 +114,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         var isProbe = circuit == CircuitState.HalfOpen;
         if (isProbe) _breaker.ProbeStarted();
         var deadline = now + request.Duration;
-        _leases[request.LeaseId] = new ActiveLease(now, deadline, request.EstimatedTokens, isProbe, request.Holder, now);
+        Add(request.LeaseId, new ActiveLease(now, deadline, request.EstimatedTokens, isProbe, request.Holder, now));
         _peakInFlight = Math.Max(_peakInFlight, InFlight);
         _requests.Add(now, 1);
         _tokens.Add(now, request.EstimatedTokens);
@@ -153,7 +157,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         }
         else if (!_ended.Contains(grant.LeaseId))
         {
-            _leases[grant.LeaseId] = new ActiveLease(now, now + grant.Duration, grant.EstimatedTokens, false, grant.Holder, now);
+            Add(grant.LeaseId, new ActiveLease(now, now + grant.Duration, grant.EstimatedTokens, false, grant.Holder, now));
             _peakInFlight = Math.Max(_peakInFlight, InFlight);
         }
         CountRequest(now, grant.EstimatedTokens, grant.AllowanceLot);
@@ -268,8 +272,8 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             }
             // An adopted spare is taken as idle (whether a request runs on it is not in the statement): its slot counts
             // either way, and its holder's next use of it is counted as a request.
-            _leases[held.LeaseId] = new ActiveLease(held.GrantedAt, held.ExpiresAt, held.EstimatedTokens, false, statement.Holder, now, held.Spare)
-                { InUse = !held.Spare };
+            Add(held.LeaseId, new ActiveLease(held.GrantedAt, held.ExpiresAt, held.EstimatedTokens, false, statement.Holder, now, held.Spare)
+                { InUse = !held.Spare });
             if (held.Spare) (_idleSpares, _lentSpares) = (_idleSpares + 1, _lentSpares + 1);
             changed = true;
         }
@@ -315,8 +319,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
             if (deadline <= now) continue; // all its leases have ended already
             var known = _leases.Values.Count(l => l.Holder == holder);
             for (var i = known; i < count; i++)
-                _leases[$"unaccounted:{previous.Incarnation}:{holder}:{i}"] =
-                    new ActiveLease(previous.TakenAt, deadline, 0, false, holder, now);
+                Add($"unaccounted:{previous.Incarnation}:{holder}:{i}", new ActiveLease(previous.TakenAt, deadline, 0, false, holder, now));
         }
         _breaker.Restore(previous.Circuit, previous.CooldownUntil, previous.ConsecutiveFailures);
         var counted = _requests.TotalInWindowEndingAt(previous.TakenAt);
@@ -339,7 +342,9 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// <summary>Ends leases past their deadline or, with available fencing, not renewed within the TTL; returns how many.</summary>
     public int ReclaimExpired(DateTimeOffset now, LeaseFencing fencing)
     {
+        if (now < _noReclaimBefore) return 0;
         List<string>? expired = null;
+        var next = DateTimeOffset.MaxValue;
         foreach (var (id, lease) in _leases)
         {
             if (lease.Deadline <= now) (expired ??= []).Add(id);
@@ -349,8 +354,23 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
                 (expired ??= []).Add(id);
                 ReclaimedUnrenewed++;
             }
+            else if (EarliestReclaim(lease) is var at && at < next) next = at;
         }
+        _noReclaimBefore = next;
         return End(expired);
+    }
+
+    private void Add(string leaseId, ActiveLease lease)
+    {
+        _leases[leaseId] = lease;
+        if (EarliestReclaim(lease) is var at && at < _noReclaimBefore) _noReclaimBefore = at;
+    }
+
+    /// <summary>The first moment <paramref name="lease"/> could be reclaimed, whatever the fencing and the holder's state.</summary>
+    private DateTimeOffset EarliestReclaim(ActiveLease lease)
+    {
+        var unrenewed = lease.RenewedAt + settings.LeaseTtl;
+        return lease.Deadline < unrenewed ? lease.Deadline : unrenewed;
     }
 
     /// <summary>
@@ -411,7 +431,7 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         for (var i = 0; i < Math.Min(wanted, room); i++)
         {
             var id = Guid.NewGuid().ToString("N");
-            _leases[id] = new ActiveLease(now, expiresAt, 0, false, holder, now, isSpare: true) { InUse = false };
+            Add(id, new ActiveLease(now, expiresAt, 0, false, holder, now, isSpare: true) { InUse = false });
             _idleSpares++;
             _lentSpares++;
             lent.Add(id);

@@ -96,6 +96,42 @@ public class EndpointLedgerTests
     }
 
     [Fact]
+    public void A_short_lease_granted_after_long_ones_frees_its_slot_at_its_own_deadline()
+    {
+        // Reclaiming looks at the leases only from the earliest moment one could end: a lease granted later with an
+        // earlier deadline must bring that moment forward, or its slot stays taken at the cap.
+        var ledger = NewLedger();
+        var definition = Endpoint with { MaxInFlight = 2, Fencing = LeaseFencing.Strict };
+        ledger.TryAcquire(definition, Acquire(duration: TimeSpan.FromMinutes(10))).Should().BeOfType<LeaseAcquired>();
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        ledger.TryAcquire(definition, Acquire(duration: TimeSpan.FromSeconds(2))).Should().BeOfType<LeaseAcquired>();
+        ledger.TryAcquire(definition, Acquire()).Should().BeOfType<LeaseRefused>("both slots are taken");
+
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        ledger.TryAcquire(definition, Acquire()).Should().BeOfType<LeaseAcquired>("the 2 s lease has ended");
+        ledger.InFlight.Should().Be(2);
+    }
+
+    [Fact]
+    public void An_unrenewed_lease_is_reclaimed_after_acquires_that_found_nothing_to_reclaim()
+    {
+        var ledger = NewLedger();
+        var definition = Endpoint with { MaxInFlight = 2 };
+        ledger.TryAcquire(definition, Acquire(duration: TimeSpan.FromMinutes(10))).Should().BeOfType<LeaseAcquired>();
+        for (var i = 0; i < 5; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            var lease = ledger.TryAcquire(definition, Acquire(duration: TimeSpan.FromMinutes(10))).Should().BeOfType<LeaseAcquired>().Subject;
+            ledger.Release(new ReportOutcome("e1", lease.LeaseId, OutcomeKind.Success, 10));
+        }
+
+        _clock.Advance(Settings.LeaseTtl);
+        ledger.TryAcquire(definition, Acquire()).Should().BeOfType<LeaseAcquired>();
+        ledger.TryAcquire(definition, Acquire()).Should().BeOfType<LeaseAcquired>("the first lease, never renewed, was reclaimed after the TTL");
+        ledger.ReclaimedUnrenewed.Should().Be(1);
+    }
+
+    [Fact]
     public void Rpm_limit_refuses_with_the_time_until_the_oldest_request_leaves_the_minute()
     {
         var ledger = NewLedger();
