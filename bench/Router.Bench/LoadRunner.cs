@@ -9,10 +9,13 @@ namespace Router.Bench;
 /// <summary>What one load phase measured.</summary>
 /// <param name="LeasesByCallerNode">For each node the callers used, how many leases each endpoint granted them.</param>
 /// <param name="RefusalsByReason">Refused decisions (and errors, as "Timeout (caller)") by reason, each with its first message.</param>
-/// <param name="Stalls">Gaps of 100 ms or more in a dedicated thread's 5 ms ticks: the whole process stood still (GC, freeze, machine).</param>
+/// <param name="Stalls">Gaps of 100 ms or more in a dedicated thread's 1 ms ticks: the whole process stood still (GC, freeze, machine).</param>
+/// <param name="Slow">Decisions of <see cref="SlowDecisions.ThresholdMs"/> or more, and <paramref name="Hiccups"/> the moments that
+/// thread saw a GC pause or went unscheduled for <see cref="SlowDecisions.UnscheduledMs"/> or more: what the tail had in common.</param>
 public sealed record LoadResult(long Granted, long Refused, long Errors, TimeSpan Elapsed, LatencyStats Latency, string? SampleRefusal,
     IReadOnlyList<Dictionary<string, int>> LeasesByCallerNode, RuntimeCounters Runtime, IReadOnlyList<(int Exchange, int Routers)> PeakBacklog,
-    IReadOnlyDictionary<string, (long Count, string First)> RefusalsByReason, IReadOnlyList<Stall> Stalls)
+    IReadOnlyDictionary<string, (long Count, string First)> RefusalsByReason, IReadOnlyList<Stall> Stalls,
+    IReadOnlyList<SlowDecision> Slow, IReadOnlyList<Hiccup> Hiccups)
 {
     /// <summary>Which node hosted each endpoint at the end of the phase (set by the caller).</summary>
     public ShardMap? Map { get; init; }
@@ -45,6 +48,7 @@ public sealed class LoadRunner(BenchCluster cluster, BenchOptions options)
     private readonly int callers = options.Callers;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
     private readonly LatencyRecorder[] _recorders = Enumerable.Range(0, options.Callers).Select(_ => new LatencyRecorder()).ToArray();
+    private readonly SlowDecisions _slow = new();
     private readonly Dictionary<string, int>[] _leasesPerEndpoint =
         Enumerable.Range(0, options.Callers).Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
 
@@ -68,6 +72,7 @@ public sealed class LoadRunner(BenchCluster cluster, BenchOptions options)
     {
         foreach (var recorder in _recorders) recorder.Reset();
         foreach (var leases in _leasesPerEndpoint) leases.Clear();
+        _slow.Take();
         var counters = new Counters[callers];
         using var watcher = new StallWatcher();
         using var stop = new CancellationTokenSource();
@@ -97,7 +102,7 @@ public sealed class LoadRunner(BenchCluster cluster, BenchOptions options)
         await Task.WhenAll(tasks);
         var total = Stopwatch.GetElapsedTime(started);
 
-        var stalls = watcher.Stop();
+        var (stalls, hiccups) = watcher.Stop();
         var reasons = new Dictionary<string, (long Count, string First)>(StringComparer.Ordinal);
         foreach (var c in counters)
         foreach (var (reason, (count, first)) in c.Reasons ?? [])
@@ -106,7 +111,7 @@ public sealed class LoadRunner(BenchCluster cluster, BenchOptions options)
         return new LoadResult(
             counters.Sum(c => c.Granted), counters.Sum(c => c.Refused), counters.Sum(c => c.Errors),
             total, LatencyStats.From(_recorders), counters.Select(c => c.SampleRefusal).FirstOrDefault(r => r is not null),
-            LeasesByCallerNode(), RuntimeCounters.Now().Since(runtimeAtStart), peakBacklog, reasons, stalls);
+            LeasesByCallerNode(), RuntimeCounters.Now().Since(runtimeAtStart), peakBacklog, reasons, stalls, _slow.Take(), hiccups);
     }
 
     /// <summary>
@@ -172,7 +177,9 @@ public sealed class LoadRunner(BenchCluster cluster, BenchOptions options)
                 Count("Timeout (caller's ask)", timedOut.Message);
                 continue;
             }
-            recorder.Add(Stopwatch.GetTimestamp() - sw);
+            var answered = Stopwatch.GetTimestamp();
+            recorder.Add(answered - sw);
+            _slow.Add(sw, answered, answer is LeaseGranted { Lease: var l } ? l.EndpointId : "", caller % cluster.Nodes.Count);
 
             if (answer is LeaseGranted { Lease: var lease })
             {
@@ -204,13 +211,16 @@ public sealed class LoadRunner(BenchCluster cluster, BenchOptions options)
 public readonly record struct Stall(double AtSeconds, double Ms, double GcPauseMs, int Gen2);
 
 /// <summary>
-/// A dedicated thread (not the thread pool, so pool starvation does not show) that ticks every 5 ms and records every
-/// gap of 100 ms or more with the GC pause time that fell into it: a gap the GC explains is a GC pause, one it does not
-/// is the process (or machine) being stopped or starved of CPU.
+/// A dedicated thread (not the thread pool, so pool starvation does not show) that ticks every millisecond and records
+/// every gap of 100 ms or more with the GC pause time that fell into it: a gap the GC explains is a GC pause, one it does
+/// not is the process (or machine) being stopped or starved of CPU. Shorter moments (a GC pause, a tick
+/// <see cref="SlowDecisions.UnscheduledMs"/> late) are kept as <see cref="Hiccup"/>s to set against the slow decisions.
 /// </summary>
 public sealed class StallWatcher : IDisposable
 {
     private readonly List<Stall> _stalls = [];
+    private readonly List<Hiccup> _hiccups = [];
+    private static readonly long UnscheduledTicks = (long)(SlowDecisions.UnscheduledMs * Stopwatch.Frequency / 1000);
     private readonly Thread _thread;
     private readonly long _started = Stopwatch.GetTimestamp();
     private volatile bool _stop;
@@ -228,22 +238,24 @@ public sealed class StallWatcher : IDisposable
         var lastGen2 = GC.CollectionCount(2);
         while (!_stop)
         {
-            Thread.Sleep(5);
+            Thread.Sleep(1);
             var now = Stopwatch.GetTimestamp();
             var pause = GC.GetTotalPauseDuration();
             var gen2 = GC.CollectionCount(2);
             var gap = Stopwatch.GetElapsedTime(last, now);
+            if (now - last >= UnscheduledTicks || pause != lastPause)
+                lock (_stalls) _hiccups.Add(new Hiccup(last, now, (pause - lastPause).TotalMilliseconds));
             if (gap >= TimeSpan.FromMilliseconds(100))
                 lock (_stalls) _stalls.Add(new Stall(Stopwatch.GetElapsedTime(_started, last).TotalSeconds, gap.TotalMilliseconds, (pause - lastPause).TotalMilliseconds, gen2 - lastGen2));
             (last, lastPause, lastGen2) = (now, pause, gen2);
         }
     }
 
-    public IReadOnlyList<Stall> Stop()
+    public (IReadOnlyList<Stall> Stalls, IReadOnlyList<Hiccup> Hiccups) Stop()
     {
         _stop = true;
         _thread.Join();
-        lock (_stalls) return _stalls.ToList();
+        lock (_stalls) return (_stalls.ToList(), _hiccups.ToList());
     }
 
     public void Dispose()

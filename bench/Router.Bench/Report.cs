@@ -27,12 +27,34 @@ public static class Report
         if (r.Stalls.Count > 0)
             Console.WriteLine(string.Create(Invariant,
                 $"         process stalls >= 100 ms: {r.Stalls.Count}, {r.Stalls.Sum(s => s.Ms):F0} ms in all (GC pause inside them {r.Stalls.Sum(s => s.GcPauseMs):F0} ms); longest {string.Join(", ", r.Stalls.OrderByDescending(s => s.Ms).Take(3).Select(s => $"{s.Ms:F0} ms at {s.AtSeconds:F1} s (GC {s.GcPauseMs:F0} ms, gen2 {s.Gen2})"))}"));
+        Tail(r, after);
         foreach (var (reason, (count, first)) in r.RefusalsByReason.OrderByDescending(x => x.Value.Count))
             Console.WriteLine($"         refused {count:N0} x {reason}: {first}");
         var (localShare, busiest, used) = Share(endpoints, r, after);
         if (used == 0) return;
         Console.WriteLine(string.Create(Invariant,
             $"         leases on the caller's own node {100.0 * localShare:F0}% (even spread: {100.0 / r.LeasesByCallerNode.Count:F0}%); endpoints used {used}/{endpoints}; busiest endpoint {busiest:F2}x its fair share; shards moved during the run {before.ShardsMovedIn(after)}"));
+    }
+
+    /// <summary>
+    /// What the slow decisions had in common, against all decisions: the share on each path, and how many fell in a GC
+    /// pause or in a moment the watcher's thread went unscheduled (the machine's cores all busy elsewhere).
+    /// </summary>
+    private static void Tail(LoadResult r, ShardMap map)
+    {
+        var decided = Math.Max(1, r.Granted + r.Refused);
+        var unscheduled = r.Hiccups.Where(h => (h.To - h.From) * 1000.0 / System.Diagnostics.Stopwatch.Frequency >= SlowDecisions.UnscheduledMs).ToArray();
+        var unscheduledMs = unscheduled.Sum(h => (h.To - h.From) * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
+        Console.WriteLine(string.Create(Invariant,
+            $"         watcher thread unscheduled >= {SlowDecisions.UnscheduledMs:F0} ms: {unscheduled.Length} times, {unscheduledMs:F0} ms in all ({unscheduled.Count(h => h.GcPauseMs > 0)} of them in a GC pause)"));
+        foreach (var atLeast in new[] { 2.0, 4.0 })
+        {
+            var b = SlowDecisions.Classify(r.Slow, r.Hiccups, map, atLeast);
+            if (b.Count == 0) continue;
+            double Share(int n) => 100.0 * n / b.Count;
+            Console.WriteLine(string.Create(Invariant,
+                $"         decisions >= {atLeast:F0} ms: {b.Count:N0} ({100.0 * b.Count / decided:F2}%); endpoint on the caller's node {Share(b.OnCallersNode):F0}%, on another {Share(b.OnOtherNode):F0}%, refused {Share(b.Refused):F0}%; during a GC pause {Share(b.DuringGc):F0}%, while the watcher went unscheduled {Share(b.DuringUnscheduled):F0}%"));
+        }
     }
 
     /// <summary>The share of leases granted by an endpoint on the caller's own node, and the busiest endpoint's leases over the mean (total / endpoints).</summary>
@@ -113,6 +135,7 @@ public static class Report
             results = results.Select(x =>
             {
                 var (localShare, busiest, _) = Share(x.Endpoints, x.Result, x.Result.Map!);
+                var tail = SlowDecisions.Classify(x.Result.Slow, x.Result.Hiccups, x.Result.Map!, 4);
                 return new
                 {
                     strategy = x.Strategy,
@@ -127,6 +150,11 @@ public static class Report
                     gcPauseMs = Math.Round(x.Result.Runtime.GcPause.TotalMilliseconds),
                     localShare = Math.Round(localShare, 3),
                     busiestVsFair = Math.Round(busiest, 3),
+                    // The tail: the share of decisions of 4 ms or more, and of those the shares in a GC pause and while
+                    // the watcher's thread went unscheduled.
+                    over4MsShare = Math.Round((double)tail.Count / Math.Max(1, x.Result.Granted + x.Result.Refused), 5),
+                    over4MsInGcShare = tail.Count == 0 ? 0 : Math.Round((double)tail.DuringGc / tail.Count, 3),
+                    over4MsUnscheduledShare = tail.Count == 0 ? 0 : Math.Round((double)tail.DuringUnscheduled / tail.Count, 3),
                 };
             }),
             machine = cpu,
