@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Cluster;
 using Router.Actors.Membership;
@@ -50,9 +51,10 @@ public sealed class RouterClient
     /// <summary>
     /// Asks for a lease. Never throws for a slow or silent router (that is a <see cref="NoEndpointReason.Timeout"/>
     /// answer); a cancelled caller gets <see cref="OperationCanceledException"/>, and a grant that arrives after it
-    /// left is released, never abandoned.
+    /// left is released, never abandoned. Await the <see cref="ValueTask{TResult}"/> once: its state machine comes from a
+    /// pool, where a task's was a new object of about 180 B per decision.
     /// </summary>
-    public Task<IRouteResponse> RouteAsync(RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public ValueTask<IRouteResponse> RouteAsync(RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var askedAt = _runtime.Clock.GetTimestamp();
         // A request built with this node's holder (the gateway's are) is sent as it is, not copied.
@@ -64,7 +66,8 @@ public sealed class RouterClient
     }
 
     /// <summary>The same through a gateway node's router pool, by an ask (this node runs none).</summary>
-    private async Task<IRouteResponse> RouteElsewhereAsync(RouteRequest request, TimeSpan timeout, long askedAt, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<IRouteResponse> RouteElsewhereAsync(RouteRequest request, TimeSpan timeout, long askedAt, CancellationToken cancellationToken)
     {
         var ask = PickGateway().Ask<IRouteResponse>(request, timeout);
         IRouteResponse answer;
@@ -86,7 +89,8 @@ public sealed class RouterClient
     }
 
     /// <summary>The same with this node's router pool, answered to a <see cref="RouteReply"/> rather than an ask.</summary>
-    private async Task<IRouteResponse> RouteHereAsync(IActorRef router, RouteRequest request, TimeSpan timeout, long askedAt,
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<IRouteResponse> RouteHereAsync(IActorRef router, RouteRequest request, TimeSpan timeout, long askedAt,
         CancellationToken cancellationToken)
     {
         var reply = new RouteReply(_replyPath, _provider, ReleaseUnclaimed);

@@ -23,10 +23,11 @@ internal static class GatewayTracing
             : null;
 
     /// <summary>Asks for a lease inside a "route {group}" span, when spans are recorded.</summary>
-    public static Task<IRouteResponse> RouteAsync(RouterClient router, RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
+    public static ValueTask<IRouteResponse> RouteAsync(RouterClient router, RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
         Source.HasListeners() ? TracedRouteAsync(router, request, timeout, cancellationToken) : router.RouteAsync(request, timeout, cancellationToken);
 
-    private static async Task<IRouteResponse> TracedRouteAsync(RouterClient router, RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<IRouteResponse> TracedRouteAsync(RouterClient router, RouteRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var span = Source.StartActivity("route " + request.ModelGroup);
         span?.SetTag("llm_router.group", request.ModelGroup);

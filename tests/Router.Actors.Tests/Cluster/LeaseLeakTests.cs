@@ -22,7 +22,7 @@ public sealed class LeaseLeakTests
             // race (cancelling just after it lost to a fast local grant now and then): the request is still sent.
             using var left = new CancellationTokenSource();
             left.Cancel();
-            await FluentActions.Awaiting(() => client.RouteAsync(new RouteRequest("chat", $"gone-{i}"), TimeSpan.FromSeconds(5), left.Token))
+            await FluentActions.Awaiting(() => client.RouteAsync(new RouteRequest("chat", $"gone-{i}"), TimeSpan.FromSeconds(5), left.Token).AsTask())
                 .Should().ThrowAsync<OperationCanceledException>();
 
             // The grant that arrives after the caller left is released at once (the lease TTL is 10 s).
