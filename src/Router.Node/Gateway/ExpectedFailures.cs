@@ -9,27 +9,50 @@ namespace Router.Node.Gateway;
 /// </summary>
 internal static class ExpectedFailures
 {
-    public static async Task Handle(HttpContext context, RequestDelegate next)
+    /// <summary>Metadata of a route that ends these failures itself (<see cref="Matches"/>, <see cref="EndAsync"/>): the
+    /// gateway's model routes, so a proxied request has no second async frame (and its allocation) for this.</summary>
+    public static readonly CaughtByTheRoute CaughtByRoute = new();
+
+    public sealed class CaughtByTheRoute;
+
+    public static Task Handle(HttpContext context, RequestDelegate next) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<CaughtByTheRoute>() is not null ? next(context) : GuardedAsync(context, next);
+
+    private static async Task GuardedAsync(HttpContext context, RequestDelegate next)
     {
         try
         {
             await next(context);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (Matches(e, context))
         {
-            Log(context, "the client went away");
+            await EndAsync(context, e);
         }
-        catch (BadHttpRequestException e)
+    }
+
+    /// <summary>Whether <paramref name="e"/> is one of the failures a gateway meets every day, not a bug.</summary>
+    public static bool Matches(Exception e, HttpContext context) =>
+        e is BadHttpRequestException or AskTimeoutException ||
+        e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested;
+
+    /// <summary>Ends the request after a failure <see cref="Matches"/> accepted: one log line, and the answer it calls for.</summary>
+    public static Task EndAsync(HttpContext context, Exception e)
+    {
+        switch (e)
         {
-            Log(context, $"bad request from the client: {e.Message}");
-            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested) context.Response.StatusCode = e.StatusCode;
-        }
-        catch (AskTimeoutException)
-        {
-            Log(context, "the cluster did not answer in time");
-            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-                await OpenAiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
-                    "The cluster did not answer in time; retry shortly.", "service_unavailable", "cluster_timeout", TimeSpan.FromSeconds(1));
+            case OperationCanceledException or IOException when context.RequestAborted.IsCancellationRequested:
+                Log(context, "the client went away");
+                return Task.CompletedTask;
+            case BadHttpRequestException bad:
+                Log(context, $"bad request from the client: {bad.Message}");
+                if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested) context.Response.StatusCode = bad.StatusCode;
+                return Task.CompletedTask;
+            default:
+                Log(context, "the cluster did not answer in time");
+                return !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested
+                    ? OpenAiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                        "The cluster did not answer in time; retry shortly.", "service_unavailable", "cluster_timeout", TimeSpan.FromSeconds(1))
+                    : Task.CompletedTask;
         }
     }
 

@@ -28,7 +28,7 @@ internal static class GatewayEndpoints
     {
         foreach (var (path, format) in ModelRoutes)
             app.MapPost("/v1" + path, (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, path, format))
-                .WithMetadata(OpenAiStatusErrors.OwnErrors);
+                .WithMetadata(OpenAiStatusErrors.OwnErrors, ExpectedFailures.CaughtByRoute);
         app.MapGet("/v1/models", (HttpContext c, RouterRuntime runtime, ClientApiKeys k) => ListModels(c, runtime, k))
             .WithMetadata(OpenAiStatusErrors.OwnErrors);
         // Catch-all: model names such as "meta-llama/Llama-3.1-8B" have slashes.
@@ -38,7 +38,7 @@ internal static class GatewayEndpoints
     }
 
     private static Task Forward(HttpContext context, GatewayRequestHandler handler, ClientApiKeys keys, string upstreamPath, RequestFormat format) =>
-        keys.Allows(context) ? handler.HandleAsync(context, upstreamPath, format) : OpenAiErrors.Unauthorized(context);
+        keys.Allows(context) ? handler.HandleAsync(context, upstreamPath, format).AsTask() : OpenAiErrors.Unauthorized(context);
 
     private static Task ListModels(HttpContext context, RouterRuntime runtime, ClientApiKeys keys)
     {

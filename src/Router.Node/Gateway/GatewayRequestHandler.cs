@@ -38,65 +38,78 @@ internal sealed class GatewayRequestHandler(
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string BaseUrl, string Path, string? ApiVersion), Uri> _upstreamUris = new();
     private readonly RouterOptions _router = settings.Router;
 
-    public async Task HandleAsync(HttpContext context, string upstreamPath, RequestFormat format = RequestFormat.Json)
+    /// <summary>
+    /// Serves one OpenAI request: parse, route, forward, retry and fall back. Ends the failures a gateway meets every day
+    /// itself (<see cref="ExpectedFailures"/>, which skips these routes): the state machine comes from a pool and the
+    /// route awaits it as a task, one small object per request instead of two async frames.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask HandleAsync(HttpContext context, string upstreamPath, RequestFormat format = RequestFormat.Json)
     {
-        var startedAt = Stopwatch.GetTimestamp();
-        var body = await RequestBody.ReadAsync(context, settings.Gateway.MaxRequestBodyBytes, logger);
-        if (body is null) return; // the reader already answered (413)
-        // JSON is parsed synchronously (no task per request); only a multipart form is read asynchronously.
-        var (parsed, error) = format == RequestFormat.Multipart
-            ? await MultipartRequest.ParseAsync(body.Value, context.Request.ContentType)
-            : ParseJson(body.Value);
-        if (parsed is not { } request)
-        {
-            await OpenAiErrors.BadRequest(context, error);
-            return;
-        }
-        if (!runtime.Directory.Current.Groups.ContainsKey(request.Model))
-        {
-            await OpenAiErrors.ModelNotFound(context, request.Model);
-            return;
-        }
-
-        var counters = stats.For(request.Model);
-        counters.Requested();
-        using var requestTelemetry = telemetry.StartRequest(context, counters, request.Model, upstreamPath, startedAt);
-        using var requestLimit = PooledTimeouts.Rent(context.RequestAborted);
-        var requestTimeout = requestLimit.Source;
-        requestTimeout.CancelAfter(TimeSpan.FromSeconds(_router.RequestTimeoutSeconds));
-
-        // Streams the client did not ask usage for: ask the upstream anyway (tpm is charged with the real count)
-        // and hide the usage chunk from the client.
-        var hideUsage = format == RequestFormat.Json && request.Stream && !request.ClientAskedUsage
-            && upstreamPath is "/chat/completions" or "/completions";
-        var routing = new RoutingAttempts(request, context, hideUsage ? request.WithIncludeUsage(body.Value) : body.Value)
-        {
-            Format = format,
-            HideUsageChunk = hideUsage,
-        };
-        // A JSON body goes upstream as JSON whatever the client called it (curl -d says form-urlencoded); a multipart
-        // body keeps the client's content type: its boundary is in it.
-        if (format == RequestFormat.Json) context.Request.ContentType = "application/json";
         try
         {
-            if (await TryGroupsAsync(context, routing, upstreamPath, requestTelemetry, requestTimeout)) return;
+            var startedAt = Stopwatch.GetTimestamp();
+            var body = await RequestBody.ReadAsync(context, settings.Gateway.MaxRequestBodyBytes, logger);
+            if (body is null) return; // the reader already answered (413)
+            // JSON is parsed synchronously (no task per request); only a multipart form is read asynchronously.
+            var (parsed, error) = format == RequestFormat.Multipart
+                ? await MultipartRequest.ParseAsync(body.Value, context.Request.ContentType)
+                : ParseJson(body.Value);
+            if (parsed is not { } request)
+            {
+                await OpenAiErrors.BadRequest(context, error);
+                return;
+            }
+            if (!runtime.Directory.Current.Groups.ContainsKey(request.Model))
+            {
+                await OpenAiErrors.ModelNotFound(context, request.Model);
+                return;
+            }
+
+            var counters = stats.For(request.Model);
+            counters.Requested();
+            using var requestTelemetry = telemetry.StartRequest(context, counters, request.Model, upstreamPath, startedAt);
+            using var requestLimit = PooledTimeouts.Rent(context.RequestAborted);
+            var requestTimeout = requestLimit.Source;
+            requestTimeout.CancelAfter(TimeSpan.FromSeconds(_router.RequestTimeoutSeconds));
+
+            // Streams the client did not ask usage for: ask the upstream anyway (tpm is charged with the real count)
+            // and hide the usage chunk from the client.
+            var hideUsage = format == RequestFormat.Json && request.Stream && !request.ClientAskedUsage
+                && upstreamPath is "/chat/completions" or "/completions";
+            var routing = new RoutingAttempts(request, context, hideUsage ? request.WithIncludeUsage(body.Value) : body.Value)
+            {
+                Format = format,
+                HideUsageChunk = hideUsage,
+            };
+            // A JSON body goes upstream as JSON whatever the client called it (curl -d says form-urlencoded); a multipart
+            // body keeps the client's content type: its boundary is in it.
+            if (format == RequestFormat.Json) context.Request.ContentType = "application/json";
+            try
+            {
+                if (await TryGroupsAsync(context, routing, upstreamPath, requestTelemetry, requestTimeout)) return;
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client left; its leases were released by each attempt.
+                GatewayLog.ClientGone(logger, context.TraceIdentifier, Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, routing.UpstreamAttempts);
+                return;
+            }
+            catch (OperationCanceledException) when (requestTimeout.IsCancellationRequested)
+            {
+                // Router:RequestTimeoutSeconds ran out while routing or waiting for capacity.
+                GatewayLog.RequestTimedOut(logger, context.TraceIdentifier, _router.RequestTimeoutSeconds, routing.UpstreamAttempts);
+                routing.LastFailure ??= new UpstreamFailure(StatusCodes.Status504GatewayTimeout, null, "the request timeout ran out before an endpoint answered");
+            }
+            counters.Failed();
+            await NoServiceAsync(context, routing);
+            GatewayLog.NotServed(logger, context.TraceIdentifier, context.Response.StatusCode, routing.UpstreamAttempts,
+                routing.LastFailure?.Summary ?? string.Join(" ", routing.Refusals.Select(r => r.Message)));
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (ExpectedFailures.Matches(e, context))
         {
-            // The client left; its leases were released by each attempt.
-            GatewayLog.ClientGone(logger, context.TraceIdentifier, Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, routing.UpstreamAttempts);
-            return;
+            await ExpectedFailures.EndAsync(context, e);
         }
-        catch (OperationCanceledException) when (requestTimeout.IsCancellationRequested)
-        {
-            // Router:RequestTimeoutSeconds ran out while routing or waiting for capacity.
-            GatewayLog.RequestTimedOut(logger, context.TraceIdentifier, _router.RequestTimeoutSeconds, routing.UpstreamAttempts);
-            routing.LastFailure ??= new UpstreamFailure(StatusCodes.Status504GatewayTimeout, null, "the request timeout ran out before an endpoint answered");
-        }
-        counters.Failed();
-        await NoServiceAsync(context, routing);
-        GatewayLog.NotServed(logger, context.TraceIdentifier, context.Response.StatusCode, routing.UpstreamAttempts,
-            routing.LastFailure?.Summary ?? string.Join(" ", routing.Refusals.Select(r => r.Message)));
     }
 
     /// <summary>Tries the requested group, then its fallbacks; true once the client has a response.</summary>
