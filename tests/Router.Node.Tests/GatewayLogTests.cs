@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Router.Node.Tests;
@@ -40,7 +43,8 @@ public sealed class LoggedGateway : IAsyncLifetime
             .Set("Router:Retries", 0)
             .Set("Router:FailureThreshold", 1)
             .Set("Router:CapacityWaitSeconds", 0)
-            .Set("Logging:LogLevel:Default", "Information"));
+            .Set("Logging:LogLevel:Default", "Information")
+            .Services(services => services.AddSingleton<IStartupFilter, ClientGoneOnFirstWrite>()));
         Logs = LogCapture.AttachTo(Gateway.Node);
     }
 
@@ -59,7 +63,7 @@ public sealed class LoggedGateway : IAsyncLifetime
 /// </summary>
 public sealed class GatewayLogTests(LoggedGateway fixture) : IClassFixture<LoggedGateway>
 {
-    private const int AttemptFailed = 1001, NotServed = 1003, ClientGone = 1004, BodyNotRead = 1005, BreakerOpened = 3001;
+    private const int AttemptFailed = 1001, NotServed = 1003, ClientGone = 1004, BodyNotRead = 1005, EndedExpectedly = 1008, BreakerOpened = 3001;
     private readonly TestGateway _gateway = fixture.Gateway;
     private readonly LogCapture _logs = fixture.Logs;
 
@@ -180,6 +184,25 @@ public sealed class GatewayLogTests(LoggedGateway fixture) : IClassFixture<Logge
     }
 
     [Fact]
+    public async Task A_client_that_leaves_as_the_gateway_answers_gives_one_line_and_no_stack_trace()
+    {
+        // The gateway's model routes end these failures themselves (the middleware that ends them for other routes lets
+        // theirs through): the write of the 404 for an unknown model fails as on a reset connection.
+        var before = _logs.Mark();
+        using var request = new HttpRequestMessage(HttpMethod.Post, _gateway.BaseUrl + "/v1/chat/completions")
+        {
+            Content = new StringContent(TestGateway.ChatBody("no-such-model"), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add(ClientGoneOnFirstWrite.Header, "1");
+        using var response = await TestGateway.Http.SendAsync(request);
+
+        var line = await _logs.WaitFor(r => r.EventId.Id == EndedExpectedly, "saying the request ended as expected", since: before);
+        line.Value("Reason").Should().Be("the client went away");
+        line.Value("Path").Should().Be("/v1/chat/completions");
+        AssertNoStackTraces();
+    }
+
+    [Fact]
     public async Task An_unreachable_upstream_gives_one_attempt_line_and_no_stack_trace()
     {
         var before = _logs.Mark();
@@ -236,6 +259,56 @@ public sealed class GatewayLogTests(LoggedGateway fixture) : IClassFixture<Logge
         catch (OperationCanceledException)
         {
             // Still open: the log decides whether the gateway noticed.
+        }
+    }
+}
+
+/// <summary>
+/// For a request with <see cref="Header"/>, the client leaves just as the gateway starts answering: the first write to
+/// the response cancels <see cref="HttpContext.RequestAborted"/> and fails as a write to a reset connection does.
+/// </summary>
+internal sealed class ClientGoneOnFirstWrite : IStartupFilter
+{
+    public const string Header = "x-test-client-gone-on-write";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, rest) =>
+        {
+            if (context.Request.Headers.ContainsKey(Header))
+            {
+                var left = new CancellationTokenSource();
+                context.Response.RegisterForDispose(left);
+                context.RequestAborted = left.Token;
+                context.Response.Body = new ResetStream(left);
+            }
+            return rest(context);
+        });
+        next(app);
+    };
+
+    private sealed class ResetStream(CancellationTokenSource left) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Reset();
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Reset();
+            return ValueTask.CompletedTask;
+        }
+
+        private void Reset()
+        {
+            left.Cancel();
+            throw new IOException("Connection reset by peer");
         }
     }
 }
