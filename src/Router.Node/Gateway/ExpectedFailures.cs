@@ -47,12 +47,14 @@ internal static class ExpectedFailures
                 Log(context, $"bad request from the client: {bad.Message}");
                 if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested) context.Response.StatusCode = bad.StatusCode;
                 return Task.CompletedTask;
-            default:
+            case AskTimeoutException:
                 Log(context, "the cluster did not answer in time");
                 return !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested
                     ? OpenAiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
                         "The cluster did not answer in time; retry shortly.", "service_unavailable", "cluster_timeout", TimeSpan.FromSeconds(1))
                     : Task.CompletedTask;
+            default:
+                throw new ArgumentException($"{e.GetType().Name} is not one of the failures Matches accepts", nameof(e));
         }
     }
 
