@@ -220,7 +220,6 @@ public sealed class StallWatcher : IDisposable
 {
     private readonly List<Stall> _stalls = [];
     private readonly List<Hiccup> _hiccups = [];
-    private static readonly long UnscheduledTicks = (long)(SlowDecisions.UnscheduledMs * Stopwatch.Frequency / 1000);
     private readonly Thread _thread;
     private readonly long _started = Stopwatch.GetTimestamp();
     private volatile bool _stop;
@@ -243,8 +242,9 @@ public sealed class StallWatcher : IDisposable
             var pause = GC.GetTotalPauseDuration();
             var gen2 = GC.CollectionCount(2);
             var gap = Stopwatch.GetElapsedTime(last, now);
-            if (now - last >= UnscheduledTicks || pause != lastPause)
-                lock (_stalls) _hiccups.Add(new Hiccup(last, now, (pause - lastPause).TotalMilliseconds));
+            var hiccup = new Hiccup(last, now, (pause - lastPause).TotalMilliseconds);
+            if (hiccup.Unscheduled || hiccup.GcPauseMs > 0)
+                lock (_stalls) _hiccups.Add(hiccup);
             if (gap >= TimeSpan.FromMilliseconds(100))
                 lock (_stalls) _stalls.Add(new Stall(Stopwatch.GetElapsedTime(_started, last).TotalSeconds, gap.TotalMilliseconds, (pause - lastPause).TotalMilliseconds, gen2 - lastGen2));
             (last, lastPause, lastGen2) = (now, pause, gen2);

@@ -43,8 +43,8 @@ public static class Report
     private static void Tail(LoadResult r, ShardMap map)
     {
         var decided = Math.Max(1, r.Granted + r.Refused);
-        var unscheduled = r.Hiccups.Where(h => (h.To - h.From) * 1000.0 / System.Diagnostics.Stopwatch.Frequency >= SlowDecisions.UnscheduledMs).ToArray();
-        var unscheduledMs = unscheduled.Sum(h => (h.To - h.From) * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
+        var unscheduled = r.Hiccups.Where(h => h.Unscheduled).ToArray();
+        var unscheduledMs = unscheduled.Sum(h => h.Ms);
         Console.WriteLine(string.Create(Invariant,
             $"         watcher thread unscheduled >= {SlowDecisions.UnscheduledMs:F0} ms: {unscheduled.Length} times, {unscheduledMs:F0} ms in all ({unscheduled.Count(h => h.GcPauseMs > 0)} of them in a GC pause)"));
         foreach (var atLeast in new[] { 2.0, 4.0 })

@@ -7,7 +7,13 @@ namespace Router.Bench;
 public readonly record struct SlowDecision(long Started, long Ended, string EndpointId, int CallerNode);
 
 /// <summary>A moment the <see cref="StallWatcher"/>'s thread saw: a tick that came late, or a GC pause that ended in it.</summary>
-public readonly record struct Hiccup(long From, long To, double GcPauseMs);
+public readonly record struct Hiccup(long From, long To, double GcPauseMs)
+{
+    public double Ms => (To - From) * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>The tick came <see cref="SlowDecisions.UnscheduledMs"/> or more late: the thread (or the process) was not run.</summary>
+    public bool Unscheduled => Ms >= SlowDecisions.UnscheduledMs;
+}
 
 /// <summary>
 /// The decisions in a run's tail, and what they had in common: the path (an endpoint actor on the caller's node, or an
@@ -16,8 +22,8 @@ public readonly record struct Hiccup(long From, long To, double GcPauseMs);
 /// </summary>
 public sealed class SlowDecisions
 {
-    /// <summary>Decisions at least this long are kept (the p99 goal is 5 ms; the run's tail starts well before it).</summary>
-    public const double ThresholdMs = 1;
+    /// <summary>Decisions at least this long are kept: the shortest the report splits (the p99 goal is 5 ms).</summary>
+    public const double ThresholdMs = 2;
 
     /// <summary>A watcher tick later than this is a moment its thread (or the process) was not run.</summary>
     public const double UnscheduledMs = 3;
@@ -62,7 +68,7 @@ public sealed class SlowDecisions
                 if (h.From > d.Ended) break;
                 if (h.To < d.Started) continue;
                 sawGc |= h.GcPauseMs > 0;
-                sawUnscheduled |= (h.To - h.From) * 1000.0 / Stopwatch.Frequency >= UnscheduledMs;
+                sawUnscheduled |= h.Unscheduled;
             }
             if (sawGc) gc++;
             if (sawUnscheduled) unscheduled++;
