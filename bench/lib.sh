@@ -35,6 +35,22 @@ stop() { # pid: stops one process this script started
   pids=("${keep[@]}")
 }
 
+tiering_ticks() { # pids...: "tid ticks" per line for the runtime's tiered-compilation thread(s) (".NET Tiered Com")
+  # of these processes: the JIT recompiling warm methods, which is a process's start-up cost rather than its per-request one
+  local pid task
+  for pid in "$@"; do
+    for task in /proc/"$pid"/task/*; do
+      [ "$(cat "$task/comm" 2>/dev/null)" = ".NET Tiered Com" ] || continue
+      awk -v tid="${task##*/}" '{ sub(/^.*\) /, ""); print tid, $12 + $13 }' "$task/stat" 2>/dev/null || true
+    done
+  done
+}
+
+tiering_delta() { # before, after (outputs of tiering_ticks): ticks the tiering threads used in between (a new thread counts whole)
+  awk 'NR == FNR { before[$1] = $2; next } { d = $2 - ($1 in before ? before[$1] : 0); total += d > 0 ? d : 0 } END { print total + 0 }' \
+    <(printf '%s\n' "$1") <(printf '%s\n' "$2")
+}
+
 machine_ticks() { # "busy total" clock ticks of all cores, from /proc/stat
   awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat
 }

@@ -23,14 +23,14 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "[$(date -u +%H:%M:%S)] round $round of $ROUNDS"
   if [ "$round" -gt 1 ]; then export SKIP_BUILD=1; fi
   "$here/run.sh" >"$rounds_tsv.round$round.log" 2>&1 || { cat "$rounds_tsv.round$round.log" >&2; exit 1; }
-  # run.sh's results.md: the first table has req/s and +p50 per target, the second CPU us/req (7 columns).
+  # run.sh's results.md: the first table has req/s and +p50 per target, the second CPU us/req and the JIT's part (9 columns).
   awk -F'|' -v round="$round" -v gw="$gateway" '
     function trim(s) { gsub(/^ +| +$/, "", s); return s }
     NF == 13 && trim($2) == "yarp" { yrps = trim($3); yp50 = trim($6) }
     NF == 13 && trim($2) == gw { grps = trim($3); gp50 = trim($6) }
-    NF == 9 && trim($2) == "yarp" { ycpu = trim($4) }
-    NF == 9 && trim($2) == gw { gcpu = trim($4) }
-    END { printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", round, ycpu, gcpu, yrps, grps, yp50, gp50) }' "$here/results.md" >>"$rounds_tsv"
+    NF == 11 && trim($2) == "yarp" { ycpu = trim($4); yjit = trim($5) }
+    NF == 11 && trim($2) == gw { gcpu = trim($4); gjit = trim($5) }
+    END { printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", round, ycpu, gcpu, yrps, grps, yp50, gp50, yjit, gjit) }' "$here/results.md" >>"$rounds_tsv"
   tail -1 "$rounds_tsv"
 done
 
@@ -41,9 +41,9 @@ done
   echo "TARGETS=\"$TARGETS\" STRATEGIES=\"$STRATEGIES\" TELEMETRY=\"$TELEMETRY\"${DURATION:+ DURATION=$DURATION}${WARMUP:+ WARMUP=$WARMUP}${GATEWAY_ARGS:+ GATEWAY_ARGS=\"$GATEWAY_ARGS\"};"
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores. Each round's parameters are those of run.sh's results.md."
   echo
-  echo "| round | YARP CPU us/req | gateway CPU us/req | CPU ratio | YARP req/s | gateway req/s | req/s ratio | YARP +p50 ms | gateway +p50 ms |"
+  echo "| round | YARP CPU us/req (JIT tiering) | gateway CPU us/req (JIT tiering) | CPU ratio | YARP req/s | gateway req/s | req/s ratio | YARP +p50 ms | gateway +p50 ms |"
   echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-  awk -F'\t' '{ printf("| %s | %s | %s | %.2fx | %s | %s | %.2fx | %s | %s |\n", $1, $2, $3, $3 / $2, $4, $5, $5 / $4, $6, $7) }' "$rounds_tsv"
+  awk -F'\t' '{ printf("| %s | %s (%s) | %s (%s) | %.2fx | %s | %s | %.2fx | %s | %s |\n", $1, $2, $8, $3, $9, $3 / $2, $4, $5, $5 / $4, $6, $7) }' "$rounds_tsv"
   echo
   awk -F'\t' '
     function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }

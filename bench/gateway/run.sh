@@ -36,6 +36,10 @@ DURATION="${DURATION:-15}"         # seconds measured per target
 # Seconds of the same load first, not measured (JIT tiering, pools, connections). The gateway has about three times
 # YARP's JIT-compiled methods (Akka, the cluster, telemetry): after 10 s its tiered compiler still used ~4% of its CPU.
 WARMUP="${WARMUP:-30}"
+# Then more of it, 10 s at a time, until the proxy's tiered-compilation thread uses less than JIT_SETTLED_PCT % of a core
+# (at most JIT_SETTLE_MAX s more); the CPU table says how long each target took and what the thread used while measured.
+JIT_SETTLED_PCT="${JIT_SETTLED_PCT:-1}"
+JIT_SETTLE_MAX="${JIT_SETTLE_MAX:-120}"
 IDLE_DURATION="${IDLE_DURATION:-3}" # seconds of 1-connection load per target: latency without CPU contention
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency; small, so the proxies' overhead is visible
 STRATEGIES="${STRATEGIES:-least-busy round-robin}"
@@ -105,6 +109,7 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ measurement helpers
 # target rps p50_ms p99_ms idle_p50_ms rss_mib proxy_cores proxy_us_per_req machine_pct non2xx socket_errors sims_us_per_req wrk_us_per_req split other_pct
+#   jit_us_per_req (the proxy's tiered-compilation thread, part of proxy_us_per_req) extra_warmup_s
 results="$tmp/results.tsv"
 : >"$results"
 
@@ -117,13 +122,28 @@ measure() {
 
   log "$name: warm-up ${WARMUP}s"
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" -s "$here/chat.lua" "$url" >"$tmp/$name.warmup.txt" 2>&1
+  # CPU per request is a steady-state figure: the runtime keeps recompiling warm methods at a higher tier for a while
+  # (the gateway has about three times YARP's methods: Akka's periodic work reaches its call counts late), so the same
+  # load goes on, 10 s at a time, until the tiered-compilation thread is nearly idle, for every proxy alike.
+  local extra=0 jit0 jit1 used
+  while [ ${#procs[@]} -gt 0 ] && [ "$extra" -lt "$JIT_SETTLE_MAX" ]; do
+    jit0="$(tiering_ticks "${procs[@]}")"
+    wrk -t "$THREADS" -c "$CONNECTIONS" -d 10s -s "$here/chat.lua" "$url" >>"$tmp/$name.warmup.txt" 2>&1
+    jit1="$(tiering_ticks "${procs[@]}")"
+    extra=$((extra + 10))
+    used="$(tiering_delta "$jit0" "$jit1")"
+    # ticks per 10 s; CLK_TCK is 100 here, so 10 ticks is 1% of a core
+    if [ "$((used * 100 / $(getconf CLK_TCK) / 10))" -lt "$JIT_SETTLED_PCT" ]; then break; fi
+    log "$name: the JIT's tiering thread used $((used * 100 / $(getconf CLK_TCK) / 10))% of a core in the last 10 s; warming on"
+  done
+  [ "$extra" -gt 0 ] && log "$name: warmed ${extra}s more until the tiering thread settled (or JIT_SETTLE_MAX=${JIT_SETTLE_MAX}s)"
 
   log "$name: ${DURATION}s at $CONNECTIONS connections"
   local cpu0 cpu1 sims0 sims1 m0 m1 TIMEFORMAT='%U %S'
   reset_sim_stats
-  cpu0="$(cpu_ticks "${procs[@]}")"; sims0="$(cpu_ticks "${sim_pids[@]}")"; m0="$(machine_ticks)"
+  cpu0="$(cpu_ticks "${procs[@]}")"; sims0="$(cpu_ticks "${sim_pids[@]}")"; m0="$(machine_ticks)"; jit0="$(tiering_ticks "${procs[@]}")"
   { time wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s "$here/chat.lua" "$url" >"$out" 2>&1; } 2>"$tmp/$name.wrk-cpu.txt"
-  cpu1="$(cpu_ticks "${procs[@]}")"; sims1="$(cpu_ticks "${sim_pids[@]}")"; m1="$(machine_ticks)"
+  cpu1="$(cpu_ticks "${procs[@]}")"; sims1="$(cpu_ticks "${sim_pids[@]}")"; m1="$(machine_ticks)"; jit1="$(tiering_ticks "${procs[@]}")"
   local rss; rss="$(peak_rss_kb "${procs[@]}")"
   local backends; backends="$(sim_split)"
 
@@ -139,7 +159,8 @@ measure() {
       -v ip50="$(bench_field "$idle" p50_us)" -v rss="$rss" -v nprocs="${#procs[@]}" \
       -v cpu="$((cpu1 - cpu0))" -v sims="$((sims1 - sims0))" -v wrk_cpu="$(cat "$tmp/$name.wrk-cpu.txt")" \
       -v hz="$hz" -v m0="$m0" -v m1="$m1" -v ncpu="$(nproc)" \
-      -v non2xx="$(bench_field "$out" non2xx)" -v sockerr="$(bench_field "$out" socket_errors)" -v backends="$backends" 'BEGIN {
+      -v non2xx="$(bench_field "$out" non2xx)" -v sockerr="$(bench_field "$out" socket_errors)" -v backends="$backends" \
+      -v jit="$(tiering_delta "$jit0" "$jit1")" -v settle="$extra" 'BEGIN {
         secs = dur / 1e6; rps = req / secs
         split(m0, a, " "); split(m1, b, " ")
         machine = (b[2] - a[2]) > 0 ? 100 * (b[1] - a[1]) / (b[2] - a[2]) : 0
@@ -148,9 +169,10 @@ measure() {
         split(wrk_cpu, w, " ")
         # CPU that none of the processes above used: other programs on the machine (or kernel work)
         other = machine - 100 * ((nprocs > 0 ? cpu / hz : 0) + sims / hz + w[1] + w[2]) / secs / ncpu
-        printf("%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%.0f\t%.0f\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\n", name, rps, p50 / 1000, p99 / 1000, ip50 / 1000,
+        jit_us = nprocs > 0 && req > 0 ? 1e6 * jit / hz / req : -1
+        printf("%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%.0f\t%.0f\t%d\t%d\t%.0f\t%.0f\t%s\t%.0f\t%.0f\t%d\n", name, rps, p50 / 1000, p99 / 1000, ip50 / 1000,
           (nprocs > 0 ? rss / 1024 : -1), cores, us_per_req, machine, non2xx, sockerr,
-          1e6 * sims / hz / req, 1e6 * (w[1] + w[2]) / req, backends, other)
+          1e6 * sims / hz / req, 1e6 * (w[1] + w[2]) / req, backends, other, jit_us, settle)
       }' >>"$results"
   if [ "$(bench_field "$out" non2xx)" != 0 ] || [ "$(bench_field "$out" socket_errors)" != 0 ]; then
     log "$name: WARNING: $(bench_field "$out" non2xx) non-2xx responses, $(bench_field "$out" socket_errors) socket errors (see $out)"
@@ -391,10 +413,10 @@ table="$(awk -F'\t' '
 
 cpu_table="$(awk -F'\t' '
   BEGIN {
-    print "| target | proxy CPU cores | proxy CPU us/req | simulators CPU us/req | wrk CPU us/req | machine CPU busy % | of which other programs % |"
-    print "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    print "| target | proxy CPU cores | proxy CPU us/req | of which JIT tiering us/req | extra warm-up s | simulators CPU us/req | wrk CPU us/req | machine CPU busy % | of which other programs % |"
+    print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   }
-  { printf("| %s | %s | %s | %d | %d | %d | %d |\n", $1, ($7 < 0 ? "-" : $7), ($8 < 0 ? "-" : $8), $12, $13, $9, ($15 < 0 ? 0 : $15)) }' "$results")"
+  { printf("| %s | %s | %s | %s | %d | %d | %d | %d | %d |\n", $1, ($7 < 0 ? "-" : $7), ($8 < 0 ? "-" : $8), ($16 < 0 ? "-" : $16), $17, $12, $13, $9, ($15 < 0 ? 0 : $15)) }' "$results")"
 
 
 goals="$(awk -F'\t' '
@@ -471,7 +493,7 @@ echo "$goals"
   echo "$goals" | sed 's/^/- /'
   [ -n "$overhead_report" ] && printf '%s' "$overhead_report" | sed 's/^/- /'
   echo
-  echo "+p50/+p99: the target's latency minus the direct run's. 1-conn p50: the median at one connection (no CPU contention) and its difference to direct. Peak RSS: VmHWM of the proxy process(es) (nginx: master + workers) after the run. vs YARP: req/s divided by YARP's. Errors: non-2xx responses plus socket errors. Backend split: each simulator's share of the measured requests and the highest in-flight count any one of them saw (from the simulators' /_sim/stats; 30 connections spread evenly would be about 10-14). CPU: user+system time of each process during the measured run divided by the requests served; machine CPU busy is all cores, and "of which other programs" is the part no process of the benchmark used (other programs on the machine, some kernel work)."
+  echo "+p50/+p99: the target's latency minus the direct run's. 1-conn p50: the median at one connection (no CPU contention) and its difference to direct. Peak RSS: VmHWM of the proxy process(es) (nginx: master + workers) after the run. vs YARP: req/s divided by YARP's. Errors: non-2xx responses plus socket errors. Backend split: each simulator's share of the measured requests and the highest in-flight count any one of them saw (from the simulators' /_sim/stats; 30 connections spread evenly would be about 10-14). CPU: user+system time of each process during the measured run divided by the requests served, after a warm-up that went on until the runtime's tiered-compilation thread was nearly idle (extra warm-up s); "of which JIT tiering" is that thread's share while measured; machine CPU busy is all cores, and "of which other programs" is the part no process of the benchmark used (other programs on the machine, some kernel work)."
 } >"$results_md"
 
 log "table written to ${results_md#"$root"/}"
