@@ -127,6 +127,7 @@ public sealed class OpenAiSdkTests(OpenAiSdkGateway fixture) : IClassFixture<Ope
         double.TryParse(response.Header("x-router-overhead-ms"), NumberStyles.Float, CultureInfo.InvariantCulture, out var overheadMs)
             .Should().BeTrue("x-router-overhead-ms was '{0}'", response.Header("x-router-overhead-ms"));
         overheadMs.Should().BeInRange(0, 5000);
+        response.Header("x-router-overhead-ms").Should().MatchRegex(@"^\d+(\.\d{1,3})?$", "milliseconds to at most three decimals, never an exponent");
         // The endpoint header names the simulator that actually answered.
         response.SimName().Should().Be(response.Endpoint() == "chat-a" ? "sim-a" : "sim-b");
     }

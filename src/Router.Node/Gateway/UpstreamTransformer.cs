@@ -72,7 +72,8 @@ internal sealed class UpstreamTransformer(
         if (!redactor.IsEmpty) RedactHeaders(headers);
         headers["x-router-endpoint"] = endpointId;
         headers["x-router-attempts"] = attempt.ToString(CultureInfo.InvariantCulture);
-        headers["x-router-overhead-ms"] = _overheadMs.ToString("0.###", CultureInfo.InvariantCulture);
+        // Rounded, then in its shortest form: what "0.###" gives, without parsing a custom format per response.
+        headers["x-router-overhead-ms"] = Math.Round(_overheadMs, 3, MidpointRounding.AwayFromZero).ToString(CultureInfo.InvariantCulture);
         // Success is streamed as it comes, never buffered; so is an error of an endpoint with no secret to mask.
         if (status < 400 || redactor.IsEmpty) return true;
 
