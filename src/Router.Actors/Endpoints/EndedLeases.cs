@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Router.Actors.Endpoints;
 
 /// <summary>
@@ -19,26 +22,70 @@ internal sealed class EndedLeases(TimeSpan horizon, int generationLimit = 100_00
     {
         public readonly HashSet<Guid> Guids = [];
         public readonly HashSet<string> Others = new(StringComparer.Ordinal);
+        // Two bits per Guid held, looked at before the set: almost every acquire carries an id that never ended, and at a
+        // busy endpoint the set's tens of thousands of entries miss the CPU caches, where a bitmap of 8-16 bits per id
+        // mostly does not. No false negatives: a bit clear means not held; both set means look in the set.
+        private ulong[] _filter = [];
         public int Count => Guids.Count + Others.Count;
 
-        public bool Contains(string id) => Guid.TryParseExact(id, "N", out var guid) ? Guids.Contains(guid) : Others.Contains(id);
+        public bool Contains(Guid guid) => _filter.Length > 0 && MayHold(guid) && Guids.Contains(guid);
 
-        public void Add(string id)
+        public bool Contains(string id) => Others.Contains(id);
+
+        public void Add(Guid guid)
         {
-            if (Guid.TryParseExact(id, "N", out var guid)) Guids.Add(guid);
-            else Others.Add(id);
+            if (!Guids.Add(guid)) return;
+            if (Guids.Count * BitsPerIdAtLeast > _filter.Length * 64L) Rebuild();
+            else Mark(guid);
         }
+
+        public void Add(string id) => Others.Add(id);
 
         public void Clear()
         {
             Guids.Clear();
             Others.Clear();
+            Array.Clear(_filter); // kept at its size: the next generation sees about the same release rate
+        }
+
+        private const int BitsPerIdAtLeast = 8;
+
+        /// <summary>Sized for twice the bits per id it is rebuilt below, so rebuilding (every id again) is rare.</summary>
+        private void Rebuild()
+        {
+            _filter = new ulong[Math.Max(1, (int)BitOperations.RoundUpToPowerOf2((uint)Guids.Count * 2 * BitsPerIdAtLeast) / 64)];
+            foreach (var guid in Guids) Mark(guid);
+        }
+
+        private void Mark(Guid guid)
+        {
+            var (first, second) = Positions(guid, _filter.Length * 64 - 1);
+            _filter[first >> 6] |= 1UL << first;
+            _filter[second >> 6] |= 1UL << second;
+        }
+
+        private bool MayHold(Guid guid)
+        {
+            var (first, second) = Positions(guid, _filter.Length * 64 - 1);
+            return (_filter[first >> 6] & (1UL << first)) != 0 && (_filter[second >> 6] & (1UL << second)) != 0;
+        }
+
+        /// <param name="mask">The bitmap's size in bits, minus one (a power of two).</param>
+        private static (int First, int Second) Positions(Guid guid, int mask)
+        {
+            var halves = MemoryMarshal.Cast<Guid, ulong>(new ReadOnlySpan<Guid>(in guid));
+            var mixed = halves[0] ^ BitOperations.RotateLeft(halves[1], 32);
+            // The high halves of two odd multiples: well mixed even for ids that are not random.
+            return ((int)((mixed * 0x9E3779B97F4A7C15UL) >> 32) & mask, (int)((mixed * 0xC2B2AE3D27D4EB4FUL) >> 32) & mask);
         }
     }
 
     public int Count => _current.Count + _previous.Count;
 
-    public bool Contains(string leaseId) => _current.Contains(leaseId) || _previous.Contains(leaseId);
+    public bool Contains(string leaseId) =>
+        Guid.TryParseExact(leaseId, "N", out var guid) // read once for both generations
+            ? _current.Contains(guid) || _previous.Contains(guid)
+            : _current.Contains(leaseId) || _previous.Contains(leaseId);
 
     public void Add(string leaseId, DateTimeOffset now)
     {
@@ -49,6 +96,7 @@ internal sealed class EndedLeases(TimeSpan horizon, int generationLimit = 100_00
             _current.Clear();
             _currentSince = now;
         }
-        _current.Add(leaseId);
+        if (Guid.TryParseExact(leaseId, "N", out var guid)) _current.Add(guid);
+        else _current.Add(leaseId);
     }
 }

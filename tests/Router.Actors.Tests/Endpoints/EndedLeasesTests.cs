@@ -38,6 +38,37 @@ public class EndedLeasesTests
     }
 
     [Fact]
+    public void Every_id_added_is_found_while_the_set_grows_and_no_other_is()
+    {
+        // The ids are looked up in a bitmap first, rebuilt larger as the set grows: none may be lost on the way.
+        var ended = new EndedLeases(Horizon);
+        var added = Enumerable.Range(0, 50_000).Select(_ => Guid.NewGuid().ToString("N")).ToList();
+        for (var i = 0; i < added.Count; i++)
+        {
+            ended.Add(added[i], Start);
+            if ((i & (i + 1)) == 0) // after each power of two: the first ids survive every rebuild
+                added.Take(i + 1).Should().OnlyContain(id => ended.Contains(id));
+        }
+
+        added.Should().OnlyContain(id => ended.Contains(id));
+        Enumerable.Range(0, 50_000).Select(_ => Guid.NewGuid().ToString("N")).Should().NotContain(id => ended.Contains(id));
+    }
+
+    [Fact]
+    public void A_dropped_generation_forgets_its_ids_and_the_next_one_finds_its_own()
+    {
+        var ended = new EndedLeases(Horizon);
+        var old = Enumerable.Range(0, 1_000).Select(_ => Guid.NewGuid().ToString("N")).ToList();
+        foreach (var id in old) ended.Add(id, Start);
+        ended.Add("rotate-1", Start + Horizon);
+        var recent = Enumerable.Range(0, 1_000).Select(_ => Guid.NewGuid().ToString("N")).ToList();
+        foreach (var id in recent) ended.Add(id, Start + 2 * Horizon); // the generation of "old" is dropped and reused
+
+        old.Should().NotContain(id => ended.Contains(id));
+        recent.Should().OnlyContain(id => ended.Contains(id));
+    }
+
+    [Fact]
     public void Memory_is_bounded_at_any_release_rate()
     {
         var ended = new EndedLeases(Horizon, generationLimit: 1_000);
