@@ -8,11 +8,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Configuration;
 using Router.Node;
-using Router.Simulator;
 
 // Allocated bytes per gateway request, measured in one process and independent of how busy the machine is:
-// N sequential requests straight to a simulator (client + simulator), then the same N through the gateway
-// (client + gateway + simulator); the difference is what the gateway allocates per request. Akka's and the
+// N sequential requests straight to a simulator (the client's allocations; the simulator is a process of its own),
+// then the same N through the gateway (client + gateway); the difference is what the gateway allocates per request. Akka's and the
 // runtime's background allocation is measured while idle and subtracted at the same rate. The process's CPU time per
 // request is read the same way (one connection, so it includes waking threads for each request, as light load does).
 //
@@ -23,10 +22,8 @@ var telemetry = StringArg("--telemetry", "on") != "off";
 var tracing = args.Contains("--tracing");
 var types = args.Contains("--types"); // sample allocated types (the runtime's AllocationTick, one per ~100 KB) per case
 
-await using var sim = await SimulatedEndpoint.StartAsync(new SimulatorOptions
-{
-    Name = "sim", LatencyMs = 0, TimeToFirstTokenMs = 0, TokensPerSecond = 0, CompletionTokens = 16,
-});
+await using var sim = await SimulatorProcess.StartAsync(
+    ("Name", "sim"), ("LatencyMs", "0"), ("TimeToFirstTokenMs", "0"), ("TokensPerSecond", "0"), ("CompletionTokens", "16"));
 var config = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
 {
     ["Gateway:Urls"] = "http://127.0.0.1:0",
