@@ -27,6 +27,8 @@ sealed class SimulatorProcess : IAsyncDisposable
         var dll = Path.Combine(AppContext.BaseDirectory, "Router.Simulator.dll");
         var baseUrl = $"http://127.0.0.1:{FreePort()}";
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Under dotnet-trace this process was started suspended on a diagnostic port: the simulator must not inherit it.
+        start.Environment.Remove("DOTNET_DiagnosticPorts");
         foreach (var argument in new[] { dll, "--urls", baseUrl }.Concat(settings.Select(s => $"--Simulator:{s.Key}={s.Value}")))
             start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {dll}");
