@@ -60,14 +60,14 @@ internal sealed class EndedLeases(TimeSpan horizon, int generationLimit = 100_00
         private void Mark(Guid guid)
         {
             var (first, second) = Positions(guid, _filter.Length * 64 - 1);
-            _filter[first >> 6] |= 1UL << first;
-            _filter[second >> 6] |= 1UL << second;
+            _filter[first >> 6] |= 1UL << (first & 63);
+            _filter[second >> 6] |= 1UL << (second & 63);
         }
 
         private bool MayHold(Guid guid)
         {
             var (first, second) = Positions(guid, _filter.Length * 64 - 1);
-            return (_filter[first >> 6] & (1UL << first)) != 0 && (_filter[second >> 6] & (1UL << second)) != 0;
+            return (_filter[first >> 6] & (1UL << (first & 63))) != 0 && (_filter[second >> 6] & (1UL << (second & 63))) != 0;
         }
 
         /// <param name="mask">The bitmap's size in bits, minus one (a power of two).</param>
