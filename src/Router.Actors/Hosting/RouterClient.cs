@@ -28,6 +28,8 @@ public sealed class RouterClient
     private readonly IActorRefProvider _provider;
     // The path every local reply shares (see RouteReply).
     private readonly ActorPath _replyPath;
+    // One delegate for every reply: a method group converted per decision would be a new one each time.
+    private readonly Action<LeaseGranted> _releaseUnclaimed;
     private int _next;
 
     /// <param name="runtime">The node's runtime (the one its actor system was composed with).</param>
@@ -43,6 +45,7 @@ public sealed class RouterClient
         _holder = HolderId.Of(_cluster.SelfUniqueAddress);
         _provider = ((ExtendedActorSystem)system).Provider;
         _replyPath = _provider.TempPath();
+        _releaseUnclaimed = ReleaseUnclaimed;
     }
 
     /// <summary>This node's holder id (address#uid): a <see cref="RouteRequest"/> built with it is not copied to set it.</summary>
@@ -93,7 +96,7 @@ public sealed class RouterClient
     private async ValueTask<IRouteResponse> RouteHereAsync(IActorRef router, RouteRequest request, TimeSpan timeout, long askedAt,
         CancellationToken cancellationToken)
     {
-        var reply = new RouteReply(_replyPath, _provider, ReleaseUnclaimed);
+        var reply = new RouteReply(_replyPath, _provider, _releaseUnclaimed);
         // The time limit and the caller's cancellation end the wait through one pooled source: no timer, promise or
         // linked source per decision.
         using var limit = PooledTimeouts.Rent(cancellationToken);

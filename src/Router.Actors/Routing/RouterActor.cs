@@ -50,7 +50,9 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         public IActorRef ReplyTo { get; } = replyTo;
         public GroupStrategy Strategy { get; } = strategy;
         public List<EndpointCandidate> Remaining { get; } = remaining;
-        public List<(LeaseRefusalReason? Reason, TimeSpan? RetryAfter)> Refusals { get; } = [];
+        /// <summary>Refusals so far; created by the first (most decisions are granted at once).</summary>
+        public List<(LeaseRefusalReason? Reason, TimeSpan? RetryAfter)> Refusals => _refusals ??= [];
+        private List<(LeaseRefusalReason? Reason, TimeSpan? RetryAfter)>? _refusals;
         public EndpointCandidate? Current { get; set; }
         /// <summary>The current attempt's slot in the snapshot cache, whose pending count it holds until answered.</summary>
         public EndpointSlot? CurrentSlot { get; set; }
