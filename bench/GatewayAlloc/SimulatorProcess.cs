@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
+using Router.Testing;
 
 /// <summary>
 /// The upstream of the measurement as a process of its own (Router.Simulator's executable), so that what it allocates
@@ -25,7 +25,7 @@ sealed class SimulatorProcess : IAsyncDisposable
     public static async Task<SimulatorProcess> StartAsync(params (string Key, string Value)[] settings)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Router.Simulator.dll");
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
+        var baseUrl = $"http://127.0.0.1:{FreePorts.Next()}";
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // Under dotnet-trace this process was started suspended on a diagnostic port: the simulator must not inherit it.
         start.Environment.Remove("DOTNET_DiagnosticPorts");
@@ -55,13 +55,6 @@ sealed class SimulatorProcess : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
