@@ -125,16 +125,16 @@ measure() {
   # CPU per request is a steady-state figure: the runtime keeps recompiling warm methods at a higher tier for a while
   # (the gateway has about three times YARP's methods: Akka's periodic work reaches its call counts late), so the same
   # load goes on, 10 s at a time, until the tiered-compilation thread is nearly idle, for every proxy alike.
-  local extra=0 jit0 jit1 used
+  local extra=0 jit0 jit1 pct
   while [ ${#procs[@]} -gt 0 ] && [ "$extra" -lt "$JIT_SETTLE_MAX" ]; do
     jit0="$(tiering_ticks "${procs[@]}")"
     wrk -t "$THREADS" -c "$CONNECTIONS" -d 10s -s "$here/chat.lua" "$url" >>"$tmp/$name.warmup.txt" 2>&1
     jit1="$(tiering_ticks "${procs[@]}")"
     extra=$((extra + 10))
-    used="$(tiering_delta "$jit0" "$jit1")"
-    # ticks per 10 s; CLK_TCK is 100 here, so 10 ticks is 1% of a core
-    if [ "$((used * 100 / $(getconf CLK_TCK) / 10))" -lt "$JIT_SETTLED_PCT" ]; then break; fi
-    log "$name: the JIT's tiering thread used $((used * 100 / $(getconf CLK_TCK) / 10))% of a core in the last 10 s; warming on"
+    # percent of one core over those 10 s: ticks * 100 / ticks-per-second / 10
+    pct=$(($(tiering_delta "$jit0" "$jit1") * 10 / $(getconf CLK_TCK)))
+    [ "$pct" -lt "$JIT_SETTLED_PCT" ] && break
+    log "$name: the JIT's tiering thread used $pct% of a core in the last 10 s; warming on"
   done
   [ "$extra" -gt 0 ] && log "$name: warmed ${extra}s more until the tiering thread settled (or JIT_SETTLE_MAX=${JIT_SETTLE_MAX}s)"
 
