@@ -16,25 +16,24 @@ internal static class PooledTimeouts
     private static int _pooled; // about how many the pool holds (ConcurrentQueue.Count is not free, and this is per request)
     private static readonly Action<object?> CancelSource = static source => ((CancellationTokenSource)source!).Cancel();
 
-    /// <summary>A source cancelled when <paramref name="first"/> or <paramref name="second"/> is, as a linked one would be.</summary>
-    public static Lease Rent(CancellationToken first, CancellationToken second = default)
+    /// <summary>A source cancelled when <paramref name="linked"/> is, as a linked one would be.</summary>
+    public static Lease Rent(CancellationToken linked)
     {
         if (Pool.TryDequeue(out var source)) Interlocked.Decrement(ref _pooled);
         else source = new CancellationTokenSource();
-        return new Lease(source, first.UnsafeRegister(CancelSource, source), second.UnsafeRegister(CancelSource, source));
+        return new Lease(source, linked.UnsafeRegister(CancelSource, source));
     }
 
-    /// <summary>Dispose when the request or attempt is over and nothing uses the token any more.</summary>
-    internal readonly struct Lease(CancellationTokenSource source, CancellationTokenRegistration first, CancellationTokenRegistration second)
-        : IDisposable
+    /// <summary>Dispose when the request or attempt is over and nothing uses the token any more (anything else that
+    /// cancels the source, such as a <see cref="Leasing.RevocationWatch"/>, must have let go of it before).</summary>
+    internal readonly struct Lease(CancellationTokenSource source, CancellationTokenRegistration linked) : IDisposable
     {
         public CancellationTokenSource Source => source;
 
         public void Dispose()
         {
             // Unregistered first (waiting for a callback already running), so nothing cancels it once it is pooled.
-            first.Dispose();
-            second.Dispose();
+            linked.Dispose();
             if (source.TryReset() && Volatile.Read(ref _pooled) < MaxPooled)
             {
                 Interlocked.Increment(ref _pooled);

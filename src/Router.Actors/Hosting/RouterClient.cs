@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Cluster;
+using Router.Actors.Leasing;
 using Router.Actors.Membership;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
@@ -135,6 +136,12 @@ public sealed class RouterClient
     /// longer counts it): stop using the endpoint at once, its slot may be given to someone else.
     /// </summary>
     public CancellationToken RevocationOf(Lease lease) => _runtime.Leases.RevocationOf(lease.LeaseId);
+
+    /// <summary>
+    /// The same, cancelling the caller's own <paramref name="source"/> (cheaper than linking to <see cref="RevocationOf"/>
+    /// on the request path): cancelled now if the lease was already revoked. Dispose the watch before reusing the source.
+    /// </summary>
+    public RevocationWatch WatchRevocation(Lease lease, CancellationTokenSource source) => _runtime.Leases.Watch(lease.LeaseId, source);
 
     public void Report(ReportOutcome outcome)
     {

@@ -7,7 +7,7 @@ namespace Router.Actors.Leasing;
 
 /// <summary>
 /// The holder's side of leases: what this node's callers hold right now, when each was last confirmed by its
-/// endpoint, and a token that revokes it. The <see cref="LeaseKeeperActor"/> renews from here, answers a new
+/// endpoint, and its revocation. The <see cref="LeaseKeeperActor"/> renews from here, answers a new
 /// endpoint incarnation from here, and revokes (aborts the request of) any lease it could not renew in time.
 /// Written from request threads (grant, release) and the keeper, so every part is thread-safe.
 /// </summary>
@@ -21,6 +21,7 @@ public sealed class LeaseBook(TimeProvider clock)
 
     /// <summary>One held lease: a request's, or a spare lent to this node (idle, or carrying a request).</summary>
     internal sealed class HeldEntry(Lease lease, DateTimeOffset grantedAt, long confirmedAt, DateTimeOffset? spareExpiresAt = null, bool inUse = true)
+        : LeaseRevocation
     {
         public Lease Lease { get; } = lease;
         public DateTimeOffset GrantedAt { get; } = grantedAt;
@@ -32,7 +33,6 @@ public sealed class LeaseBook(TimeProvider clock)
         /// <summary>When (a <see cref="TimeProvider.GetTimestamp"/>) the endpoint last confirmed it: the send time of the
         /// acquire or of the last acknowledged renewal. The lease is safe to use until then plus TTL minus margin.</summary>
         public long ConfirmedAt = confirmedAt;
-        public CancellationTokenSource Revoked { get; } = new();
         public HeldLease ToHeld() => new(Lease.LeaseId, SpareExpiresAt ?? Lease.ExpiresAt, Lease.EstimatedTokens, GrantedAt, IsSpare);
     }
 
@@ -75,10 +75,10 @@ public sealed class LeaseBook(TimeProvider clock)
     public int InUse => _held.Values.Count(e => e.InUse);
 
     /// <summary>Records a granted lease; <paramref name="askedAt"/> is when the caller asked for it (a timestamp):
-    /// the endpoint granted it later, so the lease is confirmed as of then. Returns the token that revokes it. Booking a
+    /// the endpoint granted it later, so the lease is confirmed as of then. Booking a
     /// lease twice (the router books it as it grants, the caller again when the grant reaches it) keeps the first entry,
     /// confirmed as of the earlier time.</summary>
-    public CancellationToken Add(Lease lease, long askedAt)
+    public void Add(Lease lease, long askedAt)
     {
         while (true)
         {
@@ -88,18 +88,18 @@ public sealed class LeaseBook(TimeProvider clock)
                 if (existing.InUse)
                 {
                     LowerConfirmation(existing, askedAt);
-                    return existing.Revoked.Token;
+                    return;
                 }
                 // A spare taken into use keeps its confirmation: the endpoint last renewed it then, not when this caller asked.
                 var inUse = new HeldEntry(lease, now, Volatile.Read(ref existing.ConfirmedAt), existing.SpareExpiresAt);
                 if (!_held.TryUpdate(lease.LeaseId, inUse, existing)) continue;
                 Booked(inUse, now);
-                return inUse.Revoked.Token;
+                return;
             }
             var entry = new HeldEntry(lease, now, askedAt);
             if (!_held.TryAdd(lease.LeaseId, entry)) continue;
             Booked(entry, now);
-            return entry.Revoked.Token;
+            return;
         }
     }
 
@@ -123,9 +123,20 @@ public sealed class LeaseBook(TimeProvider clock)
     /// </summary>
     public HeldCount InUseOn(string endpointId) => _inUse.GetOrAdd(endpointId, _ => new HeldCount());
 
-    /// <summary>Cancelled when the lease is revoked: the request using it must stop (see <see cref="LeaseKeeperActor"/>).</summary>
+    /// <summary>Cancelled when the lease is revoked: the request using it must stop (see <see cref="LeaseKeeperActor"/>).
+    /// Already cancelled for a lease this node no longer holds: it was revoked (or released) before the caller asked.</summary>
     public CancellationToken RevocationOf(string leaseId) =>
-        _held.TryGetValue(leaseId, out var entry) ? entry.Revoked.Token : CancellationToken.None;
+        _held.TryGetValue(leaseId, out var entry) ? entry.Token : LeaseRevocation.Revoked;
+
+    /// <summary>
+    /// Cancels <paramref name="attempt"/> when the lease is revoked, at once if this node no longer holds it. The request's
+    /// own source is cancelled, so a lease costs no source of its own; dispose the watch before that source is reused.
+    /// </summary>
+    public RevocationWatch Watch(string leaseId, CancellationTokenSource attempt)
+    {
+        _held.TryGetValue(leaseId, out var entry);
+        return RevocationWatch.Start(entry is { InUse: true } ? entry : null, attempt);
+    }
 
     /// <summary>The caller released the lease. <paramref name="resend"/>: repeat the release in the next renewal
     /// (strict endpoints, where a lost release would hold the slot until the deadline). <paramref name="keepSpare"/>: a
@@ -161,7 +172,7 @@ public sealed class LeaseBook(TimeProvider clock)
         foreach (var id in leaseIds)
         {
             var idle = new HeldEntry(new Lease(id, endpointId, "", "", expiresAt), now, confirmedAt, expiresAt, inUse: false);
-            // One already carrying a request stays as it is (its count and its revocation token with it).
+            // One already carrying a request stays as it is (its count and its revocation with it).
             _held.AddOrUpdate(id, idle, (_, held) => held.InUse ? held : idle);
         }
     }
@@ -260,8 +271,7 @@ public sealed class LeaseBook(TimeProvider clock)
     {
         if (!_held.TryRemove(leaseId, out var entry)) return null;
         if (entry.InUse) InUseOn(entry.Lease.EndpointId).Changed(-1);
-        try { entry.Revoked.Cancel(); }
-        catch (AggregateException) { } // a request's own clean-up failed; the lease is given up all the same
+        entry.Revoke();
         return entry;
     }
 }

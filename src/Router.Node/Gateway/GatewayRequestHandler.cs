@@ -240,9 +240,9 @@ internal sealed class GatewayRequestHandler(
             SetRequestBody(context, BodyFor(endpoint, routing));
 
             // The lease keeper revokes the lease when it cannot renew it: the upstream request stops before the slot is re-granted.
-            var revoked = router.RevocationOf(lease);
-            using var attemptLimit = PooledTimeouts.Rent(requestTimeout.Token, revoked);
+            using var attemptLimit = PooledTimeouts.Rent(requestTimeout.Token);
             var attemptTimeout = attemptLimit.Source;
+            using var revocation = router.WatchRevocation(lease, attemptTimeout); // disposed first: before the source is pooled
             var firstTokenTimeout = TimeSpan.FromSeconds(_router.FirstTokenTimeoutSeconds);
             if (routing.Request.Stream) attemptTimeout.CancelAfter(firstTokenTimeout);
 
@@ -263,7 +263,7 @@ internal sealed class GatewayRequestHandler(
                 context.Response.Body = clientBody;
             }
 
-            var result = Classify(context, error, transformer, attemptTimeout, requestTimeout, redactor, revoked);
+            var result = Classify(context, error, transformer, attemptTimeout, requestTimeout, redactor, revocation.IsRevoked);
             var latencyMs = Stopwatch.GetElapsedTime(attemptStartedAt).TotalMilliseconds;
             double? ttftMs = observer.FirstByteTimestamp == 0 ? null : Stopwatch.GetElapsedTime(attemptStartedAt, observer.FirstByteTimestamp).TotalMilliseconds;
             var (promptTokens, completionTokens) = result.Kind == OutcomeKind.Success ? UsageScanner.Read(observer.ReadTail()) : (0, 0);
@@ -305,7 +305,7 @@ internal sealed class GatewayRequestHandler(
 
     private static AttemptResult Classify(
         HttpContext context, ForwarderError error, UpstreamTransformer transformer, CancellationTokenSource attemptTimeout, CancellationTokenSource requestTimeout,
-        SecretRedactor redactor, CancellationToken revoked)
+        SecretRedactor redactor, bool revoked)
     {
         if (transformer.Failure is { } failure)
             return new AttemptResult(failure.Status == StatusCodes.Status429TooManyRequests ? OutcomeKind.RateLimited : OutcomeKind.ServerError, false, failure, UpstreamAnswered: true);
@@ -315,7 +315,7 @@ internal sealed class GatewayRequestHandler(
             return ClientLeft;
 
         var sent = context.Response.HasStarted;
-        if (revoked.IsCancellationRequested)
+        if (revoked)
             return new AttemptResult(OutcomeKind.Cancelled, sent, new UpstreamFailure(StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(1),
                 "this gateway lost contact with the endpoint's authority and stopped the request"));
         // YARP's activity timeout (RequestTimedOut) only backs up the request timeout: both are a timeout to the client.

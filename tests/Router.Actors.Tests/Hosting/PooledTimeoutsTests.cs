@@ -9,15 +9,15 @@ namespace Router.Actors.Tests.Hosting;
 public sealed class PooledTimeoutsTests
 {
     [Fact]
-    public void A_pooled_source_is_cancelled_by_either_token_it_was_linked_to()
+    public void A_pooled_source_is_cancelled_by_the_token_it_was_linked_to_and_never_handed_out_cancelled()
     {
-        using var client = new CancellationTokenSource();
-        using var revoked = new CancellationTokenSource();
-        using (var limit = PooledTimeouts.Rent(client.Token, revoked.Token))
+        using var earlier = new CancellationTokenSource();
+        using (var limit = PooledTimeouts.Rent(earlier.Token))
         {
-            revoked.Cancel();
-            limit.Source.IsCancellationRequested.Should().BeTrue("the lease was revoked");
+            earlier.Cancel();
+            limit.Source.IsCancellationRequested.Should().BeTrue("the request it was linked to ended");
         }
+        using var client = new CancellationTokenSource();
         using (var limit = PooledTimeouts.Rent(client.Token))
         {
             limit.Source.IsCancellationRequested.Should().BeFalse("a cancelled source is never handed out again");

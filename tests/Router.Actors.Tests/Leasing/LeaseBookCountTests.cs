@@ -26,11 +26,12 @@ public class LeaseBookCountTests
         var lease = LeaseOn("e1", "l1");
         var askedAt = _clock.GetTimestamp();
         _clock.Advance(TimeSpan.FromMilliseconds(3));
-        var routerToken = _book.Add(lease, _clock.GetTimestamp());
-        var callerToken = _book.Add(lease, askedAt);
+        _book.Add(lease, _clock.GetTimestamp());
+        var routerToken = _book.RevocationOf("l1");
+        _book.Add(lease, askedAt);
 
         _book.InUseOn("e1").Value.Should().Be(1);
-        callerToken.Should().Be(routerToken, "one lease, one revocation");
+        _book.RevocationOf("l1").Should().Be(routerToken, "one lease, one revocation");
         _book.ByEndpoint()["e1"].Single().ConfirmedAt.Should().Be(askedAt, "the earlier of the two times is the safe one");
         _book.RecentGrants("e1").Sum(b => b.Requests).Should().Be(1, "one request in the minute's grant log");
     }

@@ -35,8 +35,11 @@ public class LeaseKeeperTests : TestKit
         _keeper = Sys.ActorOf(Props.Create(() => new LeaseKeeperActor(_runtime, _region.Ref)));
     }
 
-    private CancellationToken Hold(string leaseId) =>
+    private CancellationToken Hold(string leaseId)
+    {
         _runtime.Leases.Add(new Lease(leaseId, "e1", "g", "http://e1", _clock.GetUtcNow().AddMinutes(10), 100), _clock.GetTimestamp());
+        return _runtime.Leases.RevocationOf(leaseId);
+    }
 
     [Fact]
     public void A_lease_the_endpoint_never_confirms_is_revoked_before_the_endpoint_may_reclaim_it()
