@@ -51,4 +51,29 @@ public sealed class SecretRedactorTests
         redactor.IsFor(UpstreamCredentials.For(endpoint with { HeadersFromEnv = null }, v => env.GetValueOrDefault(v))).Should().BeFalse("a header is gone");
         new SecretRedactor([]).IsFor(UpstreamCredentials.Anonymous).Should().BeTrue();
     }
+
+    [Fact]
+    public void An_endpoints_credentials_are_reused_until_its_definition_or_a_variable_changes()
+    {
+        var env = new Dictionary<string, string?> { ["K"] = "sk-1", ["H"] = "org-1" };
+        var secrets = new UpstreamSecrets(v => env.GetValueOrDefault(v));
+        var endpoint = new Router.Messages.Endpoints.EndpointDefinition("e", "g", "http://u", ApiKeyEnv: "K")
+        {
+            HeadersFromEnv = new Dictionary<string, string> { ["OpenAI-Organization"] = "H" },
+        };
+
+        var first = secrets.CredentialsFor(endpoint);
+        secrets.CredentialsFor(endpoint).Should().BeSameAs(first, "nothing changed: no credentials built per request");
+
+        env["K"] = "sk-2";
+        var rotated = secrets.CredentialsFor(endpoint);
+        rotated.Key.Should().Be("sk-2", "a key set anew is used on the next request");
+        env["H"] = null;
+        secrets.CredentialsFor(endpoint).Headers.Should().BeEmpty("an unset header variable leaves its header out");
+        env["H"] = "org-2";
+        secrets.CredentialsFor(endpoint).Headers.Should().Equal([new KeyValuePair<string, string>("OpenAI-Organization", "org-2")]);
+        var redefined = endpoint with { ApiKeyEnv = null };
+        secrets.CredentialsFor(redefined).Key.Should().BeNull("the endpoint no longer names a key");
+        secrets.CredentialsFor(null).Should().BeSameAs(UpstreamCredentials.Anonymous);
+    }
 }

@@ -232,7 +232,7 @@ internal sealed class GatewayRequestHandler(
             }
             var attemptStartedAt = Stopwatch.GetTimestamp();
             using var attempt = telemetry.StartAttempt(requestTelemetry, lease, endpoint, routing.UpstreamAttempts);
-            var credentials = UpstreamCredentials.For(endpoint, secrets.Environment);
+            var credentials = secrets.CredentialsFor(endpoint);
             var redactor = secrets.For(lease.EndpointId, credentials);
             var transformer = new UpstreamTransformer(
                 UpstreamUri(baseUrl, upstreamPath, context.Request, endpoint?.ApiVersion),

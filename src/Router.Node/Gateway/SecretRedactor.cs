@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Collections.Concurrent;
+using Router.Messages.Endpoints;
 
 namespace Router.Node.Gateway;
 
@@ -99,10 +100,21 @@ internal sealed class SecretRedactor
 internal sealed class UpstreamSecrets(Func<string, string?> environment)
 {
     private readonly ConcurrentDictionary<string, SecretRedactor> _byEndpoint = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UpstreamCredentials> _credentials = new(StringComparer.Ordinal);
 
     public UpstreamSecrets() : this(System.Environment.GetEnvironmentVariable) { }
 
     public Func<string, string?> Environment { get; } = environment;
+
+    /// <summary>The endpoint's credentials, cached the same way: a request reads its variables and compares them.</summary>
+    public UpstreamCredentials CredentialsFor(EndpointDefinition? endpoint)
+    {
+        if (endpoint is null) return UpstreamCredentials.Anonymous;
+        if (_credentials.TryGetValue(endpoint.Id, out var cached) && cached.IsCurrentFor(endpoint, Environment)) return cached;
+        var credentials = UpstreamCredentials.For(endpoint, Environment);
+        _credentials[endpoint.Id] = credentials;
+        return credentials;
+    }
 
     public SecretRedactor For(string endpointId, UpstreamCredentials credentials)
     {

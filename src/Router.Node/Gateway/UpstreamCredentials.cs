@@ -11,13 +11,18 @@ internal sealed class UpstreamCredentials
     /// <summary>Client headers that carry credentials for this gateway (or cookies): never forwarded upstream.</summary>
     public static readonly string[] ClientCredentialHeaders = ["Authorization", "Proxy-Authorization", "api-key", "x-api-key", "Cookie"];
 
-    public static readonly UpstreamCredentials Anonymous = new(UpstreamAuth.None, null, []);
+    public static readonly UpstreamCredentials Anonymous = new(null, UpstreamAuth.None, null, []);
 
-    private UpstreamCredentials(string auth, string? key, IReadOnlyList<KeyValuePair<string, string>> headers)
+    private readonly EndpointDefinition? _madeFor;
+    private readonly string? _bearer; // "Bearer <key>", made once rather than per request
+
+    private UpstreamCredentials(EndpointDefinition? madeFor, string auth, string? key, IReadOnlyList<KeyValuePair<string, string>> headers)
     {
+        _madeFor = madeFor;
         Auth = auth;
         Key = key;
         Headers = headers;
+        _bearer = auth == UpstreamAuth.Bearer && key is not null ? "Bearer " + key : null;
     }
 
     /// <summary>One of <see cref="UpstreamAuth"/>'s styles, lower case.</summary>
@@ -37,11 +42,26 @@ internal sealed class UpstreamCredentials
         if (endpoint is null) return Anonymous;
         var auth = UpstreamAuth.Normalize(endpoint.Auth);
         var key = auth == UpstreamAuth.None || string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv) ? null : NonEmpty(environment(endpoint.ApiKeyEnv));
-        if (endpoint.HeadersFromEnv is not { Count: > 0 } extra) return new UpstreamCredentials(auth, key, []);
+        if (endpoint.HeadersFromEnv is not { Count: > 0 } extra) return new UpstreamCredentials(endpoint, auth, key, []);
         var headers = new List<KeyValuePair<string, string>>(extra.Count);
         foreach (var (name, variable) in extra)
             if (NonEmpty(environment(variable)) is { } value) headers.Add(new(name, value));
-        return new UpstreamCredentials(auth, key, headers);
+        return new UpstreamCredentials(endpoint, auth, key, headers);
+    }
+
+    /// <summary>Whether <see cref="For"/> would give the same for <paramref name="endpoint"/> now: made from this very
+    /// definition, and its variables hold the same values (a key set anew takes effect on the next request).</summary>
+    public bool IsCurrentFor(EndpointDefinition endpoint, Func<string, string?> environment)
+    {
+        if (!ReferenceEquals(_madeFor, endpoint)) return false;
+        if (Auth != UpstreamAuth.None && !string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv) &&
+            !string.Equals(NonEmpty(environment(endpoint.ApiKeyEnv)), Key, StringComparison.Ordinal)) return false;
+        var matched = 0;
+        if (endpoint.HeadersFromEnv is { Count: > 0 } extra)
+            foreach (var (_, variable) in extra)
+                if (NonEmpty(environment(variable)) is { } value &&
+                    (matched >= Headers.Count || !string.Equals(Headers[matched++].Value, value, StringComparison.Ordinal))) return false;
+        return matched == Headers.Count;
     }
 
     /// <summary>Puts the endpoint's own credentials on the upstream request, after removing the client's.</summary>
@@ -51,7 +71,7 @@ internal sealed class UpstreamCredentials
         if (Key is not null)
         {
             if (Auth == UpstreamAuth.ApiKey) request.Headers.TryAddWithoutValidation("api-key", Key);
-            else if (Auth == UpstreamAuth.Bearer) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Key);
+            else if (_bearer is not null) request.Headers.TryAddWithoutValidation("Authorization", _bearer);
         }
         foreach (var (name, value) in Headers)
         {
