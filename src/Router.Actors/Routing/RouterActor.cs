@@ -285,7 +285,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         var localLease = GrantableHere(decision, pick, now + duration);
         // Before the pick leaves the list: choices may be that list.
         var grantBelow = localLease is null ? GrantBound(decision, choices, picked) : null;
-        decision.Remaining.RemoveAt(decision.Remaining.FindIndex(c => ReferenceEquals(c.Definition, pick.Definition)));
+        RemoveCandidate(decision.Remaining, pick);
         decision.Current = pick;
         decision.Attempts++;
         decision.AskedAt = now;
@@ -304,6 +304,17 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         decision.CurrentSlot = _runtime.Snapshots.Slot(pick.Id);
         decision.CurrentSlot.AcquireSent();
         _runtime.LocalEndpoints.Of(pick.Id, _endpointRegion).Tell(new AcquireLease(pick.Id, leaseId, duration, request.EstimatedInputTokens, decision.Holder, grantBelow));
+    }
+
+    // A loop, not FindIndex with a lambda: capturing the pick cost a closure and a delegate on every decision.
+    private static void RemoveCandidate(List<EndpointCandidate> remaining, EndpointCandidate pick)
+    {
+        for (var i = 0; i < remaining.Count; i++)
+            if (ReferenceEquals(remaining[i].Definition, pick.Definition))
+            {
+                remaining.RemoveAt(i);
+                return;
+            }
     }
 
     /// <summary>
