@@ -93,9 +93,9 @@ internal sealed class SecretRedactor
 }
 
 /// <summary>
-/// The redactor of each endpoint: its key and extra-header values, which are all its upstream ever sees, so all it
-/// can echo. Cached per endpoint and rebuilt when the values change (an environment variable was set anew, the
-/// endpoint was redefined), so a request pays one comparison of a few strings.
+/// The credentials and the redactor of each endpoint (the redactor masks its key and extra-header values, which are all
+/// its upstream ever sees, so all it can echo). Both cached per endpoint and rebuilt when the values change (an
+/// environment variable was set anew, the endpoint was redefined), so a request pays a few reads and comparisons.
 /// </summary>
 internal sealed class UpstreamSecrets(Func<string, string?> environment)
 {
