@@ -41,7 +41,7 @@ internal sealed class UpstreamCredentials
     {
         if (endpoint is null) return Anonymous;
         var auth = UpstreamAuth.Normalize(endpoint.Auth);
-        var key = auth == UpstreamAuth.None || string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv) ? null : NonEmpty(environment(endpoint.ApiKeyEnv));
+        var key = KeyOf(endpoint, auth, environment);
         if (endpoint.HeadersFromEnv is not { Count: > 0 } extra) return new UpstreamCredentials(endpoint, auth, key, []);
         var headers = new List<KeyValuePair<string, string>>(extra.Count);
         foreach (var (name, variable) in extra)
@@ -53,9 +53,7 @@ internal sealed class UpstreamCredentials
     /// definition, and its variables hold the same values (a key set anew takes effect on the next request).</summary>
     public bool IsCurrentFor(EndpointDefinition endpoint, Func<string, string?> environment)
     {
-        if (!ReferenceEquals(_madeFor, endpoint)) return false;
-        if (Auth != UpstreamAuth.None && !string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv) &&
-            !string.Equals(NonEmpty(environment(endpoint.ApiKeyEnv)), Key, StringComparison.Ordinal)) return false;
+        if (!ReferenceEquals(_madeFor, endpoint) || !string.Equals(KeyOf(endpoint, Auth, environment), Key, StringComparison.Ordinal)) return false;
         var matched = 0;
         if (endpoint.HeadersFromEnv is { Count: > 0 } extra)
             foreach (var (_, variable) in extra)
@@ -79,6 +77,10 @@ internal sealed class UpstreamCredentials
             request.Headers.TryAddWithoutValidation(name, value);
         }
     }
+
+    /// <summary>The key the endpoint's variable holds now; none for an endpoint without auth or a variable.</summary>
+    private static string? KeyOf(EndpointDefinition endpoint, string auth, Func<string, string?> environment) =>
+        auth == UpstreamAuth.None || string.IsNullOrWhiteSpace(endpoint.ApiKeyEnv) ? null : NonEmpty(environment(endpoint.ApiKeyEnv));
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
