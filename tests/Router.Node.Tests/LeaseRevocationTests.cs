@@ -31,15 +31,26 @@ public sealed class LeaseRevocationTests
         };
     }
 
-    private static async Task<(RecordingUpstream, TestGateway)> StartAsync(HangingUpstream hanging, bool stream)
+    /// <summary>A gateway whose one endpoint, held-ep, is an upstream that hangs until the request is aborted.</summary>
+    private sealed record Setup(HangingUpstream Hanging, RecordingUpstream Upstream, TestGateway Gateway) : IAsyncDisposable
     {
-        var upstream = await RecordingUpstream.StartAsync();
-        upstream.Respond = hanging.Respond(stream);
-        var gateway = await TestGateway.StartAsync(s => s
-            .Group("held")
-            .Set("ModelGroups:held:Endpoints:held-ep:Url", $"http://127.0.0.1:{upstream.Port}/v1")
-            .Set("ModelGroups:held:Endpoints:held-ep:MaxInFlight", 1));
-        return (upstream, gateway);
+        public static async Task<Setup> StartAsync(bool stream)
+        {
+            var hanging = new HangingUpstream();
+            var upstream = await RecordingUpstream.StartAsync();
+            upstream.Respond = hanging.Respond(stream);
+            var gateway = await TestGateway.StartAsync(s => s
+                .Group("held")
+                .Set("ModelGroups:held:Endpoints:held-ep:Url", $"http://127.0.0.1:{upstream.Port}/v1")
+                .Set("ModelGroups:held:Endpoints:held-ep:MaxInFlight", 1));
+            return new Setup(hanging, upstream, gateway);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Gateway.DisposeAsync();
+            await Upstream.DisposeAsync();
+        }
     }
 
     private static void RevokeTheOneLeaseOn(TestGateway gateway, string endpointId)
@@ -52,10 +63,8 @@ public sealed class LeaseRevocationTests
     [Fact]
     public async Task A_revoked_lease_stops_its_request_at_the_upstream_and_the_client_gets_503_lease_revoked()
     {
-        var hanging = new HangingUpstream();
-        var (upstream, gateway) = await StartAsync(hanging, stream: false);
-        await using var _ = upstream;
-        await using var __ = gateway;
+        await using var setup = await Setup.StartAsync(stream: false);
+        var (hanging, upstream, gateway) = setup;
         var request = gateway.ChatAsync("held");
         await hanging.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -72,10 +81,8 @@ public sealed class LeaseRevocationTests
     [Fact]
     public async Task A_revoked_lease_cuts_its_stream_mid_way_and_ends_the_upstream_request()
     {
-        var hanging = new HangingUpstream();
-        var (upstream, gateway) = await StartAsync(hanging, stream: true);
-        await using var _ = upstream;
-        await using var __ = gateway;
+        await using var setup = await Setup.StartAsync(stream: true);
+        var (hanging, _, gateway) = setup;
         using var request = new HttpRequestMessage(HttpMethod.Post, gateway.BaseUrl + "/v1/chat/completions")
         {
             Content = new StringContent(TestGateway.ChatBody("held", stream: true), Encoding.UTF8, "application/json"),
