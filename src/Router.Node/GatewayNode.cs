@@ -81,7 +81,7 @@ public sealed class GatewayNode : IAsyncDisposable
         app.Use(ExpectedFailures.Handle);
         app.Use(DashboardEndpoints.ServePage); // admin listener only; before the /admin-only rule of ServeOnItsOwnListener
         app.Use(ServeOnItsOwnListener);
-        app.Use(ServingGate.Handle);
+        app.Use(new ServingGate(app.Services).Handle);
         app.Use(OpenAiErrorsForUnknownRoutes);
         app.MapOpenAiGateway();
         app.MapAdminApi();

@@ -26,8 +26,15 @@ internal static class GatewayEndpoints
 
     public static IEndpointRouteBuilder MapOpenAiGateway(this IEndpointRouteBuilder app)
     {
+        // Both are singletons, resolved from the root provider at the first request (the handler needs the actor system,
+        // which starts after routes are mapped). A minimal-API parameter bound from services would open a DI scope for
+        // every request (a scope, its dictionary and a feature, disposed at the end) and build the delegate from
+        // expression trees; a plain RequestDelegate does neither.
+        var services = app.ServiceProvider;
+        var handler = new Lazy<GatewayRequestHandler>(services.GetRequiredService<GatewayRequestHandler>);
+        var keys = new Lazy<ClientApiKeys>(services.GetRequiredService<ClientApiKeys>);
         foreach (var (path, format) in ModelRoutes)
-            app.MapPost("/v1" + path, (HttpContext c, GatewayRequestHandler h, ClientApiKeys k) => Forward(c, h, k, path, format))
+            app.MapPost("/v1" + path, (RequestDelegate)(context => Forward(context, handler.Value, keys.Value, path, format)))
                 .WithMetadata(OpenAiStatusErrors.OwnErrors, ExpectedFailures.CaughtByRoute);
         app.MapGet("/v1/models", (HttpContext c, RouterRuntime runtime, ClientApiKeys k) => ListModels(c, runtime, k))
             .WithMetadata(OpenAiStatusErrors.OwnErrors);

@@ -4,7 +4,6 @@ using Akka.Cluster;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Router.Actors.Hosting;
-using Router.Node.Gateway;
 
 namespace Router.Node.Lifecycle;
 
@@ -73,34 +72,4 @@ internal sealed class RouterReadinessCheck(ActorSystem system, RouterRuntime run
     }
 
     private static Task<HealthCheckResult> Unhealthy(string why) => Task.FromResult(HealthCheckResult.Unhealthy(why));
-}
-
-/// <summary>
-/// From the stop signal on (or once the actor system has ended), new gateway requests get an OpenAI-shaped 503 with
-/// Retry-After and <c>Connection: close</c> at once, so a client or balancer retries on another node. Requests already
-/// in flight are past this gate and finish.
-/// </summary>
-internal static class ServingGate
-{
-    public static Task Handle(HttpContext context, RequestDelegate next)
-    {
-        if (!context.Request.Path.StartsWithSegments("/v1")) return next(context);
-        string? why = null;
-        if (context.RequestServices.GetRequiredService<NodeLifecycle>().IsStopping) why = "This gateway node is shutting down; send the request to another node.";
-        else if (context.RequestServices.GetRequiredService<ActorSystem>().WhenTerminated.IsCompleted)
-            why = "This gateway node has left the cluster; send the request to another node.";
-        if (why is null) return next(context);
-        return RejectAsync(context, why);
-    }
-
-    private static Task RejectAsync(HttpContext context, string why)
-    {
-        var response = context.Response;
-        response.OnStarting(() =>
-        {
-            response.Headers.Connection = "close";
-            return Task.CompletedTask;
-        });
-        return OpenAiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, why, "service_unavailable", "gateway_shutting_down", TimeSpan.FromSeconds(1));
-    }
 }
