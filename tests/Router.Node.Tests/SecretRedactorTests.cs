@@ -32,24 +32,24 @@ public sealed class SecretRedactorTests
     {
         _redactor.Redact("HTTP 500: key org-42 rejected").Should().Be("HTTP 500: key [redacted] rejected");
         new SecretRedactor([]).IsEmpty.Should().BeTrue();
-        new SecretRedactor(["", "x1234"]).IsFor(["", "x1234"]).Should().BeTrue();
+        new SecretRedactor(["", "x1234"]).Redact("key x1234 rejected").Should().Be("key [redacted] rejected", "an unset value masks nothing");
     }
 
     [Fact]
-    public void A_redactor_is_for_the_credentials_whose_key_and_header_values_it_was_made_from()
+    public void An_endpoints_redactor_masks_its_current_key_and_header_values()
     {
-        var env = new Dictionary<string, string?> { ["K"] = "sk-1", ["H"] = "org-1", ["K2"] = "sk-2" };
+        var env = new Dictionary<string, string?> { ["K"] = "sk-1", ["H"] = "org-1" };
+        var secrets = new UpstreamSecrets(v => env.GetValueOrDefault(v));
         var endpoint = new Router.Messages.Endpoints.EndpointDefinition("e", "g", "http://u", ApiKeyEnv: "K")
         {
             HeadersFromEnv = new Dictionary<string, string> { ["OpenAI-Organization"] = "H" },
         };
-        var credentials = UpstreamCredentials.For(endpoint, v => env.GetValueOrDefault(v));
-        var redactor = new SecretRedactor(credentials.Secrets);
 
-        redactor.IsFor(credentials).Should().BeTrue();
-        redactor.IsFor(UpstreamCredentials.For(endpoint with { ApiKeyEnv = "K2" }, v => env.GetValueOrDefault(v))).Should().BeFalse("the key changed");
-        redactor.IsFor(UpstreamCredentials.For(endpoint with { HeadersFromEnv = null }, v => env.GetValueOrDefault(v))).Should().BeFalse("a header is gone");
-        new SecretRedactor([]).IsFor(UpstreamCredentials.Anonymous).Should().BeTrue();
+        secrets.CredentialsFor(endpoint).Redactor.Redact("bad key sk-1 for org-1").Should().Be("bad key [redacted] for [redacted]");
+        env["K"] = "sk-2";
+        secrets.CredentialsFor(endpoint).Redactor.Redact("bad key sk-2").Should().Be("bad key [redacted]",
+            "a rotated key is masked from the first request that sends it");
+        UpstreamCredentials.Anonymous.Redactor.IsEmpty.Should().BeTrue();
     }
 
     [Fact]

@@ -233,7 +233,7 @@ internal sealed class GatewayRequestHandler(
             var attemptStartedAt = Stopwatch.GetTimestamp();
             using var attempt = telemetry.StartAttempt(requestTelemetry, lease, endpoint, routing.UpstreamAttempts);
             var credentials = secrets.CredentialsFor(endpoint);
-            var redactor = secrets.For(lease.EndpointId, credentials);
+            var redactor = credentials.Redactor;
             var transformer = new UpstreamTransformer(
                 UpstreamUri(baseUrl, upstreamPath, context.Request, endpoint?.ApiVersion),
                 credentials, redactor, lease.EndpointId, routing.UpstreamAttempts, startedAt);

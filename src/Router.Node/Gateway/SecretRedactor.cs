@@ -1,8 +1,6 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Collections.Concurrent;
-using Router.Messages.Endpoints;
 
 namespace Router.Node.Gateway;
 
@@ -16,16 +14,12 @@ internal sealed class SecretRedactor
     public const string Mask = "[redacted]";
     private static readonly byte[] MaskBytes = Encoding.UTF8.GetBytes(Mask);
 
-    public static readonly SecretRedactor None = new([]);
-
-    private readonly string[] _raw;
     private readonly string[] _secrets;
     private readonly byte[][] _patterns;
 
     public SecretRedactor(IEnumerable<string> secrets)
     {
-        _raw = secrets.ToArray();
-        var distinct = _raw.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList();
+        var distinct = secrets.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList();
         var forms = distinct
             .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.Default).Value))
             .Concat(distinct.Select(s => JsonEncodedText.Encode(s, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value))
@@ -39,28 +33,6 @@ internal sealed class SecretRedactor
     }
 
     public bool IsEmpty => _secrets.Length == 0;
-
-    /// <summary>Whether this redactor was made for exactly these secret values.</summary>
-    public bool IsFor(IEnumerable<string> secrets) => secrets.SequenceEqual(_raw, StringComparer.Ordinal);
-
-    /// <summary>
-    /// <see cref="IsFor(IEnumerable{string})"/> for <paramref name="credentials"/>' secrets (the key, then the header
-    /// values), without the LINQ iterators that <see cref="UpstreamCredentials.Secrets"/> builds: asked on every attempt.
-    /// </summary>
-    public bool IsFor(UpstreamCredentials credentials)
-    {
-        var offset = 0;
-        if (credentials.Key is { } key)
-        {
-            if (_raw.Length == 0 || !string.Equals(_raw[0], key, StringComparison.Ordinal)) return false;
-            offset = 1;
-        }
-        var headers = credentials.Headers;
-        if (_raw.Length != offset + headers.Count) return false;
-        for (var i = 0; i < headers.Count; i++)
-            if (!string.Equals(_raw[offset + i], headers[i].Value, StringComparison.Ordinal)) return false;
-        return true;
-    }
 
     public string Redact(string text)
     {
@@ -89,38 +61,5 @@ internal sealed class SecretRedactor
             bytes = output.ToArray();
         }
         return bytes;
-    }
-}
-
-/// <summary>
-/// The credentials and the redactor of each endpoint (the redactor masks its key and extra-header values, which are all
-/// its upstream ever sees, so all it can echo). Both cached per endpoint and rebuilt when the values change (an
-/// environment variable was set anew, the endpoint was redefined), so a request pays a few reads and comparisons.
-/// </summary>
-internal sealed class UpstreamSecrets(Func<string, string?> environment)
-{
-    private readonly ConcurrentDictionary<string, SecretRedactor> _byEndpoint = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, UpstreamCredentials> _credentials = new(StringComparer.Ordinal);
-
-    public UpstreamSecrets() : this(System.Environment.GetEnvironmentVariable) { }
-
-    public Func<string, string?> Environment { get; } = environment;
-
-    /// <summary>The endpoint's credentials, cached the same way: a request reads its variables and compares them.</summary>
-    public UpstreamCredentials CredentialsFor(EndpointDefinition? endpoint)
-    {
-        if (endpoint is null) return UpstreamCredentials.Anonymous;
-        if (_credentials.TryGetValue(endpoint.Id, out var cached) && cached.IsCurrentFor(endpoint, Environment)) return cached;
-        var credentials = UpstreamCredentials.For(endpoint, Environment);
-        _credentials[endpoint.Id] = credentials;
-        return credentials;
-    }
-
-    public SecretRedactor For(string endpointId, UpstreamCredentials credentials)
-    {
-        if (_byEndpoint.TryGetValue(endpointId, out var cached) && cached.IsFor(credentials)) return cached;
-        var redactor = new SecretRedactor(credentials.Secrets);
-        _byEndpoint[endpointId] = redactor;
-        return redactor;
     }
 }

@@ -4,7 +4,8 @@ namespace Router.Node.Gateway;
 
 /// <summary>
 /// How one endpoint is called: its auth style, its key and its extra static headers, with the values read from
-/// the environment variables the endpoint names. The values are secrets: they go upstream and nowhere else.
+/// the environment variables the endpoint names. The values are secrets: they go upstream and nowhere else, and
+/// <see cref="Redactor"/> masks them in whatever comes back.
 /// </summary>
 internal sealed class UpstreamCredentials
 {
@@ -23,6 +24,7 @@ internal sealed class UpstreamCredentials
         Key = key;
         Headers = headers;
         _bearer = auth == UpstreamAuth.Bearer && key is not null ? "Bearer " + key : null;
+        Redactor = new SecretRedactor(Secrets);
     }
 
     /// <summary>One of <see cref="UpstreamAuth"/>'s styles, lower case.</summary>
@@ -36,6 +38,10 @@ internal sealed class UpstreamCredentials
 
     /// <summary>Every secret value this endpoint sends upstream.</summary>
     public IEnumerable<string> Secrets => Key is null ? Headers.Select(h => h.Value) : Headers.Select(h => h.Value).Prepend(Key);
+
+    /// <summary>Masks <see cref="Secrets"/>, which are all the upstream ever sees and so all it can echo: made with the
+    /// credentials, so a rotated key is masked from the first request that sends it.</summary>
+    public SecretRedactor Redactor { get; }
 
     public static UpstreamCredentials For(EndpointDefinition? endpoint, Func<string, string?> environment)
     {
