@@ -27,12 +27,13 @@ internal static class GatewayEndpoints
     public static IEndpointRouteBuilder MapOpenAiGateway(this IEndpointRouteBuilder app)
     {
         // Both are singletons, resolved from the root provider at the first request (the handler needs the actor system,
-        // which starts after routes are mapped). A minimal-API parameter bound from services would open a DI scope for
-        // every request (a scope, its dictionary and a feature, disposed at the end) and build the delegate from
-        // expression trees; a plain RequestDelegate does neither.
+        // which starts after routes are mapped; PublicationOnly: a request before it has started fails alone, the next
+        // resolves again). A minimal-API parameter bound from services would open a DI scope for every request (a scope,
+        // its dictionary and a feature, disposed at the end) and build the delegate from expression trees; a plain
+        // RequestDelegate does neither.
         var services = app.ServiceProvider;
-        var handler = new Lazy<GatewayRequestHandler>(services.GetRequiredService<GatewayRequestHandler>);
-        var keys = new Lazy<ClientApiKeys>(services.GetRequiredService<ClientApiKeys>);
+        var handler = new Lazy<GatewayRequestHandler>(services.GetRequiredService<GatewayRequestHandler>, LazyThreadSafetyMode.PublicationOnly);
+        var keys = new Lazy<ClientApiKeys>(services.GetRequiredService<ClientApiKeys>, LazyThreadSafetyMode.PublicationOnly);
         foreach (var (path, format) in ModelRoutes)
             app.MapPost("/v1" + path, (RequestDelegate)(context => Forward(context, handler.Value, keys.Value, path, format)))
                 .WithMetadata(OpenAiStatusErrors.OwnErrors, ExpectedFailures.CaughtByRoute);

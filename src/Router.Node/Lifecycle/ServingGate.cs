@@ -11,10 +11,11 @@ namespace Router.Node.Lifecycle;
 internal sealed class ServingGate(IServiceProvider services)
 {
     // Singletons from the root provider, resolved at the first request (the actor system starts after the pipeline is
-    // built). Asking context.RequestServices instead opened a DI scope for every request: a scope, its dictionary and a
-    // feature, disposed at the end.
-    private readonly Lazy<NodeLifecycle> _lifecycle = new(services.GetRequiredService<NodeLifecycle>);
-    private readonly Lazy<ActorSystem> _system = new(services.GetRequiredService<ActorSystem>);
+    // built; PublicationOnly: a failed resolution is not kept, the next request tries again). Asking
+    // context.RequestServices instead opened a DI scope for every request: a scope, its dictionary and a feature,
+    // disposed at the end.
+    private readonly Lazy<NodeLifecycle> _lifecycle = new(services.GetRequiredService<NodeLifecycle>, LazyThreadSafetyMode.PublicationOnly);
+    private readonly Lazy<ActorSystem> _system = new(services.GetRequiredService<ActorSystem>, LazyThreadSafetyMode.PublicationOnly);
 
     public Task Handle(HttpContext context, RequestDelegate next)
     {
