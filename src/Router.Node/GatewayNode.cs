@@ -132,8 +132,14 @@ public sealed class GatewayNode : IAsyncDisposable
         if (Listeners.BusyPorts(Settings) is { Count: > 0 } busy) throw new NodeConfigurationException(busy);
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
+        // Disposing the services ends the actor system too; said first, so that is not logged as an unplanned stop.
+        App.Services.GetRequiredService<NodeLifecycle>().BeginDisposing();
         await App.DisposeAsync();
         await _simulators.DisposeAsync();
     }

@@ -52,8 +52,8 @@ internal sealed class GracefulStop(
 
     private void OnActorSystemTerminated(ActorSystem system)
     {
-        var why = NodeLifecycle.UnplannedEndOf(system);
-        if (why is null) return; // the host's own stop ran CoordinatedShutdown
+        var why = lifecycle.UnplannedEndOf(system);
+        if (why is null) return; // the host's own stop ran CoordinatedShutdown, or the node was disposed
         var code = NodeLifecycle.ExitCodeOf(system);
         if (code == 0) LifecycleLog.StoppingUnplanned(logger, why);
         else LifecycleLog.StoppingForRestart(logger, why, code);

@@ -18,13 +18,26 @@ internal sealed class NodeLifecycle
 
     public void BeginStopping() => Interlocked.Exchange(ref _stopping, 1);
 
-    /// <summary>
-    /// Why the actor system ended, when something other than this node's own stop ended it (null while it runs or when
-    /// the host stopped it): the cluster downed or removed the node, or it was asked to leave by another member.
-    /// </summary>
-    public static string? UnplannedEndOf(ActorSystem system)
+    private int _disposing;
+
+    /// <summary>True once the node's owner disposes it (tests, benchmarks, a host that embeds it) without stopping it
+    /// first: its actor system then ends with its services, which is no unplanned stop.</summary>
+    public bool IsDisposing => Volatile.Read(ref _disposing) == 1;
+
+    public void BeginDisposing()
     {
-        if (!system.WhenTerminated.IsCompleted) return null;
+        Interlocked.Exchange(ref _disposing, 1);
+        BeginStopping();
+    }
+
+    /// <summary>
+    /// Why the actor system ended, when something other than this node's own stop ended it (null while it runs, when the
+    /// host stopped it, or when the node was disposed): the cluster downed or removed the node, or it was asked to leave
+    /// by another member.
+    /// </summary>
+    public string? UnplannedEndOf(ActorSystem system)
+    {
+        if (!system.WhenTerminated.IsCompleted || IsDisposing) return null;
         return CoordinatedShutdown.Get(system).ShutdownReason switch
         {
             null or CoordinatedShutdown.ClrExitReason => null,
