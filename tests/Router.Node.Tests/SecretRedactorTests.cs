@@ -38,12 +38,7 @@ public sealed class SecretRedactorTests
     [Fact]
     public void An_endpoints_redactor_masks_its_current_key_and_header_values()
     {
-        var env = new Dictionary<string, string?> { ["K"] = "sk-1", ["H"] = "org-1" };
-        var secrets = new UpstreamSecrets(v => env.GetValueOrDefault(v));
-        var endpoint = new Router.Messages.Endpoints.EndpointDefinition("e", "g", "http://u", ApiKeyEnv: "K")
-        {
-            HeadersFromEnv = new Dictionary<string, string> { ["OpenAI-Organization"] = "H" },
-        };
+        var (env, secrets, endpoint) = EndpointWithKeyAndHeader();
 
         secrets.CredentialsFor(endpoint).Redactor.Redact("bad key sk-1 for org-1").Should().Be("bad key [redacted] for [redacted]");
         env["K"] = "sk-2";
@@ -55,12 +50,7 @@ public sealed class SecretRedactorTests
     [Fact]
     public void An_endpoints_credentials_are_reused_until_its_definition_or_a_variable_changes()
     {
-        var env = new Dictionary<string, string?> { ["K"] = "sk-1", ["H"] = "org-1" };
-        var secrets = new UpstreamSecrets(v => env.GetValueOrDefault(v));
-        var endpoint = new Router.Messages.Endpoints.EndpointDefinition("e", "g", "http://u", ApiKeyEnv: "K")
-        {
-            HeadersFromEnv = new Dictionary<string, string> { ["OpenAI-Organization"] = "H" },
-        };
+        var (env, secrets, endpoint) = EndpointWithKeyAndHeader();
 
         var first = secrets.CredentialsFor(endpoint);
         secrets.CredentialsFor(endpoint).Should().BeSameAs(first, "nothing changed: no credentials built per request");
@@ -75,5 +65,16 @@ public sealed class SecretRedactorTests
         var redefined = endpoint with { ApiKeyEnv = null };
         secrets.CredentialsFor(redefined).Key.Should().BeNull("the endpoint no longer names a key");
         secrets.CredentialsFor(null).Should().BeSameAs(UpstreamCredentials.Anonymous);
+    }
+
+    /// <summary>An endpoint with a key (variable K = sk-1) and an extra header (H = org-1), over an environment the test changes.</summary>
+    private static (Dictionary<string, string?> Env, UpstreamSecrets Secrets, Router.Messages.Endpoints.EndpointDefinition Endpoint) EndpointWithKeyAndHeader()
+    {
+        var env = new Dictionary<string, string?> { ["K"] = "sk-1", ["H"] = "org-1" };
+        var endpoint = new Router.Messages.Endpoints.EndpointDefinition("e", "g", "http://u", ApiKeyEnv: "K")
+        {
+            HeadersFromEnv = new Dictionary<string, string> { ["OpenAI-Organization"] = "H" },
+        };
+        return (env, new UpstreamSecrets(v => env.GetValueOrDefault(v)), endpoint);
     }
 }
