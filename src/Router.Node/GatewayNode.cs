@@ -29,7 +29,11 @@ public sealed class GatewayNode : IAsyncDisposable
         App = app;
         _simulators = simulators;
         Settings = settings;
+        // Taken now: when RunAsync returns, the host has disposed its services, and DisposeAsync still needs it.
+        _lifecycle = app.Services.GetRequiredService<NodeLifecycle>();
     }
+
+    private readonly NodeLifecycle _lifecycle;
 
     public WebApplication App { get; }
     public NodeOptions Settings { get; }
@@ -139,7 +143,7 @@ public sealed class GatewayNode : IAsyncDisposable
         if (_disposed) return;
         _disposed = true;
         // Disposing the services ends the actor system too; said first, so that is not logged as an unplanned stop.
-        App.Services.GetRequiredService<NodeLifecycle>().BeginDisposing();
+        _lifecycle.BeginDisposing();
         await App.DisposeAsync();
         await _simulators.DisposeAsync();
     }

@@ -21,4 +21,17 @@ public sealed class NodeLifecycleTests
         disposed.UnplannedEndOf(system).Should().BeNull("disposing a node (tests, benchmarks, an embedding host) ends its actor system by design");
         disposed.IsStopping.Should().BeTrue("a node being disposed takes no new requests");
     }
+
+    [Fact]
+    public async Task A_node_whose_host_has_already_run_to_its_end_disposes_without_error()
+    {
+        var gateway = await TestGateway.StartAsync(s => s.Sim("a").Group("m").Endpoint("m", "m-a", "a"));
+        // What RunAsync does when the host stops (Program.cs then disposes the node): stop, then dispose the services.
+        await gateway.Node.App.StopAsync();
+        await gateway.Node.App.DisposeAsync();
+
+        var dispose = async () => await gateway.DisposeAsync();
+
+        await dispose.Should().NotThrowAsync("an exception here escapes Program's Main, and the process aborts (exit code 134)");
+    }
 }
