@@ -51,6 +51,10 @@ tiering_delta() { # before, after (outputs of tiering_ticks): ticks the tiering 
     <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
 
+listen_overflows() { # connections this host's listeners dropped because their accept queue was full (all listeners, since boot)
+  awk '/^TcpExt:/ { if (!names) { for (i = 2; i <= NF; i++) if ($i == "ListenOverflows") col = i; names = 1 } else { print (col ? $col : 0); exit } }' /proc/net/netstat 2>/dev/null || echo 0
+}
+
 machine_ticks() { # "busy total" clock ticks of all cores, from /proc/stat
   awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6}' /proc/stat
 }

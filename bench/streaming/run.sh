@@ -141,7 +141,7 @@ fi
 
 # ------------------------------------------------------------------ measurement helpers
 # target scenario upstream streams completed failed chunks ttft_p50 ttft_p99 idle_kb peak_kb proxy_ticks sim_ticks client_s
-# wall_s machine_pct other_pct max_open errors duration_p50_s duration_p99_s peak_fds
+# wall_s machine_pct other_pct max_open errors duration_p50_s duration_p99_s peak_fds listen_overflows
 results="$tmp/results.tsv"
 : >"$results"
 
@@ -173,11 +173,11 @@ measure() {
   fi
 
   log "$scenario/$name: $streams streams at $tps tokens/s for ${seconds}s each, opened at $OPEN_RATE/s"
-  local cpu0 cpu1 sims0 sims1 m0 m1 TIMEFORMAT='%U %S'
-  cpu0="$(cpu_ticks "${procs[@]}")"; sims0="$(cpu_ticks "$sim_pid")"; m0="$(machine_ticks)"
+  local cpu0 cpu1 sims0 sims1 m0 m1 overflows0 overflows1 TIMEFORMAT='%U %S'
+  cpu0="$(cpu_ticks "${procs[@]}")"; sims0="$(cpu_ticks "$sim_pid")"; m0="$(machine_ticks)"; overflows0="$(listen_overflows)"
   { time dotnet "$load_dll" --url "$url" --streams "$streams" --open-rate "$OPEN_RATE" --timeout "$timeout" >"$out" 2>&1; } 2>"$tmp/$scenario-$name.client-cpu.txt" ||
     die "$scenario/$name: the load client failed; see $out"
-  cpu1="$(cpu_ticks "${procs[@]}")"; sims1="$(cpu_ticks "$sim_pid")"; m1="$(machine_ticks)"
+  cpu1="$(cpu_ticks "${procs[@]}")"; sims1="$(cpu_ticks "$sim_pid")"; m1="$(machine_ticks)"; overflows1="$(listen_overflows)"
   local peak=0 peak_fds=0
   if [ -n "$sampler" ]; then
     stop "$sampler"
@@ -196,14 +196,15 @@ measure() {
       -v cpu="$((cpu1 - cpu0))" -v sims="$((sims1 - sims0))" -v client="$(cat "$tmp/$scenario-$name.client-cpu.txt")" \
       -v wall="$(bench_field "$out" wall_s)" -v hz="$(getconf CLK_TCK)" -v m0="$m0" -v m1="$m1" -v ncpu="$(nproc)" \
       -v nprocs="${#procs[@]}" -v maxopen="$(bench_field "$out" max_open)" -v errors="${errors// /,}" \
-      -v d50="$(bench_field "$out" duration_p50_s)" -v d99="$(bench_field "$out" duration_p99_s)" -v fds="$peak_fds" 'BEGIN {
+      -v d50="$(bench_field "$out" duration_p50_s)" -v d99="$(bench_field "$out" duration_p99_s)" -v fds="$peak_fds" \
+      -v overflows="$((overflows1 - overflows0))" 'BEGIN {
         split(m0, a, " "); split(m1, b, " ")
         machine = (b[2] - a[2]) > 0 ? 100 * (b[1] - a[1]) / (b[2] - a[2]) : 0
         split(client, c, " ")
         other = machine - 100 * (cpu / hz + sims / hz + c[1] + c[2]) / wall / ncpu
-        printf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%s\t%.0f\t%.0f\t%d\t%s\t%s\t%s\t%d\n", name, scenario, upstream, streams,
+        printf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%s\t%.0f\t%.0f\t%d\t%s\t%s\t%s\t%d\t%d\n", name, scenario, upstream, streams,
           completed, failed, chunks, p50, p99, (nprocs ? idle : -1), (nprocs ? peak : -1), (nprocs ? cpu : -1), sims,
-          c[1] + c[2], wall, machine, (other < 0 ? 0 : other), maxopen, errors, d50, d99, (nprocs ? fds : -1))
+          c[1] + c[2], wall, machine, (other < 0 ? 0 : other), maxopen, errors, d50, d99, (nprocs ? fds : -1), overflows)
       }' >>"$results"
 }
 
@@ -294,8 +295,8 @@ table="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '
   }' "$results")"
 
 details="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '{
-    printf("%s/%s: errors by kind: %s;%s simulator CPU %.1f us/chunk, load client %.1f us/chunk; client wall %.1f s; machine %d%% busy, other programs ~%d%%\n",
-      $2, $1, $19, ($22 >= 0 ? sprintf(" proxy open files at most %d;", $22) : ""), ($7 > 0 ? 1e6 * $13 / hz / $7 : 0), ($7 > 0 ? 1e6 * $14 / $7 : 0), $15, $16, $17) }' "$results")"
+    printf("%s/%s: errors by kind: %s;%s simulator CPU %.1f us/chunk, load client %.1f us/chunk; client wall %.1f s; machine %d%% busy, other programs ~%d%%; connections dropped by a full accept queue %d\n",
+      $2, $1, $19, ($22 >= 0 ? sprintf(" proxy open files at most %d;", $22) : ""), ($7 > 0 ? 1e6 * $13 / hz / $7 : 0), ($7 > 0 ? 1e6 * $14 / $7 : 0), $15, $16, $17, $23) }' "$results")"
 
 goals="$(awk -F'\t' -v hz="$(getconf CLK_TCK)" '
   { cpu = $7 > 0 && $12 >= 0 ? 1e6 * $12 / hz / $7 : -1 }
