@@ -10,18 +10,17 @@ namespace Router.Node.Lifecycle;
 /// </summary>
 internal sealed class ServingGate(IServiceProvider services)
 {
-    // Singletons from the root provider, resolved at the first request (the actor system starts after the pipeline is
-    // built; PublicationOnly: a failed resolution is not kept, the next request tries again). Asking
-    // context.RequestServices instead opened a DI scope for every request: a scope, its dictionary and a feature,
-    // disposed at the end.
-    private readonly Lazy<NodeLifecycle> _lifecycle = new(services.GetRequiredService<NodeLifecycle>, LazyThreadSafetyMode.PublicationOnly);
+    // Singletons from the root provider: asking context.RequestServices instead opened a DI scope for every request (a
+    // scope, its dictionary and a feature, disposed at the end). The actor system starts after the pipeline is built,
+    // so it is resolved at the first request; PublicationOnly: a failed resolution is not kept, the next request tries again.
+    private readonly NodeLifecycle _lifecycle = services.GetRequiredService<NodeLifecycle>();
     private readonly Lazy<ActorSystem> _system = new(services.GetRequiredService<ActorSystem>, LazyThreadSafetyMode.PublicationOnly);
 
     public Task Handle(HttpContext context, RequestDelegate next)
     {
         if (!context.Request.Path.StartsWithSegments("/v1")) return next(context);
         string? why = null;
-        if (_lifecycle.Value.IsStopping) why = "This gateway node is shutting down; send the request to another node.";
+        if (_lifecycle.IsStopping) why = "This gateway node is shutting down; send the request to another node.";
         else if (_system.Value.WhenTerminated.IsCompleted) why = "This gateway node has left the cluster; send the request to another node.";
         if (why is null) return next(context);
         return RejectAsync(context, why);
