@@ -37,7 +37,7 @@ internal sealed class UpstreamCredentials
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
 
     /// <summary>Every secret value this endpoint sends upstream.</summary>
-    public IEnumerable<string> Secrets => Key is null ? Headers.Select(h => h.Value) : Headers.Select(h => h.Value).Prepend(Key);
+    private IEnumerable<string> Secrets => Key is null ? Headers.Select(h => h.Value) : Headers.Select(h => h.Value).Prepend(Key);
 
     /// <summary>Masks <see cref="Secrets"/>, which are all the upstream ever sees and so all it can echo: made with the
     /// credentials, so a rotated key is masked from the first request that sends it.</summary>
