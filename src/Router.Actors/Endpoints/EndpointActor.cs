@@ -135,6 +135,10 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             StartServing();
         });
         Receive<AcquireLease>(_ => Stash.Stash());
+        // Nothing is published before the take-over: a snapshot of this (newer) incarnation supersedes the previous one's
+        // in every cache, this node's at once, yet lacks what the previous one granted: a successor reading it would
+        // give those slots away. StartServing publishes.
+        Receive<PublishTick>(_ => { });
         CommonHandlers();
     }
 
@@ -258,9 +262,10 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         PublishSnapshot();
     }
 
+    /// <summary>Keeps the newest snapshot of another incarnation: one of this incarnation records nothing to take over.</summary>
     private void Remember(EndpointSnapshot snapshot)
     {
-        if (snapshot.Incarnation != 0 && snapshot.Supersedes(_previous)) _previous = snapshot;
+        if (snapshot.Incarnation != 0 && snapshot.Incarnation != _ledger.Incarnation && snapshot.Supersedes(_previous)) _previous = snapshot;
     }
 
     /// <summary>A member with the address of a holder but a new uid: the old process is gone, so are its requests.</summary>

@@ -32,6 +32,9 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private readonly ProviderLimits _provider = new();
     private readonly LentAllowances _allowances = new();
     private readonly long _incarnation = clock.GetUtcNow().UtcTicks;
+
+    /// <summary>Names this incarnation of the endpoint's actor (when its ledger began, in ticks).</summary>
+    public long Incarnation => _incarnation;
     private long _sequence;
     private int _peakInFlight;
     // Spare leases lent to holder nodes and not in use right now: they hold a slot, but no request runs on them.
