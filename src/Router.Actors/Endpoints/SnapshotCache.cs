@@ -171,7 +171,14 @@ public sealed class EndpointSlot(string endpointId)
     {
         // Only a snapshot that says who holds its leases can be taken over (a refusal's piggybacked one does not).
         var complete = snapshot.InFlight == 0 || snapshot.InFlightByHolder is not null;
-        if (complete && snapshot.Supersedes(Volatile.Read(ref _lastPublished))) Volatile.Write(ref _lastPublished, snapshot);
+        // Routers (a refusal's count) and the node's applier write here at once: an older snapshot must never overwrite a
+        // newer one, as it could between a check and a plain write.
+        while (complete)
+        {
+            var published = Volatile.Read(ref _lastPublished);
+            if (!snapshot.Supersedes(published) ||
+                ReferenceEquals(Interlocked.CompareExchange(ref _lastPublished, snapshot, published), published)) break;
+        }
         while (true)
         {
             var previous = Volatile.Read(ref _snapshot);
