@@ -46,6 +46,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private DateTimeOffset _openedAt;
     // The newest snapshot of an earlier incarnation that this one has seen (its node's cache, members' answers).
     private EndpointSnapshot? _previous;
+    // The incarnation this one's held-lease queries name (its own, before StartServing may have to renumber it).
+    private readonly long _askedAs;
     private bool _serving;
     // When each holder was last asked to give its idle spare leases back.
     private readonly Dictionary<string, DateTimeOffset> _recalledAt = new(StringComparer.Ordinal);
@@ -78,6 +80,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         _runtime = runtime;
         _snapshotExchange = snapshotExchange;
         _ledger = new EndpointLedger(endpointId, runtime.Options.Endpoint, runtime.Clock) { IsUndecided = IsUnreachableAndUndecided };
+        _askedAs = _ledger.Incarnation;
         Become(CollectingHeldLeases);
     }
 
@@ -100,6 +103,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         Receive<RenewLeases>(statement =>
         {
             OnStatement(statement, serving: false);
+            if (!AnswersOurQuery(statement)) return;
             _awaiting.Remove(statement.Holder);
             if (_awaiting.Count == 0) StartServing();
         });
@@ -148,7 +152,11 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         Timers.Cancel(CollectTimer);
         Remember(_runtime.Snapshots.LastPublished(_endpointId));
         var adopted = _ledger.InFlight;
-        if (_previous is not null) _ledger.TakeOver(_previous, _stated, _runtime.Options.Routing.LeaseDuration);
+        if (_previous is not null)
+        {
+            _ledger.Succeed(_previous.Incarnation);
+            _ledger.TakeOver(_previous, _stated, _runtime.Options.Routing.LeaseDuration);
+        }
         LogHandOff(adopted);
         EndLeasesOfRestartedMembers();
         if (_ledger.SlotsTaken > 0) EnsureSweeping();
@@ -245,13 +253,23 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private void AskHeldLeases(Address member) =>
         Context.ActorSelection(new RootActorPath(member) / "user" / RouterHostingExtensions.LeaseKeeperName)
-            .Tell(new QueryHeldLeases(_endpointId));
+            .Tell(new QueryHeldLeases(_endpointId, _askedAs));
+
+    /// <summary>
+    /// Only a holder's answer to this incarnation's query states all it holds here. A periodic renewal, or an answer to an
+    /// earlier incarnation (sent on through the hand-off), may have left before that incarnation's last grant reached the
+    /// holder: taking it for the answer would drop that grant's slot from the take-over. (A node too old to say which
+    /// query it answers is taken at its word, as before.)
+    /// </summary>
+    private bool AnswersOurQuery(RenewLeases statement) =>
+        statement.RecentGrants is not null && (statement.Answers is null || statement.Answers == _askedAs);
 
     private void OnStatement(RenewLeases statement, bool serving)
     {
         if (statement.LastKnown is { } lastKnown) Remember(lastKnown);
-        var firstAnswer = statement.RecentGrants is not null && _answered.Add(statement.Holder);
-        _stated.Add(statement.Holder);
+        var answer = AnswersOurQuery(statement);
+        var firstAnswer = answer && _answered.Add(statement.Holder);
+        if (answer) _stated.Add(statement.Holder);
         var unknown = _ledger.Renew(statement, Definition, serving, firstAnswer);
         // Without a quorum this incarnation may already have a successor: its word renews nothing, so holders here
         // run out their lease and stop, as holders cut off from the authority do.

@@ -31,10 +31,21 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private readonly CircuitBreaker _breaker = new(settings.FailureThreshold, settings.Cooldown, settings.MaxRetryAfter);
     private readonly ProviderLimits _provider = new();
     private readonly LentAllowances _allowances = new();
-    private readonly long _incarnation = clock.GetUtcNow().UtcTicks;
+    private long _incarnation = clock.GetUtcNow().UtcTicks;
 
-    /// <summary>Names this incarnation of the endpoint's actor (when its ledger began, in ticks).</summary>
+    /// <summary>Names this incarnation of the endpoint's actor: when its ledger began, in ticks, unless <see cref="Succeed"/>
+    /// had to number it past its predecessor.</summary>
     public long Incarnation => _incarnation;
+
+    /// <summary>
+    /// Before serving: this incarnation follows <paramref name="previous"/>. Caches keep the snapshot of the larger
+    /// incarnation, so one numbered from a clock behind its predecessor's node would be ignored everywhere (its strict
+    /// grants recorded nowhere): it takes the next number instead.
+    /// </summary>
+    public void Succeed(long previous)
+    {
+        if (previous >= _incarnation) _incarnation = previous + 1;
+    }
     private long _sequence;
     private int _peakInFlight;
     // Spare leases lent to holder nodes and not in use right now: they hold a slot, but no request runs on them.
@@ -304,8 +315,8 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     /// snapshot's second: they leave the window no earlier than they really would.
     /// </summary>
     /// <param name="answered">Holders that stated their leases to this incarnation.</param>
-    /// <param name="longestLease">How long a lease may live: the slots of a silent holder are kept no longer than that, nor past
-    /// the latest deadline among its leases when the snapshot says it (an older node's does not).</param>
+    /// <param name="longestLease">How long the slots of a silent holder are kept when the snapshot does not say the latest
+    /// deadline among its leases (an older node's does not); when it does, they are kept until then.</param>
     public void TakeOver(EndpointSnapshot previous, IReadOnlySet<string> answered, TimeSpan longestLease)
     {
         if (previous.Incarnation == 0 || previous.Incarnation == _incarnation) return;
@@ -316,9 +327,9 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         foreach (var (holder, count) in previous.InFlightByHolder ?? new Dictionary<string, int>())
         {
             if (answered.Contains(holder)) continue;
-            var deadline = now + longestLease;
-            // None of the holder's leases outlives its latest deadline, so neither do the slots kept for them.
-            if (previous.LatestDeadlineByHolder?.TryGetValue(holder, out var latest) == true && latest < deadline) deadline = latest;
+            // Until the latest deadline among the holder's leases, when the snapshot says it (a lease can be asked for
+            // longer than the longest the gateway gives); otherwise for the longest lease.
+            var deadline = previous.LatestDeadlineByHolder?.TryGetValue(holder, out var latest) == true ? latest : now + longestLease;
             if (deadline <= now) continue; // all its leases have ended already
             var known = _leases.Values.Count(l => l.Holder == holder);
             for (var i = known; i < count; i++)

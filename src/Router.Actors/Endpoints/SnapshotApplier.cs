@@ -16,17 +16,19 @@ internal sealed class SnapshotApplier(RouterRuntime runtime, Address self)
     private readonly Lock _gate = new();
 
     /// <param name="sender">Who delivered it: a remote actor names the node the endpoint's actor ran on, a local one this node.</param>
-    public void Apply(EndpointSnapshot snapshot, IActorRef sender)
+    /// <returns>The newest complete snapshot of the endpoint this node holds now: <paramref name="snapshot"/>, or a newer one.</returns>
+    public EndpointSnapshot Apply(EndpointSnapshot snapshot, IActorRef sender)
     {
         lock (_gate)
         {
             var previous = runtime.Snapshots.LastPublished(snapshot.EndpointId).Incarnation;
-            if (!runtime.Snapshots.Apply(snapshot)) return;
+            if (!runtime.Snapshots.Apply(snapshot)) return runtime.Snapshots.LastPublished(snapshot.EndpointId);
             // Where the newest snapshot came from, for admin answers about an endpoint whose actor does not answer.
             var origin = sender.Path.Address.HasGlobalScope ? sender.Path.Address : self;
             runtime.SnapshotOrigins.Record(snapshot.EndpointId, origin);
             // A new incarnation that publishes is alive: routers that gave up on the old one may try it at once.
             if (snapshot.Incarnation != previous) runtime.SilentEndpoints.ClearSilent(snapshot.EndpointId);
+            return runtime.Snapshots.LastPublished(snapshot.EndpointId);
         }
     }
 }

@@ -16,8 +16,10 @@ internal sealed class SnapshotReplicaActor : ReceiveActor
     {
         Receive<ReplicateSnapshot>(replicate =>
         {
-            applier.Apply(replicate.Snapshot, Sender);
-            Sender.Tell(new SnapshotReplicated(replicate.Snapshot.Incarnation, replicate.Snapshot.Sequence));
+            // Confirms what this node now holds, not what it was sent: a snapshot older than one held here (of a newer
+            // incarnation) is not kept, and must not release a grant as if it were.
+            var held = applier.Apply(replicate.Snapshot, Sender);
+            Sender.Tell(new SnapshotReplicated(held.Incarnation, held.Sequence));
         });
     }
 }

@@ -69,7 +69,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
             var held = _book.HeldOn(query.EndpointId);
             var lastKnown = _runtime.Snapshots.LastPublished(query.EndpointId);
             Sender.Tell(Record(new RenewLeases(query.EndpointId, _holder, ++_round, held, null, _book.RecentGrants(query.EndpointId),
-                lastKnown.Incarnation == 0 ? null : lastKnown), null), Self);
+                lastKnown.Incarnation == 0 ? null : lastKnown, query.Incarnation), null), Self);
         });
     }
 

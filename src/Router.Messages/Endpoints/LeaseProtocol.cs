@@ -62,7 +62,8 @@ public enum LeaseRefusalReason
 /// of its leases on the endpoint are still out, before granting any: caps hold exactly across a move.
 /// Each member's lease keeper answers with <see cref="RenewLeases"/>, including the grants of the last minute.
 /// </summary>
-public sealed record QueryHeldLeases(string EndpointId) : IRouterMessage;
+/// <param name="Incarnation">The asking incarnation, echoed in the answer (<see cref="RenewLeases.Answers"/>).</param>
+public sealed record QueryHeldLeases(string EndpointId, long Incarnation = 0) : IRouterMessage;
 
 /// <summary>
 /// A holder node's statement to an endpoint, sent every renewal interval while its callers hold leases there and
@@ -77,6 +78,9 @@ public sealed record QueryHeldLeases(string EndpointId) : IRouterMessage;
 /// from the endpoint in the last minute, so a new incarnation rebuilds its rpm and tpm windows.</param>
 /// <param name="LastKnown">Only in answers to <see cref="QueryHeldLeases"/>: the newest snapshot of the endpoint this
 /// node has (a strict endpoint replicates every grant before giving it), so the new incarnation takes over the newest.</param>
+/// <param name="Answers">Only in answers to <see cref="QueryHeldLeases"/>: the incarnation that asked. Only its own answer
+/// tells a new incarnation everything a holder holds: a renewal, or an answer to an earlier incarnation, may have left
+/// before that one's last grant reached the holder, and can reach the new one through the hand-off.</param>
 public sealed record RenewLeases(
     string EndpointId,
     string Holder,
@@ -84,7 +88,8 @@ public sealed record RenewLeases(
     IReadOnlyList<HeldLease> Held,
     IReadOnlyList<string>? Released = null,
     IReadOnlyList<GrantBucket>? RecentGrants = null,
-    EndpointSnapshot? LastKnown = null) : IWithEndpointId;
+    EndpointSnapshot? LastKnown = null,
+    long? Answers = null) : IWithEndpointId;
 
 /// <summary>
 /// The endpoint's answer to <see cref="RenewLeases"/>: the round is recorded. <paramref name="Unknown"/> are leases

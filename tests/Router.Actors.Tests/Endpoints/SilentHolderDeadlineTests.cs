@@ -111,4 +111,38 @@ public class SilentHolderDeadlineTests
         _clock.Advance(movedAt + LongestLease - _clock.GetUtcNow());
         next.TryAcquire(Strict, Acquire()).Should().BeOfType<LeaseAcquired>("no lease lives longer than that");
     }
+
+    [Fact]
+    public void A_silent_holders_lease_asked_for_longer_than_the_longest_lease_keeps_its_slot_to_its_own_deadline()
+    {
+        // RouterClient callers may ask a lease longer than the gateway's requests get (RouteRequest.LeaseDuration).
+        var previous = NewLedger();
+        var lease = previous.TryAcquire(Strict, Acquire(LongestLease * 2, Frozen)).Should().BeOfType<LeaseAcquired>().Which;
+
+        var next = TakenOverAfter(TimeSpan.FromSeconds(5), previous.Snapshot(), Strict, HolderA);
+
+        _clock.Advance(LongestLease + TimeSpan.FromSeconds(1));
+        next.TryAcquire(Strict, Acquire()).Should().BeOfType<LeaseRefused>("the frozen holder's request may run until its own deadline");
+        _clock.Advance(lease.ExpiresAt - _clock.GetUtcNow());
+        next.TryAcquire(Strict, Acquire()).Should().BeOfType<LeaseAcquired>();
+    }
+
+    [Fact]
+    public void A_successor_numbered_behind_its_predecessor_takes_the_next_incarnation()
+    {
+        // The predecessor ran on a node whose clock is an hour ahead: caches keep the larger incarnation.
+        var (published, _) = FrozenHolderTookTheSlotFor30Seconds(Strict);
+        var ahead = published with { Incarnation = published.Incarnation + TimeSpan.FromHours(1).Ticks };
+
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        var next = NewLedger();
+        next.ApplyDefinition(Strict);
+        next.Succeed(ahead.Incarnation);
+        next.TakeOver(ahead, new HashSet<string> { HolderA }, LongestLease);
+
+        next.Incarnation.Should().Be(ahead.Incarnation + 1);
+        next.Snapshot().Supersedes(ahead).Should().BeTrue("every cache must take the successor's snapshots over the predecessor's");
+        next.TryAcquire(Strict, Acquire()).Should().BeOfType<LeaseRefused>("the frozen holder's slot was taken over")
+            .Which.Reason.Should().Be(LeaseRefusalReason.AtCapacity);
+    }
 }
