@@ -32,20 +32,6 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
     private readonly ProviderLimits _provider = new();
     private readonly LentAllowances _allowances = new();
     private long _incarnation = clock.GetUtcNow().UtcTicks;
-
-    /// <summary>Names this incarnation of the endpoint's actor: when its ledger began, in ticks, unless <see cref="Succeed"/>
-    /// had to number it past its predecessor.</summary>
-    public long Incarnation => _incarnation;
-
-    /// <summary>
-    /// Before serving: this incarnation follows <paramref name="previous"/>. Caches keep the snapshot of the larger
-    /// incarnation, so one numbered from a clock behind its predecessor's node would be ignored everywhere (its strict
-    /// grants recorded nowhere): it takes the next number instead.
-    /// </summary>
-    public void Succeed(long previous)
-    {
-        if (previous >= _incarnation) _incarnation = previous + 1;
-    }
     private long _sequence;
     private int _peakInFlight;
     // Spare leases lent to holder nodes and not in use right now: they hold a slot, but no request runs on them.
@@ -60,6 +46,20 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
 
     /// <summary>Whether a holder is unreachable from here but not yet downed (its leases wait for the decision).</summary>
     public Func<string, bool> IsUndecided { get; init; } = _ => false;
+
+    /// <summary>Names this incarnation of the endpoint's actor: when its ledger began, in ticks, unless <see cref="Succeed"/>
+    /// had to number it past its predecessor.</summary>
+    public long Incarnation => _incarnation;
+
+    /// <summary>
+    /// Before serving: this incarnation follows <paramref name="previous"/>. Caches keep the snapshot of the larger
+    /// incarnation, so one numbered from a clock behind its predecessor's node would be ignored everywhere (its strict
+    /// grants recorded nowhere): it takes the next number instead.
+    /// </summary>
+    public void Succeed(long previous)
+    {
+        if (previous >= _incarnation) _incarnation = previous + 1;
+    }
 
     private sealed class ActiveLease(DateTimeOffset grantedAt, DateTimeOffset deadline, int estimatedTokens, bool isProbe, string holder,
         DateTimeOffset renewedAt, bool isSpare = false)
