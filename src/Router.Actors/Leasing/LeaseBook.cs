@@ -18,6 +18,8 @@ public sealed class LeaseBook(TimeProvider clock)
     // Releases of strict leases to repeat in renewals, each with the lease's deadline (the endpoint ends it then anyway).
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ReleasedLease>> _released = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HeldCount> _inUse = new(StringComparer.Ordinal);
+    // Per endpoint, the last incarnation that asked this node what it holds there, and when (a timestamp).
+    private readonly ConcurrentDictionary<string, (long Incarnation, long At)> _queried = new(StringComparer.Ordinal);
 
     /// <summary>One held lease: a request's, or a spare lent to this node (idle, or carrying a request).</summary>
     internal sealed class HeldEntry(Lease lease, DateTimeOffset grantedAt, long confirmedAt, DateTimeOffset? spareExpiresAt = null, bool inUse = true)
@@ -224,6 +226,29 @@ public sealed class LeaseBook(TimeProvider clock)
     {
         var queue = ReleasedOn(endpointId);
         foreach (var lease in released) queue.Enqueue(lease);
+    }
+
+    /// <summary>
+    /// An incarnation of the endpoint asks what this node holds there: noted before the answer is taken (<see cref="HeldOn"/>),
+    /// so a grant of an earlier incarnation booked after it is found by <see cref="MissedByQuery"/>.
+    /// </summary>
+    internal void Queried(string endpointId, long incarnation)
+    {
+        _queried[endpointId] = (incarnation, clock.GetTimestamp());
+        Interlocked.MemoryBarrier(); // the note is visible before the held leases are read (see MissedByQuery)
+    }
+
+    /// <summary>
+    /// Whether <paramref name="grant"/>, just booked, may be missing from this node's answer to a newer incarnation: that
+    /// incarnation asked after the grant was asked for (<paramref name="askedAt"/>, a timestamp), so the grant may have been
+    /// on its way here while the answer was taken, and the newer incarnation does not count it. Its request must not run.
+    /// (A grant booked before the answer was taken is in it; then this errs on the safe side.)
+    /// </summary>
+    internal bool MissedByQuery(LeaseAcquired grant, long askedAt)
+    {
+        Interlocked.MemoryBarrier(); // the booking is visible before the note is read: one of the two sides sees the other
+        return grant.Incarnation != 0 && _queried.TryGetValue(grant.EndpointId, out var query) && query.Incarnation != 0 &&
+               query.Incarnation != grant.Incarnation && query.At >= askedAt;
     }
 
     internal List<HeldLease> HeldOn(string endpointId) =>

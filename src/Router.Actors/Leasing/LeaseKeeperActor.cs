@@ -66,6 +66,7 @@ internal sealed class LeaseKeeperActor : ReceiveActor, IWithTimers
             // Before the statement is taken: spares lent by an earlier incarnation that arrive after it would be unknown here.
             _runtime.Spares.Queried(query.EndpointId);
             _runtime.Allowances.Queried(query.EndpointId);
+            _book.Queried(query.EndpointId, query.Incarnation);
             var held = _book.HeldOn(query.EndpointId);
             var lastKnown = _runtime.Snapshots.LastPublished(query.EndpointId);
             Sender.Tell(Record(new RenewLeases(query.EndpointId, _holder, ++_round, held, null, _book.RecentGrants(query.EndpointId),

@@ -189,23 +189,45 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             _runtime.LocalEndpoints.Of(acquired.EndpointId, _endpointRegion).Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
             return;
         }
-        _runtime.Metrics.LeaseAnswered(acquired.EndpointId, null, false, _runtime.Clock.GetUtcNow() - decision.AskedAt);
-        Grant(decision, acquired.LeaseId, acquired.ExpiresAt, decision.AskSentAt);
+        var now = _runtime.Clock.GetUtcNow();
+        _runtime.Metrics.LeaseAnswered(acquired.EndpointId, null, false, now - decision.AskedAt);
+        if (!Grant(decision, acquired.LeaseId, acquired.ExpiresAt, decision.AskSentAt, acquired))
+        {
+            // Granted by an incarnation the endpoint's successor replaced, which does not count it: given back, and the
+            // successor is asked, without using up an attempt.
+            _runtime.LocalEndpoints.Of(acquired.EndpointId, _endpointRegion).Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
+            RoutingLog.LateGrantGivenBack(_log, acquired.EndpointId, acquired.Incarnation);
+            decision.Attempts--;
+            decision.Remaining.Add(decision.Current!.Value);
+            AskNext(decision, now);
+            return;
+        }
         // After the grant is booked: the count includes it, and so does this node's.
         _runtime.Snapshots.ObserveInFlight(acquired, _runtime.Leases.InUseOn(acquired.EndpointId).Value);
     }
 
     /// <param name="confirmedAt">When (a timestamp) the endpoint's count covers the lease from: the send time of the
     /// acquire, or now for a lease granted here.</param>
-    private void Grant(Decision decision, string leaseId, DateTimeOffset expiresAt, long confirmedAt)
+    /// <param name="from">The endpoint actor's grant, when it made it (null for a lease granted here).</param>
+    /// <returns>False, and nothing granted, for a grant the endpoint's successor may not count (<see cref="LeaseBook.MissedByQuery"/>).</returns>
+    private bool Grant(Decision decision, string leaseId, DateTimeOffset expiresAt, long confirmedAt, LeaseAcquired? from = null)
     {
         var endpoint = decision.Current!.Value.Definition;
         var lease = new Lease(leaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, expiresAt, decision.Request.EstimatedInputTokens);
         // Booked before the caller hears of it: this node's exact count of its requests on the endpoint includes the
         // lease from this moment (the next decision ranks on it), and the keeper renews it from now on.
-        if (decision.Holder == _selfHolder) _runtime.Leases.Add(lease, confirmedAt);
+        if (decision.Holder == _selfHolder)
+        {
+            _runtime.Leases.Add(lease, confirmedAt);
+            if (from is not null && _runtime.Leases.MissedByQuery(from, confirmedAt))
+            {
+                _runtime.Leases.Remove(new ReportOutcome(endpoint.Id, leaseId, OutcomeKind.NotUsed), resend: false);
+                return false;
+            }
+        }
         decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts));
         ReturnList(decision.Remaining);
+        return true;
     }
 
     private void OnLeaseRefused(LeaseRefused refused)

@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Router.Actors.Routing;
 
-/// <summary>The routing core's lines (event ids 2000-2099): a strategy that misbehaved, once per decision it spoiled.</summary>
+/// <summary>The routing core's lines (event ids 2000-2099): a strategy that misbehaved, once per decision it spoiled; a
+/// grant that came too late to use.</summary>
 internal static partial class RoutingLog
 {
     [LoggerMessage(2001, LogLevel.Warning,
@@ -16,4 +17,8 @@ internal static partial class RoutingLog
     [LoggerMessage(2003, LogLevel.Warning,
         "Strategy '{Strategy}' could not shortlist '{ModelGroup}' ({Reason}); it is given the whole group for this decision")]
     public static partial void ShortlistFailed(ILogger logger, string strategy, string modelGroup, string reason);
+
+    [LoggerMessage(2010, LogLevel.Information,
+        "A grant on endpoint {EndpointId} from its replaced incarnation {Incarnation} arrived after this node told the successor what it holds; given back, and the successor asked instead")]
+    public static partial void LateGrantGivenBack(ILogger logger, string endpointId, long incarnation);
 }

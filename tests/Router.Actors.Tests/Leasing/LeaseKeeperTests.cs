@@ -110,5 +110,20 @@ public class LeaseKeeperTests : TestKit
         answer.RecentGrants!.Sum(g => g.Requests).Should().Be(2);
         answer.RecentGrants!.Sum(g => g.Tokens).Should().Be(100 + 500, "the released grant is charged what the upstream counted");
     }
-}
 
+    [Fact]
+    public void The_answer_names_the_asking_incarnation_and_a_grant_asked_for_before_it_is_then_known_as_possibly_missed()
+    {
+        var askedAt = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        _keeper.Tell(new QueryHeldLeases("e1", Incarnation: 42), TestActor);
+
+        FishForMessage<RenewLeases>(_ => true).Answers.Should().Be(42);
+        var late = new LeaseAcquired("e1", "lease-1", _clock.GetUtcNow().AddMinutes(1), 1, Incarnation: 41);
+        _runtime.Leases.MissedByQuery(late, askedAt).Should().BeTrue("the answer was taken after the grant was asked for, and may lack it");
+        _runtime.Leases.MissedByQuery(late with { Incarnation = 42 }, askedAt).Should().BeFalse("the asking incarnation counts its own grants");
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        _runtime.Leases.MissedByQuery(late, _clock.GetTimestamp()).Should().BeFalse("asked for after the answer: nothing to miss");
+    }
+}

@@ -227,4 +227,45 @@ public sealed class RouterActorProtocolTests() : TestKit("""
     [InlineData(40, 10)]
     public void A_pick_may_be_busier_than_the_least_busy_alternative_by_one_request_or_a_quarter_of_its_count(int least, int slack) =>
         RouterActor.BusierSlack(least).Should().Be(slack);
+
+    /// <summary>
+    /// The endpoint moved while its grant was on the way here: its successor asked this node what it holds before the
+    /// grant was booked, heard nothing of it, and does not count it. Running the request would put the endpoint over its cap.
+    /// </summary>
+    [Fact]
+    public void A_grant_of_a_replaced_incarnation_booked_after_this_node_answered_the_successor_is_given_back_and_the_successor_asked()
+    {
+        var (router, region, runtime) = Start("round-robin", [Endpoint("a", maxInFlight: 1)], new RoutingSettings());
+        router.Tell(new RouteRequest("g", "r1"), TestActor);
+        var first = region.ExpectMsg<AcquireLease>();
+
+        runtime.Leases.Queried("a", incarnation: 2); // the successor's query, answered by this node's lease keeper
+        region.Reply(new LeaseAcquired("a", first.LeaseId, DateTimeOffset.UtcNow.AddMinutes(1), 1, Incarnation: 1, Sequence: 3));
+
+        region.ExpectMsg<ReportOutcome>().Should().Be(new ReportOutcome("a", first.LeaseId, OutcomeKind.NotUsed));
+        var again = region.ExpectMsg<AcquireLease>();
+        again.EndpointId.Should().Be("a");
+        runtime.Leases.HeldOn("a").Should().BeEmpty("the replaced incarnation's grant was never this node's to run");
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        region.Reply(new LeaseAcquired("a", again.LeaseId, DateTimeOffset.UtcNow.AddMinutes(1), 1, Incarnation: 2, Sequence: 1));
+        var granted = ExpectMsg<LeaseGranted>();
+        granted.Lease.LeaseId.Should().Be(again.LeaseId);
+        granted.Attempts.Should().Be(1, "a grant given back is not an attempt");
+        runtime.Leases.HeldOn("a").Select(h => h.LeaseId).Should().Equal(again.LeaseId);
+    }
+
+    [Fact]
+    public void A_grant_asked_for_after_this_node_answered_the_successor_is_used()
+    {
+        var (router, region, runtime) = Start("round-robin", [Endpoint("a", maxInFlight: 1)], new RoutingSettings());
+        runtime.Leases.Queried("a", incarnation: 2);
+        router.Tell(new RouteRequest("g", "r1"), TestActor);
+        var asked = region.ExpectMsg<AcquireLease>();
+
+        // From any incarnation: the query was answered before this request was asked for, so it had nothing to miss.
+        region.Reply(new LeaseAcquired("a", asked.LeaseId, DateTimeOffset.UtcNow.AddMinutes(1), 1, Incarnation: 1, Sequence: 3));
+
+        ExpectMsg<LeaseGranted>().Lease.LeaseId.Should().Be(asked.LeaseId);
+    }
 }
