@@ -280,10 +280,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         PublishSnapshot();
     }
 
-    /// <summary>Keeps the newest snapshot of another incarnation: one of this incarnation records nothing to take over.</summary>
     private void Remember(EndpointSnapshot snapshot)
     {
-        if (snapshot.Incarnation != 0 && snapshot.Incarnation != _ledger.Incarnation && snapshot.Supersedes(_previous)) _previous = snapshot;
+        if (snapshot.Incarnation != 0 && snapshot.Supersedes(_previous)) _previous = snapshot;
     }
 
     /// <summary>A member with the address of a holder but a new uid: the old process is gone, so are its requests.</summary>

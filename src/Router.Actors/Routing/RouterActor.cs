@@ -186,7 +186,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         {
             // The attempt had timed out and the request moved on: give the lease straight back.
             _runtime.Snapshots.ObserveInFlight(acquired, _runtime.Leases.InUseOn(acquired.EndpointId).Value);
-            _runtime.LocalEndpoints.Of(acquired.EndpointId, _endpointRegion).Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
+            GiveBack(acquired.EndpointId, acquired.LeaseId);
             return;
         }
         var now = _runtime.Clock.GetUtcNow();
@@ -195,7 +195,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         {
             // Granted by an incarnation the endpoint's successor replaced, which does not count it: given back, and the
             // successor is asked, without using up an attempt.
-            _runtime.LocalEndpoints.Of(acquired.EndpointId, _endpointRegion).Tell(new ReportOutcome(acquired.EndpointId, acquired.LeaseId, OutcomeKind.NotUsed));
+            GiveBack(acquired.EndpointId, acquired.LeaseId);
             RoutingLog.LateGrantGivenBack(_log, acquired.EndpointId, acquired.Incarnation);
             decision.Attempts--;
             decision.Remaining.Add(decision.Current!.Value);
@@ -205,6 +205,10 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
         // After the grant is booked: the count includes it, and so does this node's.
         _runtime.Snapshots.ObserveInFlight(acquired, _runtime.Leases.InUseOn(acquired.EndpointId).Value);
     }
+
+    /// <summary>A grant this node will not use (late, or its request moved on): released at once; releases are idempotent.</summary>
+    private void GiveBack(string endpointId, string leaseId) =>
+        _runtime.LocalEndpoints.Of(endpointId, _endpointRegion).Tell(new ReportOutcome(endpointId, leaseId, OutcomeKind.NotUsed));
 
     /// <param name="confirmedAt">When (a timestamp) the endpoint's count covers the lease from: the send time of the
     /// acquire, or now for a lease granted here.</param>
@@ -279,7 +283,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
             _pending.Remove(leaseId);
             decision.CurrentSlot!.AcquireAnswered();
             // The grant may still come (or was lost on its way): give it back now; releases are idempotent.
-            _runtime.LocalEndpoints.Of(decision.Current!.Value.Id, _endpointRegion).Tell(new ReportOutcome(decision.Current!.Value.Id, leaseId, OutcomeKind.NotUsed));
+            GiveBack(decision.Current!.Value.Id, leaseId);
             var silent = decision.Current!.Value.Id;
             _runtime.Metrics.LeaseAnswered(silent, null, true, now - decision.AskedAt);
             _runtime.SilentEndpoints.MarkSilent(silent, now + SilentPenalty);
