@@ -33,7 +33,7 @@ public static class SampleMessages
     [
         new RouteRequest("gpt-4o", "req-1", "session-9", 1500, ["eu"], ["azure-us-1"], true, TimeSpan.FromMinutes(2), "akka.tcp://llm-router@10.0.0.5:4053#99"),
         Lease,
-        new LeaseGranted(Lease, 2),
+        new LeaseGranted(Lease, 2, Incarnation: 639_000_000_000_000_000),
         new NoEndpointAvailable("gpt-4o", NoEndpointReason.AllRateLimited, "all over rpm", TimeSpan.FromSeconds(12)),
         new ReportOutcome("azure-eu-1", "lease-1", OutcomeKind.RateLimited, 830.5, 120.25, 1500, 300, TimeSpan.FromSeconds(5),
             new ProviderRateLimits(0, 12_000, TimeSpan.FromMilliseconds(20), TimeSpan.FromMinutes(6), 100, 150_000)),

@@ -27,6 +27,13 @@ internal static class ActorLoggers
         return factory is not null ? factory.CreateLogger(category) : new AkkaLogger(context.GetLogger());
     }
 
+    /// <summary>The same for code outside an actor (<see cref="RouterClient"/>).</summary>
+    public static ILogger For(ActorSystem system, string category)
+    {
+        var factory = Factories.GetValue(system, HostFactoryOf);
+        return factory is not null ? factory.CreateLogger(category) : new AkkaLogger(Logging.GetLogger(system, category));
+    }
+
     private static ILoggerFactory? HostFactoryOf(ActorSystem system)
     {
         // Without a DependencyResolverSetup, DependencyResolver.For publishes an error and throws: ask first.

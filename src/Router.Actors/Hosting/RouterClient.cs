@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Cluster;
+using Microsoft.Extensions.Logging;
 using Router.Actors.Leasing;
 using Router.Actors.Membership;
+using Router.Actors.Routing;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
 
@@ -31,6 +33,7 @@ public sealed class RouterClient
     private readonly ActorPath _replyPath;
     // One delegate for every reply: a method group converted per decision would be a new one each time.
     private readonly Action<LeaseGranted> _releaseUnclaimed;
+    private readonly ILogger _log;
     private int _next;
 
     /// <param name="runtime">The node's runtime (the one its actor system was composed with).</param>
@@ -47,6 +50,7 @@ public sealed class RouterClient
         _provider = ((ExtendedActorSystem)system).Provider;
         _replyPath = _provider.TempPath();
         _releaseUnclaimed = ReleaseUnclaimed;
+        _log = ActorLoggers.For(system, typeof(RouterClient).FullName!);
     }
 
     /// <summary>This node's holder id (address#uid): a <see cref="RouteRequest"/> built with it is not copied to set it.</summary>
@@ -73,23 +77,51 @@ public sealed class RouterClient
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<IRouteResponse> RouteElsewhereAsync(RouteRequest request, TimeSpan timeout, long askedAt, CancellationToken cancellationToken)
     {
-        var ask = PickGateway().Ask<IRouteResponse>(request, timeout);
-        IRouteResponse answer;
-        try
+        var startedAt = askedAt;
+        while (true)
         {
-            answer = await ask.WaitAsync(cancellationToken);
+            var left = timeout - _runtime.Clock.GetElapsedTime(startedAt);
+            if (left <= TimeSpan.Zero) return TimedOut(request, timeout, startedAt);
+            var ask = PickGateway().Ask<IRouteResponse>(request, left);
+            IRouteResponse answer;
+            try
+            {
+                answer = await ask.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                _ = ReleaseWhenGranted(ask);
+                throw;
+            }
+            catch (AskTimeoutException)
+            {
+                // A grant arriving after this lands in dead letters, where LateGrantReleaser gives it back.
+                return TimedOut(request, timeout, startedAt);
+            }
+            if (answer is LeaseGranted granted && !Booked(granted, askedAt))
+            {
+                askedAt = _runtime.Clock.GetTimestamp(); // the successor is asked, through a gateway's router again
+                continue;
+            }
+            return Decided(request, answer, startedAt);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            _ = ReleaseWhenGranted(ask);
-            throw;
-        }
-        catch (AskTimeoutException)
-        {
-            // A grant arriving after this lands in dead letters, where LateGrantReleaser gives it back.
-            return TimedOut(request, timeout, askedAt);
-        }
-        return Answered(request, answer, askedAt);
+    }
+
+    /// <summary>
+    /// Books a grant a gateway's router made for this node, as the router books its own node's (<c>RouterActor.Grant</c>):
+    /// false, and given back, when the endpoint's successor asked this node what it holds after the grant was asked for
+    /// (<see cref="LeaseBook.MissedByQuery(string, long, long)"/>). The successor does not count it, so it must not run.
+    /// </summary>
+    private bool Booked(LeaseGranted granted, long askedAt)
+    {
+        var lease = granted.Lease;
+        _runtime.Leases.Add(lease, askedAt);
+        if (!_runtime.Leases.MissedByQuery(lease.EndpointId, granted.Incarnation, askedAt)) return true;
+        var unused = new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed);
+        _runtime.Leases.Remove(unused, resend: false);
+        _runtime.LocalEndpoints.Of(lease.EndpointId, _endpointRegion).Tell(unused);
+        RoutingLog.LateGrantGivenBack(_log, lease.EndpointId, granted.Incarnation);
+        return false;
     }
 
     /// <summary>The same with this node's router pool, answered to a <see cref="RouteReply"/> rather than an ask.</summary>
@@ -113,20 +145,22 @@ public sealed class RouterClient
         return TimedOut(request, timeout, askedAt);
     }
 
+    /// <summary>An answer of this node's router: a grant is booked again (its router booked it already; that is idempotent).</summary>
     private IRouteResponse Answered(RouteRequest request, IRouteResponse answer, long askedAt)
     {
-        _runtime.Metrics.RoutingDecided(request.ModelGroup, answer, _runtime.Clock.GetElapsedTime(askedAt));
         if (answer is LeaseGranted granted) _runtime.Leases.Add(granted.Lease, askedAt);
+        return Decided(request, answer, askedAt);
+    }
+
+    private IRouteResponse Decided(RouteRequest request, IRouteResponse answer, long askedAt)
+    {
+        _runtime.Metrics.RoutingDecided(request.ModelGroup, answer, _runtime.Clock.GetElapsedTime(askedAt));
         return answer;
     }
 
-    private IRouteResponse TimedOut(RouteRequest request, TimeSpan timeout, long askedAt)
-    {
-        var answer = new NoEndpointAvailable(request.ModelGroup, NoEndpointReason.Timeout,
-            $"The router did not answer within {timeout.TotalSeconds:0.#} s.", TimeSpan.FromSeconds(1));
-        _runtime.Metrics.RoutingDecided(request.ModelGroup, answer, _runtime.Clock.GetElapsedTime(askedAt));
-        return answer;
-    }
+    private IRouteResponse TimedOut(RouteRequest request, TimeSpan timeout, long askedAt) =>
+        Decided(request, new NoEndpointAvailable(request.ModelGroup, NoEndpointReason.Timeout,
+            $"The router did not answer within {timeout.TotalSeconds:0.#} s.", TimeSpan.FromSeconds(1)), askedAt);
 
     /// <summary>A grant nobody took (its caller had given up): released, and out of this node's book.</summary>
     private void ReleaseUnclaimed(LeaseGranted late) => Report(new ReportOutcome(late.Lease.EndpointId, late.Lease.LeaseId, OutcomeKind.NotUsed));

@@ -244,11 +244,14 @@ public sealed class LeaseBook(TimeProvider clock)
     /// on its way here while the answer was taken, and the newer incarnation does not count it. Its request must not run.
     /// (A grant booked before the answer was taken is in it; then this errs on the safe side.)
     /// </summary>
-    internal bool MissedByQuery(LeaseAcquired grant, long askedAt)
+    internal bool MissedByQuery(LeaseAcquired grant, long askedAt) => MissedByQuery(grant.EndpointId, grant.Incarnation, askedAt);
+
+    /// <inheritdoc cref="MissedByQuery(LeaseAcquired, long)"/>
+    internal bool MissedByQuery(string endpointId, long incarnation, long askedAt)
     {
         Interlocked.MemoryBarrier(); // the booking is visible before the note is read: one of the two sides sees the other
-        return grant.Incarnation != 0 && _queried.TryGetValue(grant.EndpointId, out var query) && query.Incarnation != 0 &&
-               query.Incarnation != grant.Incarnation && query.At >= askedAt;
+        return incarnation != 0 && _queried.TryGetValue(endpointId, out var query) && query.Incarnation != 0 &&
+               query.Incarnation != incarnation && query.At >= askedAt;
     }
 
     internal List<HeldLease> HeldOn(string endpointId) =>

@@ -229,7 +229,8 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
                 return false;
             }
         }
-        decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts));
+        // The granting incarnation goes with it: a caller on another node books it there and checks it the same way.
+        decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts, from?.Incarnation ?? 0));
         ReturnList(decision.Remaining);
         return true;
     }

@@ -7,7 +7,10 @@ public interface IRouteResponse : IRouterMessage
 }
 
 /// <summary>A lease was granted; <paramref name="Attempts"/> counts the endpoints asked (1 in the common case).</summary>
-public sealed record LeaseGranted(Lease Lease, int Attempts) : IRouteResponse
+/// <param name="Incarnation">The endpoint actor's incarnation that granted it: a caller on another node checks it against
+/// the incarnations that asked that node what it holds (the grant may have missed their answer). 0 when the router granted
+/// it without asking the endpoint, or from a node too old to say.</param>
+public sealed record LeaseGranted(Lease Lease, int Attempts, long Incarnation = 0) : IRouteResponse
 {
     public string ModelGroup => Lease.ModelGroup;
 }

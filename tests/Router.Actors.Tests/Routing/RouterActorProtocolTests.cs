@@ -256,6 +256,19 @@ public sealed class RouterActorProtocolTests() : TestKit("""
     }
 
     [Fact]
+    public void A_grant_for_a_caller_on_another_node_names_the_incarnation_that_granted_it_and_is_booked_there()
+    {
+        var (router, region, runtime) = Start("round-robin", [Endpoint("a", maxInFlight: 1)], new RoutingSettings());
+        router.Tell(new RouteRequest("g", "r1", Holder: "akka.tcp://llm-router@10.0.0.2:4053#7"), TestActor);
+        var asked = region.ExpectMsg<AcquireLease>();
+
+        region.Reply(new LeaseAcquired("a", asked.LeaseId, DateTimeOffset.UtcNow.AddMinutes(1), 1, Incarnation: 5, Sequence: 1));
+
+        ExpectMsg<LeaseGranted>().Incarnation.Should().Be(5, "the caller's node checks it against the queries it answered");
+        runtime.Leases.HeldOn("a").Should().BeEmpty("the caller's node books and renews it, not this one");
+    }
+
+    [Fact]
     public void A_grant_asked_for_after_this_node_answered_the_successor_is_used()
     {
         var (router, region, runtime) = Start("round-robin", [Endpoint("a", maxInFlight: 1)], new RoutingSettings());
