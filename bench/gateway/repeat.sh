@@ -38,7 +38,7 @@ done
   echo "# Gateway vs YARP, repeated"
   echo
   echo "Written by \`bench/gateway/repeat.sh\` (overwritten on each run): $ROUNDS rounds of \`bench/gateway/run.sh\` with"
-  echo "TARGETS=\"$TARGETS\" STRATEGIES=\"$STRATEGIES\" TELEMETRY=\"$TELEMETRY\"${DURATION:+ DURATION=$DURATION}${WARMUP:+ WARMUP=$WARMUP}${GATEWAY_ARGS:+ GATEWAY_ARGS=\"$GATEWAY_ARGS\"};"
+  echo "TARGETS=\"$TARGETS\" STRATEGIES=\"$STRATEGIES\" TELEMETRY=\"$TELEMETRY\"${DURATION:+ DURATION=$DURATION}${WARMUP:+ WARMUP=$WARMUP}${GATEWAY_ARGS:+ GATEWAY_ARGS=\"$GATEWAY_ARGS\"}${GATEWAY_ENV:+ GATEWAY_ENV=\"$GATEWAY_ENV\"};"
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores. Each round's parameters are those of run.sh's results.md."
   echo
   echo "| round | YARP CPU us/req (JIT tiering) | gateway CPU us/req (JIT tiering) | CPU ratio | YARP req/s | gateway req/s | req/s ratio | YARP +p50 ms | gateway +p50 ms |"

@@ -19,6 +19,7 @@
 #   bench/gateway/run.sh                           # defaults below
 #   DURATION=30 CONNECTIONS=60 bench/gateway/run.sh
 #   GATEWAY_ARGS="--Router:MaxAcquireAttempts=1" STRATEGIES=round-robin bench/gateway/run.sh
+#   GATEWAY_ENV="DOTNET_gcServer=0" bench/gateway/run.sh   # a runtime setting for the gateway only
 #   TARGETS="direct gateway" bench/gateway/run.sh  # a subset (ratios need yarp, added latency needs direct)
 #   UPSTREAM_TLS=1 bench/gateway/run.sh            # HTTPS upstreams: gateway vs YARP through nginx TLS fronts
 #   TELEMETRY="on off" bench/gateway/run.sh        # the default: each gateway run with telemetry on, then off
@@ -58,6 +59,7 @@ OVERHEAD_DURATION="${OVERHEAD_DURATION:-5}" # seconds of load during which wrk r
 BASE_PORT="${BASE_PORT:-18100}"
 OTHER_LOAD_WARN="${OTHER_LOAD_WARN:-10}" # % of the machine used by other programs during a run that flags it
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"   # extra command-line settings for Router.Node, e.g. --Router:Retries=0
+GATEWAY_ENV="${GATEWAY_ENV:-}"     # extra environment for Router.Node only, e.g. DOTNET_TieredPGO=0 (runtime settings)
 SKIP_BUILD="${SKIP_BUILD:-}"       # set to reuse the Release build
 KEEP_TMP="${KEEP_TMP:-}"           # set to keep logs and generated configs after a successful run
 MODEL="gpt-4o-mini"
@@ -354,7 +356,7 @@ if wants gateway; then
       *) die "TELEMETRY: '$telemetry' is not one of on, off, traces" ;;
     esac
     # shellcheck disable=SC2086 # GATEWAY_ARGS is a list of --Key=Value words
-    start "$name" dotnet "$node_dll" --config "$config" "${telemetry_args[@]}" $GATEWAY_ARGS
+    start "$name" env $GATEWAY_ENV dotnet "$node_dll" --config "$config" "${telemetry_args[@]}" $GATEWAY_ARGS
     gateway_pid=$started
     wait_for_200 "$name" "$gateway_pid" "http://127.0.0.1:$gateway_port/v1/chat/completions"
     scraper_pid=""
@@ -462,7 +464,7 @@ cpu_model="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 when="$(date -u '+%Y-%m-%d %H:%M UTC')"
 upstreams="3 Router.Simulator processes"
 [ -n "$UPSTREAM_TLS" ] && upstreams="3 Router.Simulator processes, each behind its own nginx TLS front (https://localhost:PORT, a P-256 certificate from a CA made for the run; YARP --CaBundle, gateway Router:UpstreamCaBundle); direct is plain HTTP to the simulators, tls-front is wrk over HTTPS to the fronts"
-params="wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s --latency after ${WARMUP}s of warm-up, then wrk -t 1 -c 1 -d ${IDLE_DURATION}s; POST /v1/chat/completions with a ${#BODY}-byte body \`$BODY\`; $upstreams (LatencyMs=$LATENCY_MS, CompletionTokens default); gateway: Registry:Provider=memory, Router:Retries=2, no MaxInFlight, strategies: $STRATEGIES, telemetry: $TELEMETRY (on: /metrics scraped every ${SCRAPE_INTERVAL}s)${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}"
+params="wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s --latency after ${WARMUP}s of warm-up, then wrk -t 1 -c 1 -d ${IDLE_DURATION}s; POST /v1/chat/completions with a ${#BODY}-byte body \`$BODY\`; $upstreams (LatencyMs=$LATENCY_MS, CompletionTokens default); gateway: Registry:Provider=memory, Router:Retries=2, no MaxInFlight, strategies: $STRATEGIES, telemetry: $TELEMETRY (on: /metrics scraped every ${SCRAPE_INTERVAL}s)${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}${GATEWAY_ENV:+, environment: \`$GATEWAY_ENV\`}"
 
 echo
 echo "Gateway benchmark, $when, $(nproc) cores ($cpu_model)"

@@ -17,6 +17,7 @@
 #   bench/streaming/run.sh                              # both scenarios, all three targets
 #   SLOW=1 bench/streaming/run.sh                       # the slow scenario only (same as SCENARIOS=slow)
 #   SCENARIOS=fast STREAMS=200 FAST_SECONDS=3 bench/streaming/run.sh   # a small run while developing
+#   GATEWAY_ENV="DOTNET_gcServer=0" SCENARIOS=fast TARGETS=gateway bench/streaming/run.sh   # a runtime setting, gateway only
 #   UPSTREAM=https bench/streaming/run.sh               # every scenario through HTTPS (HTTP/2) upstreams
 #
 # Upstream protocol (UPSTREAM; by default http for fast, https for slow): "http" is plain HTTP/1.1, one upstream
@@ -30,7 +31,7 @@ set -euo pipefail
 
 given=""   # the environment settings this run was started with, for the report's command line
 for v in SCENARIOS SLOW TARGETS STREAMS FAST_TPS FAST_SECONDS SLOW_STREAMS SLOW_TPS SLOW_SECONDS TTFT_MS OPEN_RATE \
-         UPSTREAM WARMUP_STREAMS WARMUP_SECONDS SAMPLE_INTERVAL STRATEGY GATEWAY_ARGS BASE_PORT SKIP_BUILD; do
+         UPSTREAM WARMUP_STREAMS WARMUP_SECONDS SAMPLE_INTERVAL STRATEGY GATEWAY_ARGS GATEWAY_ENV BASE_PORT SKIP_BUILD; do
   [ -n "${!v:-}" ] && given+="$v=${!v} "
 done
 
@@ -57,6 +58,7 @@ WARMUP_SECONDS="${WARMUP_SECONDS:-20}"
 SAMPLE_INTERVAL="${SAMPLE_INTERVAL:-0.2}" # seconds between VmRSS samples of the proxy while the streams run
 STRATEGY="${STRATEGY:-least-busy}"    # the gateway's strategy
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"      # extra command-line settings for Router.Node, e.g. --Telemetry:Enabled=false
+GATEWAY_ENV="${GATEWAY_ENV:-}"        # extra environment for Router.Node only, e.g. DOTNET_TieredPGO=0 (runtime settings)
 BASE_PORT="${BASE_PORT:-18400}"
 OTHER_LOAD_WARN="${OTHER_LOAD_WARN:-10}"
 SKIP_BUILD="${SKIP_BUILD:-}"          # set to reuse the Release build
@@ -250,7 +252,7 @@ for scenario in $SCENARIOS; do
     ca=""; [ "$upstream" = https ] && ca="$tls/ca.pem"
     write_gateway_config "$config" "$STRATEGY" "$ca" "$upstream_url" "$upstream_url" "$upstream_url"
     # shellcheck disable=SC2086 # GATEWAY_ARGS is a list of --Key=Value words
-    start "$scenario-gateway" dotnet "$node_dll" --config "$config" $GATEWAY_ARGS
+    start "$scenario-gateway" env $GATEWAY_ENV dotnet "$node_dll" --config "$config" $GATEWAY_ARGS
     gateway_pid=$started
     wait_for_200 "$scenario-gateway" "$gateway_pid" "http://127.0.0.1:$gateway_port/v1/chat/completions"
     measure gateway "http://127.0.0.1:$gateway_port/v1/chat/completions" "$gateway_pid"
@@ -325,7 +327,7 @@ for scenario in $SCENARIOS; do
   scenario_params "$scenario"
   params+="$scenario: $streams streams, $tps tokens/s, $tokens tokens (~${seconds} s) each, upstream $upstream; "
 done
-params+="opened at $OPEN_RATE streams/s; simulator first chunk after $TTFT_MS ms; warm-up per target: ${WARMUP_STREAMS:-as many} streams of ${WARMUP_SECONDS}s at the same pace; VmRSS sampled every ${SAMPLE_INTERVAL}s; gateway: $STRATEGY, 3 endpoints (all the one simulator), Registry:Provider=memory, Router:Retries=2, no MaxInFlight, telemetry on${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}; YARP: PowerOfTwoChoices over 3 destinations (all the one simulator); open-files limit $(ulimit -Sn)"
+params+="opened at $OPEN_RATE streams/s; simulator first chunk after $TTFT_MS ms; warm-up per target: ${WARMUP_STREAMS:-as many} streams of ${WARMUP_SECONDS}s at the same pace; VmRSS sampled every ${SAMPLE_INTERVAL}s; gateway: $STRATEGY, 3 endpoints (all the one simulator), Registry:Provider=memory, Router:Retries=2, no MaxInFlight, telemetry on${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}${GATEWAY_ENV:+, environment: \`$GATEWAY_ENV\`}; YARP: PowerOfTwoChoices over 3 destinations (all the one simulator); open-files limit $(ulimit -Sn)"
 
 echo
 echo "Streaming benchmark, $when, $(nproc) cores ($cpu_model)"
