@@ -51,8 +51,10 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private bool _serving;
     // When each holder was last asked to give its idle spare leases back.
     private readonly Dictionary<string, DateTimeOffset> _recalledAt = new(StringComparer.Ordinal);
-    // Strict grants waiting until another gateway holds a snapshot that records them.
-    private readonly List<(long Sequence, IActorRef ReplyTo, LeaseAcquired Grant)> _unreplicated = [];
+    // Strict grants waiting until enough other gateways hold a snapshot that records them (Needed: see ReplicateBeforeGranting).
+    private readonly List<(long Sequence, int Needed, IActorRef ReplyTo, LeaseAcquired Grant)> _unreplicated = [];
+    // Per confirming node, the latest sequence of this incarnation it holds.
+    private readonly Dictionary<Address, long> _replicatedUpTo = [];
 
     private sealed class SweepTick
     {
@@ -425,8 +427,10 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     }
 
     /// <summary>
-    /// Strict: the grant is given only once another gateway holds a snapshot recording it, so a successor started
-    /// after this node froze or died still counts the slot. False when there is no other gateway to ask.
+    /// Strict: the grant is given only once enough other gateways hold a snapshot recording it that, with this one, they
+    /// are a majority of the gateways: a successor started after this node froze or died can only serve with a majority,
+    /// which then includes one of them, so it still counts the slot. With 3 gateways one confirmation is enough; with 5,
+    /// two (one could be downed together with this node). False when there is no other gateway to ask.
     /// </summary>
     private bool ReplicateBeforeGranting(LeaseAcquired grant)
     {
@@ -435,7 +439,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             .ToList();
         if (others.Count == 0) return false;
         var snapshot = _ledger.Snapshot();
-        _unreplicated.Add((snapshot.Sequence, Sender, grant));
+        var needed = (others.Count + 1) / 2; // a majority of all the gateways, less this one
+        _unreplicated.Add((snapshot.Sequence, needed, Sender, grant));
         foreach (var member in others)
             Context.ActorSelection(new RootActorPath(member.Address) / "user" / RouterHostingExtensions.SnapshotReplicaName)
                 .Tell(new ReplicateSnapshot(snapshot));
@@ -444,12 +449,15 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private void OnReplicated(SnapshotReplicated replicated)
     {
-        if (_unreplicated.Count == 0) return;
-        // A later snapshot records every earlier grant too. A confirmation of another incarnation's snapshot (sent before
-        // this actor restarted in place; sequences start again at 0) records none of this incarnation's grants.
-        bool Recorded((long Sequence, IActorRef ReplyTo, LeaseAcquired Grant) u) =>
-            u.Grant.Incarnation == replicated.Incarnation && u.Sequence <= replicated.Sequence;
-        foreach (var (_, replyTo, grant) in _unreplicated.Where(Recorded)) replyTo.Tell(grant);
+        // A confirmation of another incarnation's snapshot (sent before this actor restarted in place; sequences start
+        // again at 0) records none of this incarnation's grants.
+        if (_unreplicated.Count == 0 || replicated.Incarnation != _ledger.Incarnation) return;
+        var from = Sender.Path.Address;
+        if (!_replicatedUpTo.TryGetValue(from, out var upTo) || replicated.Sequence > upTo) _replicatedUpTo[from] = replicated.Sequence;
+        // A later snapshot records every earlier grant too.
+        bool Recorded((long Sequence, int Needed, IActorRef ReplyTo, LeaseAcquired Grant) u) =>
+            _replicatedUpTo.Values.Count(sequence => sequence >= u.Sequence) >= u.Needed;
+        foreach (var (_, _, replyTo, grant) in _unreplicated.Where(Recorded)) replyTo.Tell(grant);
         _unreplicated.RemoveAll(Recorded);
     }
 

@@ -38,4 +38,43 @@ public sealed class StrictReplicationTests
         var grant = await acquiring;
         grant.Incarnation.Should().Be(incarnation);
     }
+
+    /// <summary>
+    /// With 4 gateways, the endpoint's node and one confirming gateway could be downed together while the other two, a
+    /// majority with a successor, had not heard of the grant. So it waits for two other gateways: with its own node, 3 of 4.
+    /// </summary>
+    [Fact]
+    public async Task With_four_gateways_a_grant_waits_until_two_other_gateways_hold_it()
+    {
+        await using var cluster = await TestCluster.StartAsync(4, TestCluster.Options("round-robin", Strict));
+        await Eventually.Until(() => cluster.Nodes.All(n => n.Runtime.Quorum.HasMajority), "every gateway has a majority");
+        var state = await cluster[0].StateOfAsync(Strict.Id);
+        var host = cluster.Nodes.Single(n => n.Address.ToString() == state.Node);
+        var others = cluster.Nodes.Where(n => n != host).ToList();
+        foreach (var other in others) // no replica confirms by itself: the confirmations are the ones this test sends
+        {
+            var replica = await other.System.ActorSelection($"/user/{RouterHostingExtensions.SnapshotReplicaName}").ResolveOne(TimeSpan.FromSeconds(5));
+            await replica.GracefulStop(TimeSpan.FromSeconds(5));
+        }
+        var entity = await host.System.ActorSelection($"/system/sharding/{RouterHostingExtensions.EndpointTypeName}/*/{Strict.Id}").ResolveOne(TimeSpan.FromSeconds(5));
+        var incarnation = (await host.StateOfAsync(Strict.Id)).Snapshot.Incarnation;
+        // Each confirmation as a replica's reaches it: sent by an actor on that replica's gateway.
+        var senders = new Dictionary<TestNode, IActorRef>();
+        foreach (var other in others)
+        {
+            var name = $"confirmer-{others.IndexOf(other)}";
+            other.System.ActorOf(Props.Empty, name);
+            senders[other] = await host.System.ActorSelection(new RootActorPath(other.Address) / "user" / name).ResolveOne(TimeSpan.FromSeconds(5));
+        }
+        void ConfirmFrom(TestNode gateway) => entity.Tell(new SnapshotReplicated(incarnation, long.MaxValue), senders[gateway]);
+
+        var acquiring = host.Region.Ask<LeaseAcquired>(new AcquireLease(Strict.Id, "lease-1", TimeSpan.FromMinutes(1), 0, "holder#1"), TimeSpan.FromSeconds(10));
+        ConfirmFrom(others[0]);
+        ConfirmFrom(others[0]);
+        await Task.Delay(300);
+        acquiring.IsCompleted.Should().BeFalse("one other gateway (twice) and the endpoint's own node are 2 of 4, not a majority");
+
+        ConfirmFrom(others[1]);
+        (await acquiring).Incarnation.Should().Be(incarnation);
+    }
 }
