@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Akka.Actor;
 using Router.Actors.Hosting;
 using Router.Messages.Endpoints;
@@ -51,30 +52,50 @@ public sealed class StrictReplicationTests
         var state = await cluster[0].StateOfAsync(Strict.Id);
         var host = cluster.Nodes.Single(n => n.Address.ToString() == state.Node);
         var others = cluster.Nodes.Where(n => n != host).ToList();
-        foreach (var other in others) // no replica confirms by itself: the confirmations are the ones this test sends
+        // Each other gateway's replica is replaced by one that keeps what it is sent and confirms only when this test says.
+        var held = new Dictionary<TestNode, ConcurrentQueue<(IActorRef Endpoint, ReplicateSnapshot Sent)>>();
+        var replicas = new Dictionary<TestNode, IActorRef>();
+        foreach (var other in others)
         {
             var replica = await other.System.ActorSelection($"/user/{RouterHostingExtensions.SnapshotReplicaName}").ResolveOne(TimeSpan.FromSeconds(5));
             await replica.GracefulStop(TimeSpan.FromSeconds(5));
+            held[other] = new ConcurrentQueue<(IActorRef, ReplicateSnapshot)>();
+            var queue = held[other];
+            // The name is free once the guardian has seen the old replica terminate, shortly after GracefulStop returns.
+            await Eventually.Until(() =>
+            {
+                try
+                {
+                    replicas[other] = other.System.ActorOf(Props.Create(() => new HeldReplica(queue)), RouterHostingExtensions.SnapshotReplicaName);
+                    return true;
+                }
+                catch (InvalidActorNameException)
+                {
+                    return false;
+                }
+            }, "the stand-in replica takes the replica's name");
         }
-        var entity = await host.System.ActorSelection($"/system/sharding/{RouterHostingExtensions.EndpointTypeName}/*/{Strict.Id}").ResolveOne(TimeSpan.FromSeconds(5));
-        var incarnation = (await host.StateOfAsync(Strict.Id)).Snapshot.Incarnation;
-        // Each confirmation as a replica's reaches it: sent by an actor on that replica's gateway.
-        var senders = new Dictionary<TestNode, IActorRef>();
-        foreach (var other in others)
+        // As a replica confirms: to the endpoint actor that sent the snapshot, from the replica's own gateway.
+        void ConfirmFrom(TestNode gateway)
         {
-            var name = $"confirmer-{others.IndexOf(other)}";
-            other.System.ActorOf(Props.Empty, name);
-            senders[other] = await host.System.ActorSelection(new RootActorPath(other.Address) / "user" / name).ResolveOne(TimeSpan.FromSeconds(5));
+            var (endpoint, sent) = held[gateway].Single();
+            endpoint.Tell(new SnapshotReplicated(sent.Snapshot.Incarnation, sent.Snapshot.Sequence), replicas[gateway]);
         }
-        void ConfirmFrom(TestNode gateway) => entity.Tell(new SnapshotReplicated(incarnation, long.MaxValue), senders[gateway]);
 
-        var acquiring = host.Region.Ask<LeaseAcquired>(new AcquireLease(Strict.Id, "lease-1", TimeSpan.FromMinutes(1), 0, "holder#1"), TimeSpan.FromSeconds(10));
+        var acquiring = host.Region.Ask<LeaseAcquired>(new AcquireLease(Strict.Id, "lease-1", TimeSpan.FromMinutes(1), 0, "holder#1"), TimeSpan.FromSeconds(20));
+        await Eventually.Until(() => others.All(o => held[o].Count == 1), "every other gateway was sent the snapshot recording the grant");
         ConfirmFrom(others[0]);
         ConfirmFrom(others[0]);
         await Task.Delay(300);
         acquiring.IsCompleted.Should().BeFalse("one other gateway (twice) and the endpoint's own node are 2 of 4, not a majority");
 
         ConfirmFrom(others[1]);
-        (await acquiring).Incarnation.Should().Be(incarnation);
+        (await acquiring).Incarnation.Should().Be(held[others[1]].Single().Sent.Snapshot.Incarnation);
+    }
+
+    private sealed class HeldReplica : ReceiveActor
+    {
+        public HeldReplica(ConcurrentQueue<(IActorRef, ReplicateSnapshot)> held) =>
+            Receive<ReplicateSnapshot>(replicate => held.Enqueue((Sender, replicate)));
     }
 }
