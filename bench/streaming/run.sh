@@ -31,7 +31,7 @@ set -euo pipefail
 
 given=""   # the environment settings this run was started with, for the report's command line
 for v in SCENARIOS SLOW TARGETS STREAMS FAST_TPS FAST_SECONDS SLOW_STREAMS SLOW_TPS SLOW_SECONDS TTFT_MS OPEN_RATE \
-         UPSTREAM WARMUP_STREAMS WARMUP_SECONDS SAMPLE_INTERVAL STRATEGY GATEWAY_ARGS GATEWAY_ENV BASE_PORT SKIP_BUILD; do
+         UPSTREAM WARMUP_STREAMS WARMUP_SECONDS JIT_SETTLED_PCT JIT_SETTLE_MAX SAMPLE_INTERVAL STRATEGY GATEWAY_ARGS GATEWAY_ENV BASE_PORT SKIP_BUILD; do
   [ -n "${!v:-}" ] && given+="$v=${!v} "
 done
 
@@ -55,6 +55,8 @@ UPSTREAM="${UPSTREAM:-}"              # http or https for every scenario; empty:
 # (perf: the JIT's background thread was 20% of the gateway's CPU samples, 11% of YARP's, with 10,000 slow streams).
 WARMUP_STREAMS="${WARMUP_STREAMS:-}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-20}"
+JIT_SETTLED_PCT="${JIT_SETTLED_PCT:-1}"   # warm up again while the proxy's tiering thread used this % of a core or more
+JIT_SETTLE_MAX="${JIT_SETTLE_MAX:-120}"   # ... for at most this many seconds more
 SAMPLE_INTERVAL="${SAMPLE_INTERVAL:-0.2}" # seconds between VmRSS samples of the proxy while the streams run
 STRATEGY="${STRATEGY:-least-busy}"    # the gateway's strategy
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"      # extra command-line settings for Router.Node, e.g. --Telemetry:Enabled=false
@@ -154,13 +156,26 @@ measure() {
   local out="$tmp/$scenario-$name.txt" samples="$tmp/$scenario-$name.rss.txt"
   local timeout=$((seconds * 3 + streams / (OPEN_RATE > 0 ? OPEN_RATE : 1) + 60))
 
-  local warmup_streams="${WARMUP_STREAMS:-$streams}"
-  log "$scenario/$name: warm-up, $warmup_streams streams of ${WARMUP_SECONDS}s"
-  dotnet "$load_dll" --url "$url" --streams "$warmup_streams" --open-rate "$OPEN_RATE" --max-tokens "$((tps * WARMUP_SECONDS))" \
-    --timeout "$((WARMUP_SECONDS * 3 + 60))" \
-    >"$tmp/$scenario-$name.warmup.txt" 2>&1 || die "$scenario/$name: the warm-up client failed; see $tmp/$scenario-$name.warmup.txt"
-  [ "$(bench_field "$tmp/$scenario-$name.warmup.txt" completed)" = "$warmup_streams" ] ||
-    log "$scenario/$name: WARNING: warm-up: $(grep '^ERRORS' "$tmp/$scenario-$name.warmup.txt")"
+  local warmup_streams="${WARMUP_STREAMS:-$streams}" extra=0 jit0 jit1 began took pct
+  # CPU per chunk is a steady-state figure: the warm-up is repeated while the proxy's tiered-compilation thread used
+  # JIT_SETTLED_PCT % of a core or more in it (with tiered PGO on, instrumented code still ran after one), for every
+  # proxy alike, up to JIT_SETTLE_MAX seconds more.
+  while :; do
+    log "$scenario/$name: warm-up, $warmup_streams streams of ${WARMUP_SECONDS}s"
+    jit0="$(tiering_ticks "${procs[@]}")"; began=$SECONDS
+    dotnet "$load_dll" --url "$url" --streams "$warmup_streams" --open-rate "$OPEN_RATE" --max-tokens "$((tps * WARMUP_SECONDS))" \
+      --timeout "$((WARMUP_SECONDS * 3 + 60))" \
+      >"$tmp/$scenario-$name.warmup.txt" 2>&1 || die "$scenario/$name: the warm-up client failed; see $tmp/$scenario-$name.warmup.txt"
+    [ "$(bench_field "$tmp/$scenario-$name.warmup.txt" completed)" = "$warmup_streams" ] ||
+      log "$scenario/$name: WARNING: warm-up: $(grep '^ERRORS' "$tmp/$scenario-$name.warmup.txt")"
+    [ ${#procs[@]} -gt 0 ] || break
+    jit1="$(tiering_ticks "${procs[@]}")"; took=$((SECONDS - began > 0 ? SECONDS - began : 1))
+    pct=$(($(tiering_delta "$jit0" "$jit1") * 100 / $(getconf CLK_TCK) / took))
+    { [ "$pct" -lt "$JIT_SETTLED_PCT" ] || [ "$extra" -ge "$JIT_SETTLE_MAX" ]; } && break
+    log "$scenario/$name: the JIT's tiering thread used $pct% of a core in that warm-up; warming on"
+    extra=$((extra + took))
+  done
+  [ "$extra" -gt 0 ] && log "$scenario/$name: warmed ${extra}s more until the tiering thread settled (or JIT_SETTLE_MAX=${JIT_SETTLE_MAX}s)"
   sleep 2
 
   local idle=0 sampler=""
@@ -327,7 +342,7 @@ for scenario in $SCENARIOS; do
   scenario_params "$scenario"
   params+="$scenario: $streams streams, $tps tokens/s, $tokens tokens (~${seconds} s) each, upstream $upstream; "
 done
-params+="opened at $OPEN_RATE streams/s; simulator first chunk after $TTFT_MS ms; warm-up per target: ${WARMUP_STREAMS:-as many} streams of ${WARMUP_SECONDS}s at the same pace; VmRSS sampled every ${SAMPLE_INTERVAL}s; gateway: $STRATEGY, 3 endpoints (all the one simulator), Registry:Provider=memory, Router:Retries=2, no MaxInFlight, telemetry on${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}${GATEWAY_ENV:+, environment: \`$GATEWAY_ENV\`}; YARP: PowerOfTwoChoices over 3 destinations (all the one simulator); open-files limit $(ulimit -Sn)"
+params+="opened at $OPEN_RATE streams/s; simulator first chunk after $TTFT_MS ms; warm-up per target: ${WARMUP_STREAMS:-as many} streams of ${WARMUP_SECONDS}s at the same pace, repeated while the JIT's tiering thread used ${JIT_SETTLED_PCT}% of a core or more (at most ${JIT_SETTLE_MAX}s more); VmRSS sampled every ${SAMPLE_INTERVAL}s; gateway: $STRATEGY, 3 endpoints (all the one simulator), Registry:Provider=memory, Router:Retries=2, no MaxInFlight, telemetry on${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}${GATEWAY_ENV:+, environment: \`$GATEWAY_ENV\`}; YARP: PowerOfTwoChoices over 3 destinations (all the one simulator); open-files limit $(ulimit -Sn)"
 
 echo
 echo "Streaming benchmark, $when, $(nproc) cores ($cpu_model)"
