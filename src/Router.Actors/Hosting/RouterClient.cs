@@ -110,16 +110,13 @@ public sealed class RouterClient
     /// <summary>
     /// Books a grant a gateway's router made for this node, as the router books its own node's (<c>RouterActor.Grant</c>):
     /// false, and given back, when the endpoint's successor asked this node what it holds after the grant was asked for
-    /// (<see cref="LeaseBook.MissedByQuery(string, long, long)"/>). The successor does not count it, so it must not run.
+    /// (<see cref="LeaseBook.BookUnlessMissed"/>). The successor does not count it, so it must not run.
     /// </summary>
     private bool Booked(LeaseGranted granted, long askedAt)
     {
         var lease = granted.Lease;
-        _runtime.Leases.Add(lease, askedAt);
-        if (!_runtime.Leases.MissedByQuery(lease.EndpointId, granted.Incarnation, askedAt)) return true;
-        var unused = new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed);
-        _runtime.Leases.Remove(unused, resend: false);
-        _runtime.LocalEndpoints.Of(lease.EndpointId, _endpointRegion).Tell(unused);
+        if (_runtime.Leases.BookUnlessMissed(lease, granted.Incarnation, askedAt)) return true;
+        _runtime.LocalEndpoints.Of(lease.EndpointId, _endpointRegion).Tell(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed));
         RoutingLog.LateGrantGivenBack(_log, lease.EndpointId, granted.Incarnation);
         return false;
     }

@@ -239,14 +239,26 @@ public sealed class LeaseBook(TimeProvider clock)
     }
 
     /// <summary>
-    /// Whether <paramref name="grant"/>, just booked, may be missing from this node's answer to a newer incarnation: that
-    /// incarnation asked after the grant was asked for (<paramref name="askedAt"/>, a timestamp), so the grant may have been
-    /// on its way here while the answer was taken, and the newer incarnation does not count it. Its request must not run.
-    /// (A grant booked before the answer was taken is in it; then this errs on the safe side.)
+    /// Books a grant of the endpoint's incarnation <paramref name="grantedBy"/> (0: granted without the endpoint's actor),
+    /// as <see cref="Add"/>, unless it may have missed a newer incarnation's query (<see cref="MissedByQuery"/>): then it
+    /// is not kept, and false says the caller must give it back (<c>NotUsed</c>) and ask again. The one check for the
+    /// grants this node's router books and those a <see cref="Hosting.RouterClient"/> books from another node's router.
     /// </summary>
-    internal bool MissedByQuery(LeaseAcquired grant, long askedAt) => MissedByQuery(grant.EndpointId, grant.Incarnation, askedAt);
+    internal bool BookUnlessMissed(Lease lease, long grantedBy, long askedAt)
+    {
+        Add(lease, askedAt);
+        if (!MissedByQuery(lease.EndpointId, grantedBy, askedAt)) return true;
+        Remove(new ReportOutcome(lease.EndpointId, lease.LeaseId, OutcomeKind.NotUsed), resend: false);
+        return false;
+    }
 
-    /// <inheritdoc cref="MissedByQuery(LeaseAcquired, long)"/>
+    /// <summary>
+    /// Whether a grant of incarnation <paramref name="incarnation"/>, just booked, may be missing from this node's answer
+    /// to a newer incarnation: that incarnation asked after the grant was asked for (<paramref name="askedAt"/>, a
+    /// timestamp), so the grant may have been on its way here while the answer was taken, and the newer incarnation does
+    /// not count it. Its request must not run. (A grant booked before the answer was taken is in it; then this errs on
+    /// the safe side.)
+    /// </summary>
     internal bool MissedByQuery(string endpointId, long incarnation, long askedAt)
     {
         Interlocked.MemoryBarrier(); // the booking is visible before the note is read: one of the two sides sees the other

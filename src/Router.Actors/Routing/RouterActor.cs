@@ -213,22 +213,14 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     /// <param name="confirmedAt">When (a timestamp) the endpoint's count covers the lease from: the send time of the
     /// acquire, or now for a lease granted here.</param>
     /// <param name="from">The endpoint actor's grant, when it made it (null for a lease granted here).</param>
-    /// <returns>False, and nothing granted, for a grant the endpoint's successor may not count (<see cref="LeaseBook.MissedByQuery"/>).</returns>
+    /// <returns>False, and nothing granted, for a grant the endpoint's successor may not count (<see cref="LeaseBook.BookUnlessMissed"/>).</returns>
     private bool Grant(Decision decision, string leaseId, DateTimeOffset expiresAt, long confirmedAt, LeaseAcquired? from = null)
     {
         var endpoint = decision.Current!.Value.Definition;
         var lease = new Lease(leaseId, endpoint.Id, endpoint.ModelGroup, endpoint.Url, expiresAt, decision.Request.EstimatedInputTokens);
         // Booked before the caller hears of it: this node's exact count of its requests on the endpoint includes the
         // lease from this moment (the next decision ranks on it), and the keeper renews it from now on.
-        if (decision.Holder == _selfHolder)
-        {
-            _runtime.Leases.Add(lease, confirmedAt);
-            if (from is not null && _runtime.Leases.MissedByQuery(from, confirmedAt))
-            {
-                _runtime.Leases.Remove(new ReportOutcome(endpoint.Id, leaseId, OutcomeKind.NotUsed), resend: false);
-                return false;
-            }
-        }
+        if (decision.Holder == _selfHolder && !_runtime.Leases.BookUnlessMissed(lease, from?.Incarnation ?? 0, confirmedAt)) return false;
         // The granting incarnation goes with it: a caller on another node books it there and checks it the same way.
         decision.ReplyTo.Tell(new LeaseGranted(lease, decision.Attempts, from?.Incarnation ?? 0));
         ReturnList(decision.Remaining);

@@ -121,9 +121,9 @@ public class LeaseKeeperTests : TestKit
 
         FishForMessage<RenewLeases>(_ => true).Answers.Should().Be(42);
         var late = new LeaseAcquired("e1", "lease-1", _clock.GetUtcNow().AddMinutes(1), 1, Incarnation: 41);
-        _runtime.Leases.MissedByQuery(late, askedAt).Should().BeTrue("the answer was taken after the grant was asked for, and may lack it");
-        _runtime.Leases.MissedByQuery(late with { Incarnation = 42 }, askedAt).Should().BeFalse("the asking incarnation counts its own grants");
+        _runtime.Leases.MissedByQuery(late.EndpointId, late.Incarnation, askedAt).Should().BeTrue("the answer was taken after the grant was asked for, and may lack it");
+        _runtime.Leases.MissedByQuery(late.EndpointId, 42, askedAt).Should().BeFalse("the asking incarnation counts its own grants");
         _clock.Advance(TimeSpan.FromMilliseconds(1));
-        _runtime.Leases.MissedByQuery(late, _clock.GetTimestamp()).Should().BeFalse("asked for after the answer: nothing to miss");
+        _runtime.Leases.MissedByQuery(late.EndpointId, late.Incarnation, _clock.GetTimestamp()).Should().BeFalse("asked for after the answer: nothing to miss");
     }
 }
