@@ -137,16 +137,11 @@ public sealed class RouterClient
             router.Tell(request, reply);
             answer = await reply.Answer;
         }
-        if (!ReferenceEquals(answer, RouteReply.GaveUp)) return Answered(request, answer, askedAt);
+        // A grant is in this node's book already: its router booked it before answering (RouterActor.Grant). Booking it
+        // again here could bring back a lease the keeper revoked in between.
+        if (!ReferenceEquals(answer, RouteReply.GaveUp)) return Decided(request, answer, askedAt);
         cancellationToken.ThrowIfCancellationRequested();
         return TimedOut(request, timeout, askedAt);
-    }
-
-    /// <summary>An answer of this node's router: a grant is booked again (its router booked it already; that is idempotent).</summary>
-    private IRouteResponse Answered(RouteRequest request, IRouteResponse answer, long askedAt)
-    {
-        if (answer is LeaseGranted granted) _runtime.Leases.Add(granted.Lease, askedAt);
-        return Decided(request, answer, askedAt);
     }
 
     private IRouteResponse Decided(RouteRequest request, IRouteResponse answer, long askedAt)

@@ -78,8 +78,7 @@ public sealed class LeaseBook(TimeProvider clock)
 
     /// <summary>Records a granted lease; <paramref name="askedAt"/> is when the caller asked for it (a timestamp):
     /// the endpoint granted it later, so the lease is confirmed as of then. Booking a
-    /// lease twice (the router books it as it grants, the caller again when the grant reaches it) keeps the first entry,
-    /// confirmed as of the earlier time.</summary>
+    /// lease twice keeps the first entry, confirmed as of the earlier time; booking an idle spare puts it into use.</summary>
     public void Add(Lease lease, long askedAt)
     {
         while (true)
