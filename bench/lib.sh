@@ -51,6 +51,35 @@ tiering_delta() { # before, after (outputs of tiering_ticks): ticks the tiering 
     <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
 
+thread_ticks() { # pids...: "tid<TAB>name<TAB>ticks<TAB>voluntary<TAB>involuntary" per thread (context switches from its status)
+  local pid task
+  for pid in "$@"; do
+    for task in /proc/"$pid"/task/*; do
+      awk -v tid="${task##*/}" -v name="$(cat "$task/comm" 2>/dev/null)" '
+        FILENAME ~ /stat$/ { sub(/^.*\) /, ""); ticks = $12 + $13; next }
+        /^voluntary_ctxt_switches/ { v = $2 } /^nonvoluntary_ctxt_switches/ { n = $2 }
+        END { printf("%s\t%s\t%d\t%d\t%d\n", tid, name, ticks, v, n) }' "$task/stat" "$task/status" 2>/dev/null || true
+    done
+  done
+}
+
+thread_profile() { # before, after (outputs of thread_ticks), requests: CPU per request by thread name, and context switches
+  # Thread-pool workers, socket polling, GC and timers each have their own thread name in .NET; a proxy that hops between
+  # threads more often shows it here as context switches per request and as workers' CPU.
+  awk -F'\t' -v req="$3" -v hz="$(getconf CLK_TCK)" '
+    NR == FNR { t[$1] = $3; v[$1] = $4; n[$1] = $5; next }
+    { name = $2; sub(/ *[0-9]+$/, "", name); d = $3 - t[$1]; if (d < 0) d = 0
+      cpu[name] += d; if (d > 0) busy[name]++; vol += $4 - v[$1]; inv += $5 - n[$1]; threads++ }
+    END {
+      if (req <= 0) exit
+      line = sprintf("%d threads; per request: %.1f voluntary and %.1f involuntary context switches; CPU us/req by thread:", threads, vol / req, inv / req)
+      m = 0; for (k in cpu) if (cpu[k] > 0) keys[++m] = k
+      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (cpu[keys[j]] > cpu[keys[i]]) { x = keys[i]; keys[i] = keys[j]; keys[j] = x }
+      for (i = 1; i <= m && i <= 6; i++) line = line sprintf(" %s %.0f (%d busy)%s", keys[i], 1e6 * cpu[keys[i]] / hz / req, busy[keys[i]], i < m && i < 6 ? "," : "")
+      print line
+    }' <(printf '%s\n' "$1") <(printf '%s\n' "$2")
+}
+
 listen_overflows() { # connections this host's listeners dropped because their accept queue was full (all listeners, since boot)
   awk '/^TcpExt:/ { if (!names) { for (i = 2; i <= NF; i++) if ($i == "ListenOverflows") col = i; names = 1 } else { print (col ? $col : 0); exit } }' /proc/net/netstat 2>/dev/null || echo 0
 }

@@ -114,6 +114,7 @@ trap 'exit 130' INT TERM
 #   jit_us_per_req (the proxy's tiered-compilation thread, part of proxy_us_per_req) extra_warmup_s
 results="$tmp/results.tsv"
 : >"$results"
+thread_report=""   # each proxy's CPU by thread name and its context switches while measured (thread_profile)
 
 # measure NAME URL SPREAD PIDS...: warm-up, measured run, 1-connection run; appends a row to $results.
 measure() {
@@ -144,8 +145,10 @@ measure() {
   local cpu0 cpu1 sims0 sims1 m0 m1 TIMEFORMAT='%U %S'
   reset_sim_stats
   cpu0="$(cpu_ticks "${procs[@]}")"; sims0="$(cpu_ticks "${sim_pids[@]}")"; m0="$(machine_ticks)"; jit0="$(tiering_ticks "${procs[@]}")"
+  local threads0; threads0="$(thread_ticks "${procs[@]}")"
   { time wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s "$here/chat.lua" "$url" >"$out" 2>&1; } 2>"$tmp/$name.wrk-cpu.txt"
   cpu1="$(cpu_ticks "${procs[@]}")"; sims1="$(cpu_ticks "${sim_pids[@]}")"; m1="$(machine_ticks)"; jit1="$(tiering_ticks "${procs[@]}")"
+  local threads1; threads1="$(thread_ticks "${procs[@]}")"
   local rss; rss="$(peak_rss_kb "${procs[@]}")"
   local backends; backends="$(sim_split)"
 
@@ -155,6 +158,7 @@ measure() {
   local requests duration_us
   requests="$(bench_field "$out" requests)"; duration_us="$(bench_field "$out" duration_us)"
   [ -n "$requests" ] || die "$name: wrk printed no BENCH line; see $out"
+  [ ${#procs[@]} -gt 0 ] && thread_report+="$name: $(thread_profile "$threads0" "$threads1" "$requests")"$'\n'
   local hz; hz="$(getconf CLK_TCK)"
   awk -v name="$name" -v req="$requests" -v dur="$duration_us" \
       -v p50="$(bench_field "$out" p50_us)" -v p99="$(bench_field "$out" p99_us)" \
@@ -477,6 +481,7 @@ echo "$cpu_table" | aligned
 echo
 echo "$goals"
 [ -n "$overhead_report" ] && printf '%s' "$overhead_report"
+printf '%s' "$thread_report"
 
 {
   echo "# Gateway benchmark results${UPSTREAM_TLS:+ (HTTPS upstreams)}"
@@ -494,6 +499,7 @@ echo "$goals"
   echo
   echo "$goals" | sed 's/^/- /'
   [ -n "$overhead_report" ] && printf '%s' "$overhead_report" | sed 's/^/- /'
+  printf '%s' "$thread_report" | sed 's/^/- /'
   echo
   echo "+p50/+p99: the target's latency minus the direct run's. 1-conn p50: the median at one connection (no CPU contention) and its difference to direct. Peak RSS: VmHWM of the proxy process(es) (nginx: master + workers) after the run. vs YARP: req/s divided by YARP's. Errors: non-2xx responses plus socket errors. Backend split: each simulator's share of the measured requests and the highest in-flight count any one of them saw (from the simulators' /_sim/stats; 30 connections spread evenly would be about 10-14). CPU: user+system time of each process during the measured run divided by the requests served, after a warm-up that went on until the runtime's tiered-compilation thread was nearly idle (extra warm-up s); "of which JIT tiering" is that thread's share while measured; machine CPU busy is all cores, and "of which other programs" is the part no process of the benchmark used (other programs on the machine, some kernel work)."
 } >"$results_md"
