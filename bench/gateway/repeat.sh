@@ -45,6 +45,8 @@ for round in $(seq 1 "$ROUNDS"); do
       NF == 11 && trim($2) == gw { gcpu = trim($4); gjit = trim($5) }
       END { printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", round, ycpu, gcpu, yrps, grps, yp50, gp50, yjit, gjit, variant) }' "$here/results.md" >>"$rounds_tsv"
     tail -1 "$rounds_tsv"
+    # Each run's CPU by thread (run.sh's thread_profile), kept to read a round whose ratio stands out.
+    sed -n "s/^- \(yarp\|$gateway\): \([0-9]* threads;.*\)/| $round | $variant | \1 | \2 |/p" "$here/results.md" >>"$rounds_tsv.threads"
   done
 done
 
@@ -68,7 +70,12 @@ done
                    n, several > 1 ? " with gateway environment " variant : "", median(cpu, n), median(us, n), median(rps, n), median(p50, n)) }' "$rounds_tsv"
     echo
   done
+  echo "Each run's CPU by thread while measured (\`thread_profile\` in bench/lib.sh):"
+  echo
+  echo "| round | gateway environment | proxy | threads |"
+  echo "| ---: | --- | --- | --- |"
+  cat "$rounds_tsv.threads" 2>/dev/null || true
 } >"$out"
 cat "$out"
-rm -f "$rounds_tsv" "$rounds_tsv".round*.log
+rm -f "$rounds_tsv" "$rounds_tsv".round*.log "$rounds_tsv.threads"
 echo "(bench/gateway/results.md now holds the last run's full table.)"
