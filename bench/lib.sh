@@ -80,6 +80,11 @@ thread_profile() { # before, after (outputs of thread_ticks), requests: CPU per 
     }' <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
 
+tiering_pct() { # before, after (outputs of tiering_ticks), seconds between them: percent of one core the tiering threads used
+  local seconds=$(($3 > 0 ? $3 : 1))
+  echo $(($(tiering_delta "$1" "$2") * 100 / $(getconf CLK_TCK) / seconds))
+}
+
 listen_overflows() { # connections this host's listeners dropped because their accept queue was full (all listeners, since boot)
   awk '/^TcpExt:/ { if (!names) { for (i = 2; i <= NF; i++) if ($i == "ListenOverflows") col = i; names = 1 } else { print (col ? $col : 0); exit } }' /proc/net/netstat 2>/dev/null || echo 0
 }

@@ -134,8 +134,7 @@ measure() {
     wrk -t "$THREADS" -c "$CONNECTIONS" -d 10s -s "$here/chat.lua" "$url" >>"$tmp/$name.warmup.txt" 2>&1
     jit1="$(tiering_ticks "${procs[@]}")"
     extra=$((extra + 10))
-    # percent of one core over those 10 s: ticks * 100 / ticks-per-second / 10
-    pct=$(($(tiering_delta "$jit0" "$jit1") * 10 / $(getconf CLK_TCK)))
+    pct="$(tiering_pct "$jit0" "$jit1" 10)"
     [ "$pct" -lt "$JIT_SETTLED_PCT" ] && break
     log "$name: the JIT's tiering thread used $pct% of a core in the last 10 s; warming on"
   done

@@ -170,7 +170,7 @@ measure() {
       log "$scenario/$name: WARNING: warm-up: $(grep '^ERRORS' "$tmp/$scenario-$name.warmup.txt")"
     [ ${#procs[@]} -gt 0 ] || break
     jit1="$(tiering_ticks "${procs[@]}")"; took=$((SECONDS - began > 0 ? SECONDS - began : 1))
-    pct=$(($(tiering_delta "$jit0" "$jit1") * 100 / $(getconf CLK_TCK) / took))
+    pct="$(tiering_pct "$jit0" "$jit1" "$took")"
     { [ "$pct" -lt "$JIT_SETTLED_PCT" ] || [ "$extra" -ge "$JIT_SETTLE_MAX" ]; } && break
     log "$scenario/$name: the JIT's tiering thread used $pct% of a core in that warm-up; warming on"
     extra=$((extra + took))
