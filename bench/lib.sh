@@ -80,6 +80,22 @@ thread_profile() { # before, after (outputs of thread_ticks), requests: CPU per 
     }' <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
 
+runtime_counters() { # admin port: "work_items lock_contentions gen0 gen1 gen2" from a Router.Node's /metrics (running totals)
+  curl -s "http://127.0.0.1:$1/metrics" | awk '
+    /^dotnet_thread_pool_work_item_count_total[{ ]/ { w = $NF }
+    /^dotnet_monitor_lock_contentions_total[{ ]/ { l = $NF }
+    /^dotnet_gc_collections_total\{/ { if ($0 ~ /gen0/) g0 = $NF; else if ($0 ~ /gen1/) g1 = $NF; else if ($0 ~ /gen2/) g2 = $NF }
+    END { printf("%d %d %d %d %d\n", w, l, g0, g1, g2) }'
+}
+
+runtime_profile() { # before, after (outputs of runtime_counters), requests: thread-pool work items and lock contentions per request, GCs
+  # A decision that hops between actors queues work items; how many per request shows whether mailboxes were batched.
+  awk -v req="$3" 'NR == 1 { split($0, a, " ") } NR == 2 { split($0, b, " ") } END {
+    if (req <= 0) exit
+    printf("runtime: %.2f thread-pool work items and %.3f lock contentions per request; GCs gen0/gen1/gen2 %d/%d/%d",
+      (b[1] - a[1]) / req, (b[2] - a[2]) / req, b[3] - a[3], b[4] - a[4], b[5] - a[5]) }' <(printf '%s\n%s\n' "$1" "$2")
+}
+
 tiering_pct() { # before, after (outputs of tiering_ticks), seconds between them: percent of one core the tiering threads used
   local seconds=$(($3 > 0 ? $3 : 1))
   echo $(($(tiering_delta "$1" "$2") * 100 / $(getconf CLK_TCK) / seconds))

@@ -145,9 +145,11 @@ measure() {
   reset_sim_stats
   cpu0="$(cpu_ticks "${procs[@]}")"; sims0="$(cpu_ticks "${sim_pids[@]}")"; m0="$(machine_ticks)"; jit0="$(tiering_ticks "${procs[@]}")"
   local threads0; threads0="$(thread_ticks "${procs[@]}")"
+  local counters0=""; [[ "$name" == gateway* ]] && counters0="$(runtime_counters "$admin_port")"
   { time wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s "$here/chat.lua" "$url" >"$out" 2>&1; } 2>"$tmp/$name.wrk-cpu.txt"
   cpu1="$(cpu_ticks "${procs[@]}")"; sims1="$(cpu_ticks "${sim_pids[@]}")"; m1="$(machine_ticks)"; jit1="$(tiering_ticks "${procs[@]}")"
   local threads1; threads1="$(thread_ticks "${procs[@]}")"
+  local counters1=""; [[ "$name" == gateway* ]] && counters1="$(runtime_counters "$admin_port")"
   local rss; rss="$(peak_rss_kb "${procs[@]}")"
   local backends; backends="$(sim_split)"
 
@@ -157,7 +159,11 @@ measure() {
   local requests duration_us
   requests="$(bench_field "$out" requests)"; duration_us="$(bench_field "$out" duration_us)"
   [ -n "$requests" ] || die "$name: wrk printed no BENCH line; see $out"
-  [ ${#procs[@]} -gt 0 ] && thread_report+="$name: $(thread_profile "$threads0" "$threads1" "$requests")"$'\n'
+  if [ ${#procs[@]} -gt 0 ]; then
+    thread_report+="$name: $(thread_profile "$threads0" "$threads1" "$requests")"
+    [ -n "$counters0" ] && thread_report+="; $(runtime_profile "$counters0" "$counters1" "$requests")"
+    thread_report+=$'\n'
+  fi
   local hz; hz="$(getconf CLK_TCK)"
   awk -v name="$name" -v req="$requests" -v dur="$duration_us" \
       -v p50="$(bench_field "$out" p50_us)" -v p99="$(bench_field "$out" p99_us)" \
