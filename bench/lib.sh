@@ -35,6 +35,15 @@ stop() { # pid: stops one process this script started
   pids=("${keep[@]}")
 }
 
+build_release() { # projects...: dotnet build -c Release of each, unless SKIP_BUILD is set; a failed build prints its log
+  [ -n "${SKIP_BUILD:-}" ] && return 0
+  log "building Release (${*##*/})"
+  local project
+  for project in "$@"; do
+    dotnet build "$project" -c Release -nologo -v quiet >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; die "build of $project failed"; }
+  done
+}
+
 tiering_ticks() { # pids...: "tid ticks" per line for the runtime's tiered-compilation thread(s) (".NET Tiered Com")
   # of these processes: the JIT recompiling warm methods, which is a process's start-up cost rather than its per-request one
   local pid task

@@ -191,12 +191,7 @@ measure() {
 }
 
 # ------------------------------------------------------------------ build
-if [ -z "$SKIP_BUILD" ]; then
-  log "building Release (Router.Node, Router.Simulator, YarpPeer)"
-  for project in src/Router.Node src/Router.Simulator bench/gateway/YarpPeer; do
-    dotnet build "$project" -c Release -nologo -v quiet >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; die "build of $project failed"; }
-  done
-fi
+build_release src/Router.Node src/Router.Simulator bench/gateway/YarpPeer
 node_dll="$root/src/Router.Node/bin/Release/net10.0/Router.Node.dll"
 sim_dll="$root/src/Router.Simulator/bin/Release/net10.0/Router.Simulator.dll"
 yarp_dll="$root/bench/gateway/YarpPeer/bin/Release/net10.0/YarpPeer.dll"

@@ -126,12 +126,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ build
-if [ -z "$SKIP_BUILD" ]; then
-  log "building Release (Router.Node, Router.Simulator, YarpPeer, StreamLoad)"
-  for project in src/Router.Node src/Router.Simulator bench/gateway/YarpPeer bench/StreamLoad; do
-    dotnet build "$project" -c Release -nologo -v quiet >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; die "build of $project failed"; }
-  done
-fi
+build_release src/Router.Node src/Router.Simulator bench/gateway/YarpPeer bench/StreamLoad
 node_dll="$root/src/Router.Node/bin/Release/net10.0/Router.Node.dll"
 sim_dll="$root/src/Router.Simulator/bin/Release/net10.0/Router.Simulator.dll"
 yarp_dll="$root/bench/gateway/YarpPeer/bin/Release/net10.0/YarpPeer.dll"
