@@ -1,4 +1,4 @@
-# Shell helpers shared by the benchmark scripts (bench/gateway/run.sh, bench/cluster/run.sh, bench/streaming/run.sh). Sourced, not run.
+# Shell helpers shared by the benchmark scripts (bench/gateway/run.sh and wire.sh, bench/cluster/run.sh, bench/streaming/run.sh). Sourced, not run.
 # The sourcing script sets $tmp (a scratch directory) before calling start/stop, and sim_ports for the simulator helpers.
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }

@@ -113,14 +113,15 @@ for round in $(seq 1 "$ROUNDS"); do
     cap="$tmp/$name-$round.pcap.txt"
     tcpdump -i lo -tt -n -l "tcp port $port or tcp port $sim_port" >"$cap" 2>"$tmp/tcpdump.log" &
     dump=$!
+    pids+=("$dump") # stopped on exit too, should the run stop half-way
     sleep 1 # tcpdump opens the interface
     wrk -t 1 -c 1 -d "${SECONDS_PER_ROUND}s" --latency -s "$here/chat.lua" "http://127.0.0.1:$port/v1/chat/completions" >"$tmp/$name-$round.wrk.txt" 2>&1
     sleep 0.5
-    kill -INT "$dump"; wait "$dump" 2>/dev/null || true
-    legs "$port" "$cap" >"$tmp/$name-$round.legs"
-    n="$(wc -l <"$tmp/$name-$round.legs")"
-    [ "$n" -gt 100 ] || die "$name round $round: only $n requests read from the capture; see $cap"
+    stop "$dump" # -l: every packet line is written as it comes, so stopping loses none
     legs_file="$tmp/$name-$round.legs"
+    legs "$port" "$cap" >"$legs_file"
+    n="$(wc -l <"$legs_file")"
+    [ "$n" -gt 100 ] || die "$name round $round: only $n requests read from the capture; see $cap"
     printf '%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$n" \
       "$(quantile "$legs_file" '$1' .5)" "$(quantile "$legs_file" '$1' .9)" \
       "$(quantile "$legs_file" '$3' .5)" "$(quantile "$legs_file" '$3' .9)" \
