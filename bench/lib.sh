@@ -1,6 +1,10 @@
 # Shell helpers shared by the benchmark scripts (bench/gateway/run.sh and wire.sh, bench/cluster/run.sh, bench/streaming/run.sh). Sourced, not run.
 # The sourcing script sets $tmp (a scratch directory) before calling start/stop, and sim_ports for the simulator helpers.
 
+# The request every script sends (and checks readiness with): one model group, a 97-byte chat completion.
+MODEL="gpt-4o-mini"
+BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}'
+
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 

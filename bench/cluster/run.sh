@@ -37,8 +37,6 @@ SPARE_LEASES="${SPARE_LEASES:-true}" # Router:SpareLeases (capped endpoints lend
 SCENARIOS="${SCENARIOS:-1-node 3-nodes-one 3-nodes-all 3-solo-all}"
 BASE_PORT="${BASE_PORT:-18300}"
 SKIP_BUILD="${SKIP_BUILD:-}"
-MODEL="gpt-4o-mini"
-BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}'
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -62,8 +62,6 @@ GATEWAY_ARGS="${GATEWAY_ARGS:-}"   # extra command-line settings for Router.Node
 GATEWAY_ENV="${GATEWAY_ENV:-}"     # extra environment for Router.Node only, e.g. DOTNET_TieredPGO=0 (runtime settings)
 SKIP_BUILD="${SKIP_BUILD:-}"       # set to reuse the Release build
 KEEP_TMP="${KEEP_TMP:-}"           # set to keep logs and generated configs after a successful run
-MODEL="gpt-4o-mini"
-BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}'
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

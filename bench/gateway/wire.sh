@@ -24,8 +24,6 @@ BASE_PORT="${BASE_PORT:-18400}"
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"
 GATEWAY_ENV="${GATEWAY_ENV:-}"
 SKIP_BUILD="${SKIP_BUILD:-}"
-MODEL="gpt-4o-mini"
-BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}'
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -114,7 +112,8 @@ for round in $(seq 1 "$ROUNDS"); do
     tcpdump -i lo -tt -n -l "tcp port $port or tcp port $sim_port" >"$cap" 2>"$tmp/tcpdump.log" &
     dump=$!
     pids+=("$dump") # stopped on exit too, should the run stop half-way
-    sleep 1 # tcpdump opens the interface
+    # tcpdump says "listening on lo" once it captures; requests before that would be lost
+    for _ in $(seq 1 50); do grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
     wrk -t 1 -c 1 -d "${SECONDS_PER_ROUND}s" --latency -s "$here/chat.lua" "http://127.0.0.1:$port/v1/chat/completions" >"$tmp/$name-$round.wrk.txt" 2>&1
     sleep 0.5
     stop "$dump" # -l: every packet line is written as it comes, so stopping loses none

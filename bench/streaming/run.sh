@@ -65,8 +65,6 @@ BASE_PORT="${BASE_PORT:-18400}"
 OTHER_LOAD_WARN="${OTHER_LOAD_WARN:-10}"
 SKIP_BUILD="${SKIP_BUILD:-}"          # set to reuse the Release build
 KEEP_TMP="${KEEP_TMP:-}"              # set to keep logs and generated configs after a successful run
-MODEL="gpt-4o-mini"
-BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}' # readiness checks
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
