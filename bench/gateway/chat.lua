@@ -8,11 +8,18 @@
 --   BENCH_OVERHEAD  "1": also collect the gateway's x-router-overhead-ms response header and print its
 --                   percentiles (an "OVERHEAD" line). Reading headers in Lua costs wrk time, so run.sh does
 --                   this in a separate run, never in the measured one.
+--   BENCH_PAUSE_MS  optional: each connection waits this long after a response before it sends the next request, so
+--                   the load stays below what the machine can serve (see PAUSE_MS in run.sh).
 
 wrk.method = "POST"
 wrk.body = os.getenv("BENCH_BODY") or
   '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in one short sentence."}]}'
 wrk.headers["Content-Type"] = "application/json"
+
+local pause_ms = tonumber(os.getenv("BENCH_PAUSE_MS") or "")
+if pause_ms and pause_ms > 0 then
+  function delay() return pause_ms end
+end
 
 local collect_overhead = os.getenv("BENCH_OVERHEAD") == "1"
 local threads = {}

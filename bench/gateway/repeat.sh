@@ -12,7 +12,7 @@
 # rounds than within a round). Each run has its own YARP run, and each ratio is taken within its run.
 #
 # Any other run.sh setting (DURATION, WARMUP, CONNECTIONS, GATEWAY_ARGS, GATEWAY_ENV, ...) is passed through. Writes
-# bench/gateway/results-repeated.md.
+# bench/gateway/results-repeated.md (results-repeated-paced.md with PAUSE_MS).
 set -euo pipefail
 ROUNDS="${ROUNDS:-3}"
 COMPARE_ENV="${COMPARE_ENV:-}"
@@ -21,7 +21,7 @@ export STRATEGIES="${STRATEGIES:-least-busy}"
 export TELEMETRY="${TELEMETRY:-on}"
 export TARGETS="direct yarp gateway"
 here="$(cd "$(dirname "$0")" && pwd)"
-out="$here/results-repeated.md"
+out="$here/results-repeated${PAUSE_MS:+-paced}.md" # a paced set (PAUSE_MS) keeps its own file
 rounds_tsv="$(mktemp /tmp/gateway-repeat.XXXXXX)"
 gateway="gateway-${STRATEGIES%% *}"
 [ "$TELEMETRY" = off ] && gateway="$gateway-telemetry-off"
@@ -54,7 +54,7 @@ done
   echo "# Gateway vs YARP, repeated"
   echo
   echo "Written by \`bench/gateway/repeat.sh\` (overwritten on each run): $ROUNDS rounds of \`bench/gateway/run.sh\` with"
-  echo "TARGETS=\"$TARGETS\" STRATEGIES=\"$STRATEGIES\" TELEMETRY=\"$TELEMETRY\"${DURATION:+ DURATION=$DURATION}${WARMUP:+ WARMUP=$WARMUP}${GATEWAY_ARGS:+ GATEWAY_ARGS=\"$GATEWAY_ARGS\"}${BASE_ENV:+ GATEWAY_ENV=\"$BASE_ENV\"}${COMPARE_ENV:+ COMPARE_ENV=\"$COMPARE_ENV\" (every round run twice: the gateway environment is named in each row)};"
+  echo "TARGETS=\"$TARGETS\" STRATEGIES=\"$STRATEGIES\" TELEMETRY=\"$TELEMETRY\"${DURATION:+ DURATION=$DURATION}${WARMUP:+ WARMUP=$WARMUP}${PAUSE_MS:+ PAUSE_MS=$PAUSE_MS}${GATEWAY_ARGS:+ GATEWAY_ARGS=\"$GATEWAY_ARGS\"}${BASE_ENV:+ GATEWAY_ENV=\"$BASE_ENV\"}${COMPARE_ENV:+ COMPARE_ENV=\"$COMPARE_ENV\" (every round run twice: the gateway environment is named in each row)};"
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores. Each round's parameters are those of run.sh's results.md."
   echo
   echo "| round | gateway environment | YARP CPU us/req (JIT tiering) | gateway CPU us/req (JIT tiering) | CPU ratio | YARP req/s | gateway req/s | req/s ratio | YARP +p50 ms | gateway +p50 ms |"

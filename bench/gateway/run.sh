@@ -43,6 +43,12 @@ JIT_SETTLED_PCT="${JIT_SETTLED_PCT:-1}"
 JIT_SETTLE_MAX="${JIT_SETTLE_MAX:-120}"
 IDLE_DURATION="${IDLE_DURATION:-3}" # seconds of 1-connection load per target: latency without CPU contention
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency; small, so the proxies' overhead is visible
+# Milliseconds each connection waits after a response before its next request (warm-up and measured run; not the
+# 1-connection run). Empty: none, and the 30 connections keep both cores busy. Saturated, the whole closed loop (wrk,
+# proxy, simulators) drifts between a batched, cheap state and a costlier one for tens of seconds at a time, so one
+# proxy's 15 s can cost 30% more than the next; with a pause (PAUSE_MS=5: about 2,700 req/s here) the load stays below
+# what the machine serves and successive windows of one process agree within a few %.
+PAUSE_MS="${PAUSE_MS:-}"
 STRATEGIES="${STRATEGIES:-least-busy round-robin}"
 # Telemetry modes of each gateway run: on (metrics as shipped, /metrics scraped every SCRAPE_INTERVAL s as Prometheus
 # would), off (Telemetry:Enabled=false), traces (on, plus spans for every request: Telemetry:Tracing=true, no exporter).
@@ -119,7 +125,7 @@ measure() {
   local name="$1" url="$2" spread="$3"; shift 3
   local procs=("$@")
   local out="$tmp/$name.wrk.txt" idle="$tmp/$name.idle.wrk.txt"
-  export BENCH_BODY="$BODY" BENCH_SPREAD="$spread"
+  export BENCH_BODY="$BODY" BENCH_SPREAD="$spread" BENCH_PAUSE_MS="$PAUSE_MS"
 
   log "$name: warm-up ${WARMUP}s"
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" -s "$here/chat.lua" "$url" >"$tmp/$name.warmup.txt" 2>&1
@@ -152,7 +158,7 @@ measure() {
   local backends; backends="$(sim_split)"
 
   log "$name: ${IDLE_DURATION}s at 1 connection"
-  wrk -t 1 -c 1 -d "${IDLE_DURATION}s" -s "$here/chat.lua" "$url" >"$idle" 2>&1
+  BENCH_PAUSE_MS="" wrk -t 1 -c 1 -d "${IDLE_DURATION}s" -s "$here/chat.lua" "$url" >"$idle" 2>&1
 
   local requests duration_us
   requests="$(bench_field "$out" requests)"; duration_us="$(bench_field "$out" duration_us)"
@@ -466,7 +472,7 @@ cpu_model="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 when="$(date -u '+%Y-%m-%d %H:%M UTC')"
 upstreams="3 Router.Simulator processes"
 [ -n "$UPSTREAM_TLS" ] && upstreams="3 Router.Simulator processes, each behind its own nginx TLS front (https://localhost:PORT, a P-256 certificate from a CA made for the run; YARP --CaBundle, gateway Router:UpstreamCaBundle); direct is plain HTTP to the simulators, tls-front is wrk over HTTPS to the fronts"
-params="wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s --latency after ${WARMUP}s of warm-up, then wrk -t 1 -c 1 -d ${IDLE_DURATION}s; POST /v1/chat/completions with a ${#BODY}-byte body \`$BODY\`; $upstreams (LatencyMs=$LATENCY_MS, CompletionTokens default); gateway: Registry:Provider=memory, Router:Retries=2, no MaxInFlight, strategies: $STRATEGIES, telemetry: $TELEMETRY (on: /metrics scraped every ${SCRAPE_INTERVAL}s)${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}${GATEWAY_ENV:+, environment: \`$GATEWAY_ENV\`}"
+params="wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s --latency${PAUSE_MS:+ (each connection pausing ${PAUSE_MS} ms after every response)} after ${WARMUP}s of warm-up, then wrk -t 1 -c 1 -d ${IDLE_DURATION}s; POST /v1/chat/completions with a ${#BODY}-byte body \`$BODY\`; $upstreams (LatencyMs=$LATENCY_MS, CompletionTokens default); gateway: Registry:Provider=memory, Router:Retries=2, no MaxInFlight, strategies: $STRATEGIES, telemetry: $TELEMETRY (on: /metrics scraped every ${SCRAPE_INTERVAL}s)${GATEWAY_ARGS:+, extra arguments: \`$GATEWAY_ARGS\`}${GATEWAY_ENV:+, environment: \`$GATEWAY_ENV\`}"
 
 echo
 echo "Gateway benchmark, $when, $(nproc) cores ($cpu_model)"
