@@ -1,4 +1,4 @@
-# Shell helpers shared by the benchmark scripts (bench/gateway/run.sh and wire.sh, bench/cluster/run.sh, bench/streaming/run.sh). Sourced, not run.
+# Shell helpers shared by the benchmark scripts (bench/gateway/run.sh, wire.sh and windows.sh, bench/cluster/run.sh, bench/streaming/run.sh). Sourced, not run.
 # The sourcing script sets $tmp (a scratch directory) before calling start/stop, and sim_ports for the simulator helpers.
 
 # The request every script sends (and checks readiness with): one model group, a 97-byte chat completion.
