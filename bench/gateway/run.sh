@@ -45,9 +45,9 @@ IDLE_DURATION="${IDLE_DURATION:-3}" # seconds of 1-connection load per target: l
 LATENCY_MS="${LATENCY_MS:-5}"      # simulator latency; small, so the proxies' overhead is visible
 # Milliseconds each connection waits after a response before its next request (warm-up and measured run; not the
 # 1-connection run). Empty: none, and the 30 connections keep both cores busy. Saturated, the whole closed loop (wrk,
-# proxy, simulators) drifts between a batched, cheap state and a costlier one for tens of seconds at a time, so one
-# proxy's 15 s can cost 30% more than the next; with a pause (PAUSE_MS=5: about 2,700 req/s here) the load stays below
-# what the machine serves and successive windows of one process agree within a few %.
+# proxy, simulators) drifts between a batched, cheaper state and a costlier one for minutes, so one 15 s window of a
+# process can cost a sixth more than the next; with a pause (PAUSE_MS=5: about 2,700 req/s here) the load stays below
+# what the machine serves, and a warm process's successive windows agree within 3% (README.md, "Saturated or paced").
 PAUSE_MS="${PAUSE_MS:-}"
 STRATEGIES="${STRATEGIES:-least-busy round-robin}"
 # Telemetry modes of each gateway run: on (metrics as shipped, /metrics scraped every SCRAPE_INTERVAL s as Prometheus
