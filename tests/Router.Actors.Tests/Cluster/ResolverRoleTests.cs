@@ -26,8 +26,12 @@ public class ResolverRoleTests
         // Counted over every member, the clients' side would be the majority (3 of 5) and the gateways would down themselves.
         await Partitions.CutAsync(gateways, clients);
 
-        await Eventually.Until(() => gateways.All(g => g.Cluster.State.Members.Count == 2 && g.Cluster.State.Unreachable.IsEmpty),
-            "the gateways downed and removed the three clients", TimeSpan.FromSeconds(60));
+        // A timeout names each gateway's view (members by port and status, unreachable ports), not just "false".
+        await Eventually.Until(() => gateways.Select(g => g.Cluster.State).ToList(),
+            views => views.All(v => v.Members.Count == 2 && v.Unreachable.IsEmpty),
+            "the gateways downed and removed the three clients", TimeSpan.FromSeconds(60),
+            describe: views => string.Join("; ", views.Select(v =>
+                $"members [{string.Join(", ", v.Members.Select(m => $"{m.Address.Port}:{m.Status}"))}], unreachable [{string.Join(", ", v.Unreachable.Select(m => m.Address.Port))}]")));
         foreach (var gateway in gateways)
         {
             gateway.Cluster.SelfMember.Status.Should().Be(MemberStatus.Up, "{0} is on the surviving side", gateway.Address);
