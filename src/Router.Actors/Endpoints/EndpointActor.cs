@@ -162,7 +162,9 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         LogHandOff(adopted);
         EndLeasesOfRestartedMembers();
         if (_ledger.SlotsTaken > 0) EnsureSweeping();
-        PublishSnapshot();
+        // At once, not after an interval: routers grant an uncapped endpoint without asking only once they have its
+        // snapshot (LocalGrants), and a new incarnation's supersedes its predecessor's in every cache.
+        _snapshotExchange.Tell(_ledger.Snapshot());
         _serving = true;
         Become(Serving);
         Stash.UnstashAll();
@@ -554,6 +556,10 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
                 break;
         }
         _circuit = circuit;
+        // Not held for the snapshot interval: routers on this node grant an uncapped endpoint here without asking, on
+        // the circuit their snapshot shows (LocalGrants), so an opened breaker must reach them at once. (Until it serves,
+        // an incarnation publishes nothing.)
+        if (_serving) _snapshotExchange.Tell(_ledger.Snapshot());
     }
 
     /// <summary>
