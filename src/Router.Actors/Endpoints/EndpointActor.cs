@@ -49,6 +49,8 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
     // The incarnation this one's held-lease queries name (its own, before StartServing may have to renumber it).
     private readonly long _askedAs;
     private bool _serving;
+    // What the last published snapshot said of LocalGrants' conditions (see PublishIfGrantingChanged).
+    private bool _refusedNothing = true;
     // When each holder was last asked to give its idle spare leases back.
     private readonly Dictionary<string, DateTimeOffset> _recalledAt = new(StringComparer.Ordinal);
     // Strict grants waiting until enough other gateways hold a snapshot that records them (Needed: see ReplicateBeforeGranting).
@@ -186,6 +188,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
         {
             _ledger.Release(outcome);
             NoteCircuit(outcome);
+            PublishIfGrantingChanged();
             PublishSnapshot();
         });
         Receive<LeaseActivity>(activity =>
@@ -204,6 +207,7 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
             if (activity.AllowanceReturned is { } lots) _ledger.ReturnAllowances(lots);
             if ((activity.SparesWanted > 0 || activity.AllowanceWanted > 0) && activity.Holder is { } holder) Lend(holder, activity);
             if (_ledger.SlotsTaken > 0 || _ledger.HasLentAllowance) EnsureSweeping();
+            PublishIfGrantingChanged();
             PublishSnapshot();
         });
         Receive<GetEndpointState>(_ =>
@@ -556,9 +560,19 @@ internal sealed class EndpointActor : ReceiveActor, IWithTimers, IWithUnboundedS
                 break;
         }
         _circuit = circuit;
-        // Not held for the snapshot interval: routers on this node grant an uncapped endpoint here without asking, on
-        // the circuit their snapshot shows (LocalGrants), so an opened breaker must reach them at once. (Until it serves,
-        // an incarnation publishes nothing.)
+    }
+
+    /// <summary>
+    /// Routers grant an uncapped endpoint without asking while its snapshot shows nothing this actor would refuse for
+    /// (LocalGrants): a breaker that opened or a provider that ran out is published at once, not after the snapshot
+    /// interval, so this node's routers stop granting as it happens (other nodes' at their next gossip). Until it
+    /// serves, an incarnation publishes nothing.
+    /// </summary>
+    private void PublishIfGrantingChanged()
+    {
+        var refusesNothing = _ledger.RefusesNothingUncapped(_runtime.Clock.GetUtcNow());
+        if (refusesNothing == _refusedNothing) return;
+        _refusedNothing = refusesNothing;
         if (_serving) _snapshotExchange.Tell(_ledger.Snapshot());
     }
 

@@ -454,6 +454,13 @@ internal sealed class EndpointLedger(string endpointId, EndpointSettings setting
         return lent;
     }
 
+    /// <summary>
+    /// Whether this endpoint would grant a request with nothing capped: its breaker closed, the provider not out of
+    /// requests or tokens (a drain reaches routers in the directory). Routers grant an uncapped endpoint without asking
+    /// on what its snapshot says of the same (<c>LocalGrants</c>).
+    /// </summary>
+    public bool RefusesNothingUncapped(DateTimeOffset now) => _breaker.State == CircuitState.Closed && _provider.Refusal(now, out _) is null;
+
     /// <summary>Slots beyond this many taken are never lent: the upper half of the cap is decided request by request.</summary>
     public static int LendingLimit(int maxInFlight) => maxInFlight / 2;
 

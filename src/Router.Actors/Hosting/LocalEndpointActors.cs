@@ -25,8 +25,4 @@ public sealed class LocalEndpointActors
 
     /// <summary>The endpoint's actor when it runs on this node, else <paramref name="region"/> (which finds it anywhere).</summary>
     public IActorRef Of(string endpointId, IActorRef region) => _actors.TryGetValue(endpointId, out var actor) ? actor : region;
-
-    /// <summary>The endpoint's actor, when it runs on this node.</summary>
-    public bool TryGet(string endpointId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IActorRef? actor) =>
-        _actors.TryGetValue(endpointId, out actor);
 }

@@ -311,12 +311,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
 
         if (localLease is var (localId, lot))
         {
-            var granted = new AcquireLease(pick.Id, localId, duration, request.EstimatedInputTokens, decision.Holder, AllowanceLot: lot);
-            // An actor on this node is told now, before the caller hears of the grant: the caller's release reaches its
-            // mailbox after it. Other nodes' actors are told in the next batch, as their releases are.
-            if (lot is null && pick.Definition.MaxInFlight is null && _runtime.LocalEndpoints.TryGet(pick.Id, out var actor))
-                actor.Tell(new LeaseActivity(pick.Id, [granted], []));
-            else _runtime.Activity.Granted(granted);
+            _runtime.Activity.Granted(new AcquireLease(pick.Id, localId, duration, request.EstimatedInputTokens, decision.Holder, AllowanceLot: lot));
             _runtime.Snapshots.Slot(pick.Id).GrantedHere();
             _runtime.Metrics.GrantedLocally(lot is not null ? "lent_budget" : pick.Definition.MaxInFlight is not null ? "spare" : "no_cap");
             Grant(decision, localId, now + duration, _runtime.Clock.GetTimestamp());
@@ -348,8 +343,7 @@ internal sealed class RouterActor : ReceiveActor, IWithTimers
     /// </summary>
     private (string LeaseId, string? Lot)? GrantableHere(Decision decision, EndpointCandidate pick, DateTimeOffset needUntil)
     {
-        if (LocalGrants.Allowed(_settings, pick, _runtime.Activity, _runtime.LocalEndpoints.TryGet(pick.Id, out _)))
-            return (Guid.NewGuid().ToString("N"), null);
+        if (LocalGrants.Allowed(_settings, pick, _runtime.Activity)) return (Guid.NewGuid().ToString("N"), null);
         var heldHere = decision.Holder == _selfHolder;
         var (definition, tokens) = (pick.Definition, decision.Request.EstimatedInputTokens);
         string? lot = null;
