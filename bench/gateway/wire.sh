@@ -11,6 +11,7 @@
 #   bench/gateway/wire.sh                        # 3 rounds of 10 s per proxy, alternated
 #   ROUNDS=5 SECONDS_PER_ROUND=20 bench/gateway/wire.sh
 #   GATEWAY_ENV="DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70" bench/gateway/wire.sh   # a runtime setting, gateway only
+#   GATEWAY_DLL=/tmp/old/src/Router.Node/bin/Release/net10.0/Router.Node.dll bench/gateway/wire.sh   # another commit's build
 #
 # Needs: dotnet, wrk, curl, tcpdump (apt-get install -y wrk curl tcpdump) and the right to capture on lo (root).
 set -euo pipefail
@@ -24,6 +25,7 @@ BASE_PORT="${BASE_PORT:-18600}"
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"
 GATEWAY_ENV="${GATEWAY_ENV:-}"
 SKIP_BUILD="${SKIP_BUILD:-}"
+GATEWAY_DLL="${GATEWAY_DLL:-}"    # a Router.Node.dll built elsewhere (e.g. a worktree of an earlier commit) instead of this tree's
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -51,7 +53,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 build_release src/Router.Node src/Router.Simulator bench/gateway/YarpPeer
-node_dll="$root/src/Router.Node/bin/Release/net10.0/Router.Node.dll"
+node_dll="${GATEWAY_DLL:-$root/src/Router.Node/bin/Release/net10.0/Router.Node.dll}"
+[ -f "$node_dll" ] || die "$node_dll is missing"
 sim_dll="$root/src/Router.Simulator/bin/Release/net10.0/Router.Simulator.dll"
 yarp_dll="$root/bench/gateway/YarpPeer/bin/Release/net10.0/YarpPeer.dll"
 
@@ -138,7 +141,7 @@ done
   echo
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "- Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-  echo "- Command: \`$(for v in ROUNDS SECONDS_PER_ROUND WARMUP LATENCY_MS STRATEGY GATEWAY_ARGS GATEWAY_ENV; do [ -n "${!v}" ] && printf '%s=%q ' "$v" "${!v}"; done)bench/gateway/wire.sh\`"
+  echo "- Command: \`$(for v in ROUNDS SECONDS_PER_ROUND WARMUP LATENCY_MS STRATEGY GATEWAY_ARGS GATEWAY_ENV GATEWAY_DLL; do [ -n "${!v}" ] && printf '%s=%q ' "$v" "${!v}"; done)bench/gateway/wire.sh\`"
   echo "- One simulator (latency $LATENCY_MS ms); YARP (PowerOfTwoChoices) and the gateway ($STRATEGY, 3 endpoints) over it; each warmed ${WARMUP} s at 30 connections, then per round ${SECONDS_PER_ROUND} s at 1 connection each, alternated"
   echo
   echo "| proxy | round | requests | in p50 / p90 ms | out p50 / p90 ms | in + out p50 ms | simulator p50 ms | client p50 ms |"
@@ -152,7 +155,7 @@ done
     printf("- **The gateway adds %+.3f ms over YARP on the wire** (in %+.3f, out %+.3f); the client-seen p50s differ by %+.3f ms, of which the simulator'"'"'s own p50 differed by %+.3f ms\n",
       gt - yt, gi - yi, go - yo, gc - yc, gu - yu) }'
   echo
-  echo "in: the client's first request packet to the proxy's first packet to the simulator (reading the request, and for the gateway the routing decision: router actor, endpoint actor, back). out: the simulator's last response packet to the proxy's last packet to the client (relaying the response, and for the gateway reading its usage). Timestamps are tcpdump's on loopback, so they include the kernel's delivery to and from each process, which both proxies pay alike."
+  echo "in: the client's first request packet to the proxy's first packet to the simulator (reading the request, and for the gateway the routing decision: the router actor, and for an endpoint with a cap its actor too). out: the simulator's last response packet to the proxy's last packet to the client (relaying the response, and for the gateway reading its usage). Timestamps are tcpdump's on loopback, so they include the kernel's delivery to and from each process, which both proxies pay alike."
 } >"$results_md"
 cat "$results_md"
 failed=0
