@@ -82,21 +82,26 @@ for name in yarp gateway; do
   wrk -t 3 -c 30 -d "${WARMUP}s" -s "$here/chat.lua" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null 2>&1
 done
 
-# legs FRONT_PORT CAPTURE: one line per request, "in up out total" in microseconds, from tcpdump -tt of one connection.
-# A request is the client's first data packet to the proxy; it ends with the proxy's last data packet before the next.
+# legs FRONT_PORT CAPTURE: one line per request, "in up out total packets gap" (microseconds, except packets), from
+# tcpdump -tt of one connection. A request is the client's first data packet to the proxy; it ends with the proxy's
+# last data packet before the next. packets: the proxy's data packets of the response; gap: its first to its last.
 legs() {
   awk -v front="$1" -v back="$sim_port" '
     function port(addr) { n = split(addr, p, "."); sub(/:$/, "", p[n]); return p[n] + 0 }
-    function flush() { if (cg && gs && sg && gc) printf("%.0f %.0f %.0f %.0f\n", 1e6 * (gs - cg), 1e6 * (sg - gs), 1e6 * (gc - sg), 1e6 * (gc - cg)) }
+    function flush() { if (cg && gs && sg && gc) printf("%.0f %.0f %.0f %.0f %d %.0f\n", 1e6 * (gs - cg), 1e6 * (sg - gs), 1e6 * (gc - sg), 1e6 * (gc - cg), np, 1e6 * (gc - gc1)) }
     / IP / && / length [1-9]/ {
       src = port($3); dst = port($5)
-      if (dst == front) { if (gc) { flush(); cg = gs = sg = gc = 0 } if (!cg) cg = $1; next }
+      if (dst == front) { if (gc) { flush(); cg = gs = sg = gc = gc1 = np = 0 } if (!cg) cg = $1; next }
       if (!cg) next
       if (dst == back && !gs) gs = $1
       else if (src == back) sg = $1
-      else if (src == front) gc = $1
+      else if (src == front) { gc = $1; if (!gc1) gc1 = $1; np++ }
     }
     END { flush() }' "$2"
+}
+
+split_share() { # legs file: the share of responses the proxy sent in more than one packet, in %
+  awk '{ n++; if ($5 > 1) s++ } END { printf("%.0f", n ? 100 * s / n : 0) }' "$1"
 }
 
 quantile() { # file, awk expression over a line of legs, fraction: that quantile of the expression, in ms
@@ -124,11 +129,14 @@ for round in $(seq 1 "$ROUNDS"); do
     legs "$port" "$cap" >"$legs_file"
     n="$(wc -l <"$legs_file")"
     [ "$n" -gt 100 ] || die "$name round $round: only $n requests read from the capture; see $cap"
-    printf '%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$n" \
+    split_file="$tmp/$name-$round.split"; awk '$5 > 1' "$legs_file" >"$split_file"
+    gap="-"; [ -s "$split_file" ] && gap="$(quantile "$split_file" '$6' .5)"
+    printf '%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$n" \
       "$(quantile "$legs_file" '$1' .5)" "$(quantile "$legs_file" '$1' .9)" \
       "$(quantile "$legs_file" '$3' .5)" "$(quantile "$legs_file" '$3' .9)" \
       "$(quantile "$legs_file" '$1 + $3' .5)" "$(quantile "$legs_file" '$2' .5)" \
-      "$(awk -v us="$(bench_field "$tmp/$name-$round.wrk.txt" p50_us)" 'BEGIN { printf("%.3f", us / 1000) }')" >>"$rows"
+      "$(awk -v us="$(bench_field "$tmp/$name-$round.wrk.txt" p50_us)" 'BEGIN { printf("%.3f", us / 1000) }')" \
+      "$(split_share "$legs_file")" "$gap" >>"$rows"
     log "$name round $round: $(tail -1 "$rows" | cut -f3-)"
   done
 done
@@ -144,9 +152,9 @@ done
   echo "- Command: \`$(for v in ROUNDS SECONDS_PER_ROUND WARMUP LATENCY_MS STRATEGY GATEWAY_ARGS GATEWAY_ENV GATEWAY_DLL; do [ -n "${!v}" ] && printf '%s=%q ' "$v" "${!v}"; done)bench/gateway/wire.sh\`"
   echo "- One simulator (latency $LATENCY_MS ms); YARP (PowerOfTwoChoices) and the gateway ($STRATEGY, 3 endpoints) over it; each warmed ${WARMUP} s at 30 connections, then per round ${SECONDS_PER_ROUND} s at 1 connection each, alternated"
   echo
-  echo "| proxy | round | requests | in p50 / p90 ms | out p50 / p90 ms | in + out p50 ms | simulator p50 ms | client p50 ms |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-  awk -F'\t' '{ printf("| %s | %d | %d | %.3f / %.3f | %.3f / %.3f | %.3f | %.3f | %.3f |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) }' "$rows"
+  echo "| proxy | round | requests | in p50 / p90 ms | out p50 / p90 ms | in + out p50 ms | simulator p50 ms | client p50 ms | responses in 2+ packets | first to last packet p50 ms |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  awk -F'\t' '{ printf("| %s | %d | %d | %.3f / %.3f | %.3f / %.3f | %.3f | %.3f | %.3f | %d%% | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) }' "$rows"
   echo
   yi="$(median yarp 4)"; yo="$(median yarp 6)"; yt="$(median yarp 8)"; yu="$(median yarp 9)"; yc="$(median yarp 10)"
   gi="$(median gateway 4)"; go="$(median gateway 6)"; gt="$(median gateway 8)"; gu="$(median gateway 9)"; gc="$(median gateway 10)"
@@ -155,7 +163,7 @@ done
     printf("- **The gateway adds %+.3f ms over YARP on the wire** (in %+.3f, out %+.3f); the client-seen p50s differ by %+.3f ms, of which the simulator'"'"'s own p50 differed by %+.3f ms\n",
       gt - yt, gi - yi, go - yo, gc - yc, gu - yu) }'
   echo
-  echo "in: the client's first request packet to the proxy's first packet to the simulator (reading the request, and for the gateway the routing decision: the router actor, and for an endpoint with a cap its actor too). out: the simulator's last response packet to the proxy's last packet to the client (relaying the response, and for the gateway reading its usage). Timestamps are tcpdump's on loopback, so they include the kernel's delivery to and from each process, which both proxies pay alike."
+  echo "in: the client's first request packet to the proxy's first packet to the simulator (reading the request, and for the gateway the routing decision: router actor, endpoint actor, back). out: the simulator's last response packet to the proxy's last packet to the client (relaying the response, and for the gateway reading its usage). Timestamps are tcpdump's on loopback, so they include the kernel's delivery to and from each process, which both proxies pay alike. Responses in 2+ packets: the simulator answers with a chunked body, and a proxy that sends the body before the chunked encoding's 5-byte end sends that end in a packet of its own; the client's response ends only with it, so the gap from the first packet to the last is part of out."
 } >"$results_md"
 cat "$results_md"
 failed=0

@@ -9,8 +9,16 @@ namespace Router.Node.Gateway;
 /// at the end. Every write goes straight through: nothing is buffered on the way to the client.
 /// </summary>
 /// <param name="disarmOnFirstByte">A stream's first-token timer: the first byte disarms it (a field, not a closure per attempt).</param>
-internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? disarmOnFirstByte) : Stream
+/// <param name="coalesceInto">For a response that is not a stream: the client's own writer, into which every write goes
+/// without a flush, so the body leaves with its end (Kestrel's completion) in one send, not as the body and then, a
+/// thread dispatch later, the chunked encoding's last 5 bytes in a packet of their own. Null: writes go to
+/// <paramref name="inner"/> and are flushed as YARP asks.</param>
+internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? disarmOnFirstByte, System.IO.Pipelines.PipeWriter? coalesceInto = null) : Stream
 {
+    /// <summary>Held unflushed at most this much: a large body (a batch of embeddings) still goes out as it comes.</summary>
+    private const int MaxCoalesced = 64 * 1024;
+    private int _unflushed;
+
     private const int TailSize = 4096;
     // Every key UsageScanner reads ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens") ends so, and
     // at most 11 bytes come before it ("completion): the carry keeps enough of the previous writes for a key split across two.
@@ -55,20 +63,36 @@ internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? di
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Observe(buffer.Span);
-        return inner.WriteAsync(buffer, cancellationToken);
+        if (coalesceInto is null) return inner.WriteAsync(buffer, cancellationToken);
+        coalesceInto.Write(buffer.Span);
+        _unflushed += buffer.Length;
+        if (_unflushed < MaxCoalesced) return ValueTask.CompletedTask;
+        _unflushed = 0;
+        return FlushCoalescedAsync(cancellationToken);
     }
+
+    private async ValueTask FlushCoalescedAsync(CancellationToken cancellationToken) => await coalesceInto!.FlushAsync(cancellationToken);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override void Write(byte[] buffer, int offset, int count)
     {
+        if (coalesceInto is not null)
+        {
+            WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+            return;
+        }
         Observe(buffer.AsSpan(offset, count));
         inner.Write(buffer, offset, count);
     }
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-    public override void Flush() => inner.Flush();
+    // Coalescing, YARP's flush after each write is what must not happen: the end of the response flushes.
+    public override Task FlushAsync(CancellationToken cancellationToken) => coalesceInto is null ? inner.FlushAsync(cancellationToken) : Task.CompletedTask;
+    public override void Flush()
+    {
+        if (coalesceInto is null) inner.Flush();
+    }
 
     private void Observe(ReadOnlySpan<byte> bytes)
     {
