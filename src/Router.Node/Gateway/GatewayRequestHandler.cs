@@ -250,7 +250,7 @@ internal sealed class GatewayRequestHandler(
             // Streams: the first byte disarms the first-token timer; the request timeout still applies.
             // The usage filter sits behind the observer: the observer still sees the usage chunk the client does not.
             await using var usageFilter = routing.HideUsageChunk ? new UsageChunkFilter(clientBody, context.Response) : null;
-            // Not a stream: the body is written into Kestrel's buffer and leaves with the end of the response in one send.
+            // Not a stream: the body is held until the relay ended whole, then leaves with the response's end in one send.
             using var observer = routing.Request.Stream
                 ? new ResponseObserver((Stream?)usageFilter ?? clientBody, attemptTimeout)
                 : new ResponseObserver(clientBody, null, context.Response.BodyWriter);
@@ -260,6 +260,7 @@ internal sealed class GatewayRequestHandler(
             {
                 error = await forwarder.SendAsync(context, baseUrl, upstream.Invoker, upstream.RequestConfig, transformer, attemptTimeout.Token);
                 if (usageFilter is not null && error == ForwarderError.None) await usageFilter.FinishAsync(attemptTimeout.Token);
+                if (error == ForwarderError.None && transformer.Failure is null) observer.WriteHeld();
             }
             finally
             {
@@ -282,7 +283,7 @@ internal sealed class GatewayRequestHandler(
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits));
             reported = true;
             // The relayed response ends here, once its lease is released (a client's next request must find the slot
-            // free) and before the telemetry: its last bytes, all of a body that is not a stream, go now.
+            // free) and before the telemetry: its last bytes, all of a held body, go now.
             if (result is { ResponseSent: true, Failure: null, ClientGone: false }) await context.Response.CompleteAsync();
             telemetry.AttemptEnded(requestTelemetry, attempt, lease, result.Kind, latencyMs, promptTokens, completionTokens,
                 routing.Request.Stream ? observer.FirstByteTimestamp : 0);

@@ -6,18 +6,21 @@ namespace Router.Node.Gateway;
 /// <summary>
 /// Wraps the client response body while YARP copies the upstream response into it: notes when the first
 /// byte went out (time to first token), and keeps the last few KiB once token counts appear, so the usage can be read
-/// at the end. Every write goes straight through: nothing is buffered on the way to the client.
+/// at the end. A stream's writes go straight through; a body that is not a stream is held until the relay ends
+/// (<paramref name="holdFor"/>).
 /// </summary>
 /// <param name="disarmOnFirstByte">A stream's first-token timer: the first byte disarms it (a field, not a closure per attempt).</param>
-/// <param name="coalesceInto">For a response that is not a stream: the client's own writer, into which every write goes
-/// without a flush, so the body leaves with its end (Kestrel's completion) in one send, not as the body and then, a
-/// thread dispatch later, the chunked encoding's last 5 bytes in a packet of their own. Null: writes go to
-/// <paramref name="inner"/> and are flushed as YARP asks.</param>
-internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? disarmOnFirstByte, System.IO.Pipelines.PipeWriter? coalesceInto = null) : Stream
+/// <param name="holdFor">For a response that is not a stream: the client's own writer. The body is held here (up to
+/// 64 KB) until the relay ends; <see cref="WriteHeld"/> then puts it in the writer unflushed, and the response's end
+/// sends it in one go. Sent as it came, the body left at Kestrel's first write and the chunked encoding's last 5 bytes,
+/// a thread dispatch later, in a packet of their own. Held, a body its upstream cut short never reaches the client, so
+/// the request can still go to another endpoint. A larger body goes out as it comes, as a stream's does.</param>
+internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? disarmOnFirstByte, System.IO.Pipelines.PipeWriter? holdFor = null) : Stream
 {
-    /// <summary>Held unflushed at most this much: a large body (a batch of embeddings) still goes out as it comes.</summary>
-    private const int MaxCoalesced = 64 * 1024;
-    private int _unflushed;
+    private const int MaxHeld = 64 * 1024;
+    private byte[] _held = [];
+    private int _heldLength;
+    private bool _passingOn; // the held bytes went out: everything after them goes straight to the client
 
     private const int TailSize = 4096;
     // Every key UsageScanner reads ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens") ends so, and
@@ -63,22 +66,48 @@ internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? di
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Observe(buffer.Span);
-        if (coalesceInto is null) return inner.WriteAsync(buffer, cancellationToken);
-        coalesceInto.Write(buffer.Span);
-        _unflushed += buffer.Length;
-        if (_unflushed < MaxCoalesced) return ValueTask.CompletedTask;
-        _unflushed = 0;
-        return FlushCoalescedAsync(cancellationToken);
+        if (holdFor is null) return inner.WriteAsync(buffer, cancellationToken);
+        if (!_passingOn && _heldLength + buffer.Length <= MaxHeld)
+        {
+            Hold(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+        // Too large to hold: what was held goes first, then this and the rest as they come.
+        WriteHeld();
+        _passingOn = true;
+        holdFor.Write(buffer.Span);
+        return FlushPassedOnAsync(cancellationToken);
     }
 
-    private async ValueTask FlushCoalescedAsync(CancellationToken cancellationToken) => await coalesceInto!.FlushAsync(cancellationToken);
+    private async ValueTask FlushPassedOnAsync(CancellationToken cancellationToken) => await holdFor!.FlushAsync(cancellationToken);
+
+    /// <summary>Puts the held body in the client's writer, unflushed: the response's end sends it.</summary>
+    public void WriteHeld()
+    {
+        if (_heldLength == 0) return;
+        holdFor!.Write(_held.AsSpan(0, _heldLength));
+        _heldLength = 0;
+    }
+
+    private void Hold(ReadOnlySpan<byte> bytes)
+    {
+        if (_heldLength + bytes.Length > _held.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_heldLength + bytes.Length, Math.Min(2 * _held.Length, MaxHeld)));
+            _held.AsSpan(0, _heldLength).CopyTo(larger);
+            if (_held.Length > 0) ArrayPool<byte>.Shared.Return(_held);
+            _held = larger;
+        }
+        bytes.CopyTo(_held.AsSpan(_heldLength));
+        _heldLength += bytes.Length;
+    }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override void Write(byte[] buffer, int offset, int count)
     {
-        if (coalesceInto is not null)
+        if (holdFor is not null)
         {
             WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
             return;
@@ -87,11 +116,14 @@ internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? di
         inner.Write(buffer, offset, count);
     }
 
-    // Coalescing, YARP's flush after each write is what must not happen: the end of the response flushes.
-    public override Task FlushAsync(CancellationToken cancellationToken) => coalesceInto is null ? inner.FlushAsync(cancellationToken) : Task.CompletedTask;
+    // Holding, YARP's flush after each write is what must not happen: the response's end sends the body.
+    public override Task FlushAsync(CancellationToken cancellationToken) =>
+        holdFor is null ? inner.FlushAsync(cancellationToken) : _passingOn ? holdFor.FlushAsync(cancellationToken).AsTask() : Task.CompletedTask;
+
     public override void Flush()
     {
-        if (coalesceInto is null) inner.Flush();
+        if (holdFor is null) inner.Flush();
+        else FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
     private void Observe(ReadOnlySpan<byte> bytes)
@@ -154,6 +186,11 @@ internal sealed class ResponseObserver(Stream inner, CancellationTokenSource? di
 
     protected override void Dispose(bool disposing)
     {
+        if (disposing && _held.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_held);
+            (_held, _heldLength) = ([], 0);
+        }
         if (disposing && _ring.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_ring);
