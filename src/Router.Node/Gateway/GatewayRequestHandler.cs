@@ -260,7 +260,6 @@ internal sealed class GatewayRequestHandler(
             {
                 error = await forwarder.SendAsync(context, baseUrl, upstream.Invoker, upstream.RequestConfig, transformer, attemptTimeout.Token);
                 if (usageFilter is not null && error == ForwarderError.None) await usageFilter.FinishAsync(attemptTimeout.Token);
-                if (error == ForwarderError.None && transformer.Failure is null) observer.WriteHeld();
             }
             finally
             {
@@ -283,8 +282,13 @@ internal sealed class GatewayRequestHandler(
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits));
             reported = true;
             // The relayed response ends here, once its lease is released (a client's next request must find the slot
-            // free) and before the telemetry: its last bytes, all of a held body, go now.
-            if (result is { ResponseSent: true, Failure: null, ClientGone: false }) await context.Response.CompleteAsync();
+            // free) and before the telemetry: its last bytes, all of a held body, go now. A failed attempt's held bytes
+            // never reach the client.
+            if (result is { ResponseSent: true, Failure: null, ClientGone: false })
+            {
+                observer.WriteHeld();
+                await context.Response.CompleteAsync();
+            }
             telemetry.AttemptEnded(requestTelemetry, attempt, lease, result.Kind, latencyMs, promptTokens, completionTokens,
                 routing.Request.Stream ? observer.FirstByteTimestamp : 0);
 
