@@ -15,6 +15,10 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly IReadOnlyList<string> _extraArguments;
     private readonly string _workDirectory;
 
+    /// <summary>The stop sequence's steps (drain, leave) and the host's start and stop, in each log: a failure shows how long each took.</summary>
+    private static readonly string[] StopSequenceLogging =
+        ["--Logging:LogLevel:Router.Node.Lifecycle=Information", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information"];
+
     public NodeProcess(string name, int akkaPort, IEnumerable<string> extraArguments, string workDirectory)
         : this(name, akkaPort, extraArguments, workDirectory, FreePorts.Next(), FreePorts.Next())
     {
@@ -34,7 +38,7 @@ public sealed class NodeProcess : IAsyncDisposable
             RepoPaths.NodeDll, "--config", RepoPaths.ClusterConfig,
             $"--Gateway:Urls={GatewayUrl}", $"--Admin:Urls={AdminUrl}", $"--Admin:Token={AdminToken}",
             "--Cluster:Hostname=127.0.0.1", "--Cluster:PublicHostname=127.0.0.1", $"--Cluster:Port={akkaPort}",
-            "--Logging:LogLevel:Default=Warning", .. _extraArguments,
+            "--Logging:LogLevel:Default=Warning", .. StopSequenceLogging, .. _extraArguments,
         ];
         Admin = new HttpClient { BaseAddress = new Uri(AdminUrl), Timeout = TimeSpan.FromSeconds(15) };
         Admin.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
@@ -146,7 +150,12 @@ public sealed class NodeProcess : IAsyncDisposable
         if (Running)
         {
             try { await TerminateAsync(TimeSpan.FromSeconds(20)); }
-            catch (OperationCanceledException) { Kill(); }
+            catch (OperationCanceledException)
+            {
+                // SIGKILL is not instant: a restart on the same ports must wait until the process has let go of them.
+                Kill();
+                await WaitForExitAsync(TimeSpan.FromSeconds(10));
+            }
         }
         _process?.Dispose();
         Admin.Dispose();

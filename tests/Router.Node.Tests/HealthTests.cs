@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Akka.Actor;
 using Router.Node.Lifecycle;
+using Xunit.Abstractions;
 
 namespace Router.Node.Tests;
 
 /// <summary>
 /// /healthz/live, /healthz/ready and /health on one in-process node, and what a stopping node tells its clients.
 /// </summary>
-public sealed class HealthTests
+public sealed class HealthTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task An_up_node_is_live_and_ready_and_a_stopping_one_is_unready_and_answers_new_requests_503()
@@ -73,6 +75,35 @@ public sealed class HealthTests
         }
         await stopping.WaitAsync(TimeSpan.FromSeconds(30));
         gateway.Sim("slow").Stats.TotalRequests.Should().Be(1, "nothing else reached the upstream");
+    }
+
+    [Fact]
+    public async Task A_node_the_cluster_removes_while_it_drains_stops_at_once_instead_of_waiting_out_the_drain()
+    {
+        // A frozen node resumes, learns it was removed and downs itself just as its supervisor's SIGTERM arrives: the
+        // drain began with the whole budget, but its requests can no longer be routed, and a restart needs the ports.
+        await using var gateway = await TestGateway.StartAsync(s => s
+            .Sim("hung", o => o.LatencyMs = 60_000)
+            .Group("chat")
+            .Endpoint("chat", "hung", "hung"));
+        using var inFlightClient = new HttpClient { Timeout = TimeSpan.FromSeconds(90) };
+        var inFlight = inFlightClient.PostAsync(gateway.BaseUrl + "/v1/chat/completions",
+            new StringContent(TestGateway.ChatBody("chat"), System.Text.Encoding.UTF8, "application/json"));
+        await Eventually.Until(() => gateway.Sim("hung").Stats.CurrentInFlight, n => n == 1, "the request reaches the upstream",
+            TimeSpan.FromSeconds(10));
+
+        var stopping = gateway.Node.App.StopAsync(); // SIGTERM: a drain of Gateway:ShutdownDrainSeconds (30 s) begins
+        var lifecycle = gateway.Node.App.Services.GetRequiredService<NodeLifecycle>();
+        await Eventually.Until(() => Task.FromResult(lifecycle.IsStopping), "the drain has begun", TimeSpan.FromSeconds(10));
+        var system = gateway.Node.App.Services.GetRequiredService<ActorSystem>();
+        var removedAt = Stopwatch.StartNew();
+        await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterDowningReason.Instance);
+
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10)); // the drain alone would take 30 s
+        output.WriteLine($"the host stopped {removedAt.Elapsed.TotalSeconds:0.00} s after the actor system ended");
+        NodeLifecycle.ExitCodeOf(system).Should().Be(NodeLifecycle.DownedExitCode, "a supervisor restarts a node the cluster removed");
+        var answer = await Record.ExceptionAsync(() => inFlight.WaitAsync(TimeSpan.FromSeconds(10)));
+        answer.Should().BeOfType<HttpRequestException>("the request that could not finish was cut, not left hanging");
     }
 
     /// <summary>A chat request on a new connection: "refused", or the status and error code it got.</summary>

@@ -64,15 +64,26 @@ internal sealed class GracefulStop(
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         lifecycle.BeginStopping();
-        var terminated = services.GetRequiredService<ActorSystem>().WhenTerminated.IsCompleted;
-        var budget = terminated ? DrainAfterTermination : TimeSpan.FromSeconds(gateway.ShutdownDrainSeconds);
+        var system = services.GetRequiredService<ActorSystem>();
+        var budget = system.WhenTerminated.IsCompleted ? DrainAfterTermination : TimeSpan.FromSeconds(gateway.ShutdownDrainSeconds);
         LifecycleLog.Draining(logger, budget.TotalSeconds);
         _stop.Start();
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         drain.CancelAfter(budget);
+        // A SIGTERM can race the cluster's removal of this node (a frozen node resumed and stopped by its supervisor):
+        // once the actor system has ended, the requests still draining can no longer be routed or have their leases
+        // renewed, so waiting out the whole budget would only keep the process (and its ports) from a restart.
+        _ = system.WhenTerminated.ContinueWith(_ => ShortenDrain(drain, budget), TaskScheduler.Default);
         await server.StopAsync(drain.Token);
         _drained = _stop.Elapsed;
         LifecycleLog.Drained(logger, _drained.TotalSeconds, drain.IsCancellationRequested ? " (the rest were aborted)" : "");
+    }
+
+    private void ShortenDrain(CancellationTokenSource drain, TimeSpan budget)
+    {
+        if (budget - _stop.Elapsed <= DrainAfterTermination) return;
+        try { drain.CancelAfter(DrainAfterTermination); }
+        catch (ObjectDisposedException) { } // the drain had already ended
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
