@@ -8,6 +8,7 @@
 #
 #   bench/gateway/windows.sh                  # saturated: 30 connections, no pause (as run.sh by default)
 #   PAUSE_MS=5 bench/gateway/windows.sh       # paced: each connection waits 5 ms after every response
+#   PAUSE_MS=5 TARGETS=gateway GATEWAY_ENV="DOTNET_TieredPGO=0" RESULTS=/tmp/w.md bench/gateway/windows.sh   # a runtime setting
 #
 # Needs: dotnet (the .NET 10 SDK), wrk, curl, awk.
 set -euo pipefail
@@ -23,6 +24,7 @@ LATENCY_MS="${LATENCY_MS:-5}"
 SCRAPE_INTERVAL="${SCRAPE_INTERVAL:-5}" # GET /metrics on the gateway's admin port, as run.sh does
 BASE_PORT="${BASE_PORT:-18500}"
 SKIP_BUILD="${SKIP_BUILD:-}"
+GATEWAY_ENV="${GATEWAY_ENV:-}"       # extra environment for Router.Node only (runtime settings), as in run.sh
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -80,7 +82,7 @@ for target in $TARGETS; do
       url="http://127.0.0.1:$yarp_port/v1/chat/completions" ;;
     gateway)
       write_gateway_config "$tmp/gateway.json" least-busy "" "http://127.0.0.1:${sim_ports[0]}" "http://127.0.0.1:${sim_ports[1]}" "http://127.0.0.1:${sim_ports[2]}"
-      start gateway dotnet "src/Router.Node/$rel/Router.Node.dll" --config "$tmp/gateway.json"
+      start gateway env $GATEWAY_ENV dotnet "src/Router.Node/$rel/Router.Node.dll" --config "$tmp/gateway.json"
       url="http://127.0.0.1:$gateway_port/v1/chat/completions" ;;
     *) die "unknown target $target (yarp or gateway)" ;;
   esac
@@ -115,7 +117,7 @@ stop "$probe_pid"
   echo
   echo "Written by \`bench/gateway/windows.sh\` (overwritten on each run): $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD 2>/dev/null || echo '?')."
   echo "wrk -t $THREADS -c $CONNECTIONS${PAUSE_MS:+, each connection pausing $PAUSE_MS ms after every response}; ${WARMUP} s of warm-up, then $WINDOWS windows of ${SECONDS_PER_WINDOW} s on the same process;"
-  echo "3 simulators (LatencyMs=$LATENCY_MS); gateway: least-busy, Registry:Provider=memory, /metrics scraped every ${SCRAPE_INTERVAL} s; YARP: PowerOfTwoChoices."
+  echo "3 simulators (LatencyMs=$LATENCY_MS); gateway: least-busy, Registry:Provider=memory, /metrics scraped every ${SCRAPE_INTERVAL} s${GATEWAY_ENV:+, environment \`$GATEWAY_ENV\`}; YARP: PowerOfTwoChoices."
   echo "Probe: CPU ms of a fixed awk loop at nice 19, median over the window (a slower machine shows here)."
   echo
   echo "| target | window | proxy CPU us/req | simulators CPU us/req | req/s | probe ms |"
