@@ -20,7 +20,7 @@ namespace Router.Node.Lifecycle;
 /// comes before Akka's StopAsync whatever the registration order.
 /// When the actor system ends first (the cluster downed or removed the node, or another member quarantined it: see
 /// <see cref="QuarantineWatcher"/>) the host is stopped at once, with a short drain (requests there cannot be served
-/// any more), and the process exits with <see cref="NodeLifecycle.DownedExitCode"/>.
+/// any more; a drain already under way is cut to the same), and the process exits with <see cref="NodeLifecycle.DownedExitCode"/>.
 /// </remarks>
 internal sealed class GracefulStop(
     IServer server,
