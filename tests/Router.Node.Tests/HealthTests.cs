@@ -51,16 +51,9 @@ public sealed class HealthTests(ITestOutputHelper output)
     [Fact]
     public async Task Stopping_the_host_finishes_the_request_in_flight_and_refuses_new_ones_at_once()
     {
-        await using var gateway = await TestGateway.StartAsync(s => s
-            .Sim("slow", o => o.LatencyMs = 1500)
-            .Group("chat")
-            .Endpoint("chat", "slow", "slow"));
         using var inFlightClient = new HttpClient();
-        var inFlight = inFlightClient.PostAsync(gateway.BaseUrl + "/v1/chat/completions",
-            new StringContent(TestGateway.ChatBody("chat"), System.Text.Encoding.UTF8, "application/json"));
-        await Eventually.Until(() => gateway.Sim("slow").Stats.CurrentInFlight, n => n > 0, "the request reaches the upstream (requests in flight there)",
-            TimeSpan.FromSeconds(10));
-        gateway.Sim("slow").Stats.CurrentInFlight.Should().Be(1, "the request is at the upstream when the stop begins");
+        var (gateway, inFlight) = await StartWithRequestAtUpstreamAsync("slow", latencyMs: 1500, inFlightClient);
+        await using var _ = gateway;
 
         var stopping = gateway.Node.App.StopAsync();
         var asked = Stopwatch.StartNew();
@@ -82,15 +75,9 @@ public sealed class HealthTests(ITestOutputHelper output)
     {
         // A frozen node resumes, learns it was removed and downs itself just as its supervisor's SIGTERM arrives: the
         // drain began with the whole budget, but its requests can no longer be routed, and a restart needs the ports.
-        await using var gateway = await TestGateway.StartAsync(s => s
-            .Sim("hung", o => o.LatencyMs = 60_000)
-            .Group("chat")
-            .Endpoint("chat", "hung", "hung"));
         using var inFlightClient = new HttpClient { Timeout = TimeSpan.FromSeconds(90) };
-        var inFlight = inFlightClient.PostAsync(gateway.BaseUrl + "/v1/chat/completions",
-            new StringContent(TestGateway.ChatBody("chat"), System.Text.Encoding.UTF8, "application/json"));
-        await Eventually.Until(() => gateway.Sim("hung").Stats.CurrentInFlight, n => n == 1, "the request reaches the upstream",
-            TimeSpan.FromSeconds(10));
+        var (gateway, inFlight) = await StartWithRequestAtUpstreamAsync("hung", latencyMs: 60_000, inFlightClient);
+        await using var _ = gateway;
 
         var stopping = gateway.Node.App.StopAsync(); // SIGTERM: a drain of Gateway:ShutdownDrainSeconds (30 s) begins
         var lifecycle = gateway.Node.App.Services.GetRequiredService<NodeLifecycle>();
@@ -104,6 +91,28 @@ public sealed class HealthTests(ITestOutputHelper output)
         NodeLifecycle.ExitCodeOf(system).Should().Be(NodeLifecycle.DownedExitCode, "a supervisor restarts a node the cluster removed");
         var answer = await Record.ExceptionAsync(() => inFlight.WaitAsync(TimeSpan.FromSeconds(10)));
         answer.Should().BeOfType<HttpRequestException>("the request that could not finish was cut, not left hanging");
+    }
+
+    /// <summary>A node whose one endpoint, <paramref name="sim"/>, answers after <paramref name="latencyMs"/>, and a chat
+    /// request (sent with <paramref name="client"/>) that the upstream is working on.</summary>
+    private static async Task<(TestGateway Gateway, Task<HttpResponseMessage> InFlight)> StartWithRequestAtUpstreamAsync(
+        string sim, int latencyMs, HttpClient client)
+    {
+        var gateway = await TestGateway.StartAsync(s => s.Sim(sim, o => o.LatencyMs = latencyMs).Group("chat").Endpoint("chat", sim, sim));
+        try
+        {
+            var inFlight = client.PostAsync(gateway.BaseUrl + "/v1/chat/completions",
+                new StringContent(TestGateway.ChatBody("chat"), System.Text.Encoding.UTF8, "application/json"));
+            await Eventually.Until(() => gateway.Sim(sim).Stats.CurrentInFlight, n => n > 0, "the request reaches the upstream (requests in flight there)",
+                TimeSpan.FromSeconds(10));
+            gateway.Sim(sim).Stats.CurrentInFlight.Should().Be(1, "the request is at the upstream when the stop begins");
+            return (gateway, inFlight);
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A chat request on a new connection: "refused", or the status and error code it got.</summary>
