@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using Akka.Actor;
+using Microsoft.Extensions.DependencyInjection;
 using Router.Node.Lifecycle;
 using Xunit.Abstractions;
 
