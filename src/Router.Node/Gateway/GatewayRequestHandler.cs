@@ -278,16 +278,28 @@ internal sealed class GatewayRequestHandler(
                 routing.RequestAtFault = poison.ServesOthers(lease.EndpointId);
             }
             poison.Observe(lease.EndpointId, result.Kind);
-            router.Report(new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
-                routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits));
-            reported = true;
-            // The relayed response ends here, once its lease is released (a client's next request must find the slot
-            // free) and before the telemetry: its last bytes, all of a held body, go now. A failed attempt's held bytes
-            // never reach the client.
-            if (result is { ResponseSent: true, Failure: null, ClientGone: false })
+            var outcome = new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
+                routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits);
+            var relayed = result is { ResponseSent: true, Failure: null, ClientGone: false };
+            if (!relayed || !ReleaseOrder.MayFollowResponse(endpoint, result.Kind, outcome.Provider))
             {
-                observer.WriteHeld();
-                await context.Response.CompleteAsync();
+                router.Report(outcome);
+                reported = true;
+            }
+            // The relayed response ends here, before the telemetry (and before the release where ReleaseOrder allows):
+            // its last bytes, all of a held body, go now. A failed attempt's held bytes never reach the client.
+            if (relayed)
+            {
+                try
+                {
+                    observer.WriteHeld();
+                    await context.Response.CompleteAsync();
+                }
+                finally
+                {
+                    if (!reported) router.Report(outcome); // with what the attempt measured, whether or not the client took the end
+                    reported = true;
+                }
             }
             telemetry.AttemptEnded(requestTelemetry, attempt, lease, result.Kind, latencyMs, promptTokens, completionTokens,
                 routing.Request.Stream ? observer.FirstByteTimestamp : 0);
