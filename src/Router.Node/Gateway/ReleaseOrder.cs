@@ -6,7 +6,7 @@ namespace Router.Node.Gateway;
 /// <summary>
 /// Whether an attempt's release may be reported after the client has its response instead of before. Reporting is
 /// a message to the endpoint's actor, and sending it can wake an idle thread: 12–34 µs at the median on the way out at
-/// one connection, 50–100 µs at the 90th percentile (bench/HISTORY.md, 2026-11-28). The release goes first whenever
+/// one connection, 50–100 µs at the 90th percentile (bench/gateway/README.md, "The release after the response"). The release goes first whenever
 /// the next request's admission can depend on it, so a client that sends its next request the moment it has this
 /// answer finds the slot, the rate window or the provider's budget as this request left them.
 /// </summary>
