@@ -15,11 +15,11 @@ public sealed class ReleaseOrderTests
 
     [Fact]
     public void A_success_on_an_endpoint_without_limits_is_released_after_the_response() =>
-        ReleaseOrder.MayFollowResponse(Uncapped, OutcomeKind.Success, null).Should().BeTrue();
+        ReleaseOrder.MayFollowResponse(Uncapped, OutcomeKind.Success, null, CircuitState.Closed).Should().BeTrue();
 
     [Fact]
     public void A_provider_with_requests_and_tokens_left_does_not_hold_the_response_back() =>
-        ReleaseOrder.MayFollowResponse(Uncapped, OutcomeKind.Success, new ProviderRateLimits(RemainingRequests: 3, RemainingTokens: 900))
+        ReleaseOrder.MayFollowResponse(Uncapped, OutcomeKind.Success, new ProviderRateLimits(RemainingRequests: 3, RemainingTokens: 900), CircuitState.Closed)
             .Should().BeTrue();
 
     public static TheoryData<string, EndpointDefinition> LimitedEndpoints => new()
@@ -33,13 +33,13 @@ public sealed class ReleaseOrderTests
     [Theory]
     [MemberData(nameof(LimitedEndpoints))]
     public void An_endpoint_that_admits_on_what_a_release_changes_is_released_before_the_response(string limit, EndpointDefinition endpoint) =>
-        ReleaseOrder.MayFollowResponse(endpoint, OutcomeKind.Success, null).Should().BeFalse(limit);
+        ReleaseOrder.MayFollowResponse(endpoint, OutcomeKind.Success, null, CircuitState.Closed).Should().BeFalse(limit);
 
     [Theory]
     [InlineData(0, null)]
     [InlineData(null, 0L)]
     public void A_provider_that_says_it_has_nothing_left_is_told_before_the_client_can_ask_again(int? requests, long? tokens) =>
-        ReleaseOrder.MayFollowResponse(Uncapped, OutcomeKind.Success, new ProviderRateLimits(requests, tokens)).Should().BeFalse();
+        ReleaseOrder.MayFollowResponse(Uncapped, OutcomeKind.Success, new ProviderRateLimits(requests, tokens), CircuitState.Closed).Should().BeFalse();
 
     [Theory]
     [InlineData(OutcomeKind.ClientError)]
@@ -47,9 +47,15 @@ public sealed class ReleaseOrderTests
     [InlineData(OutcomeKind.RateLimited)]
     [InlineData(OutcomeKind.Cancelled)]
     public void Anything_but_a_success_is_released_first_since_it_may_open_the_breaker_or_cool_the_endpoint(OutcomeKind outcome) =>
-        ReleaseOrder.MayFollowResponse(Uncapped, outcome, null).Should().BeFalse();
+        ReleaseOrder.MayFollowResponse(Uncapped, outcome, null, CircuitState.Closed).Should().BeFalse();
 
     [Fact]
     public void An_endpoint_the_directory_no_longer_has_is_released_first() =>
-        ReleaseOrder.MayFollowResponse(null, OutcomeKind.Success, null).Should().BeFalse();
+        ReleaseOrder.MayFollowResponse(null, OutcomeKind.Success, null, CircuitState.Closed).Should().BeFalse();
+
+    [Theory]
+    [InlineData(CircuitState.HalfOpen)]
+    [InlineData(CircuitState.Open)]
+    public void A_success_on_an_endpoint_whose_breaker_was_not_closed_is_released_first_since_it_may_be_the_probe(CircuitState circuit) =>
+        ReleaseOrder.MayFollowResponse(Uncapped, OutcomeKind.Success, null, circuit).Should().BeFalse();
 }

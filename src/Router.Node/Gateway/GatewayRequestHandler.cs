@@ -281,7 +281,8 @@ internal sealed class GatewayRequestHandler(
             var outcome = new ReportOutcome(lease.EndpointId, lease.LeaseId, result.Kind, latencyMs,
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits);
             var relayed = result is { ResponseSent: true, Failure: null, ClientGone: false };
-            if (!relayed || !ReleaseOrder.MayFollowResponse(endpoint, result.Kind, outcome.Provider))
+            if (!relayed || !ReleaseOrder.MayFollowResponse(endpoint, result.Kind, outcome.Provider,
+                    runtime.Snapshots.Slot(lease.EndpointId).Snapshot.Circuit))
             {
                 router.Report(outcome);
                 reported = true;
