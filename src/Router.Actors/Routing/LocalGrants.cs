@@ -1,3 +1,4 @@
+using Router.Actors.Endpoints;
 using Router.Actors.Leasing;
 using Router.Actors.Strategies;
 using Router.Messages.Endpoints;
@@ -21,8 +22,7 @@ internal static class LocalGrants
 {
     /// <summary>Uncapped: the router grants the lease itself.</summary>
     public static bool Allowed(RoutingSettings settings, EndpointCandidate pick, LeaseActivityOutbox outbox) =>
-        settings.LocalGrants && pick.Definition is { MaxInFlight: null, Rpm: null, Tpm: null } && NothingElseToDecide(pick) &&
-        outbox.Batches(pick.Id);
+        settings.LocalGrants && EndpointAdmission.OnlySaysYes(pick.Definition, pick.Snapshot) && outbox.Batches(pick.Id);
 
     /// <summary>
     /// Capped by in-flight count only: the router may grant on a spare lease the endpoint lent this node
@@ -42,14 +42,5 @@ internal static class LocalGrants
         pick.Definition is not { Rpm: null, Tpm: null } && MayBorrow(settings, pick, outbox, heldHere);
 
     private static bool MayBorrow(RoutingSettings settings, EndpointCandidate pick, LeaseActivityOutbox outbox, bool heldHere) =>
-        settings.SpareLeases && heldHere && NothingElseToDecide(pick) && outbox.Batches(pick.Id);
-
-    private static bool NothingElseToDecide(EndpointCandidate pick)
-    {
-        var (definition, snapshot) = (pick.Definition, pick.Snapshot);
-        return definition is { Fencing: LeaseFencing.Available, Drained: false } &&
-               // A snapshot from the actor itself says the breaker is closed; none yet means ask.
-               snapshot is { Incarnation: not 0, Circuit: CircuitState.Closed, Drained: false } &&
-               snapshot.ProviderRemainingRequests is null or > 0 && snapshot.ProviderRemainingTokens is null or > 0;
-    }
+        settings.SpareLeases && heldHere && EndpointAdmission.NothingElseToDecide(pick.Definition, pick.Snapshot) && outbox.Batches(pick.Id);
 }

@@ -282,7 +282,7 @@ internal sealed class GatewayRequestHandler(
                 routing.Request.Stream ? ttftMs : null, promptTokens, completionTokens, result.Failure?.RetryAfter, transformer.ProviderLimits);
             var relayed = result is { ResponseSent: true, Failure: null, ClientGone: false };
             if (!relayed || !ReleaseOrder.MayFollowResponse(endpoint, result.Kind, outcome.Provider,
-                    runtime.Snapshots.Slot(lease.EndpointId).Snapshot.Circuit))
+                    runtime.Snapshots.Slot(lease.EndpointId).Snapshot))
             {
                 router.Report(outcome);
                 reported = true;

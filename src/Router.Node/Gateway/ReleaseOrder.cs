@@ -1,3 +1,4 @@
+using Router.Actors.Endpoints;
 using Router.Messages.Endpoints;
 using Router.Messages.Routing;
 
@@ -13,17 +14,15 @@ namespace Router.Node.Gateway;
 internal static class ReleaseOrder
 {
     /// <summary>
-    /// True for a success on an endpoint that admits on nothing a release changes: no in-flight cap (spare leases and
-    /// strict fencing come with one), no rpm or tpm limit (a release corrects the tokens charged), a breaker that was
-    /// closed when the endpoint last published (a half-open one admits nothing while its probe is out, and this
-    /// success may be the probe that closes it), and a provider that did not just say it has 0 requests or tokens left
-    /// (the actor refuses leases then). A failure or a relayed 4xx goes first too: it may open the breaker or cool the
-    /// endpoint down.
+    /// True for a success on an endpoint whose actor would grant any request (<see cref="EndpointAdmission.OnlySaysYes"/>:
+    /// no cap, no strict slot, not drained, a closed breaker in its last published snapshot, so this success is not a
+    /// half-open breaker's probe) and whose provider did not just say, in this response, that it has 0 requests or
+    /// tokens left (the actor refuses leases then). A failure or a relayed 4xx goes first too: it may open the breaker
+    /// or cool the endpoint down.
     /// </summary>
     public static bool MayFollowResponse(EndpointDefinition? endpoint, OutcomeKind outcome, ProviderRateLimits? providerLimits,
-        CircuitState lastPublishedCircuit) =>
+        EndpointSnapshot? lastPublished) =>
         outcome == OutcomeKind.Success
-        && endpoint is { MaxInFlight: null, Rpm: null, Tpm: null, Fencing: not LeaseFencing.Strict }
-        && lastPublishedCircuit == CircuitState.Closed
+        && endpoint is not null && EndpointAdmission.OnlySaysYes(endpoint, lastPublished)
         && providerLimits is not ({ RemainingRequests: <= 0 } or { RemainingTokens: <= 0 });
 }
